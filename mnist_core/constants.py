@@ -1,0 +1,27 @@
+"""Named constants shared by the whole project: image geometry, classes, recipe defaults."""
+
+IMAGE_SIZE = 28
+"""Side of an MNIST image, in pixels."""
+
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+"""What the models take: one grey channel."""
+
+NUM_CLASSES = 10
+"""Digits 0..9."""
+
+PIXEL_SCALE = 255.0
+"""Raw MNIST grey levels run 0..255; the models see value / PIXEL_SCALE in [0, 1]."""
+
+NUM_TRAIN = 60_000
+NUM_TEST = 10_000
+
+# The tutorial's recipe ("L'application de Keras à des exemples concrets").
+DEFAULT_EPOCHS = 10
+DEFAULT_BATCH_SIZE = 64
+DEFAULT_OPTIMIZER = "adam"
+DEFAULT_LOSS = "categorical_crossentropy"
+DEFAULT_RECIPE = "tutorial"
+DEFAULT_SEED = 1234
+
+TUTORIAL_PARAM_COUNT = 225_034
+"""Trainable parameters of the tutorial's Sequential CNN."""
