@@ -1,0 +1,149 @@
+"""Training with a named recipe: the one path the app, the command line and the tests all use."""
+
+import dataclasses
+import datetime
+import platform
+import threading
+import time
+
+from mnist_core import model as tutorial
+from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TRAIN
+from mnist_core.errors import MnistError, TrainingCancelled
+from mnist_core.recipes import get_recipe
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What a finished training gives back.
+
+    Attributes:
+        model: the trained Keras model.
+        history: per-epoch lists of `loss`, `accuracy`, `val_loss`, `val_accuracy`
+            (`keras.callbacks.History.history`).
+        test_accuracy: accuracy on the 10,000 test images, in [0, 1].
+        test_loss: categorical cross-entropy on the test images.
+        metadata: the dict storage writes beside the model (see `make_metadata`).
+    """
+
+    model: object
+    history: dict
+    test_accuracy: float
+    test_loss: float
+    metadata: dict
+
+
+def check_settings(epochs, batch_size, limit):
+    """Raises MnistError with one sentence for a setting a user got wrong; returns None otherwise."""
+    if not isinstance(epochs, int) or not 1 <= epochs <= 1000:
+        raise MnistError(f"Epochs must be a whole number from 1 to 1000, not {epochs!r}.")
+    if not isinstance(batch_size, int) or not 1 <= batch_size <= 60_000:
+        raise MnistError(f"Batch size must be a whole number from 1 to 60000, not {batch_size!r}.")
+    if limit is not None and (not isinstance(limit, int) or not 1 <= limit <= NUM_TRAIN):
+        raise MnistError(f"The number of training images must be from 1 to {NUM_TRAIN}, "
+                         f"not {limit!r}.")
+
+
+def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=None,
+          seed=DEFAULT_SEED, callbacks=(), cancel_event=None, verbose=0):
+    """Trains a model with a named recipe, validating on the test set as the tutorial does.
+
+    Args:
+        recipe: name of the recipe (`tutorial` by default).
+        data: `((x_train, y_train), (x_test, y_test))` uint8, as `mnist_core.data.load_data()`
+            returns it.
+        epochs: epochs to run; the recipe's default when None.
+        batch_size: images per batch; the recipe's default when None.
+        limit: train on the first `limit` training images only (None: all 60,000).
+        seed: applied with `keras.utils.set_random_seed`; the same seed on the same machine
+            gives the same weights.
+        callbacks: extra Keras callbacks (for instance `ProgressCallback` for live charts).
+        cancel_event: a `threading.Event`; once set, training stops after the current batch.
+        verbose: Keras' `fit` verbosity (1 shows its progress bar).
+
+    Returns:
+        A `TrainingResult`.
+
+    Raises:
+        MnistError: a setting is out of range.
+        TrainingCancelled: `cancel_event` was set before training finished.
+    """
+    import keras
+
+    from mnist_core.callbacks import StopOnEvent
+
+    chosen = get_recipe(recipe)
+    epochs = chosen.epochs if epochs is None else epochs
+    batch_size = chosen.batch_size if batch_size is None else batch_size
+    check_settings(epochs, batch_size, limit)
+    (x_train, y_train), (x_test, y_test) = data
+    if limit is not None:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    (X_train, Y_train), (X_test, Y_test) = tutorial.prepare(((x_train, y_train), (x_test, y_test)))
+
+    keras.utils.set_random_seed(seed)
+    steps_per_epoch = -(-len(X_train) // batch_size)
+    net = chosen.build(steps_per_epoch, epochs)
+    cancel_event = cancel_event or threading.Event()
+    all_callbacks = [*callbacks, StopOnEvent(cancel_event)]
+
+    started = time.perf_counter()
+    if chosen.augment is None:
+        history = net.fit(X_train, Y_train, epochs=epochs, batch_size=batch_size,
+                          validation_data=(X_test, Y_test), callbacks=all_callbacks,
+                          verbose=verbose)
+    else:
+        history = net.fit(_augmented(X_train, Y_train, batch_size, seed, chosen.augment),
+                          epochs=epochs, validation_data=(X_test, Y_test),
+                          callbacks=all_callbacks, verbose=verbose)
+    seconds = time.perf_counter() - started
+    if cancel_event.is_set():
+        raise TrainingCancelled("Training was cancelled; nothing was saved.")
+
+    test_loss, test_accuracy = net.evaluate(X_test, Y_test, batch_size=256, verbose=0)
+    metadata = make_metadata(chosen.name, epochs, batch_size, len(X_train), seed,
+                             test_accuracy, test_loss, seconds, history.history)
+    return TrainingResult(net, history.history, float(test_accuracy), float(test_loss), metadata)
+
+
+def _augmented(images, labels, batch_size, seed, augment):
+    """A shuffled, batched tf.data pipeline that augments each training batch on the fly."""
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size).map(lambda x, y: (augment(x, seed), y),
+                                            num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def make_metadata(recipe, epochs, batch_size, train_images, seed, test_accuracy, test_loss,
+                  seconds, history):
+    """The facts stored beside a model, so it can be loaded and described with no flags."""
+    import keras
+    import tensorflow as tf
+
+    return {
+        "recipe": recipe,
+        "epochs": int(epochs),
+        "batch_size": int(batch_size),
+        "train_images": int(train_images),
+        "seed": int(seed),
+        "test_accuracy": round(float(test_accuracy), 6),
+        "test_loss": round(float(test_loss), 6),
+        "training_seconds": round(float(seconds), 1),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "keras_version": keras.__version__,
+        "tensorflow_version": tf.__version__,
+        "machine": f"{platform.machine()}, {_cpu_count()} CPU cores",
+        "input": "float32 (N, 28, 28, 1) = uint8 grey level / 255, white digit on black",
+        "history": {key: [round(float(v), 6) for v in values] for key, values in history.items()},
+    }
+
+
+def _cpu_count():
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+__all__ = ["train", "TrainingResult", "make_metadata", "check_settings"]

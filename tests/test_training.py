@@ -1,0 +1,71 @@
+"""Training: the recipe's defaults, live metrics through callbacks, reproducibility, cancel."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from mnist_core.callbacks import ProgressCallback
+from mnist_core.errors import MnistError, TrainingCancelled
+from mnist_core.recipes import get_recipe
+from mnist_core.training import train
+
+
+def test_tutorial_recipe_is_the_tutorials():
+    recipe = get_recipe("tutorial")
+    assert (recipe.epochs, recipe.batch_size) == (10, 64)
+    model = recipe.build(10, 10)
+    assert model.optimizer.__class__.__name__ == "Adam"
+    assert model.loss == "categorical_crossentropy"
+
+
+def test_rejects_an_unknown_recipe_with_the_known_ones():
+    with pytest.raises(ValueError, match="choose one of tutorial"):
+        get_recipe("nope")
+
+
+def test_callbacks_hear_every_batch_group_and_every_epoch(tiny_data):
+    batches, epochs = [], []
+    result = train(data=tiny_data, epochs=2, batch_size=8, seed=1, callbacks=[
+        ProgressCallback(on_batch=lambda *a: batches.append(a), on_epoch=lambda *a: epochs.append(a))])
+    assert [(e, n) for e, n, _ in epochs] == [(1, 2), (2, 2)]
+    assert set(epochs[0][2]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert batches[-1][:3] == (2, 8, 8)  # epoch 2, all 8 of its 8 batches done
+    assert result.history["val_accuracy"] == [logs["val_accuracy"] for _, _, logs in epochs]
+    assert 0 <= result.test_accuracy <= 1
+    assert result.metadata["epochs"] == 2 and result.metadata["train_images"] == 64
+
+
+def test_same_seed_gives_the_same_weights(tiny_data):
+    first = train(data=tiny_data, epochs=1, batch_size=16, seed=7).model.get_weights()
+    again = train(data=tiny_data, epochs=1, batch_size=16, seed=7).model.get_weights()
+    other = train(data=tiny_data, epochs=1, batch_size=16, seed=8).model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_limit_trains_on_the_first_images_only(tiny_data):
+    result = train(data=tiny_data, epochs=1, batch_size=8, limit=16)
+    assert result.metadata["train_images"] == 16
+
+
+def test_cancel_stops_training_and_raises(tiny_data):
+    event = threading.Event()
+    seen = []
+
+    def cancel_after_first(epoch, step, steps, logs):
+        seen.append(step)
+        event.set()
+
+    with pytest.raises(TrainingCancelled):
+        train(data=tiny_data, epochs=5, batch_size=1, cancel_event=event,
+              callbacks=[ProgressCallback(on_batch=cancel_after_first)])
+    assert len(seen) == 1  # stopped right after the first group of batches
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"epochs": 0}, "Epochs"), ({"batch_size": -1}, "Batch size"),
+    ({"limit": 70000}, "training images"), ({"epochs": 2.5}, "Epochs")])
+def test_rejects_settings_out_of_range_in_one_sentence(tiny_data, settings, words):
+    with pytest.raises(MnistError, match=words):
+        train(data=tiny_data, **settings)
