@@ -1,0 +1,36 @@
+"""The tutorial's figures: titles, styles, and PNGs written headless."""
+
+import numpy as np
+from matplotlib.colors import to_rgba
+
+from mnist_core import plots
+
+HISTORY = {"accuracy": [0.9, 0.95, 0.97], "val_accuracy": [0.92, 0.96, 0.975],
+           "loss": [0.3, 0.15, 0.1], "val_loss": [0.25, 0.12, 0.09]}
+
+
+def test_learning_curves_are_the_tutorials_two_figures():
+    accuracy, loss = plots.learning_curves(HISTORY)
+    for figure, title, key in ((accuracy, "Training and validation accuracy", "accuracy"),
+                               (loss, "Training and validation loss", "loss")):
+        axes = figure.axes[0]
+        assert axes.get_title() == title
+        dots, line = axes.get_lines()
+        assert (dots.get_marker(), dots.get_linestyle()) == ("o", "None")
+        assert line.get_linestyle() == "-"
+        assert to_rgba(dots.get_color()) == to_rgba(line.get_color()) == to_rgba("b")
+        assert list(dots.get_xdata()) == [1, 2, 3] and list(dots.get_ydata()) == HISTORY[key]
+        assert list(line.get_ydata()) == HISTORY["val_" + key]
+
+
+def test_prediction_figure_shows_the_image_in_grey_with_the_french_title():
+    image = np.zeros((28, 28, 1), dtype=np.float32)
+    figure = plots.prediction_figure(image, 7)
+    axes = figure.axes[0]
+    assert axes.get_title() == "Prédiction du chiffre affiché : 7"
+    assert axes.get_images()[0].get_cmap().name == "gray"
+
+
+def test_figures_save_as_png(tmp_path):
+    path = plots.save_png(plots.learning_curves(HISTORY)[0], tmp_path / "accuracy.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,140 @@
+"""Storage: atomic saves with metadata, identical predictions after reloading, and refusals."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_core import storage
+from mnist_core.errors import ModelFileError
+from mnist_core.model import build_tutorial_model, compile_tutorial
+from tests.conftest import FIXTURES
+
+PROBE = np.linspace(0, 1, 4 * 28 * 28, dtype=np.float32).reshape(4, 28, 28, 1)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    keras.utils.set_random_seed(0)
+    model = compile_tutorial(build_tutorial_model())
+    rng = np.random.default_rng(0)
+    model.fit(rng.random((32, 28, 28, 1), dtype=np.float32),
+              keras.utils.to_categorical(rng.integers(0, 10, 32), 10), epochs=1, verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_reloaded_model_gives_identical_predictions(tmp_path, trained, suffix):
+    written = storage.save_model(trained, tmp_path / "m.keras", {"recipe": "tutorial"}, h5=True)
+    assert [p.name for p in written] == ["m.keras", "m.h5", "m.json"]
+    loaded = storage.load_model(tmp_path / f"m{suffix}")
+    np.testing.assert_array_equal(loaded.model.predict(PROBE, verbose=0),
+                                  trained.predict(PROBE, verbose=0))
+    assert loaded.metadata == {"recipe": "tutorial"}
+
+
+def test_loads_the_tutorial_script_h5_written_by_keras_2():
+    loaded = storage.load_model(FIXTURES / "tutorial_tf_keras2.h5")
+    expected = np.load(FIXTURES / "tutorial_tf_keras2_expected.npy")
+    np.testing.assert_allclose(loaded.model.predict(PROBE, verbose=0), expected, atol=1e-6)
+
+
+def test_loads_the_tutorial_script_h5_written_by_keras_3(tmp_path, trained):
+    trained.save(tmp_path / "mnist_model.h5")  # exactly what the tutorial's script does
+    loaded = storage.load_model(tmp_path / "mnist_model.h5")
+    assert loaded.metadata == {}
+    np.testing.assert_array_equal(loaded.model.predict(PROBE, verbose=0),
+                                  trained.predict(PROBE, verbose=0))
+
+
+def test_a_failed_save_leaves_no_file_behind(tmp_path, trained, monkeypatch):
+    def broken_save(path, *args, **kwargs):
+        open(path, "wb").write(b"half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(trained, "save", broken_save)
+    with pytest.raises(OSError):
+        storage.save_model(trained, tmp_path / "m.keras", {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_replaces_an_older_model_in_one_step(tmp_path, trained):
+    storage.save_model(trained, tmp_path / "m.keras", {"n": 1})
+    storage.save_model(trained, tmp_path / "m.keras", {"n": 2})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.keras"]
+    assert json.loads((tmp_path / "m.json").read_text()) == {"n": 2}
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_refuses_a_lambda_layer_before_running_anything(tmp_path, suffix):
+    ran = []
+
+    def spy(t):
+        ran.append(1)
+        return t
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(spy),
+                              keras.layers.Flatten(), keras.layers.Dense(10)])
+    model.save(tmp_path / f"lambda{suffix}")
+    ran.clear()
+    with pytest.raises(ModelFileError, match="Lambda layer.*refused for safety"):
+        storage.load_model(tmp_path / f"lambda{suffix}")
+    assert ran == []
+
+
+def test_refuses_a_keras_2_h5_with_a_lambda_layer():
+    with pytest.raises(ModelFileError, match="Lambda"):
+        storage.load_model(FIXTURES / "lambda_tf_keras2.h5")
+
+
+def test_refuses_a_model_of_the_wrong_shape(tmp_path):
+    keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(),
+                      keras.layers.Dense(10)]).save(tmp_path / "cifar.keras")
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                      keras.layers.Dense(2)]).save(tmp_path / "binary.keras")
+    with pytest.raises(ModelFileError, match=r"maps \(32, 32, 3\) to \(10,\)"):
+        storage.load_model(tmp_path / "cifar.keras")
+    with pytest.raises(ModelFileError, match=r"to \(2,\)"):
+        storage.load_model(tmp_path / "binary.keras")
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_refuses_a_truncated_file(tmp_path, trained, suffix):
+    storage.save_model(trained, tmp_path / "m.keras", {}, h5=True)
+    whole = (tmp_path / f"m{suffix}").read_bytes()
+    (tmp_path / f"cut{suffix}").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ModelFileError, match="truncated"):
+        storage.load_model(tmp_path / f"cut{suffix}")
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "is empty"), (b"hello, I am text", "is not a Keras model"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(100), "is not a Keras model")])
+def test_refuses_files_that_are_not_models(tmp_path, content, words):
+    path = tmp_path / "upload.keras"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=words):
+        storage.load_model(path)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ModelFileError, match="There is no model file at .*nothing.keras"):
+        storage.load_model(tmp_path / "nothing.keras")
+
+
+def test_lists_models_best_first_without_h5_twins(tmp_path, trained):
+    storage.save_model(trained, tmp_path / "low.keras", {"test_accuracy": 0.9}, h5=True)
+    storage.save_model(trained, tmp_path / "high.keras", {"test_accuracy": 0.99})
+    trained.save(tmp_path / "plain.h5")
+    names = [p.name for p, _ in storage.list_models(tmp_path)]
+    assert names == ["high.keras", "low.keras", "plain.h5"]
+    assert storage.list_models(tmp_path / "absent") == []
+
+
+def test_default_model_is_committed_with_its_metadata(default_model_path):
+    loaded = storage.load_model(default_model_path)
+    meta = loaded.metadata
+    assert meta["recipe"] == "tutorial" and meta["epochs"] == 10 and meta["batch_size"] == 64
+    assert meta["train_images"] == 60000 and meta["test_accuracy"] >= 0.990
+    assert {"seed", "training_seconds", "date", "keras_version", "tensorflow_version"} <= set(meta)
