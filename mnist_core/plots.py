@@ -5,6 +5,7 @@ between the app's sessions and no display is needed.
 """
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 ACCURACY_TITLE = "Training and validation accuracy"
 LOSS_TITLE = "Training and validation loss"
@@ -20,6 +21,7 @@ def _curve(train, validation, title, train_label, validation_label):
         axes.plot(range(1, len(validation) + 1), validation, "b", label=validation_label)
     axes.set_title(title)
     axes.set_xlabel("Epochs")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend()
     return figure
 

@@ -1,0 +1,211 @@
+"""The command line, `python -m mnist_core`: a thin shell over the library, one function per command."""
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+
+from mnist_core.constants import DEFAULT_SEED
+from mnist_core.errors import MnistError
+
+TUTORIAL_MODEL_NAME = "mnist_model"
+
+
+def _progress_printer(stream=sys.stderr):
+    """A `progress(message, fraction)` that redraws one line on a terminal."""
+    last = {"message": None}
+
+    def progress(message, fraction):
+        if fraction >= 0:
+            stream.write(f"\r{message}: {fraction:6.1%}")
+            if fraction >= 1:
+                stream.write("\n")
+        elif message != last["message"]:
+            stream.write(("\n" if last["message"] else "") + message + " ...\n")
+        last["message"] = message
+        stream.flush()
+
+    return progress
+
+
+def _load(args):
+    from mnist_core.data import load_data
+
+    return load_data(path=args.data, progress=_progress_printer())
+
+
+def _new_run_folder(kind):
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{kind}-{stamp}"
+
+
+def _train(args, recipe, data, verbose=1):
+    from mnist_core.training import train
+
+    return train(recipe, data=data, epochs=args.epochs, batch_size=args.batch_size,
+                 limit=args.limit, seed=args.seed, verbose=verbose)
+
+
+def cmd_data(args):
+    """Fetches, verifies and caches MNIST."""
+    from mnist_core.data import clear_cache, default_cache_dir
+
+    if args.refresh:
+        clear_cache()
+    (x_train, _), (x_test, _) = _load(args)
+    print(f"MNIST ready: {len(x_train)} training and {len(x_test)} test images, verified "
+          f"(cache: {default_cache_dir()}).")
+
+
+def cmd_tutorial(args):
+    """Runs the tutorial end to end and writes its model, metadata and three figures."""
+    from mnist_core import plots, storage
+    from mnist_core.inference import Predictor
+    from mnist_core.model import prepare_images
+
+    out = Path(args.out or _new_run_folder("tutorial"))
+    data = _load(args)
+    result = _train(args, "tutorial", data)
+    written = storage.save_model(result.model, out / f"{TUTORIAL_MODEL_NAME}.keras",
+                                 result.metadata, h5=True)
+    print(f"Test accuracy: {result.test_accuracy}")
+    accuracy_figure, loss_figure = plots.learning_curves(result.history)
+    written.append(plots.save_png(accuracy_figure, out / "accuracy.png"))
+    written.append(plots.save_png(loss_figure, out / "loss.png"))
+    (_, _), (x_test, _) = data
+    image = prepare_images(x_test[:1])[0]
+    digit = Predictor(result.model).predict_prepared(image).digit
+    written.append(plots.save_png(plots.prediction_figure(image, digit), out / "prediction.png"))
+    print(f"Le chiffre prédit est : {digit}")
+    print("Wrote " + ", ".join(str(p) for p in written))
+
+
+def cmd_train(args):
+    """Trains with a named recipe and saves the model with its metadata."""
+    from mnist_core import storage
+
+    out = Path(args.out or _new_run_folder(args.recipe))
+    result = _train(args, args.recipe, _load(args))
+    name = args.name or args.recipe
+    written = storage.save_model(result.model, out / f"{name}.keras", result.metadata, h5=args.h5)
+    print("Wrote " + ", ".join(str(p) for p in written))
+    print(f"Test accuracy: {result.test_accuracy:.4f}")
+
+
+def cmd_evaluate(args):
+    """Prints a model's accuracy on the 10,000 test images."""
+    from mnist_core import storage
+    from mnist_core.inference import Predictor
+    from mnist_core.model import prepare_images
+
+    loaded = storage.load_model(args.model)
+    (_, _), (x_test, y_test) = _load(args)
+    probabilities = Predictor(loaded.model).probabilities(prepare_images(x_test))
+    accuracy = float((probabilities.argmax(axis=1) == y_test).mean())
+    print(f"Test accuracy: {accuracy:.4f}")
+
+
+def cmd_predict(args):
+    """Prints the digit in each image file."""
+    from mnist_core import storage
+    from mnist_core.inference import Predictor
+    from mnist_core.preprocess import load_image
+
+    predictor = Predictor(storage.load_model(args.model).model)
+    answers = []
+    for name in args.images:
+        prediction = predictor.predict(load_image(name))
+        answers.append({"file": name, "digit": prediction.digit,
+                        "probabilities": [round(float(p), 6) for p in prediction.probabilities]})
+        if not args.json:
+            print(f"{name}: {prediction.digit} ({prediction.confidence:.1%})")
+    if args.json:
+        print(json.dumps(answers))
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults in help, except the empty ones (None, False), which would read as noise."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def build_parser():
+    """The argument parser, every command with its defaults shown in `--help`."""
+    from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
+    from mnist_core.recipes import RECIPES
+
+    formatter = _Formatter
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_core", formatter_class=formatter,
+        description="The Keras MNIST tutorial as a command line: fetch the data, train, "
+                    "evaluate and predict.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, function, help_text):
+        sub = commands.add_parser(name, help=help_text, description=help_text,
+                                  formatter_class=formatter)
+        sub.set_defaults(run=function)
+        return sub
+
+    def data_option(sub):
+        sub.add_argument("--data", metavar="PATH", default=None,
+                         help="your own copy of MNIST (.npz or folder of IDX files), tried when "
+                              "the cache and the downloads fail; $MNIST_PATH also works")
+
+    def training_options(sub, recipe_default_note):
+        sub.add_argument("--epochs", type=int, default=None,
+                         help=f"epochs to train ({recipe_default_note}: {DEFAULT_EPOCHS})")
+        sub.add_argument("--batch-size", type=int, default=None,
+                         help=f"images per batch ({recipe_default_note}: {DEFAULT_BATCH_SIZE})")
+        sub.add_argument("--limit", type=int, default=None, metavar="N",
+                         help="train on the first N training images only (default: all 60000)")
+        sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+        sub.add_argument("--out", metavar="DIR", default=None,
+                         help="output folder (default: a new folder under runs/)")
+        data_option(sub)
+
+    sub = command("data", cmd_data, "Download (or read), verify and cache MNIST.")
+    sub.add_argument("--refresh", action="store_true", help="discard the cache first")
+    data_option(sub)
+
+    sub = command("tutorial", cmd_tutorial,
+                  "Run the whole tutorial: train, save mnist_model.h5, print the test accuracy, "
+                  "draw the learning curves and predict the first test image.")
+    training_options(sub, "tutorial")
+
+    sub = command("train", cmd_train, "Train a model with a named recipe and save it.")
+    sub.add_argument("--recipe", default="tutorial", choices=sorted(RECIPES),
+                     help="; ".join(f"{r.name}: {r.summary}" for r in RECIPES.values()))
+    sub.add_argument("--name", default=None, help="file name of the model (default: the recipe)")
+    sub.add_argument("--h5", action="store_true", help="also write the legacy .h5 file")
+    training_options(sub, "recipe default, tutorial")
+
+    sub = command("evaluate", cmd_evaluate, "Print a model's accuracy on the 10,000 test images.")
+    sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
+    data_option(sub)
+
+    sub = command("predict", cmd_predict,
+                  "Print the digit in each image (PNG/JPEG of any size, either polarity).")
+    sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
+    sub.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
+    sub.add_argument("--json", action="store_true",
+                     help='print one JSON list of {"file", "digit", "probabilities"}')
+    return parser
+
+
+def main(argv=None):
+    """Runs one command; returns the exit status (0 on success, 1 on a user error, 130 on Ctrl-C)."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except MnistError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted; nothing was saved.", file=sys.stderr)
+        return 130
+    return 0
