@@ -1,0 +1,52 @@
+"""The Explore view: the tutorial's last step (predict a test image) and its learning curves."""
+
+import io
+
+import streamlit as st
+
+from mnist_core import plots
+from mnist_core.constants import NUM_TEST
+from mnist_core.errors import MnistError
+from mnist_core.model import prepare_images
+from ui.resources import mnist_data
+from ui.texts import text
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _png(kind, model_key, index, _figure_maker):
+    """PNG bytes of a figure, cached so a rerun redraws nothing (the key is kind, model, index)."""
+    buffer = io.BytesIO()
+    _figure_maker().savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+@st.fragment
+def explore_view(language, predictor, model_key, metadata):
+    """A test image with the model's prediction and the true label, then the learning curves."""
+    st.caption(text(language, "explore_intro"))
+    index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key="test_index"))
+    try:
+        (_, _), (x_test, y_test) = mnist_data()
+    except MnistError as error:
+        st.warning(text(language, "data_error", message=str(error)))
+    else:
+        image = prepare_images(x_test[index:index + 1])[0]
+        prediction = predictor.predict_prepared(image)
+        left, right = st.columns([1, 1])
+        left.image(_png("prediction", model_key, index,
+                        lambda: plots.prediction_figure(image, prediction.digit)), width=300)
+        right.metric(text(language, "predicted"), prediction.digit,
+                     text(language, "confidence", p=prediction.confidence),
+              delta_color="off", delta_arrow="off")
+        right.metric(text(language, "true_label"), int(y_test[index]))
+        right.write(text(language, "predicted_sentence", digit=prediction.digit))
+    st.subheader(text(language, "curves"))
+    history = metadata.get("history") or {}
+    if not history.get("accuracy"):
+        st.caption(text(language, "no_history"))
+        return
+    accuracy, loss = (lambda h=history: plots.learning_curves(h)[0],
+                      lambda h=history: plots.learning_curves(h)[1])
+    left, right = st.columns(2)
+    left.image(_png("accuracy", model_key, 0, accuracy))
+    right.image(_png("loss", model_key, 0, loss))

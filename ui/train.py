@@ -1,0 +1,99 @@
+"""The Train view: settings, Train and Cancel, and live progress drawn from the background job."""
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from mnist_core.constants import NUM_TRAIN
+from mnist_core.errors import MnistError
+from mnist_core.recipes import RECIPES
+from ui.texts import text
+
+POLL_SECONDS = 1.0
+
+
+def train_view(language, jobs):
+    """Settings and buttons, then the live panel of the server's training job."""
+    state = jobs.snapshot()
+    names = list(RECIPES)
+    recipe = st.selectbox(text(language, "recipe"), names, key="recipe",
+                          format_func=lambda name: f"{name}: {RECIPES[name].summary}")
+    chosen = RECIPES[recipe]
+    first, second, third = st.columns(3)
+    epochs = first.number_input(text(language, "epochs"), 1, 50, chosen.epochs, key="epochs")
+    batch_size = second.number_input(text(language, "batch_size"), 8, 2048, chosen.batch_size,
+                                     key="batch_size")
+    limit = third.number_input(text(language, "train_images"), 100, NUM_TRAIN, NUM_TRAIN,
+                               step=1000, key="train_images", help=text(language, "train_images_help"))
+    go, stop, _ = st.columns([1, 1, 4])
+    if go.button(text(language, "train"), type="primary", disabled=state.active, key="train"):
+        try:
+            if not jobs.start(recipe=recipe, epochs=int(epochs), batch_size=int(batch_size),
+                              limit=None if int(limit) == NUM_TRAIN else int(limit)):
+                st.warning(text(language, "busy"))
+        except MnistError as error:
+            st.error(str(error))
+    if stop.button(text(language, "cancel"), disabled=not jobs.snapshot().active, key="cancel"):
+        jobs.cancel()
+    progress_panel(language, jobs)
+
+
+def progress_panel(language, jobs):
+    """Polls the job once a second while it runs; a full rerun when it ends refreshes the page."""
+    active = jobs.snapshot().active
+
+    @st.fragment(run_every=POLL_SECONDS if active else None)
+    def panel():
+        state = jobs.snapshot()
+        render_state(language, state)
+        if state.active:
+            st.session_state["watching_job"] = state.job_id
+        elif st.session_state.get("watching_job") == state.job_id:
+            # The job this page watched has ended: rerun the whole page so the model list,
+            # the buttons and the polling all catch up.
+            st.session_state["watching_job"] = None
+            st.rerun()
+
+    panel()
+
+
+def render_state(language, state):
+    """Draws one snapshot: progress bar, live charts, and the outcome."""
+    if state.status == "idle":
+        st.caption(text(language, "idle_hint"))
+        return
+    if state.status == "loading":
+        st.progress(0.0, text=text(language, "loading_data"))
+    elif state.status == "running":
+        label = text(language, "progress", epoch=state.epoch, epochs=state.epochs,
+                     step=state.step, steps=state.steps)
+        seconds = time.time() - state.started
+        st.progress(state.fraction, text=f"{label} · {text(language, 'elapsed', seconds=seconds)}")
+        if state.running:
+            st.caption(text(language, "running_live", loss=state.running.get("loss", 0.0),
+                            accuracy=state.running.get("accuracy", 0.0)))
+    elif state.status == "saving":
+        st.progress(1.0, text=text(language, "saving"))
+    history_charts(language, state.history)
+    if state.status == "done":
+        st.success(text(language, "done", accuracy=state.test_accuracy, path=state.model_path))
+    elif state.status == "cancelled":
+        st.warning(text(language, "cancelled"))
+    elif state.status == "failed":
+        st.error(text(language, "failed", message=state.message))
+
+
+def history_charts(language, history):
+    """The tutorial's curves as live line charts: accuracy and loss, training vs validation."""
+    if not history.get("loss"):
+        return
+    epochs = pd.Index(range(1, len(history["loss"]) + 1), name=text(language, "epochs"))
+    left, right = st.columns(2)
+    for column, title, keys in (
+            (left, "accuracy_chart", (("accuracy", "train_acc"), ("val_accuracy", "val_acc"))),
+            (right, "loss_chart", (("loss", "train_loss"), ("val_loss", "val_loss")))):
+        frame = pd.DataFrame({text(language, label): history.get(key, [])
+                              for key, label in keys if history.get(key)}, index=epochs)
+        column.caption(text(language, title))
+        column.line_chart(frame, height=220)
