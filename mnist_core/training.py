@@ -87,14 +87,14 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     all_callbacks = [*callbacks, StopOnEvent(cancel_event)]
 
     started = time.perf_counter()
-    if chosen.augment is None:
+    if chosen.augmenter is None:
         history = net.fit(X_train, Y_train, epochs=epochs, batch_size=batch_size,
                           validation_data=(X_test, Y_test), callbacks=all_callbacks,
                           verbose=verbose)
     else:
-        history = net.fit(_augmented(X_train, Y_train, batch_size, seed, chosen.augment),
-                          epochs=epochs, validation_data=(X_test, Y_test),
-                          callbacks=all_callbacks, verbose=verbose)
+        history = net.fit(_augmented(X_train, Y_train, batch_size, seed, chosen.augmenter(seed)),
+                          epochs=epochs, validation_data=(X_test, Y_test), shuffle=False,
+                          callbacks=all_callbacks, verbose=verbose)  # the pipeline shuffles
     seconds = time.perf_counter() - started
     if cancel_event.is_set():
         raise TrainingCancelled("Training was cancelled; nothing was saved.")
@@ -111,7 +111,7 @@ def _augmented(images, labels, batch_size, seed, augment):
 
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).map(lambda x, y: (augment(x, seed), y),
+    dataset = dataset.batch(batch_size).map(lambda x, y: (augment(x), y),
                                             num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 

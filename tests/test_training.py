@@ -20,7 +20,7 @@ def test_tutorial_recipe_is_the_tutorials():
 
 
 def test_rejects_an_unknown_recipe_with_the_known_ones():
-    with pytest.raises(ValueError, match="choose one of tutorial"):
+    with pytest.raises(ValueError, match="choose one of tutorial, quick, strong"):
         get_recipe("nope")
 
 
@@ -69,3 +69,21 @@ def test_cancel_stops_training_and_raises(tiny_data):
 def test_rejects_settings_out_of_range_in_one_sentence(tiny_data, settings, words):
     with pytest.raises(MnistError, match=words):
         train(data=tiny_data, **settings)
+
+
+def test_every_recipe_builds_a_28x28_to_10_model():
+    for name in ("tutorial", "quick", "strong"):
+        model = get_recipe(name).build(10, 2)
+        assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+
+
+def test_strong_augmentation_keeps_shape_and_range():
+    import tensorflow as tf
+
+    augment = get_recipe("strong").augmenter(0)
+    images = np.zeros((8, 28, 28, 1), dtype=np.float32)
+    images[:, 10:18, 12:16] = 1.0
+    out = augment(tf.constant(images)).numpy()
+    assert out.shape == images.shape and 0 <= out.min() and out.max() <= 1
+    assert not np.array_equal(out, images)  # something moved, thickened or thinned
+    assert np.all(out.sum(axis=(1, 2, 3)) > 0)  # no digit erased
