@@ -9,6 +9,7 @@ from mnist_core.preprocess import has_ink
 from ui.texts import text
 
 CANVAS_SIZE = 280
+DEFAULT_STROKE = 18
 ZOOM = 6  # the 28x28 input shown as 168x168 blocks, crisp rather than blurred by the browser
 
 
@@ -26,11 +27,14 @@ def draw_view(language, predictor):
     st.caption(text(language, "draw_intro"))
     left, right = st.columns([1, 1], gap="large")
     with left:
-        stroke = st.slider(text(language, "stroke"), 6, 40, 18, key="stroke_width")
+        # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
+        st.space("medium")
+        stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
         result = st_canvas(stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
                            return_image_data=True, key="canvas")
         st.caption(text(language, "clear_hint"))
+        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
     with right:
         show_prediction(language, predictor, getattr(result, "image_data", None))
 

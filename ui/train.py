@@ -1,6 +1,7 @@
 """The Train view: settings, Train and Cancel, and live progress drawn from the background job."""
 
 import time
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -77,7 +78,8 @@ def render_state(language, state):
         st.progress(1.0, text=text(language, "saving"))
     history_charts(language, state.history)
     if state.status == "done":
-        st.success(text(language, "done", accuracy=state.test_accuracy, path=state.model_path))
+        st.success(text(language, "done", accuracy=state.test_accuracy,
+                        path=Path(state.model_path).name))
     elif state.status == "cancelled":
         st.warning(text(language, "cancelled"))
     elif state.status == "failed":
@@ -85,15 +87,23 @@ def render_state(language, state):
 
 
 def history_charts(language, history):
-    """The tutorial's curves as live line charts: accuracy and loss, training vs validation."""
+    """The tutorial's curves as live charts: accuracy and loss, training vs validation, by epoch.
+
+    Points as well as lines, so the first epoch already shows something.
+    """
+    import altair as alt
+
     if not history.get("loss"):
         return
-    epochs = pd.Index(range(1, len(history["loss"]) + 1), name=text(language, "epochs"))
+    epoch_label = text(language, "epochs")
     left, right = st.columns(2)
     for column, title, keys in (
             (left, "accuracy_chart", (("accuracy", "train_acc"), ("val_accuracy", "val_acc"))),
             (right, "loss_chart", (("loss", "train_loss"), ("val_loss", "val_loss")))):
-        frame = pd.DataFrame({text(language, label): history.get(key, [])
-                              for key, label in keys if history.get(key)}, index=epochs)
-        column.caption(text(language, title))
-        column.line_chart(frame, height=220)
+        rows = [{epoch_label: epoch, "series": text(language, label), "value": value}
+                for key, label in keys for epoch, value in enumerate(history.get(key, []), 1)]
+        chart = alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
+            x=alt.X(f"{epoch_label}:Q", axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("value:Q", title=text(language, title), scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")))
+        column.altair_chart(chart.properties(height=240), width="stretch")

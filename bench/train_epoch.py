@@ -1,0 +1,141 @@
+"""One epoch of the tutorial recipe: the product's training path vs two references, same run.
+
+    .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 1]
+
+Variants, each in a fresh process (so none inherits another's warm caches or threads):
+  product   mnist_core.training.train("tutorial", epochs=1): what the app and `train` run
+  keras_fit the tutorial's code verbatim: model.fit(X, y, epochs=1, batch_size=64,
+            validation_data=(X_test, y_test)) on numpy arrays
+  torch     a pure-PyTorch loop of the same network, batch 64, Adam(1e-3), same images
+            (needs `pip install torch==2.13.0`; skipped with a note when torch is missing)
+Each measures preparation + model building + one epoch + the test-set evaluation, not imports.
+Prints seconds (min over repeats), test accuracy, and the ratios product/reference.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def run_product(images):
+    from mnist_core.data import load_data
+    from mnist_core.training import train
+
+    data = load_data()
+    started = time.perf_counter()
+    result = train("tutorial", data=data, epochs=1, limit=images)
+    return time.perf_counter() - started, result.test_accuracy
+
+
+def run_keras_fit(images):
+    import keras
+    from keras import layers
+
+    from mnist_core.data import load_data
+
+    (x_train, y_train), (x_test, y_test) = load_data()
+    started = time.perf_counter()
+    X_train = x_train[:images].reshape((-1, 28, 28, 1)).astype("float32") / 255
+    X_test = x_test.reshape((-1, 28, 28, 1)).astype("float32") / 255
+    Y_train = keras.utils.to_categorical(y_train[:images])
+    Y_test = keras.utils.to_categorical(y_test)
+    keras.utils.set_random_seed(1234)
+    model = keras.Sequential([
+        layers.Input((28, 28, 1)),
+        layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+        layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X_train, Y_train, epochs=1, batch_size=64, validation_data=(X_test, Y_test),
+              verbose=0)
+    _, accuracy = model.evaluate(X_test, Y_test, verbose=0)
+    return time.perf_counter() - started, accuracy
+
+
+def run_torch(images):
+    import torch
+    from torch import nn
+
+    from mnist_core.data import load_data
+
+    (x_train, y_train), (x_test, y_test) = load_data()
+    started = time.perf_counter()
+    torch.manual_seed(1234)
+    X_train = torch.from_numpy(x_train[:images]).float().div_(255).unsqueeze(1)
+    Y_train = torch.from_numpy(y_train[:images]).long()
+    X_test = torch.from_numpy(x_test).float().div_(255).unsqueeze(1)
+    Y_test = torch.from_numpy(y_test).long()
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    order = torch.randperm(len(X_train))
+    for start in range(0, len(X_train), 64):
+        batch = order[start:start + 64]
+        optimizer.zero_grad()
+        loss_fn(model(X_train[batch]), Y_train[batch]).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():  # the tutorial validates on the test set; so do all variants
+        accuracy = (model(X_test).argmax(1) == Y_test).float().mean().item()
+    return time.perf_counter() - started, accuracy
+
+
+VARIANTS = {"product": run_product, "keras_fit": run_keras_fit, "torch": run_torch}
+
+
+def measure(variant, images):
+    done = subprocess.run([sys.executable, __file__, "--run", variant, "--images", str(images)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        return None, tail
+    return json.loads(done.stdout.strip().splitlines()[-1]), None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--images", type=int, default=60000, help="training images")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per variant (min is kept)")
+    parser.add_argument("--variants", default="product,keras_fit,torch")
+    parser.add_argument("--run", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        seconds, accuracy = VARIANTS[args.run](args.images)
+        print(json.dumps({"seconds": seconds, "accuracy": float(accuracy)}))
+        return
+    results = {}
+    for _ in range(args.repeats):
+        for variant in args.variants.split(","):  # interleaved, so drift hits all alike
+            result, error = measure(variant, args.images)
+            if error:
+                print(f"{variant}: skipped ({error})")
+                continue
+            best = results.get(variant)
+            if best is None or result["seconds"] < best["seconds"]:
+                results[variant] = result
+    print(f"One epoch of the tutorial recipe on {args.images} images, {os.cpu_count()} CPU cores "
+          f"(min of {args.repeats}):")
+    for variant, result in results.items():
+        print(f"  {variant:10s} {result['seconds']:7.2f} s   test accuracy {result['accuracy']:.4f}")
+    if "product" in results:
+        for reference in ("keras_fit", "torch"):
+            if reference in results:
+                ratio = results["product"]["seconds"] / results[reference]["seconds"]
+                print(f"  product / {reference}: {ratio:.2f}  (below 1 means the product is faster)")
+
+
+if __name__ == "__main__":
+    main()
