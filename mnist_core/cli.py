@@ -110,7 +110,7 @@ def cmd_predict(args):
     """Prints the digit in each image file."""
     from mnist_core import storage
     from mnist_core.inference import Predictor
-    from mnist_core.preprocess import load_image
+    from mnist_core.image_files import load_image
 
     predictor = Predictor(storage.load_model(args.model).model)
     answers = []
@@ -179,7 +179,8 @@ def build_parser():
 
     sub = command("train", cmd_train, "Train a model with a named recipe and save it.")
     sub.add_argument("--recipe", default="tutorial", choices=sorted(RECIPES),
-                     help="; ".join(f"{r.name}: {r.summary}" for r in RECIPES.values()))
+                     help="; ".join(f"{r.name}: {r.summary.rstrip('.')}" for r in RECIPES.values())
+                     .replace("%", "%%"))  # argparse %-formats help texts
     sub.add_argument("--name", default=None, help="file name of the model (default: the recipe)")
     sub.add_argument("--h5", action="store_true", help="also write the legacy .h5 file")
     training_options(sub, "recipe default, tutorial")

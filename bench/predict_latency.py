@@ -1,0 +1,77 @@
+"""Latency of one drawing through the app's path vs `model.predict`, same run, same drawings.
+
+    .venv/bin/python bench/predict_latency.py [--model models/tutorial.keras] [--n 1000]
+
+The app's path is `Predictor.predict(canvas_rgba)`: MNIST-style preprocessing of a 280x280 RGBA
+canvas plus the traced model. The reference is the tutorial's `model.predict(x, verbose=0)` on the
+same drawings, already preprocessed (so the reference does less work). Prints p50 and p99 of each
+and the ratio of the p50s. Goal: app p50 <= 5 ms.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def percentiles(seconds):
+    ms = np.asarray(seconds) * 1000
+    return np.percentile(ms, 50), np.percentile(ms, 99)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--model", default=str(ROOT / "models" / "tutorial.keras"))
+    parser.add_argument("--n", type=int, default=1000, help="drawings")
+    parser.add_argument("--reference-n", type=int, default=200,
+                        help="drawings for the (slow) model.predict reference")
+    args = parser.parse_args()
+
+    from mnist_core import storage
+    from mnist_core.data import load_data
+    from mnist_core.drawn_digits import make_drawn_digits
+    from mnist_core.inference import Predictor
+    from mnist_core.preprocess import to_mnist_input
+
+    (_, _), (x_test, y_test) = load_data()
+    drawings, labels = make_drawn_digits(n=args.n, seed=0, source=(x_test, y_test))
+    model = storage.load_model(args.model).model
+    predictor = Predictor(model)
+    for drawing in drawings[:20]:  # warm-up: tracing, allocator, caches
+        predictor.predict(drawing)
+        model.predict(to_mnist_input(drawing)[None, ..., None], verbose=0)
+
+    app, correct = [], 0
+    for drawing, label in zip(drawings, labels):
+        started = time.perf_counter()
+        digit = predictor.predict(drawing).digit
+        app.append(time.perf_counter() - started)
+        correct += digit == label
+    prepared = [to_mnist_input(d)[None, ..., None] for d in drawings[:args.reference_n]]
+    reference = []
+    for x in prepared:
+        started = time.perf_counter()
+        model.predict(x, verbose=0)
+        reference.append(time.perf_counter() - started)
+
+    app_p50, app_p99 = percentiles(app)
+    ref_p50, ref_p99 = percentiles(reference)
+    print(f"Prediction latency, {os.cpu_count()} CPU cores, model {Path(args.model).name}:")
+    print(f"  app path (preprocess + traced model), {len(app)} drawings: "
+          f"p50 {app_p50:.2f} ms, p99 {app_p99:.2f} ms  (accuracy on them {correct / len(app):.3f})")
+    print(f"  model.predict (already preprocessed), {len(reference)} drawings: "
+          f"p50 {ref_p50:.2f} ms, p99 {ref_p99:.2f} ms")
+    print(f"  app p50 / model.predict p50: {app_p50 / ref_p50:.3f}   goal app p50 <= 5 ms: "
+          f"{'met' if app_p50 <= 5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+"""Turn a drawing or a picture into what an MNIST model reads: 28x28, white digit on black, centred.
+
+MNIST digits were cropped to their ink, scaled to fit a 20x20 box keeping their aspect ratio
+(anti-aliased, so grey levels appear), then placed in a 28x28 field so that their centre of
+mass sits in the middle. `to_mnist_input()` does the same to a visitor's drawing, so a small
+or off-centre digit reaches the model looking like the digits it was trained on;
+`naive_downscale()` is the baseline that shrinks the whole canvas instead.
+"""
+
+
+import numpy as np
+from PIL import Image
+
+from mnist_core.constants import IMAGE_SIZE, PIXEL_SCALE
+from mnist_core.errors import BlankImageError, ImageError
+
+MAX_PIXELS = 40_000_000
+"""Largest image accepted, in pixels (width x height): 40 megapixels, above any phone photo.
+
+Bigger images are refused before they are decoded, so a hostile file (a "decompression bomb")
+cannot exhaust memory."""
+
+BOX_SIZE = 20
+"""Side of the box the digit's longer side is scaled to, as in MNIST."""
+
+MNIST_CENTRE = 14.0
+"""Row and column index where the centre of mass lands. MNIST's test digits put theirs at
+(13.99, 14.01) on average, so the model has learnt this position, not the geometric 13.5."""
+
+MIN_CONTRAST = 0.15
+"""Least difference from the background, as a fraction of full scale, that counts as ink.
+JPEG noise and paper texture stay below it; any stroke drawn on a canvas is far above."""
+
+NOISE_FLOOR = 0.1
+"""Ink weaker than this fraction of the strongest ink is set to zero, so halos and faint
+background texture neither stretch the digit's box nor move its centre."""
+
+WORK_SIDE = 1024
+"""Larger images are first box-averaged down to about this side: plenty of detail for a
+20-pixel digit, and it bounds the time and memory the rest takes."""
+
+MNIST_STROKE = 2.3
+"""Median stroke width of MNIST's test digits, in pixels of the 28x28 image."""
+
+THIN_STROKE = 1.6
+"""Strokes thinner than this, in pixels of the 28x28 image, are thickened to `MNIST_STROKE`.
+MNIST's thinnest 5% are about 1.5 pixels wide; a thin pen on a large digit gives 0.2, which
+the tutorial CNN reads badly (70% right on stroked digits 0.1 to 0.4 pixels wide, 97% once
+thickened; `bench/eval_drawn.py` measures the whole drawn set)."""
+
+THICK_STROKE = 4.5
+"""Strokes thicker than this are thinned to `THINNED_STROKE`: a thick pen on a small digit
+fills its loops. On stroked digits 6 to 9 pixels wide: 85% right as drawn, 96% once thinned."""
+
+THINNED_STROKE = 3.5
+"""Width thick strokes are thinned to: MNIST's thickest 5% are about 3.7 pixels wide. Thinning
+further, to the median, wears strokes through and reads worse."""
+
+# PIL's BILINEAR widens its triangle filter by the reduction factor, so shrinking averages every
+# source pixel (anti-aliased). BOX weighs each source pixel all or nothing, which at small
+# reduction factors moves the centre of mass by up to half a pixel.
+_RESAMPLE = Image.Resampling.BILINEAR
+_SUBPIXELS = 4  # strokes are thickened or thinned at 4 pixels per output pixel: quarter steps
+
+
+def to_mnist_input(image):
+    """Converts a drawing or picture into an MNIST-style image: cropped, scaled, centred.
+
+    The ink is cropped, scaled so its longer side is `BOX_SIZE` pixels (aspect ratio kept,
+    anti-aliased so grey levels appear), and placed with sub-pixel precision so its centre
+    of mass sits at (`MNIST_CENTRE`, `MNIST_CENTRE`); the shift is limited so no ink leaves
+    the 28x28 field. Strokes that would come out thinner than `THIN_STROKE` pixels or
+    thicker than `THICK_STROKE` are brought back to MNIST's range first, so a thin pen on a
+    large digit, or a thick one on a small digit, still reads like MNIST.
+
+    Args:
+        image: array of shape (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA; uint8 in
+            [0, 255], bool, or float in [0, 1]. Either polarity: the background is the median
+            colour of the border, and ink is whatever differs from it. For RGBA that is not
+            opaque everywhere (a canvas with a transparent background), the ink is what is
+            opaque, whatever its colour.
+
+    Returns:
+        float32 array of shape (28, 28), values in [0, 1], white (1) digit on black (0).
+
+    Raises:
+        BlankImageError: the image holds no ink (empty canvas, one uniform colour).
+        ImageError: the array has the wrong shape or values, or more than `MAX_PIXELS` pixels.
+    """
+    return _place(_normalise_stroke(_crop_to_ink(_ink(image))))
+
+
+def naive_downscale(image):
+    """Shrinks the whole image to 28x28, keeping the digit's position and size on the canvas.
+
+    The baseline that `to_mnist_input()` is measured against: same ink extraction, no crop,
+    no scaling to the digit, no centring.
+
+    Args:
+        image: as for `to_mnist_input()`.
+
+    Returns:
+        float32 array of shape (28, 28), values in [0, 1], white (1) digit on black (0).
+
+    Raises:
+        BlankImageError: the image holds no ink.
+        ImageError: the array has the wrong shape or values, or more than `MAX_PIXELS` pixels.
+    """
+    ink = Image.fromarray(_ink(image))
+    out = ink.resize((IMAGE_SIZE, IMAGE_SIZE), _RESAMPLE)
+    return np.clip(np.asarray(out, dtype=np.float32), 0.0, 1.0)
+
+
+def has_ink(image):
+    """Tells whether an image holds anything to classify (cheap: no resizing).
+
+    Args:
+        image: as for `to_mnist_input()`.
+
+    Returns:
+        True when some pixel differs from the background by at least `MIN_CONTRAST`: exactly
+        when `to_mnist_input()` would not raise `BlankImageError`.
+
+    Raises:
+        ImageError: the array has the wrong shape or values, or more than `MAX_PIXELS` pixels.
+    """
+    return int(_distance_from_background(_as_uint8(image)).max()) >= _min_contrast_level()
+
+
+def check_size(width, height, name="The image"):
+    """Raises ImageError when an image of this size is over `MAX_PIXELS`."""
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{name} is {width}x{height} pixels, more than the {MAX_PIXELS / 1e6:g}-megapixel "
+            "limit: use a smaller image."
+        )
+
+
+def _as_uint8(image):
+    """Validates an image array -> uint8 (H, W), (H, W, 3) or (H, W, 4), at most WORK_SIDE."""
+    a = np.asarray(image)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))) or a.size == 0:
+        raise ImageError(
+            f"An image must be an array of shape (H, W), (H, W, 3) or (H, W, 4), not {a.shape}."
+        )
+    check_size(a.shape[1], a.shape[0])
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8) * 255
+    elif a.dtype.kind == "f":
+        if not (np.isfinite(a).all() and a.min() >= 0.0 and a.max() <= 1.0):
+            raise ImageError("A float image must hold values between 0 and 1: divide by 255.")
+        a = np.rint(a * PIXEL_SCALE).astype(np.uint8)
+    elif a.dtype.kind in "ui":
+        if a.dtype != np.uint8 and (a.min() < 0 or a.max() > 255):
+            raise ImageError("An integer image must hold values between 0 and 255.")
+        a = a.astype(np.uint8, copy=False)
+    else:
+        raise ImageError(f"An image must hold numbers, not {a.dtype}.")
+    factor = -(-max(a.shape[:2]) // WORK_SIDE)
+    if factor > 1:
+        a = np.asarray(Image.fromarray(np.ascontiguousarray(a)).reduce(factor))
+    return a
+
+
+def _border_median(a):
+    """Median colour of the one-pixel frame: the background, unless ink covers most of it."""
+    frame = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+    return np.median(frame, axis=0).astype(np.uint8)
+
+
+def _distance_from_background(a):
+    """uint8 image -> uint8 (H, W): how far each pixel is from the background colour."""
+    if a.ndim == 3 and a.shape[2] == 4:
+        alpha = a[:, :, 3]
+        if alpha.min() < 255:
+            # A transparent background: what is opaque is the drawing, whatever its colour
+            # (a black stroke on a transparent canvas has RGB all zero everywhere).
+            a = alpha
+        else:
+            a = a[:, :, :3]
+    bg = _border_median(a)
+    channels = [a] if a.ndim == 2 else [a[:, :, c] for c in range(3)]
+    dist = None
+    # Channel by channel: numpy reduces a short last axis about ten times slower.
+    for channel, level in zip(channels, np.atleast_1d(bg)):
+        # max - min stays in uint8 where channel - level would wrap around.
+        d = np.maximum(channel, level)
+        d -= np.minimum(channel, level)
+        dist = d if dist is None else np.maximum(dist, d, out=dist)
+    return dist
+
+
+def _min_contrast_level():
+    return int(np.ceil(MIN_CONTRAST * PIXEL_SCALE))
+
+
+def _ink(image):
+    """Image -> float32 (H, W) in [0, 1]: 1 = strongest ink, below NOISE_FLOOR set to 0."""
+    dist = _distance_from_background(_as_uint8(image))
+    strongest = int(dist.max())
+    if strongest < _min_contrast_level():
+        raise BlankImageError("The canvas is empty: draw a digit first.")
+    # Stretching to the strongest ink makes a faint pencil photo as bright as a canvas stroke.
+    floor = NOISE_FLOOR * strongest
+    ink = (dist.astype(np.float32) - floor) / (strongest - floor)
+    return np.maximum(ink, 0.0, out=ink)
+
+
+def _crop_to_ink(ink):
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _stroke_width(crop):
+    """Mean stroke width in crop pixels: ink area over half the outline's length.
+
+    A stroke of width w and length L has area wL and outline about 2L. The outline is counted
+    as pixel edges (Manhattan length), which overstates a curve of random direction by 4/pi.
+    """
+    solid = np.pad(crop > 0.5, 1)
+    edges = np.count_nonzero(solid[1:] != solid[:-1])
+    edges += np.count_nonzero(solid[:, 1:] != solid[:, :-1])
+    return 2 * float(crop.sum()) / (max(edges, 1) * np.pi / 4)
+
+
+def _normalise_stroke(crop):
+    """Crop (h, w) -> the same ink, its strokes thickened or thinned if far from MNIST's.
+
+    Returns the crop itself when its strokes will come out between `THIN_STROKE` and
+    `THICK_STROKE` pixels wide; otherwise a new crop, at a working resolution of `_SUBPIXELS`
+    pixels per output pixel, whose strokes will come out `MNIST_STROKE` (thin ones) or
+    `THINNED_STROKE` (thick ones) wide.
+    """
+    original = crop
+    scale = BOX_SIZE / max(crop.shape)
+    width = _stroke_width(crop) * scale  # in output pixels
+    if THIN_STROKE <= width <= THICK_STROKE:
+        return crop
+    if scale * _SUBPIXELS < 1:  # no need for full resolution, and the filters cost less
+        h, w = crop.shape
+        size = (max(1, round(w * scale * _SUBPIXELS)), max(1, round(h * scale * _SUBPIXELS)))
+        crop = np.asarray(Image.fromarray(crop).resize(size, _RESAMPLE))
+        pixels_per_output = _SUBPIXELS
+    else:
+        pixels_per_output = 1 / scale
+    target = MNIST_STROKE if width < THIN_STROKE else THINNED_STROKE
+    radius = int(round(abs(target - width) / 2 * pixels_per_output))
+    # Padding with background lets a stroke grow past the crop, or wear away at its edge.
+    crop = np.pad(crop, radius)
+    if width < THIN_STROKE:
+        thick = _rank_filter(crop, radius, np.maximum)
+        # A stroke narrower than a working pixel came out grey; once wide, it is full ink.
+        return thick / thick.max()
+    thin = _rank_filter(crop, radius, np.minimum)
+    if thin.max() < 0.5:  # worn away to nothing: a blob with no stroke inside, leave it
+        return original
+    return _crop_to_ink(thin)
+
+
+def _rank_filter(image, radius, extreme):
+    """Square grey dilation (np.maximum) or erosion (np.minimum) reaching `radius` pixels."""
+    out = image.copy()
+    for _ in range(2):  # down the rows, then (transposed) along the columns: separable
+        source = out.copy()
+        for shift in range(1, radius + 1):
+            extreme(out[shift:], source[:-shift], out=out[shift:])
+            extreme(out[:-shift], source[shift:], out=out[:-shift])
+        out = out.T
+    return out
+
+
+def _place(crop):
+    """Ink crop (h, w) float32 -> (28, 28): longer side BOX_SIZE, centre of mass centred."""
+    grow = -(-BOX_SIZE // max(crop.shape))
+    if grow > 1:
+        # Enlarge small crops (a dot, a tiny upload) as blocks of pixels, so the filter below
+        # only ever shrinks: interpolating upwards smears a dot over the whole field.
+        crop = crop.repeat(grow, axis=0).repeat(grow, axis=1)
+    h, w = crop.shape
+    scale = BOX_SIZE / max(h, w)
+    side = IMAGE_SIZE / scale  # source pixels spanned by the 28-pixel output
+    mass = crop.sum()
+    # Continuous coordinates: pixel i covers [i, i + 1), so its centre is i + 0.5.
+    cy = crop.sum(axis=1) @ (np.arange(h) + 0.5) / mass
+    cx = crop.sum(axis=0) @ (np.arange(w) + 0.5) / mass
+    target = (MNIST_CENTRE + 0.5) / scale
+    # Top-left corner of the output window, limited so the whole crop stays inside it.
+    y0 = min(max(cy - target, h - side), 0.0)
+    x0 = min(max(cx - target, w - side), 0.0)
+    # PIL reads nothing outside the image and reweights what it has at the edge, so pad with
+    # background past the window by the filter's reach (one output pixel).
+    reach = int(np.ceil(1 / scale)) + 1
+    top, left = int(np.ceil(-y0)) + reach, int(np.ceil(-x0)) + reach
+    bottom = int(np.ceil(y0 + side)) - h + reach
+    right = int(np.ceil(x0 + side)) - w + reach
+    padded = np.zeros((top + h + bottom, left + w + right), np.float32)
+    padded[top : top + h, left : left + w] = crop
+    box = (x0 + left, y0 + top, x0 + left + side, y0 + top + side)
+    out = Image.fromarray(padded).resize((IMAGE_SIZE, IMAGE_SIZE), _RESAMPLE, box=box)
+    return np.clip(np.asarray(out, dtype=np.float32), 0.0, 1.0)

@@ -1,0 +1,384 @@
+"""The running app in headless Chromium: real strokes on the canvas, training, reloads, languages.
+
+AppTest (test_app.py) cannot draw on the custom canvas nor see what the browser shows; these
+tests start `streamlit run` on a free port and drive it with Playwright as a visitor would. The
+server gets a private copy of the default model, so a training here never writes into models/.
+
+Each test leaves a screenshot in test-artifacts/ (gitignored) for a person to look at.
+
+Chromium: `$PLAYWRIGHT_CHROMIUM`, else /usr/bin/chromium when it exists, else Playwright's own.
+Run with `pytest -m browser`.
+"""
+
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from mnist_core.constants import DEFAULT_BATCH_SIZE, IMAGE_SIZE, NUM_TRAIN
+from tests.conftest import ROOT
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SERVER_START_SECONDS = 60
+TRAINING_SECONDS = 120
+MS = 1000  # Playwright counts in milliseconds
+CANVAS = 280  # ui.draw.CANVAS_SIZE
+MODEL_SAW_PIXELS = IMAGE_SIZE * 6  # ui.draw.ZOOM: the 28x28 input shown 6x larger
+NEW_MODEL = re.compile(r"tutorial-\d{8}-\d{6}\.keras")
+PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(url, server, log):
+    """Polls Streamlit's health endpoint until it answers "ok"; fails early if the server dies."""
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.25)
+    pytest.fail(f"streamlit did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    """The server's models/: a copy of the default model, so trainings here write only here."""
+    folder = tmp_path_factory.mktemp("models")
+    for name in ("tutorial.keras", "tutorial.json"):
+        shutil.copy(ROOT / "models" / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(models_dir, tmp_path_factory):
+    """Runs the app in its own server process for this module; yields its URL."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = dict(os.environ, MNIST_MODELS_DIR=str(models_dir), TF_CPP_MIN_LOG_LEVEL="2")
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+             "--server.port", str(port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false",
+             # Run the code as it was at start: no reruns or reloads when files change
+             # (and no inotify watch over the whole checkout and its .venv).
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = os.environ.get("PLAYWRIGHT_CHROMIUM") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh visitor (own cookies, so its own Streamlit session) on the loaded page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30 * MS)
+    tab = context.new_page()
+    tab.goto(app_url)
+    expect(tab.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible(
+        timeout=60 * MS)
+    expect(canvas(tab)).to_be_visible(timeout=60 * MS)
+    yield tab
+    context.close()
+
+
+def screenshot(page, name):
+    """Saves the whole page as test-artifacts/NAME.png.
+
+    Streamlit scrolls its main area, not the document, so a full-page screenshot would stop at
+    the window: the window is stretched to the content for the shot instead.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    page.set_viewport_size(size)
+
+
+def expect_images_loaded(images):
+    # Images arrive from the media endpoint after the element itself; a shot taken earlier
+    # shows an empty box.
+    for index in range(images.count()):
+        expect(images.nth(index)).not_to_have_js_property("naturalWidth", 0)
+
+
+def wait_for_app_idle(page):
+    # Streamlit's own end-to-end tests wait on this attribute before the next interaction, so
+    # that a click does not land in the middle of the rerun a previous input started.
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning")
+
+
+# ---- Drawing ----------------------------------------------------------------------------------
+
+def canvas(page):
+    # The component stacks a background canvas and fabric's two layers, and Vega draws charts
+    # on canvases too: fabric's upper layer is the one on top, which receives the mouse.
+    return page.locator("canvas.upper-canvas")
+
+
+def draw_panel(page, name="Draw"):
+    # Inactive tabs stay in the DOM (hidden, without the tabpanel role), and the Explore tab
+    # has its own "Predicted digit" metric, so everything is looked up in the visible panel.
+    return page.get_by_role("tabpanel", name=name)
+
+
+def stroke(page, points):
+    """One pen stroke through `points`, (x, y) in canvas pixels, as real mouse events."""
+    box = canvas(page).bounding_box()
+    assert box["width"] == box["height"] == CANVAS, box
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
+    page.mouse.up()
+
+
+def line(start, end, n=12):
+    (x0, y0), (x1, y1) = start, end
+    return [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
+
+
+def ellipse(centre, rx, ry, n=40):
+    cx, cy = centre
+    return [(cx + rx * math.sin(2 * math.pi * i / n), cy - ry * math.cos(2 * math.pi * i / n))
+            for i in range(n + 2)]  # two extra points close the loop
+
+
+def seven(left, top, size):
+    """A 7 in the `size`-pixel square at (left, top): the top bar, then the diagonal down."""
+    bar = line((left + 0.15 * size, top + 0.1 * size), (left + 0.85 * size, top + 0.1 * size))
+    return bar + line(bar[-1], (left + 0.4 * size, top + 0.95 * size))[1:]
+
+
+def clear(page):
+    # The toolbar (undo, redo, bin) only shows while the pointer is over the canvas.
+    canvas(page).hover()
+    page.get_by_role("button", name="Reset canvas & history").click()
+    expect(draw_panel(page).get_by_text("The canvas is empty")).to_be_visible()
+    expect(draw_panel(page).get_by_test_id("stMetric")).to_have_count(0)
+
+
+def expect_prediction(page, digit, tab="Draw", label="Predicted digit"):
+    """Waits for the Draw view's whole answer: the digit, its probabilities, what the model saw."""
+    panel = draw_panel(page, tab)
+    metric = panel.get_by_test_id("stMetric")
+    expect(metric.get_by_test_id("stMetricLabel")).to_have_text(label)
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text(str(digit))
+    # Neither "the canvas is empty" nor a message about the drawing is left on the page.
+    expect(panel.get_by_test_id("stAlert")).to_have_count(0)
+    expect(panel.get_by_test_id("stVegaLiteChart")).to_be_visible()
+    image = panel.get_by_test_id("stImage").locator("img")
+    expect(image).to_have_js_property("naturalWidth", MODEL_SAW_PIXELS)
+
+
+def test_an_untouched_canvas_asks_for_a_digit(page):
+    expect(draw_panel(page).get_by_text("The canvas is empty")).to_be_visible()
+    expect(draw_panel(page).get_by_test_id("stMetric")).to_have_count(0)
+
+
+def test_drawn_strokes_are_read_as_digits_and_the_bin_clears_them(page):
+    stroke(page, line((140, 40), (140, 240)))
+    expect_prediction(page, 1)
+
+    clear(page)
+    stroke(page, seven(40, 30, 210))
+    expect_prediction(page, 7)
+
+    clear(page)
+    stroke(page, ellipse((140, 140), 65, 95))
+    expect_prediction(page, 0)
+    screenshot(page, "draw-prediction")
+
+    clear(page)
+    screenshot(page, "draw-cleared")
+
+
+def test_a_small_digit_in_a_corner_is_read_like_a_large_centred_one(page):
+    # A quarter-size 7 near the top-left corner: the app crops and centres drawings as MNIST's
+    # digits are, so where and how big it is must not matter.
+    stroke(page, seven(15, 15, 70))
+    expect_prediction(page, 7)
+    screenshot(page, "draw-small-corner")
+
+
+# ---- Training ---------------------------------------------------------------------------------
+
+def open_train_tab(page):
+    page.get_by_role("tab", name="Train").click()
+    expect(train_button(page)).to_be_visible()
+
+
+def train_button(page):
+    return page.get_by_role("button", name="Train", exact=True)
+
+
+def open_idle_train_tab(page):
+    # One training at a time per server: should an earlier test have left one running, wait
+    # for it rather than fail on a disabled button.
+    open_train_tab(page)
+    expect(train_button(page)).to_be_enabled(timeout=TRAINING_SECONDS * MS)
+
+
+def set_number(page, label, value):
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")  # a number input commits on Enter or blur
+    expect(field).to_have_value(str(value))
+    wait_for_app_idle(page)
+
+
+def record_progress_texts(page):
+    """Keeps, in the page, every distinct text the progress bar shows from now on.
+
+    The bar is redrawn once a second; reading it from the test could miss states, and a short
+    training passes through them quickly, so the page collects them as they render.
+    """
+    page.evaluate("""() => {
+        window.progressTexts = [];
+        const collect = () => document.querySelectorAll('[data-testid="stProgress"]')
+            .forEach(bar => {
+                const text = bar.innerText.trim();
+                if (text && window.progressTexts.at(-1) !== text) window.progressTexts.push(text);
+            });
+        new MutationObserver(collect).observe(document.body,
+            {subtree: true, childList: true, characterData: true});
+    }""")
+
+
+def test_training_shows_progress_then_curves_and_lists_the_new_model(page, models_dir):
+    open_idle_train_tab(page)
+    set_number(page, "Epochs", 1)
+    set_number(page, "Training images", 2000)
+    record_progress_texts(page)
+    train_button(page).click()
+
+    panel = page.get_by_role("tabpanel", name="Train")
+    expect(panel.get_by_test_id("stProgress")).to_be_visible()
+    screenshot(page, "train-started")
+    expect(panel.get_by_text("Finished: test accuracy")).to_be_visible(timeout=TRAINING_SECONDS * MS)
+    # One chart for accuracy, one for loss, drawn from the finished epoch's history.
+    expect(panel.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    screenshot(page, "train-done")
+
+    texts = page.evaluate("window.progressTexts")
+    batches = [tuple(map(int, match.groups())) for match in map(PROGRESS.search, texts) if match]
+    # One epoch of 2000 images in batches of 64: the settings typed in reached the job.
+    steps = math.ceil(2000 / DEFAULT_BATCH_SIZE)
+    assert batches and all(b[:2] == (1, 1) and b[3] == steps for b in batches), texts
+    # The bar moved on as batches ran (it sits at batch 0 while Keras compiles the first step,
+    # then at the last batch during validation, so two values at least are always seen).
+    done = [b[2] for b in batches]
+    assert len(set(done)) >= 2 and done == sorted(done), texts
+
+    saved = [path.name for path in models_dir.glob("tutorial-*.keras")]
+    assert len(saved) == 1 and NEW_MODEL.fullmatch(saved[0]), saved
+    page.get_by_test_id("stSidebar").get_by_role("combobox").click()
+    expect(page.get_by_role("option", name=NEW_MODEL)).to_be_visible()
+    page.keyboard.press("Escape")
+
+
+def test_training_goes_on_across_a_reload_and_can_be_cancelled(page):
+    open_idle_train_tab(page)
+    set_number(page, "Epochs", 1)
+    # All 60,000 images: long enough that the reload and the cancel land mid-epoch.
+    set_number(page, "Training images", NUM_TRAIN)
+    train_button(page).click()
+    panel = page.get_by_role("tabpanel", name="Train")
+    progress = panel.get_by_test_id("stProgress")
+    # Training shares the cores with the server: loading the data, compiling, and every page
+    # run are slower meanwhile, hence the long waits below.
+    busy = TRAINING_SECONDS * MS
+    try:
+        expect(progress).to_contain_text(PROGRESS, timeout=busy)
+
+        # A reload is a new session: only the server's job can say a training is running.
+        page.reload()
+        expect(canvas(page)).to_be_visible(timeout=busy)
+        open_train_tab(page)
+        expect(progress).to_contain_text(PROGRESS, timeout=busy)
+        step = PROGRESS.search(progress.inner_text()).group(3)
+        # Still moving after the reload: the page follows the job, not a frozen snapshot.
+        expect(progress).not_to_contain_text(f"batch {step}/", timeout=busy)
+        screenshot(page, "train-after-reload")
+
+        page.get_by_role("button", name="Cancel", exact=True).click()
+        # Training stops at the next batch and the page polls once a second.
+        expect(panel.get_by_text("cancelled")).to_be_visible(timeout=30 * MS)
+        expect(progress).to_have_count(0)
+        expect(train_button(page)).to_be_enabled()
+        screenshot(page, "train-cancelled")
+    finally:
+        # Never leave a full training running for the tests that follow.
+        cancel = page.get_by_role("button", name="Cancel", exact=True)
+        if cancel.count() and cancel.is_enabled():
+            cancel.click()
+
+
+# ---- Explore and languages --------------------------------------------------------------------
+
+def test_explore_shows_a_test_image_with_its_prediction_and_true_label(page):
+    page.get_by_role("tab", name="Explore").click()
+    panel = page.get_by_role("tabpanel", name="Explore")
+    labels = panel.get_by_test_id("stMetricLabel")
+    expect(labels).to_have_text(["Predicted digit", "True label"])
+    # The first test image is a 7, and the tutorial model reads it.
+    expect(panel.get_by_test_id("stMetricValue")).to_have_text(["7", "7"])
+    images = panel.get_by_test_id("stImage").locator("img")
+    expect(images).to_have_count(3)  # the test image, then the two learning curves
+    expect_images_loaded(images)
+    screenshot(page, "explore")
+
+
+def test_choosing_francais_translates_the_page(page):
+    page.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
+    expect(page.get_by_role("heading", name="Chiffres manuscrits avec Keras")).to_be_visible()
+    expect(page.get_by_role("tab", name="Dessiner")).to_be_visible()
+    stroke(page, line((140, 40), (140, 240)))
+    expect_prediction(page, 1, tab="Dessiner", label="Chiffre prédit")
+    screenshot(page, "french")
