@@ -85,13 +85,13 @@ def main(argv=None):
                         help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
-    import keras
+    from mnist_core import storage
 
     (_, _), (x_test, y_test) = load_data()
     images, labels = make_drawn_digits(args.n, args.seed, source=(x_test, y_test))
     groups = {"scheme": [scheme_of(i) for i in range(args.n)],
               "origin": [origin_of(i) for i in range(args.n)]}
-    model = keras.models.load_model(args.model)
+    model = storage.load_model(args.model).model
     result = evaluate(model, images, labels, groups)
     if args.json:
         print(json.dumps({"model": args.model, "n": args.n, "seed": args.seed, **result}, indent=2))

@@ -62,19 +62,21 @@ def cmd_tutorial(args):
     """Runs the tutorial end to end and writes its model, metadata and three figures."""
     from mnist_core import plots, storage
     from mnist_core.inference import Predictor
-    from mnist_core.model import prepare_images
+    from mnist_core.model import prepare_images, prepare_labels
 
     out = Path(args.out or _new_run_folder("tutorial"))
     data = _load(args)
     result = _train(args, "tutorial", data)
     written = storage.save_model(result.model, out / f"{TUTORIAL_MODEL_NAME}.keras",
                                  result.metadata, h5=True)
-    print(f"Test accuracy: {result.test_accuracy}")
+    (_, _), (x_test, y_test) = data
+    X_test, Y_test = prepare_images(x_test), prepare_labels(y_test)
+    test_loss, test_accuracy = result.model.evaluate(X_test, Y_test, verbose=0)
+    print(f"Test accuracy: {test_accuracy}")
     accuracy_figure, loss_figure = plots.learning_curves(result.history)
     written.append(plots.save_png(accuracy_figure, out / "accuracy.png"))
     written.append(plots.save_png(loss_figure, out / "loss.png"))
-    (_, _), (x_test, _) = data
-    image = prepare_images(x_test[:1])[0]
+    image = X_test[0]
     digit = Predictor(result.model).predict_prepared(image).digit
     written.append(plots.save_png(plots.prediction_figure(image, digit), out / "prediction.png"))
     print(f"Le chiffre prédit est : {digit}")
