@@ -1,13 +1,21 @@
-"""One background training at a time, watched through snapshots: what the app's Train view drives.
+"""One background training at a time, in a child process, watched through snapshots.
 
-Training runs in a thread of the server process, so it goes on while a visitor draws, switches
-view or reloads the page; every page asks `snapshot()` for where it stands. Two cores cannot train
-two models at once usefully, so a second `start()` while one runs is refused, not queued.
+The app's Train view drives this. Training runs in its own process, started from a thread of the
+server, so it goes on while a visitor draws, switches view or reloads the page, and every page
+asks `snapshot()` where it stands. A process rather than a thread because the server's own
+housekeeping is not thread-safe for Keras: Streamlit calls `keras.backend.clear_session()` after
+every script run, which resets Keras' global state under a training thread (two layers then get
+the same name and the build fails). A process also runs at a lower priority, so drawing stays
+quick while a model trains, and gives its memory back when it ends. Two cores cannot train two
+models at once usefully, so a second `start()` while one runs is refused, not queued.
 """
 
 import copy
 import dataclasses
 import datetime
+import multiprocessing
+import os
+import queue
 import threading
 import time
 import traceback
@@ -18,6 +26,10 @@ from mnist_core.errors import MnistError, TrainingCancelled
 IDLE, LOADING, RUNNING, SAVING, DONE, FAILED, CANCELLED = (
     "idle", "loading", "running", "saving", "done", "failed", "cancelled")
 ACTIVE = (LOADING, RUNNING, SAVING)
+CHILD_NICE = 5
+"""The training process yields the CPU to the server, so a stroke is answered at once."""
+KILL_AFTER_S = 15
+"""A child that has not stopped this long after Cancel is terminated."""
 
 
 @dataclasses.dataclass
@@ -70,8 +82,9 @@ class TrainingJobs:
 
     Args:
         models_dir: where finished models are saved (`RECIPE-YYYYmmdd-HHMMSS.keras` + `.json`).
-        load_data: function returning MNIST arrays (`mnist_core.data.load_data` by default).
-        train: the training function (`mnist_core.training.train` by default).
+        load_data: module-level function returning MNIST arrays, called in the child process
+            (`mnist_core.data.load_data` by default; it must be picklable by reference).
+        nice: how much lower the child's CPU priority is (0 to 19).
 
     Example:
 
@@ -83,9 +96,9 @@ class TrainingJobs:
     ```
     """
 
-    def __init__(self, models_dir, load_data=None, train=None):
+    def __init__(self, models_dir, load_data=None, nice=CHILD_NICE):
         self.models_dir = Path(models_dir)
-        self._load_data, self._train = load_data, train
+        self._load_data, self._nice = load_data, nice
         self._lock = threading.Lock()
         self._state = JobState()
         self._cancel = threading.Event()
@@ -141,49 +154,100 @@ class TrainingJobs:
             for key, value in changes.items():
                 setattr(self._state, key, value)
 
-    def _on_begin(self, epochs, steps):
-        self._update(status=RUNNING, epochs=epochs, steps=steps or 0, epoch=1)
-
-    def _on_batch(self, epoch, step, steps, logs):
-        self._update(epoch=epoch, step=step, steps=steps or 0,
-                     running={k: logs[k] for k in ("loss", "accuracy") if k in logs})
-
-    def _on_epoch(self, epoch, epochs, logs):
-        with self._lock:
-            for key, value in logs.items():
-                self._state.history.setdefault(key, []).append(value)
+    def _apply(self, kind, payload):
+        """Folds one event from the child into the state; True once the job has ended."""
+        if kind == "begin":
+            self._update(status=RUNNING, epochs=payload["epochs"], steps=payload["steps"] or 0,
+                         epoch=1)
+        elif kind == "batch":
+            self._update(**payload)
+        elif kind == "epoch":
+            with self._lock:
+                for key, value in payload.items():
+                    self._state.history.setdefault(key, []).append(value)
+        elif kind == "saving":
+            self._update(status=SAVING)
+        elif kind == "done":
+            self._update(status=DONE, finished=time.time(), **payload)
+        elif kind in (CANCELLED, FAILED):
+            self._update(status=kind, message=payload, finished=time.time())
+        return kind in ("done", CANCELLED, FAILED)
 
     def _run(self, settings, cancel):
-        from mnist_core import storage
-        from mnist_core.callbacks import ProgressCallback
-
-        load_data = self._load_data
-        train = self._train
-        if load_data is None:
-            from mnist_core.data import load_data
-        if train is None:
-            from mnist_core.training import train
+        """Server-side thread: starts the child, relays its events, enforces cancel."""
+        context = multiprocessing.get_context("spawn")  # a clean interpreter, no forked TF state
+        events, stop = context.Queue(), context.Event()
+        child = context.Process(target=_child, name="mnist-training", daemon=True,
+                                args=(settings, str(self.models_dir), self._load_data,
+                                      self._nice, events, stop))
         try:
-            data = load_data()
-            if cancel.is_set():
-                raise TrainingCancelled("Training was cancelled; nothing was saved.")
-            progress = ProgressCallback(on_batch=self._on_batch, on_epoch=self._on_epoch,
-                                        on_begin=self._on_begin)
-            result = train(settings["recipe"], data=data, epochs=settings["epochs"],
-                           batch_size=settings["batch_size"], limit=settings["limit"],
-                           seed=settings["seed"], callbacks=[progress], cancel_event=cancel)
-            self._update(status=SAVING)
-            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-            path = self.models_dir / f"{settings['recipe']}-{stamp}.keras"
-            storage.save_model(result.model, path, result.metadata)
-            self._update(status=DONE, test_accuracy=result.test_accuracy, model_path=str(path),
-                         finished=time.time())
-        except TrainingCancelled as stopped:
-            self._update(status=CANCELLED, message=str(stopped), finished=time.time())
-        except MnistError as error:
-            self._update(status=FAILED, message=str(error), finished=time.time())
+            child.start()
+            ended, asked = False, None
+            while not ended:
+                if cancel.is_set() and asked is None:
+                    stop.set()
+                    asked = time.time()
+                if asked and time.time() - asked > KILL_AFTER_S and child.is_alive():
+                    child.terminate()  # e.g. still importing TensorFlow; nothing was written
+                try:
+                    ended = self._apply(*events.get(timeout=0.1))
+                except queue.Empty:
+                    if not child.is_alive():
+                        code = child.exitcode
+                        if asked:
+                            self._apply(CANCELLED, "Training was cancelled; nothing was saved.")
+                        else:
+                            self._apply(FAILED, f"The training process stopped unexpectedly "
+                                                f"(exit code {code}, perhaps out of memory); "
+                                                "nothing was saved, and you can try again.")
+                        ended = True
         except Exception as error:  # the server must stay up; the log keeps the details
             traceback.print_exc()
-            self._update(status=FAILED, finished=time.time(),
-                         message=f"Training failed unexpectedly ({type(error).__name__}: "
-                                 f"{str(error)[:200]}); the app still works, try again.")
+            self._apply(FAILED, f"Training could not run ({type(error).__name__}: "
+                                f"{str(error)[:200]}); the app still works, try again.")
+        finally:
+            child.join(5)
+            if child.is_alive():
+                child.kill()
+            events.close()
+
+
+def _child(settings, models_dir, load_data, nice, events, stop):
+    """The training process: trains, saves, and reports everything as `(kind, payload)` events."""
+    from mnist_core import storage
+    from mnist_core.callbacks import ProgressCallback
+    from mnist_core.training import train
+
+    if nice:
+        os.nice(nice)
+    if load_data is None:
+        from mnist_core.data import load_data
+    try:
+        data = load_data()
+        if stop.is_set():
+            raise TrainingCancelled("Training was cancelled; nothing was saved.")
+        progress = ProgressCallback(
+            on_begin=lambda epochs, steps: events.put(("begin", {"epochs": epochs, "steps": steps})),
+            on_batch=lambda epoch, step, steps, logs: events.put(("batch", {
+                "epoch": epoch, "step": step, "steps": steps or 0,
+                "running": {k: logs[k] for k in ("loss", "accuracy") if k in logs}})),
+            on_epoch=lambda epoch, epochs, logs: events.put(("epoch", logs)))
+        result = train(settings["recipe"], data=data, epochs=settings["epochs"],
+                       batch_size=settings["batch_size"], limit=settings["limit"],
+                       seed=settings["seed"], callbacks=[progress], cancel_event=stop)
+        events.put(("saving", None))
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = Path(models_dir) / f"{settings['recipe']}-{stamp}.keras"
+        storage.save_model(result.model, path, result.metadata)
+        events.put(("done", {"test_accuracy": result.test_accuracy, "model_path": str(path)}))
+    except TrainingCancelled as stopped:
+        events.put((CANCELLED, str(stopped)))
+    except MnistError as error:
+        events.put((FAILED, str(error)))
+    except Exception as error:
+        traceback.print_exc()
+        events.put((FAILED, f"Training failed unexpectedly ({type(error).__name__}: "
+                            f"{str(error)[:200]}); the app still works, try again."))
+    finally:
+        events.close()
+        events.join_thread()  # make sure the last event is delivered before the process ends

@@ -90,6 +90,7 @@ def test_language_switch_translates_the_page(models, canvas, mnist):
     at.sidebar.radio(key="language").set_value("fr").run()
     assert at.title[0].value == "Chiffres manuscrits avec Keras"
     assert at.tabs[0].metric[0].label == "Chiffre prédit"
+    assert any("Le chiffre prédit est : 7" in md.value for md in at.tabs[2].markdown)
     assert [tab.label for tab in at.tabs] == [":material/draw: Dessiner", ":material/model_training: Entraîner",
                                           ":material/search: Explorer"]
 
@@ -99,7 +100,7 @@ def test_explore_shows_the_tutorials_last_step(models, canvas, mnist):
     explore = at.tabs[2]
     labels = {m.label: m.value for m in explore.metric}
     assert labels["True label"] == "7" and labels["Predicted digit"] == "7"
-    assert any("Le chiffre prédit est : 7" in md.value for md in explore.markdown)
+    assert any("The predicted digit is: 7" in md.value for md in explore.markdown)
     assert len(explore.image) == 3  # the prediction figure and the two learning curves
     at.number_input(key="test_index").set_value(1).run()
     assert {m.label: m.value for m in at.tabs[2].metric}["True label"] == "2"

@@ -27,17 +27,28 @@ def train_view(language, jobs):
                                      key="batch_size")
     limit = third.number_input(text(language, "train_images"), 100, NUM_TRAIN, NUM_TRAIN,
                                step=1000, key="train_images", help=text(language, "train_images_help"))
+    settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
+                "limit": None if int(limit) == NUM_TRAIN else int(limit)}
     go, stop, _ = st.columns([1, 1, 4])
-    if go.button(text(language, "train"), type="primary", disabled=state.active, key="train"):
-        try:
-            if not jobs.start(recipe=recipe, epochs=int(epochs), batch_size=int(batch_size),
-                              limit=None if int(limit) == NUM_TRAIN else int(limit)):
-                st.warning(text(language, "busy"))
-        except MnistError as error:
-            st.error(str(error))
-    if stop.button(text(language, "cancel"), disabled=not jobs.snapshot().active, key="cancel"):
-        jobs.cancel()
+    # Callbacks run before the page is drawn again, so the buttons already show the new state.
+    go.button(text(language, "train"), type="primary", disabled=state.active, key="train",
+              on_click=_start, args=(jobs, settings))
+    stop.button(text(language, "cancel"), disabled=not state.active, key="cancel",
+                on_click=jobs.cancel)
+    notice = st.session_state.pop("train_notice", None)
+    if notice == "busy":
+        st.warning(text(language, "busy"))
+    elif notice:
+        st.error(notice)
     progress_panel(language, jobs)
+
+
+def _start(jobs, settings):
+    try:
+        if not jobs.start(**settings):
+            st.session_state["train_notice"] = "busy"
+    except MnistError as error:
+        st.session_state["train_notice"] = str(error)
 
 
 def progress_panel(language, jobs):
@@ -64,6 +75,11 @@ def render_state(language, state):
     if state.status == "idle":
         st.caption(text(language, "idle_hint"))
         return
+    if state.active:
+        settings = state.settings
+        st.caption(text(language, "running_settings", recipe=settings.get("recipe"),
+                        epochs=settings.get("epochs"), batch=settings.get("batch_size"),
+                        images=settings.get("limit") or NUM_TRAIN))
     if state.status == "loading":
         st.progress(0.0, text=text(language, "loading_data"))
     elif state.status == "running":
