@@ -8,12 +8,14 @@ import streamlit as st
 
 from ui import resources
 from ui.draw import draw_view
+from ui.runtime import keep_keras_state
 from ui.explore import explore_view
 from ui.sidebar import language_choice, model_choice
 from ui.texts import text
 from ui.train import train_view
 
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
+keep_keras_state()
 
 language = language_choice()
 jobs = resources.training_jobs()

@@ -148,3 +148,23 @@ def test_one_epoch_training_on_a_small_subset_saves_and_lists_the_model(models, 
     options = at.sidebar.selectbox(key="model_choice").options
     assert any(saved[0] in option for option in options)
     assert not at.exception
+
+
+def test_streamlit_cleanup_keeps_keras_state_but_still_closes_pyplot(monkeypatch):
+    import keras
+    import matplotlib.pyplot as plt
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from ui.runtime import keep_keras_state
+
+    cleared = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: cleared.append(1))
+    current = script_runner._clean_problem_modules  # the app may have patched it already
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", getattr(current, "original", current))
+    script_runner._clean_problem_modules()
+    assert cleared, "Streamlit's own cleanup clears the Keras session"
+    cleared.clear()
+    assert keep_keras_state() and keep_keras_state()  # idempotent
+    plt.figure()
+    script_runner._clean_problem_modules()
+    assert cleared == [] and plt.get_fignums() == []

@@ -8,7 +8,7 @@ from mnist_core import plots
 from mnist_core.constants import NUM_TEST
 from mnist_core.errors import MnistError
 from mnist_core.model import prepare_images
-from ui.resources import mnist_data
+from ui.resources import mnist_test_data
 from ui.texts import text
 
 
@@ -26,7 +26,7 @@ def explore_view(language, predictor, model_key, metadata):
     st.caption(text(language, "explore_intro"))
     index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key="test_index"))
     try:
-        (_, _), (x_test, y_test) = mnist_data()
+        x_test, y_test = mnist_test_data()
     except MnistError as error:
         st.warning(text(language, "data_error", message=str(error)))
     else:

@@ -35,11 +35,15 @@ def training_jobs():
 
 
 @st.cache_resource(show_spinner=False)
-def mnist_data():
-    """MNIST, loaded and verified once per process (raises MnistError, which is not cached)."""
+def mnist_test_data():
+    """`(x_test, y_test)`, loaded and verified once per process (MnistError is not cached).
+
+    Only the test split is kept: the page shows test images, and training loads its own copy
+    in its own process, so the 47 MB of training images would sit here unused.
+    """
     from mnist_core.data import load_data
 
-    return load_data()
+    return load_data()[1]
 
 
 @st.cache_resource(show_spinner=False)
