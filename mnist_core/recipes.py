@@ -65,7 +65,7 @@ def _build_quick(steps_per_epoch, epochs):
     import keras
 
     model = tutorial.build_tutorial_model()
-    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(3e-3, steps_per_epoch * epochs)),
+    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(4e-3, steps_per_epoch * epochs)),
                   loss="categorical_crossentropy", metrics=["accuracy"],
                   steps_per_execution=STEPS_PER_EXECUTION)
     return model
@@ -73,10 +73,10 @@ def _build_quick(steps_per_epoch, epochs):
 
 QUICK = Recipe(
     name="quick",
-    summary="The tutorial's CNN in 3 epochs of batch 128 with a warm-up/cosine learning rate: "
+    summary="The tutorial's CNN in 3 epochs of batch 256 with a warm-up/cosine learning rate: "
             "about 99% in well under a minute.",
     epochs=3,
-    batch_size=128,
+    batch_size=256,
     build=_build_quick,
 )
 
