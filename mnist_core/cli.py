@@ -13,17 +13,19 @@ TUTORIAL_MODEL_NAME = "mnist_model"
 
 
 def _progress_printer(stream=sys.stderr):
-    """A `progress(message, fraction)` that redraws one line on a terminal."""
-    last = {"message": None}
+    """A `progress(message, fraction)` that redraws one line per download on a terminal."""
+    state = {"message": None, "open": False}
 
     def progress(message, fraction):
         if fraction >= 0:
             stream.write(f"\r{message}: {fraction:6.1%}")
-            if fraction >= 1:
+            state["open"] = fraction < 1
+            if not state["open"]:
                 stream.write("\n")
-        elif message != last["message"]:
-            stream.write(("\n" if last["message"] else "") + message + " ...\n")
-        last["message"] = message
+        elif message != state["message"]:
+            stream.write(("\n" if state["open"] else "") + message + " ...\n")
+            state["open"] = False
+        state["message"] = message
         stream.flush()
 
     return progress
