@@ -45,11 +45,15 @@ def prepare(data):
             (prepare_images(x_test), prepare_labels(y_test)))
 
 
-def build_tutorial_model():
+def build_tutorial_model(dtype=None):
     """Builds the tutorial's CNN (225,034 parameters), uncompiled.
 
     Conv2D(32, 3x3, relu) -> MaxPooling2D(2x2) -> Conv2D(64, 3x3, relu) -> MaxPooling2D(2x2)
     -> Flatten -> Dense(128, relu) -> Dense(10, softmax).
+
+    Args:
+        dtype: Keras dtype policy of the hidden layers; None (the tutorial) is float32. The
+            softmax layer always computes in float32.
 
     Returns:
         A `keras.Sequential` taking (N, 28, 28, 1) float32 in [0, 1] and returning (N, 10)
@@ -58,15 +62,16 @@ def build_tutorial_model():
     import keras
     from keras import layers
 
+    hidden = {} if dtype is None else {"dtype": dtype}
     return keras.Sequential([
         keras.Input(shape=INPUT_SHAPE),
-        layers.Conv2D(32, (3, 3), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(64, (3, 3), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(NUM_CLASSES, activation="softmax"),
+        layers.Conv2D(32, (3, 3), activation="relu", **hidden),
+        layers.MaxPooling2D((2, 2), **hidden),
+        layers.Conv2D(64, (3, 3), activation="relu", **hidden),
+        layers.MaxPooling2D((2, 2), **hidden),
+        layers.Flatten(**hidden),
+        layers.Dense(128, activation="relu", **hidden),
+        layers.Dense(NUM_CLASSES, activation="softmax", **({} if dtype is None else {"dtype": "float32"})),
     ], name="tutorial_cnn")
 
 

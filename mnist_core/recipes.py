@@ -61,11 +61,23 @@ def _warmup_cosine(peak, steps):
         peak / 10, max(1, steps - warmup), alpha=0.0, warmup_target=peak, warmup_steps=warmup)
 
 
+def fast_dtype(cpuinfo="/proc/cpuinfo"):
+    """`"mixed_bfloat16"` where the CPU computes bfloat16 natively (AMX or AVX-512 BF16), else
+    `"float32"`: on this project's machine bfloat16 halves the quick recipe's time, but where it
+    would be emulated it is slower than float32."""
+    try:
+        with open(cpuinfo) as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return "float32"
+    return "mixed_bfloat16" if {"amx_bf16", "avx512_bf16"} & set(flags) else "float32"
+
+
 def _build_quick(steps_per_epoch, epochs):
     import keras
 
-    model = tutorial.build_tutorial_model()
-    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(4e-3, steps_per_epoch * epochs)),
+    model = tutorial.build_tutorial_model(dtype=fast_dtype())
+    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(3e-3, steps_per_epoch * epochs)),
                   loss="categorical_crossentropy", metrics=["accuracy"],
                   steps_per_execution=STEPS_PER_EXECUTION)
     return model
@@ -73,10 +85,10 @@ def _build_quick(steps_per_epoch, epochs):
 
 QUICK = Recipe(
     name="quick",
-    summary="The tutorial's CNN in 3 epochs of batch 256 with a warm-up/cosine learning rate: "
-            "about 99% in well under a minute.",
+    summary="The tutorial's CNN in 3 epochs of batch 128, a warm-up/cosine learning rate and "
+            "bfloat16 where the CPU has it: about 99% in well under a minute.",
     epochs=3,
-    batch_size=256,
+    batch_size=128,
     build=_build_quick,
 )
 

@@ -87,3 +87,26 @@ def test_strong_augmentation_keeps_shape_and_range():
     assert out.shape == images.shape and 0 <= out.min() and out.max() <= 1
     assert not np.array_equal(out, images)  # something moved, thickened or thinned
     assert np.all(out.sum(axis=(1, 2, 3)) > 0)  # no digit erased
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ("fpu avx2 avx512f amx_bf16 amx_tile", "mixed_bfloat16"), ("fpu avx512_bf16", "mixed_bfloat16"),
+    ("fpu sse4_2 avx2 fma", "float32")])
+def test_quick_uses_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, expected):
+    from mnist_core.recipes import fast_dtype
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    assert fast_dtype(cpuinfo) == expected
+    assert fast_dtype(tmp_path / "absent") == "float32"
+
+
+def test_a_quick_model_saves_and_loads_with_the_same_answers(tmp_path, tiny_data):
+    from mnist_core import storage
+    from mnist_core.model import prepare_images
+
+    model = train("quick", data=tiny_data, epochs=1, batch_size=16).model
+    storage.save_model(model, tmp_path / "q.keras", {"recipe": "quick"})
+    images = prepare_images(tiny_data[1][0][:4])
+    np.testing.assert_array_equal(storage.load_model(tmp_path / "q.keras").model.predict(images, verbose=0),
+                                  model.predict(images, verbose=0))
