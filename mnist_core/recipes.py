@@ -46,7 +46,7 @@ def _build_tutorial(steps_per_epoch, epochs):
 
 TUTORIAL = Recipe(
     name="tutorial",
-    summary="The tutorial's CNN: Adam, categorical cross-entropy, 10 epochs, batch 64.",
+    summary="the tutorial's CNN: Adam, categorical cross-entropy, 10 epochs of batch 64.",
     epochs=DEFAULT_EPOCHS,
     batch_size=DEFAULT_BATCH_SIZE,
     build=_build_tutorial,
@@ -85,8 +85,8 @@ def _build_quick(steps_per_epoch, epochs):
 
 QUICK = Recipe(
     name="quick",
-    summary="The tutorial's CNN in 3 epochs of batch 128, a warm-up/cosine learning rate and "
-            "bfloat16 where the CPU has it: about 99% in well under a minute.",
+    summary="the tutorial's CNN, 3 epochs, warm-up/cosine rate, bfloat16 where native: "
+            "about 99% in well under a minute.",
     epochs=3,
     batch_size=128,
     build=_build_quick,
@@ -146,9 +146,8 @@ def _strong_augmenter(seed):
 
 STRONG = Recipe(
     name="strong",
-    summary="A deeper CNN with batch normalisation, dropout, augmentation (shifts, rotations, "
-            "zoom, stroke thickness), a warm-up/cosine learning rate and bfloat16 where the CPU "
-            "has it, 20 epochs.",
+    summary="deeper CNN, batch norm, dropout, augmentation, cosine rate, 20 epochs: best on "
+            "drawings, slow.",
     epochs=20,
     batch_size=128,
     build=_build_strong,

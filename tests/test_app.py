@@ -168,3 +168,12 @@ def test_streamlit_cleanup_keeps_keras_state_but_still_closes_pyplot(monkeypatch
     plt.figure()
     script_runner._clean_problem_modules()
     assert cleared == [] and plt.get_fignums() == []
+
+
+def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
+    at = start()
+    assert at.number_input(key="epochs").value == 10 and at.number_input(key="batch_size").value == 64
+    at.selectbox(key="recipe").set_value("quick").run()
+    assert at.number_input(key="epochs").value == 3 and at.number_input(key="batch_size").value == 128
+    at.selectbox(key="recipe").set_value("tutorial").run()
+    assert at.number_input(key="epochs").value == 10

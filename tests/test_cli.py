@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 
 
 def run_cli(*args, timeout=600):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}  # no wrapped help lines
     return subprocess.run([sys.executable, "-m", "mnist_core", *args], capture_output=True,
                           text=True, timeout=timeout, cwd=ROOT, env=env)
 

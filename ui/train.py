@@ -19,7 +19,8 @@ def train_view(language, jobs):
     state = jobs.snapshot()
     names = list(RECIPES)
     recipe = st.selectbox(text(language, "recipe"), names, key="recipe",
-                          format_func=lambda name: f"{name}: {RECIPES[name].summary}")
+                          format_func=lambda name: f"{name}: {RECIPES[name].summary}",
+                          on_change=_recipe_defaults)
     chosen = RECIPES[recipe]
     first, second, third = st.columns(3)
     epochs = first.number_input(text(language, "epochs"), 1, 50, chosen.epochs, key="epochs")
@@ -41,6 +42,13 @@ def train_view(language, jobs):
     elif notice:
         st.error(notice)
     progress_panel(language, jobs)
+
+
+def _recipe_defaults():
+    """A newly chosen recipe brings its own epochs and batch size (quick: 3 and 128)."""
+    chosen = RECIPES[st.session_state["recipe"]]
+    st.session_state["epochs"] = chosen.epochs
+    st.session_state["batch_size"] = chosen.batch_size
 
 
 def _start(jobs, settings):
