@@ -12,12 +12,22 @@ from ui.resources import mnist_test_data
 from ui.texts import text
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _png(kind, model_key, index, _figure_maker):
-    """PNG bytes of a figure, cached so a rerun redraws nothing (the key is kind, model, index)."""
+def _png(figure):
     buffer = io.BytesIO()
-    _figure_maker().savefig(buffer, format="png", dpi=90)
+    figure.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _prediction_png(model_key, index, digit, _image):
+    """The tutorial's prediction figure as PNG, cached per model and test image."""
+    return _png(plots.prediction_figure(_image, digit))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _curves_png(model_key, _history):
+    """The two learning-curve figures as PNGs, drawn once per model."""
+    return tuple(_png(figure) for figure in plots.learning_curves(_history))
 
 
 @st.fragment
@@ -33,11 +43,10 @@ def explore_view(language, predictor, model_key, metadata):
         image = prepare_images(x_test[index:index + 1])[0]
         prediction = predictor.predict_prepared(image)
         left, right = st.columns([1, 1])
-        left.image(_png("prediction", model_key, index,
-                        lambda: plots.prediction_figure(image, prediction.digit)), width=300)
+        left.image(_prediction_png(model_key, index, prediction.digit, image), width=300)
         right.metric(text(language, "predicted"), prediction.digit,
                      text(language, "confidence", p=prediction.confidence),
-              delta_color="off", delta_arrow="off")
+                     delta_color="off", delta_arrow="off")
         right.metric(text(language, "true_label"), int(y_test[index]))
         right.write(text(language, "predicted_sentence", digit=prediction.digit))
     st.subheader(text(language, "curves"))
@@ -45,8 +54,7 @@ def explore_view(language, predictor, model_key, metadata):
     if not history.get("accuracy"):
         st.caption(text(language, "no_history"))
         return
-    accuracy, loss = (lambda h=history: plots.learning_curves(h)[0],
-                      lambda h=history: plots.learning_curves(h)[1])
+    accuracy, loss = _curves_png(model_key, history)
     left, right = st.columns(2)
-    left.image(_png("accuracy", model_key, 0, accuracy))
-    right.image(_png("loss", model_key, 0, loss))
+    left.image(accuracy)
+    right.image(loss)

@@ -55,7 +55,7 @@ def model_choice(language, jobs_version):
                             key="model_choice", help=text(language, "model_help"))
     if key == UPLOADED:
         loaded, predictor = uploaded
-        key = f"upload:{resources.digest_of(upload.getvalue())}"
+        key = f"upload:{digest}"
     else:
         try:
             loaded, predictor = resources.saved_model(key, _modified(key))
