@@ -46,7 +46,7 @@ def _train(args, recipe, data, verbose=1):
     from mnist_core.training import train
 
     return train(recipe, data=data, epochs=args.epochs, batch_size=args.batch_size,
-                 limit=args.limit, seed=args.seed, verbose=verbose)
+                 limit=args.limit, seed=args.seed, precision=args.precision, verbose=verbose)
 
 
 def cmd_data(args):
@@ -140,7 +140,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
     from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
-    from mnist_core.recipes import RECIPES
+    from mnist_core.recipes import PRECISIONS, RECIPES
 
     formatter = _Formatter
     parser = argparse.ArgumentParser(
@@ -168,6 +168,9 @@ def build_parser():
         sub.add_argument("--limit", type=int, default=None, metavar="N",
                          help="train on the first N training images only (default: all 60000)")
         sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+        sub.add_argument("--precision", choices=PRECISIONS, default="auto",
+                         help="auto: bfloat16 maths with float32 weights where the CPU has it "
+                              "natively (faster), else float32; float32: the tutorial's maths")
         sub.add_argument("--out", metavar="DIR", default=None,
                          help="output folder (default: a new folder under runs/)")
         data_option(sub)

@@ -25,8 +25,9 @@ class Recipe:
         summary: one line shown in help texts and the app.
         epochs: default number of epochs.
         batch_size: default batch size.
-        build: `build(steps_per_epoch, epochs)` returns a compiled Keras model taking
-            (N, 28, 28, 1) float32 in [0, 1] and returning (N, 10) probabilities.
+        build: `build(steps_per_epoch, epochs, dtype="float32")` returns a compiled Keras
+            model taking (N, 28, 28, 1) float32 in [0, 1] and returning (N, 10) probabilities;
+            `dtype` is the Keras dtype policy its hidden layers compute in (see `PRECISIONS`).
         augmenter: optional `augmenter(seed)` returning a function applied to each training
             batch inside a `tf.data` pipeline (float32 (B, 28, 28, 1) in [0, 1] in and out);
             None trains on the arrays as is, exactly as the tutorial does.
@@ -40,8 +41,9 @@ class Recipe:
     augmenter: Optional[Callable] = None
 
 
-def _build_tutorial(steps_per_epoch, epochs):
-    return tutorial.compile_tutorial(tutorial.build_tutorial_model(), STEPS_PER_EXECUTION)
+def _build_tutorial(steps_per_epoch, epochs, dtype="float32"):
+    net = tutorial.build_tutorial_model(dtype=None if dtype == "float32" else dtype)
+    return tutorial.compile_tutorial(net, STEPS_PER_EXECUTION)
 
 
 TUTORIAL = Recipe(
@@ -61,9 +63,29 @@ def _warmup_cosine(peak, steps):
         peak / 10, max(1, steps - warmup), alpha=0.0, warmup_target=peak, warmup_steps=warmup)
 
 
+PRECISIONS = ("auto", "float32")
+"""How a recipe computes. `auto`: in bfloat16 with float32 weights (Keras' `mixed_bfloat16`)
+where the CPU computes bfloat16 natively, else float32; on this project's machine that trains
+the tutorial recipe in ~0.55x the time, to the same accuracy within seed-to-seed spread
+(bench/README.md). `float32`: the tutorial's arithmetic everywhere, bit for bit."""
+
+
+def dtype_for(precision, cpuinfo="/proc/cpuinfo"):
+    """The Keras dtype policy that `precision` (one of `PRECISIONS`) means on this machine.
+
+    Raises:
+        ValueError: `precision` is not one of `PRECISIONS`.
+    """
+    if precision == "float32":
+        return "float32"
+    if precision == "auto":
+        return fast_dtype(cpuinfo)
+    raise ValueError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
+
+
 def fast_dtype(cpuinfo="/proc/cpuinfo"):
     """`"mixed_bfloat16"` where the CPU computes bfloat16 natively (AMX or AVX-512 BF16), else
-    `"float32"`: on this project's machine bfloat16 halves the quick recipe's time, but where it
+    `"float32"`: on this project's machine bfloat16 nearly halves training time, but where it
     would be emulated it is slower than float32."""
     try:
         with open(cpuinfo) as f:
@@ -73,10 +95,10 @@ def fast_dtype(cpuinfo="/proc/cpuinfo"):
     return "mixed_bfloat16" if {"amx_bf16", "avx512_bf16"} & set(flags) else "float32"
 
 
-def _build_quick(steps_per_epoch, epochs):
+def _build_quick(steps_per_epoch, epochs, dtype="float32"):
     import keras
 
-    model = tutorial.build_tutorial_model(dtype=fast_dtype())
+    model = tutorial.build_tutorial_model(dtype=dtype)
     model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(3e-3, steps_per_epoch * epochs)),
                   loss="categorical_crossentropy", metrics=["accuracy"],
                   steps_per_execution=STEPS_PER_EXECUTION)
@@ -85,19 +107,19 @@ def _build_quick(steps_per_epoch, epochs):
 
 QUICK = Recipe(
     name="quick",
-    summary="the tutorial's CNN, 3 epochs, warm-up/cosine rate, bfloat16 where native: "
-            "about 99% in well under a minute.",
+    summary="the tutorial's CNN, 3 epochs of batch 128, warm-up/cosine rate: about 99% in "
+            "well under a minute.",
     epochs=3,
     batch_size=128,
     build=_build_quick,
 )
 
 
-def _build_strong(steps_per_epoch, epochs):
+def _build_strong(steps_per_epoch, epochs, dtype="float32"):
     import keras
     from keras import layers
 
-    fast = {"dtype": fast_dtype()}
+    fast = {"dtype": dtype}
 
     def block(filters):
         return [layers.Conv2D(filters, 3, padding="same", use_bias=False, **fast),

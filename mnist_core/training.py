@@ -9,7 +9,7 @@ import time
 from mnist_core import model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TRAIN
 from mnist_core.errors import MnistError, TrainingCancelled
-from mnist_core.recipes import get_recipe
+from mnist_core.recipes import PRECISIONS, dtype_for, get_recipe
 
 VALIDATION_BATCH_SIZE = 500
 """Images per batch when validating: larger than training's 64 because no gradient is kept,
@@ -36,8 +36,10 @@ class TrainingResult:
     metadata: dict
 
 
-def check_settings(epochs, batch_size, limit):
+def check_settings(epochs, batch_size, limit, precision="auto"):
     """Raises MnistError with one sentence for a setting a user got wrong; returns None otherwise."""
+    if precision not in PRECISIONS:
+        raise MnistError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     if not isinstance(epochs, int) or not 1 <= epochs <= 1000:
         raise MnistError(f"Epochs must be a whole number from 1 to 1000, not {epochs!r}.")
     if not isinstance(batch_size, int) or not 1 <= batch_size <= 60_000:
@@ -48,7 +50,7 @@ def check_settings(epochs, batch_size, limit):
 
 
 def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=None,
-          seed=DEFAULT_SEED, callbacks=(), cancel_event=None, verbose=0):
+          seed=DEFAULT_SEED, precision="auto", callbacks=(), cancel_event=None, verbose=0):
     """Trains a model with a named recipe, validating on the test set as the tutorial does.
 
     Args:
@@ -60,6 +62,10 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
         limit: train on the first `limit` training images only (None: all 60,000).
         seed: applied with `keras.utils.set_random_seed`; the same seed on the same machine
             gives the same weights.
+        precision: `auto` (bfloat16 arithmetic with float32 weights where the CPU computes
+            bfloat16 natively, else float32) or `float32` (the tutorial's arithmetic); see
+            `mnist_core.recipes.PRECISIONS`. The network, optimiser, batch size and epochs are
+            the same either way.
         callbacks: extra Keras callbacks (for instance `ProgressCallback` for live charts).
         cancel_event: a `threading.Event`; once set, training stops after the current batch.
         verbose: Keras' `fit` verbosity (1 shows its progress bar).
@@ -78,7 +84,8 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     chosen = get_recipe(recipe)
     epochs = chosen.epochs if epochs is None else epochs
     batch_size = chosen.batch_size if batch_size is None else batch_size
-    check_settings(epochs, batch_size, limit)
+    check_settings(epochs, batch_size, limit, precision)
+    dtype = dtype_for(precision)
     (x_train, y_train), (x_test, y_test) = data
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
@@ -86,7 +93,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
 
     keras.utils.set_random_seed(seed)
     steps_per_epoch = -(-len(X_train) // batch_size)
-    net = chosen.build(steps_per_epoch, epochs)
+    net = chosen.build(steps_per_epoch, epochs, dtype)
     cancel_event = cancel_event or threading.Event()
     all_callbacks = [*callbacks, StopOnEvent(cancel_event)]
 
@@ -108,7 +115,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     # spend a second computing the same two numbers.
     test_loss, test_accuracy = history.history["val_loss"][-1], history.history["val_accuracy"][-1]
     metadata = make_metadata(chosen.name, epochs, batch_size, len(X_train), seed,
-                             test_accuracy, test_loss, seconds, history.history)
+                             test_accuracy, test_loss, seconds, history.history, dtype)
     return TrainingResult(net, history.history, float(test_accuracy), float(test_loss), metadata)
 
 
@@ -124,7 +131,7 @@ def _augmented(images, labels, batch_size, seed, augment):
 
 
 def make_metadata(recipe, epochs, batch_size, train_images, seed, test_accuracy, test_loss,
-                  seconds, history):
+                  seconds, history, dtype="float32"):
     """The facts stored beside a model, so it can be loaded and described with no flags."""
     import keras
     import tensorflow as tf
@@ -135,6 +142,7 @@ def make_metadata(recipe, epochs, batch_size, train_images, seed, test_accuracy,
         "batch_size": int(batch_size),
         "train_images": int(train_images),
         "seed": int(seed),
+        "dtype_policy": dtype,
         "test_accuracy": round(float(test_accuracy), 6),
         "test_loss": round(float(test_loss), 6),
         "training_seconds": round(float(seconds), 1),

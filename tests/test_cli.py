@@ -19,8 +19,9 @@ def run_cli(*args, timeout=600):
 
 
 @pytest.mark.parametrize("command, shown", [
-    ("train", ["(default: tutorial)", "(default: 1234)", "tutorial: 10", "tutorial: 64"]),
-    ("tutorial", ["(default: 1234)", "--out DIR"]),
+    ("train", ["(default: tutorial)", "(default: 1234)", "tutorial: 10", "tutorial: 64",
+               "{auto,float32}", "(default: auto)"]),
+    ("tutorial", ["(default: 1234)", "--out DIR", "(default: auto)"]),
     ("evaluate", ["MODEL"]), ("predict", ["--json"]), ("data", ["--refresh"])])
 def test_every_command_has_help_with_defaults(command, shown):
     done = run_cli(command, "--help")
@@ -95,7 +96,8 @@ def test_train_with_a_small_limit_saves_a_model_and_prints_accuracy(tmp_path, mn
 
 @pytest.mark.slow
 def test_tutorial_runs_end_to_end(tmp_path, mnist):
-    done = run_cli("tutorial", "--limit", "6000", "--epochs", "2", "--out", str(tmp_path))
+    done = run_cli("tutorial", "--limit", "6000", "--epochs", "2", "--precision", "float32",
+                   "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "Test accuracy: 0.9" in done.stdout
     assert "Le chiffre prédit est : 7" in done.stdout
@@ -104,4 +106,5 @@ def test_tutorial_runs_end_to_end(tmp_path, mnist):
         "prediction.png"]
     meta = json.loads((tmp_path / "mnist_model.json").read_text())
     assert meta["epochs"] == 2 and meta["train_images"] == 6000 and meta["recipe"] == "tutorial"
+    assert meta["dtype_policy"] == "float32"
     assert "epoch" in done.stdout.lower() or "Epoch" in done.stderr + done.stdout  # Keras' bar

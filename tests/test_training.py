@@ -17,6 +17,34 @@ def test_tutorial_recipe_is_the_tutorials():
     model = recipe.build(10, 10)
     assert model.optimizer.__class__.__name__ == "Adam"
     assert model.loss == "categorical_crossentropy"
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+
+
+def test_in_bfloat16_the_tutorial_recipe_is_the_same_network_and_optimiser():
+    exact, fast = (get_recipe("tutorial").build(10, 10, dtype) for dtype in ("float32", "mixed_bfloat16"))
+    assert [type(layer) for layer in fast.layers] == [type(layer) for layer in exact.layers]
+    assert fast.count_params() == exact.count_params() == 225_034
+    assert fast.optimizer.__class__.__name__ == "Adam" and fast.loss == "categorical_crossentropy"
+    assert {w.dtype for w in fast.weights} == {"float32"}  # weights stay float32
+    assert fast.layers[0].compute_dtype == "bfloat16" and fast.layers[-1].compute_dtype == "float32"
+
+
+@pytest.mark.parametrize("precision, cpu_dtype, expected", [
+    ("float32", "mixed_bfloat16", "float32"), ("auto", "mixed_bfloat16", "mixed_bfloat16"),
+    ("auto", "float32", "float32")])
+def test_precision_decides_the_arithmetic_and_the_metadata_says_which(
+        tiny_data, monkeypatch, precision, cpu_dtype, expected):
+    from mnist_core import recipes
+
+    monkeypatch.setattr(recipes, "fast_dtype", lambda cpuinfo=None: cpu_dtype)
+    result = train(data=tiny_data, epochs=1, batch_size=16, precision=precision)
+    assert result.model.layers[0].dtype_policy.name == expected
+    assert result.metadata["dtype_policy"] == expected
+
+
+def test_rejects_an_unknown_precision_in_one_sentence(tiny_data):
+    with pytest.raises(MnistError, match="Precision must be one of auto, float32, not 'half'"):
+        train(data=tiny_data, precision="half")
 
 
 def test_rejects_an_unknown_recipe_with_the_known_ones():
@@ -92,12 +120,13 @@ def test_strong_augmentation_keeps_shape_and_range():
 @pytest.mark.parametrize("flags, expected", [
     ("fpu avx2 avx512f amx_bf16 amx_tile", "mixed_bfloat16"), ("fpu avx512_bf16", "mixed_bfloat16"),
     ("fpu sse4_2 avx2 fma", "float32")])
-def test_quick_uses_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, expected):
-    from mnist_core.recipes import fast_dtype
+def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, expected):
+    from mnist_core.recipes import dtype_for, fast_dtype
 
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
-    assert fast_dtype(cpuinfo) == expected
+    assert fast_dtype(cpuinfo) == dtype_for("auto", cpuinfo) == expected
+    assert dtype_for("float32", cpuinfo) == "float32"
     assert fast_dtype(tmp_path / "absent") == "float32"
 
 
