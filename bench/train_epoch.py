@@ -137,7 +137,8 @@ def main():
     print(f"One epoch of the tutorial recipe on {args.images} images, {os.cpu_count()} CPU cores "
           f"(min of {args.repeats}):")
     for variant, result in results.items():
-        print(f"  {variant:15s} {result['seconds']:7.2f} s   test accuracy {result['accuracy']:.4f}")
+        print(f"  {variant:15s} {result['seconds']:7.2f} s   "
+              f"test accuracy {result['accuracy']:.4f}")
     for product in ("product", "product_float32"):
         for reference in ("keras_fit", "torch"):
             if product in results and reference in results:
