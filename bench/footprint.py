@@ -31,15 +31,17 @@ import tempfile
 import time
 from pathlib import Path
 
-# The server, browser and stroke helpers live in page_latency.py beside this file.
+# The digit strokes live in page_latency.py beside this file; it also puts the project root
+# on sys.path, where tests/browser_kit.py holds the server and browser helpers.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from page_latency import (
-    CHROMIUM,
+from page_latency import ROOT, digit_stroke, wait_until_idle  # noqa: E402
+
+from tests.browser_kit import (  # noqa: E402
     MS,
-    ROOT,
+    ServerError,
     canvas,
-    digit_stroke,
+    default_chromium,
     draw_panel,
     free_port,
     launch_chromium,
@@ -47,7 +49,6 @@ from page_latency import (
     stop_server,
     stroke,
     wait_until_healthy,
-    wait_until_idle,
 )
 
 MINIMAL_APP = 'import streamlit as st\n\nst.write("hello")\n'
@@ -117,7 +118,10 @@ def measure(browser, script, cwd, ready, interact, file_watcher, settle, log):
     launched = time.perf_counter()
     server = start_server(script, cwd, port, log, file_watcher)
     try:
-        healthy = wait_until_healthy(url, server, log)
+        try:
+            healthy = wait_until_healthy(url, server, log)
+        except ServerError as error:
+            sys.exit(str(error))
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(120 * MS)
         page.goto(url)
@@ -173,7 +177,7 @@ def main():
                         help="seconds to wait after the last answer before reading memory")
     parser.add_argument("--file-watcher", default="auto", choices=["auto", "watchdog", "poll", "none"],
                         help="server.fileWatcherType (auto is what `streamlit run` uses)")
-    parser.add_argument("--chromium", default=os.environ.get("PLAYWRIGHT_CHROMIUM", CHROMIUM),
+    parser.add_argument("--chromium", default=default_chromium(),
                         help="Chromium executable")
     args = parser.parse_args()
 

@@ -33,26 +33,35 @@ Goal: stroke p50 <= 300 ms.
 """
 
 import argparse
-import itertools
-import math
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-CANVAS = 280  # ui.draw.CANVAS_SIZE
+sys.path.insert(0, str(ROOT))  # the browser helpers are shared with the browser tests
+
+from tests.browser_kit import (  # noqa: E402
+    MS,
+    ServerError,
+    canvas,
+    default_chromium,
+    draw_panel,
+    ellipse,
+    free_port,
+    launch_chromium,
+    line,
+    polyline,
+    start_server,
+    stop_server,
+    stroke,
+    wait_until_healthy,
+)
+
 GOAL_MS = 300
-MS = 1000  # Playwright counts in milliseconds
 EMPTY_TEXT = "The canvas is empty"
 
 # Installed once in the page. `arm(kind)` starts a measurement: the next mouse-up is t0, and the
@@ -100,98 +109,7 @@ INSTRUMENT = """emptyText => {
 }"""
 
 
-# ---- The server and the browser (footprint.py uses these too) --------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(script, cwd, port, log, file_watcher="none"):
-    """`streamlit run script` on `port`, output to the file `log`; returns the Popen.
-
-    `file_watcher` "none" (as in the browser tests) keeps a watcher thread off the timings;
-    footprint.py passes "auto", what a plain `streamlit run` gets.
-    """
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    with open(log, "wb") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", file_watcher],
-            cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
-
-
-def wait_until_healthy(url, server, log, timeout=120, interval=0.05):
-    """Polls /_stcore/health until it answers "ok"; returns time.perf_counter() at that moment."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"streamlit exited with {server.returncode}:\n{Path(log).read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read().decode().strip() == "ok":
-                    return time.perf_counter()
-        except OSError:
-            pass  # not listening yet
-        time.sleep(interval)
-    sys.exit(f"streamlit did not answer within {timeout} s:\n{Path(log).read_text()}")
-
-
-def stop_server(server):
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def launch_chromium(playwright, executable):
-    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-
-
-def canvas(page):
-    # fabric's upper layer is the top one of the stacked canvases: it receives the mouse.
-    return page.locator("canvas.upper-canvas")
-
-
-def draw_panel(page):
-    return page.get_by_role("tabpanel", name="Draw")
-
-
-def stroke(page, points):
-    """One pen stroke through `points`, (x, y) in canvas pixels, as real mouse events."""
-    box = canvas(page).bounding_box()
-    if box["width"] != CANVAS or box["height"] != CANVAS:
-        sys.exit(f"the canvas is {box['width']}x{box['height']}, not {CANVAS}x{CANVAS}")
-    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
-    page.mouse.up()
-
-
 # ---- Digit shapes, one stroke each ------------------------------------------------------------
-
-def line(start, end, n=12):
-    (x0, y0), (x1, y1) = start, end
-    return [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
-
-
-def polyline(*corners):
-    points = [corners[0]]
-    for start, end in itertools.pairwise(corners):
-        points += line(start, end)[1:]
-    return points
-
-
-def ellipse(centre, rx, ry, n=40):
-    cx, cy = centre
-    return [(cx + rx * math.sin(2 * math.pi * i / n), cy - ry * math.cos(2 * math.pi * i / n))
-            for i in range(n + 2)]  # two extra points close the loop
-
 
 def digit_stroke(digit, dx=0, dy=0):
     """A one-stroke `digit` (1, 7, 0 or 4) in the 280x280 canvas, moved by (dx, dy)."""
@@ -280,7 +198,10 @@ def run(args, digits, log):
     server = start_server("streamlit_app.py", ROOT, port, log)
     strokes, bins, right = [], [], 0
     try:
-        wait_until_healthy(url, server, log)
+        try:
+            wait_until_healthy(url, server, log)
+        except ServerError as error:
+            sys.exit(str(error))
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright, args.chromium)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -322,7 +243,7 @@ def main():
     parser.add_argument("--pause", type=float, default=0.5,
                         help="seconds between an answer and the next action, as a person looks")
     parser.add_argument("--digits", default="1704", help="digits drawn, in turn (from 1, 7, 0, 4)")
-    parser.add_argument("--chromium", default=os.environ.get("PLAYWRIGHT_CHROMIUM", CHROMIUM),
+    parser.add_argument("--chromium", default=default_chromium(),
                         help="Chromium executable")
     args = parser.parse_args()
     digits = [int(c) for c in args.digits]

@@ -12,19 +12,26 @@ Run with `pytest -m browser`.
 """
 
 import math
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from mnist_core.constants import DEFAULT_BATCH_SIZE, IMAGE_SIZE, NUM_TRAIN
+from tests.browser_kit import (
+    MS,
+    ServerError,
+    canvas,
+    draw_panel,
+    ellipse,
+    free_port,
+    launch_chromium,
+    line,
+    start_server,
+    stop_server,
+    stroke,
+    wait_until_healthy,
+)
 from tests.conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -33,38 +40,12 @@ expect = sync_api.expect
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SERVER_START_SECONDS = 60
 WAIT_SECONDS = 30  # for anything the page does in answer to the visitor
 TRAINING_SECONDS = 120
-MS = 1000  # Playwright counts in milliseconds
-CANVAS = 280  # ui.draw.CANVAS_SIZE
 MODEL_SAW_PIXELS = IMAGE_SIZE * 6  # ui.draw.ZOOM: the 28x28 input shown 6x larger
 NEW_MODEL = re.compile(r"tutorial-\d{8}-\d{6}\.keras")
 PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_healthy(url, server, log):
-    """Polls Streamlit's health endpoint until it answers "ok"; fails early if the server dies."""
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(0.25)
-    pytest.fail(f"streamlit did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -82,35 +63,22 @@ def app_url(models_dir):
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "streamlit.log"  # kept beside the screenshots for a failure's story
-    env = dict(os.environ, MNIST_MODELS_DIR=str(models_dir), TF_CPP_MIN_LOG_LEVEL="2")
-    with open(log, "wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-             "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false",
-             # Run the code as it was at start: no reruns or reloads when files change
-             # (and no inotify watch over the whole checkout and its .venv).
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    server = start_server("streamlit_app.py", ROOT, port, log,
+                          env={"MNIST_MODELS_DIR": str(models_dir)})
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url, server, log)
+        wait_until_healthy(url, server, log, timeout=SERVER_START_SECONDS, interval=0.25)
         yield url
+    except ServerError as error:
+        pytest.fail(str(error))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = os.environ.get("PLAYWRIGHT_CHROMIUM") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
@@ -161,40 +129,6 @@ def wait_for_app_idle(page):
 
 
 # ---- Drawing ----------------------------------------------------------------------------------
-
-def canvas(page):
-    # The component stacks a background canvas and fabric's two layers, and Vega draws charts
-    # on canvases too: fabric's upper layer is the one on top, which receives the mouse.
-    return page.locator("canvas.upper-canvas")
-
-
-def draw_panel(page, name="Draw"):
-    # Inactive tabs stay in the DOM (hidden, without the tabpanel role), and the Explore tab
-    # has its own "Predicted digit" metric, so everything is looked up in the visible panel.
-    return page.get_by_role("tabpanel", name=name)
-
-
-def stroke(page, points):
-    """One pen stroke through `points`, (x, y) in canvas pixels, as real mouse events."""
-    box = canvas(page).bounding_box()
-    assert box["width"] == box["height"] == CANVAS, box
-    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
-    page.mouse.up()
-
-
-def line(start, end, n=12):
-    (x0, y0), (x1, y1) = start, end
-    return [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
-
-
-def ellipse(centre, rx, ry, n=40):
-    cx, cy = centre
-    return [(cx + rx * math.sin(2 * math.pi * i / n), cy - ry * math.cos(2 * math.pi * i / n))
-            for i in range(n + 2)]  # two extra points close the loop
-
 
 def seven(left, top, size):
     """A 7 in the `size`-pixel square at (left, top): the top bar, then the diagonal down."""
