@@ -175,8 +175,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=1, help="fresh starts of each app")
     parser.add_argument("--settle", type=float, default=1.0,
                         help="seconds to wait after the last answer before reading memory")
-    parser.add_argument("--file-watcher", default="auto", choices=["auto", "watchdog", "poll", "none"],
-                        help="server.fileWatcherType (auto is what `streamlit run` uses)")
+    parser.add_argument("--file-watcher", default=None,
+                        choices=["auto", "watchdog", "poll", "none"],
+                        help="server.fileWatcherType; by default each app's own configuration "
+                             "(the app's .streamlit/config.toml says poll; the minimal app has "
+                             "Streamlit's default, auto)")
     parser.add_argument("--chromium", default=default_chromium(),
                         help="Chromium executable")
     args = parser.parse_args()
@@ -189,7 +192,7 @@ def main():
     app, minimal = median["app"], median["minimal"]
     which = "median of" if args.repeats > 1 else "one run of"
     print(f"Footprint, {os.cpu_count()} CPU cores, {which} {args.repeats} fresh start(s) each, "
-          f"file watcher {args.file_watcher}:")
+          f"file watcher {args.file_watcher or 'as configured'}:")
     for label, key, unit in (("launch -> /_stcore/health ok", "health_s", "s"),
                              ("launch -> page answers", "page_s", "s"),
                              ("RSS after one prediction", "rss_mb", "MB"),
