@@ -93,6 +93,19 @@ def test_language_switch_translates_the_page(models, canvas, mnist):
     assert any("Le chiffre prédit est : 7" in md.value for md in at.tabs[2].markdown)
     assert [tab.label for tab in at.tabs] == [":material/draw: Dessiner", ":material/model_training: Entraîner",
                                           ":material/search: Explorer"]
+    assert any(c.value.startswith("Le CNN du tutoriel") for c in at.tabs[1].caption)
+
+
+def test_every_text_has_a_french_version_with_the_same_blanks():
+    import string
+
+    from ui.texts import TEXTS
+
+    assert set(TEXTS["fr"]) == set(TEXTS["en"])
+    for key, english in TEXTS["en"].items():
+        blanks = {name for _, name, _, _ in string.Formatter().parse(english) if name}
+        assert blanks == {name for _, name, _, _ in string.Formatter().parse(TEXTS["fr"][key])
+                          if name}, key
 
 
 def test_explore_shows_the_tutorials_last_step(models, canvas, mnist):

@@ -1,5 +1,7 @@
 """Every piece of text the page shows, in English and French (the tutorial is French)."""
 
+from mnist_core.recipes import RECIPES
+
 LANGUAGES = {"en": "English", "fr": "Français"}
 
 TEXTS = {
@@ -86,6 +88,12 @@ TEXTS = {
         "model_saw": "Ce que le modèle a vu (28×28)",
         "clear_hint": "Survolez le cadre pour sa barre d'outils : la corbeille l'efface, les flèches annulent et rétablissent.",
         "recipe": "Recette",
+        "recipe_tutorial": "le CNN du tutoriel : Adam, entropie croisée catégorielle, 10 époques "
+                           "par lots de 64.",
+        "recipe_quick": "le CNN du tutoriel, 3 époques par lots de 128, taux en montée puis "
+                        "cosinus : environ 99 % en bien moins d'une minute.",
+        "recipe_strong": "CNN plus profond, normalisation par lots, dropout, augmentation, taux "
+                         "cosinus, 20 époques : le meilleur sur les dessins, lent.",
         "epochs": "Époques",
         "batch_size": "Taille de lot",
         "train_images": "Images d'entraînement",
@@ -124,3 +132,6 @@ def text(language, key, **values):
     """The page text `key` in `language` ('en' or 'fr'), with `values` filled in."""
     template = TEXTS.get(language, TEXTS["en"]).get(key) or TEXTS["en"][key]
     return template.format(**values) if values else template
+
+# The recipes describe themselves in English (the command line shows the same words).
+TEXTS["en"].update({f"recipe_{name}": recipe.summary for name, recipe in RECIPES.items()})

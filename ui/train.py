@@ -18,9 +18,12 @@ def train_view(language, jobs):
     """Settings and buttons, then the live panel of the server's training job."""
     state = jobs.snapshot()
     names = list(RECIPES)
+    # The options are the recipes' names and the description is a caption: a selectbox keeps
+    # showing the label it was first drawn with when its format_func changes (the language).
     recipe = st.selectbox(text(language, "recipe"), names, key="recipe",
-                          format_func=lambda name: f"{name}: {RECIPES[name].summary}",
                           on_change=_recipe_defaults)
+    summary = text(language, f"recipe_{recipe}")
+    st.caption(summary[:1].upper() + summary[1:])  # summaries follow "name: " on the command line
     chosen = RECIPES[recipe]
     first, second, third = st.columns(3)
     epochs = first.number_input(text(language, "epochs"), 1, 50, chosen.epochs, key="epochs")
