@@ -34,6 +34,16 @@ def test_reloaded_model_gives_identical_predictions(tmp_path, trained, suffix):
     assert loaded.metadata == {"recipe": "tutorial"}
 
 
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_bfloat16_model_reloads_in_bfloat16_with_identical_predictions(tmp_path, suffix):
+    # What precision "auto" trains on a CPU with native bfloat16.
+    model = compile_tutorial(build_tutorial_model(dtype="mixed_bfloat16"))
+    storage.save_model(model, tmp_path / "m.keras", {"dtype_policy": "mixed_bfloat16"}, h5=True)
+    loaded = storage.load_model(tmp_path / f"m{suffix}").model
+    assert loaded.layers[0].dtype_policy.name == "mixed_bfloat16"
+    np.testing.assert_array_equal(loaded.predict(PROBE, verbose=0), model.predict(PROBE, verbose=0))
+
+
 def test_loads_the_tutorial_script_h5_written_by_keras_2():
     loaded = storage.load_model(FIXTURES / "tutorial_tf_keras2.h5")
     expected = np.load(FIXTURES / "tutorial_tf_keras2_expected.npy")
