@@ -16,7 +16,7 @@ What is measured, on a server started fresh for each measurement:
 
 Reference, same run: the same three measurements for a minimal Streamlit app written to a temp
 folder (`import streamlit as st; st.write("hello")`, ready when "hello" shows), started with the
-same command. The ratios app / minimal say what the app's own imports, model and data cost over
+same command (both with the app's file watcher, poll, unless `--file-watcher` says otherwise). The ratios app / minimal say what the app's own imports, model and data cost over
 Streamlit itself. Apps are measured in turn (minimal, app, minimal, app, ...); with `--repeats`
 above 1 the medians are compared.
 
@@ -175,11 +175,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=1, help="fresh starts of each app")
     parser.add_argument("--settle", type=float, default=1.0,
                         help="seconds to wait after the last answer before reading memory")
-    parser.add_argument("--file-watcher", default=None,
+    parser.add_argument("--file-watcher", default="poll",
                         choices=["auto", "watchdog", "poll", "none"],
-                        help="server.fileWatcherType; by default each app's own configuration "
-                             "(the app's .streamlit/config.toml says poll; the minimal app has "
-                             "Streamlit's default, auto)")
+                        help="server.fileWatcherType for both apps (the app's "
+                             ".streamlit/config.toml says poll; Streamlit's own default is auto)")
     parser.add_argument("--chromium", default=default_chromium(),
                         help="Chromium executable")
     args = parser.parse_args()
@@ -192,7 +191,7 @@ def main():
     app, minimal = median["app"], median["minimal"]
     which = "median of" if args.repeats > 1 else "one run of"
     print(f"Footprint, {os.cpu_count()} CPU cores, {which} {args.repeats} fresh start(s) each, "
-          f"file watcher {args.file_watcher or 'as configured'}:")
+          f"file watcher {args.file_watcher}:")
     for label, key, unit in (("launch -> /_stcore/health ok", "health_s", "s"),
                              ("launch -> page answers", "page_s", "s"),
                              ("RSS after one prediction", "rss_mb", "MB"),

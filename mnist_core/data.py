@@ -105,9 +105,6 @@ def verify(arrays, checks=MNIST_CHECKS):
     return None
 
 
-# --- Sources: each returns the four arrays (unverified) or raises OSError/ValueError ----------
-
-
 # --- The cache ------------------------------------------------------------------------------
 
 

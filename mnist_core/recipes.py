@@ -27,7 +27,8 @@ class Recipe:
         batch_size: default batch size.
         build: `build(steps_per_epoch, epochs, dtype="float32")` returns a compiled Keras
             model taking (N, 28, 28, 1) float32 in [0, 1] and returning (N, 10) probabilities;
-            `dtype` is the Keras dtype policy its hidden layers compute in (see `PRECISIONS`).
+            `dtype` is the Keras dtype policy its hidden layers compute in, as `dtype_for()`
+            gives it.
         augmenter: optional `augmenter(seed)` returning a function applied to each training
             batch inside a `tf.data` pipeline (float32 (B, 28, 28, 1) in [0, 1] in and out);
             None trains on the arrays as is, exactly as the tutorial does.

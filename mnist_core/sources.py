@@ -157,6 +157,6 @@ def path_source(path):
     return Source(f"your file {path}", fetch)
 
 
-__all__ = ["Source", "official_source", "mirror_source", "path_source",
+__all__ = ["Source", "Progress", "official_source", "mirror_source", "path_source",
            "arrays_from_mirror_wheel", "read_npz", "OFFICIAL_URL", "OFFICIAL_SHA256",
-           "MIRROR_REQUIREMENT"]
+           "MIRROR_REQUIREMENT", "MIRROR_MEMBERS", "IDX_NAMES"]
