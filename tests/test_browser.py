@@ -238,10 +238,15 @@ def record_progress_texts(page):
     }""")
 
 
+IMAGES = 30_000
+
+
 def test_training_shows_progress_then_curves_and_lists_the_new_model(page, models_dir):
     open_idle_train_tab(page)
     set_number(page, "Epochs", 1)
-    set_number(page, "Training images", 2000)
+    # Enough images for a few seconds of batches, so the once-a-second progress poll sees the
+    # bar move (2,000 images in bfloat16 ran in under a second: one chunk of 32 steps).
+    set_number(page, "Training images", IMAGES)
     record_progress_texts(page)
     train_button(page).click()
 
@@ -256,11 +261,10 @@ def test_training_shows_progress_then_curves_and_lists_the_new_model(page, model
 
     texts = page.evaluate("window.progressTexts")
     batches = [tuple(map(int, match.groups())) for match in map(PROGRESS.search, texts) if match]
-    # One epoch of 2000 images in batches of 64: the settings typed in reached the job.
-    steps = math.ceil(2000 / DEFAULT_BATCH_SIZE)
+    # One epoch of IMAGES images in batches of 64: the settings typed in reached the job.
+    steps = math.ceil(IMAGES / DEFAULT_BATCH_SIZE)
     assert batches and all(b[:2] == (1, 1) and b[3] == steps for b in batches), texts
-    # The bar moved on as batches ran (it sits at batch 0 while Keras compiles the first step,
-    # then at the last batch during validation, so two values at least are always seen).
+    # The bar moved on as batches ran.
     done = [b[2] for b in batches]
     assert len(set(done)) >= 2 and done == sorted(done), texts
 
