@@ -16,8 +16,9 @@ What is measured, on a server started fresh for each measurement:
 
 Reference, same run: the same three measurements for a minimal Streamlit app written to a temp
 folder (`import streamlit as st; st.write("hello")`, ready when "hello" shows), started with the
-same command (both with the app's file watcher, poll, unless `--file-watcher` says otherwise). The ratios app / minimal say what the app's own imports, model and data cost over
-Streamlit itself. Apps are measured in turn (minimal, app, minimal, app, ...); with `--repeats`
+same command (both with the app's file watcher, poll, unless `--file-watcher` says otherwise).
+The ratios app / minimal say what the app's own imports, model and data cost over Streamlit
+itself. Apps are measured in turn (minimal, app, minimal, app, ...); with `--repeats`
 above 1 the medians are compared.
 
 Goals: RSS <= 900 MB and launch to a page that answers <= 10 s.

@@ -9,6 +9,7 @@ from typing import Callable, Optional
 
 from mnist_core import model as tutorial
 from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, INPUT_SHAPE, NUM_CLASSES
+from mnist_core.errors import MnistError
 
 STEPS_PER_EXECUTION = 32
 """Batches per compiled TensorFlow call. The maths is unchanged (same batches, same updates, same
@@ -75,13 +76,13 @@ def dtype_for(precision, cpuinfo="/proc/cpuinfo"):
     """The Keras dtype policy that `precision` (one of `PRECISIONS`) means on this machine.
 
     Raises:
-        ValueError: `precision` is not one of `PRECISIONS`.
+        MnistError: `precision` is not one of `PRECISIONS`.
     """
     if precision == "float32":
         return "float32"
     if precision == "auto":
         return fast_dtype(cpuinfo)
-    raise ValueError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
+    raise MnistError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
 
 
 def fast_dtype(cpuinfo="/proc/cpuinfo"):

@@ -9,7 +9,7 @@ import time
 from mnist_core import model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TRAIN
 from mnist_core.errors import MnistError, TrainingCancelled
-from mnist_core.recipes import PRECISIONS, dtype_for, get_recipe
+from mnist_core.recipes import dtype_for, get_recipe
 
 VALIDATION_BATCH_SIZE = 500
 """Images per batch when validating: larger than training's 64 because no gradient is kept,
@@ -36,10 +36,8 @@ class TrainingResult:
     metadata: dict
 
 
-def check_settings(epochs, batch_size, limit, precision="auto"):
+def check_settings(epochs, batch_size, limit):
     """Raises MnistError with one sentence for a setting a user got wrong; returns None otherwise."""
-    if precision not in PRECISIONS:
-        raise MnistError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     if not isinstance(epochs, int) or not 1 <= epochs <= 1000:
         raise MnistError(f"Epochs must be a whole number from 1 to 1000, not {epochs!r}.")
     if not isinstance(batch_size, int) or not 1 <= batch_size <= 60_000:
@@ -74,7 +72,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
         A `TrainingResult`.
 
     Raises:
-        MnistError: a setting is out of range.
+        MnistError: a setting is out of range, or the precision unknown.
         TrainingCancelled: `cancel_event` was set before training finished.
     """
     import keras
@@ -84,8 +82,8 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     chosen = get_recipe(recipe)
     epochs = chosen.epochs if epochs is None else epochs
     batch_size = chosen.batch_size if batch_size is None else batch_size
-    check_settings(epochs, batch_size, limit, precision)
-    dtype = dtype_for(precision)
+    check_settings(epochs, batch_size, limit)
+    dtype = dtype_for(precision)  # raises MnistError for an unknown precision
     (x_train, y_train), (x_test, y_test) = data
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]

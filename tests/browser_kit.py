@@ -48,15 +48,15 @@ def start_server(script, cwd, port, log, file_watcher="none", env=None):
     """`streamlit run script` on `port`, output to the file `log`; returns the Popen.
 
     `file_watcher` "none" runs the code as it was at start (no reruns when files change, and no
-    watcher thread to slow timings); footprint.py passes what the app is configured with; None
-    leaves it to the script folder's .streamlit/config.toml. `env`: extra environment variables.
+    watcher thread to slow timings); footprint.py passes "poll", what the app is configured
+    with. `env`: extra environment variables.
     """
     full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    watcher = [] if file_watcher is None else ["--server.fileWatcherType", file_watcher]
     with open(log, "wb") as output:
         return subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false", *watcher],
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", file_watcher],
             cwd=cwd, env=full_env, stdout=output, stderr=subprocess.STDOUT)
 
 

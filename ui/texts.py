@@ -61,6 +61,8 @@ TEXTS = {
         "no_history": "This model has no recorded training history.",
         "data_error": "The test images could not be loaded: {message}",
         "elapsed": "{seconds:.0f} s elapsed",
+        # The recipes describe themselves in English (the command line shows the same words).
+        **{f"recipe_{name}": recipe.summary for name, recipe in RECIPES.items()},
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -132,6 +134,3 @@ def text(language, key, **values):
     """The page text `key` in `language` ('en' or 'fr'), with `values` filled in."""
     template = TEXTS.get(language, TEXTS["en"]).get(key) or TEXTS["en"][key]
     return template.format(**values) if values else template
-
-# The recipes describe themselves in English (the command line shows the same words).
-TEXTS["en"].update({f"recipe_{name}": recipe.summary for name, recipe in RECIPES.items()})
