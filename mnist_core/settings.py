@@ -1,0 +1,97 @@
+"""Every deployer setting the app and the command line honour, read from environment variables.
+
+Streamlit Community Cloud exposes an app's root-level secrets as environment variables, so a
+deployer sets these there (or in the shell). Each setting has its default and one line of
+documentation here, and README.md's table is checked against this list by a test, so the two
+cannot drift apart. Values are read at each call, never cached, so a test can change them.
+"""
+
+import dataclasses
+import os
+from typing import Callable
+
+from mnist_core.errors import MnistError
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default (as the text a deployer would write), and
+    what it does."""
+
+    name: str
+    default: str
+    doc: str
+    parse: Callable[[str], object] = str
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _count(text):
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
+def _names(text):
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+SETTINGS = {s.name: s for s in (
+    Setting("MNIST_CORE_CACHE", "",
+            "Folder of the verified MNIST cache (empty: `~/.cache/mnist_core`)."),
+    Setting("MNIST_PATH", "",
+            "Your own copy of MNIST (an `.npz` like Keras' or a folder of the four IDX files), "
+            "tried after the downloads."),
+    Setting("MNIST_MODELS_DIR", "",
+            "Folder of the page's models (empty: `models/` beside the app)."),
+    Setting("MNIST_MAX_TRAINED_MODELS", "10",
+            "Visitor-trained models kept in the models folder; the oldest is removed first. "
+            "Shipped models (those without a `trained_by_visitor` mark) are never removed.",
+            _count),
+    Setting("MNIST_TRAIN_RECIPES", "tutorial,quick",
+            "Recipes a visitor may train, comma-separated (`strong` holds the training slot for "
+            "about 15 minutes on 2 cores). Empty: training is switched off.", _names),
+    Setting("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "600000",
+            "Most epochs x training images in one visitor's training (600000: the tutorial's "
+            "10 epochs of 60,000 images).", _positive_int),
+    Setting("MNIST_MAX_TRAIN_MINUTES", "10",
+            "A visitor's training is stopped, and nothing saved, after this many minutes.",
+            _positive_float),
+    Setting("MNIST_DATA_RETRY_SECONDS", "300",
+            "After MNIST could not be loaded, the page waits this long before trying again.",
+            _positive_float),
+)}
+
+
+def get(name):
+    """The value of setting `name`, from the environment or its default, parsed.
+
+    Raises:
+        MnistError: the variable is set to something its setting cannot use; one sentence for
+            the deployer naming the variable and its default.
+    """
+    setting = SETTINGS[name]
+    text = os.environ.get(name)
+    if text is None:
+        text = setting.default
+    try:
+        return setting.parse(text.strip())
+    except ValueError as error:
+        raise MnistError(f"The environment variable {name}={text!r} is not usable ({error}); "
+                         f"unset it to get the default, {setting.default!r}.") from None
+
+
+__all__ = ["Setting", "SETTINGS", "get"]
