@@ -1,0 +1,47 @@
+"""Deployer settings: each documented in README.md with its default, each bad value one sentence."""
+
+import re
+
+import pytest
+
+from mnist_core import settings
+from mnist_core.errors import MnistError
+from tests.conftest import ROOT
+
+
+def _readme_rows():
+    """`{name: default}` from README.md's settings table (`| `NAME` | `default` | what |`)."""
+    rows = re.findall(r"^\| `(MNIST_[A-Z_]+)` \| `([^`]*)` \|", (ROOT / "README.md").read_text(),
+                      flags=re.MULTILINE)
+    return dict(rows)
+
+
+def test_readme_documents_every_setting_with_its_default():
+    assert _readme_rows() == {name: s.default for name, s in settings.SETTINGS.items()}
+
+
+def test_every_default_is_usable(monkeypatch):
+    for name in settings.SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+        settings.get(name)
+
+
+def test_reads_the_environment_at_each_call(monkeypatch):
+    monkeypatch.setenv("MNIST_MAX_TRAINED_MODELS", "3")
+    assert settings.get("MNIST_MAX_TRAINED_MODELS") == 3
+    monkeypatch.setenv("MNIST_TRAIN_RECIPES", " quick , strong,")
+    assert settings.get("MNIST_TRAIN_RECIPES") == ("quick", "strong")
+    monkeypatch.setenv("MNIST_TRAIN_RECIPES", "")
+    assert settings.get("MNIST_TRAIN_RECIPES") == ()
+
+
+@pytest.mark.parametrize("name, value", [("MNIST_MAX_TRAINED_MODELS", "-1"),
+                                         ("MNIST_MAX_TRAIN_MINUTES", "soon"),
+                                         ("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "0")])
+def test_refuses_an_unusable_value_in_one_sentence_naming_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(MnistError) as refused:
+        settings.get(name)
+    message = str(refused.value)
+    assert name in message and settings.SETTINGS[name].default in message
+    assert message.count(". ") == 0 and "\n" not in message
