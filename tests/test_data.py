@@ -171,3 +171,20 @@ def test_real_mnist_passes_the_pinned_checks(mnist):
     assert list(y_train[:10]) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
     assert y_test[0] == 7
     assert verify(mnist) is None
+
+
+def test_a_cache_path_that_is_a_folder_is_left_alone_and_the_sources_still_tried(tmp_path, tiny):
+    arrays, checks = tiny
+    folder = tmp_path / "mnist.npz"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("someone's notes")
+    messages = []
+    got = load_data(cache_dir=tmp_path, checks=checks, sources=[fake_source(arrays)],
+                    progress=lambda message, fraction: messages.append(message))
+    assert verify(got, checks) is None
+    assert any("is a folder, not a file" in m for m in messages)
+    data.clear_cache(tmp_path)  # `data --refresh` must not delete it either
+    assert (folder / "mine.txt").read_text() == "someone's notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz"]  # no temp file left
+    with pytest.raises(DataUnavailableError, match="is a folder, not a file, and was left alone"):
+        load_data(cache_dir=tmp_path, checks=checks, sources=[failing_source()])
