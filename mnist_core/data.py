@@ -167,10 +167,11 @@ def load_data(path=None, cache_dir=None, sources: Optional[Sequence[Source]] = N
     progress = progress or (lambda message, fraction: None)
     cache = Path(cache_dir or default_cache_dir()) / CACHE_FILENAME
     failures = []
-    if cache.is_dir():
-        # Someone's folder, not ours to delete: say so, and fetch without a cache.
-        failures.append(f"the cache {cache} is a folder, not a file, and was left alone")
-        progress(f"The cache {cache} is a folder, not a file: it is left alone", -1)
+    if cache.exists() and not cache.is_file():
+        # Someone's folder (or a pipe, which would block a read): not ours to read or delete.
+        what = "a folder" if cache.is_dir() else "a pipe or device"
+        failures.append(f"the cache {cache} is {what}, not a regular file, and was left alone")
+        progress(f"The cache {cache} is {what}, not a regular file: it is left alone", -1)
     elif cache.exists():
         progress(f"Reading the cache {cache}", -1)
         try:
@@ -221,7 +222,7 @@ def clear_cache(cache_dir=None):
 
 def _remove_cache_file(cache):
     """Removes the cache file; never a folder, and a failure only means it is fetched again."""
-    if cache.is_dir():
+    if cache.exists() and not cache.is_file():
         return
     try:
         cache.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Reading MNIST out of files, bounded: an `.npz` archive like Keras' and the IDX files of the original.
+"""Reading MNIST out of files, bounded: an `.npz` like Keras' and the original's IDX files.
 
 A file given with `--data` may claim anything: an `.npz` member whose `.npy` header declares a
 9 TiB array, a zip directory of millions of entries, a gzip stream that inflates without end.
@@ -123,7 +123,8 @@ def _read_npy(member, name):
     try:
         shape, fortran_order, dtype = read_header(header, max_header_size=MAX_NPY_HEADER)
     except (ValueError, TypeError) as error:
-        raise ValueError(f"'{name}' has a header numpy cannot read ({_first_line(error)})") from None
+        reason = _first_line(error)
+        raise ValueError(f"'{name}' has a header numpy cannot read ({reason})") from None
     if dtype.hasobject:
         raise ValueError(f"'{name}' holds pickled Python objects, which are never loaded")
     if dtype.itemsize == 0:  # would let a shape of any count through the bound below

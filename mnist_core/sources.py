@@ -136,6 +136,9 @@ def path_source(path):
             x_train, y_train, x_test, y_test = (_read_named_idx(_find_idx(where, n))
                                                 for n in IDX_NAMES)
             return (x_train, y_train), (x_test, y_test)
+        if not where.is_file():  # a pipe or a device would block or never end
+            raise ValueError("it does not exist" if not where.exists()
+                             else "it is neither a file nor a folder")
         return read_npz(where)  # raises OSError or ValueError with the reason
 
     return Source(f"your file {path}", fetch)
