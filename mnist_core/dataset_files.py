@@ -87,7 +87,9 @@ def _check_zip_directory(f):
     `.npz` needs before `zipfile` parses it."""
     f.seek(0, 2)
     size = f.tell()
-    start = max(size - (1 << 16) - _END_OF_DIRECTORY.size, 0)
+    # The record sits in the last 64 KiB (its comment's longest) plus its own size; 20 bytes
+    # more hold the ZIP64 locator that `zipfile` looks for just before it.
+    start = max(size - (1 << 16) - _END_OF_DIRECTORY.size - 20, 0)
     f.seek(start)
     tail = f.read()
     at = tail.rfind(b"PK\x05\x06")

@@ -101,6 +101,16 @@ def test_refuses_a_zip_directory_larger_than_an_npz_needs(tmp_path, monkeypatch)
         read_npz(path)
 
 
+def test_refuses_a_zip64_directory_whose_sizes_the_plain_record_would_not_show(tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 2)  # makes zipfile write ZIP64 records
+    path = write_npz(tmp_path / "zip64.npz", {})
+    monkeypatch.undo()
+    assert len(zipfile.ZipFile(path).namelist()) == 4  # a valid archive all the same
+    with pytest.raises(ValueError, match="ZIP64"):
+        read_npz(path)
+
+
 @pytest.mark.parametrize("content, words", [
     (b"PK\x03\x04 not really a zip", "no zip directory"),
     (b"plain text", "no zip directory"),
