@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.errors import DataUnavailableError
 from mnist_core.sources import (
@@ -110,8 +111,8 @@ def verify(arrays, checks=MNIST_CHECKS):
 
 def default_cache_dir():
     """`$MNIST_CORE_CACHE`, else `~/.cache/mnist_core` (or under `$XDG_CACHE_HOME`)."""
-    if os.environ.get("MNIST_CORE_CACHE"):
-        return Path(os.environ["MNIST_CORE_CACHE"]).expanduser()
+    if settings.get("MNIST_CORE_CACHE"):
+        return Path(settings.get("MNIST_CORE_CACHE")).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base).expanduser() / "mnist_core"
 
@@ -134,7 +135,7 @@ def _write_cache(arrays, path):
 def default_sources(path=None):
     """The sources in the documented order, the user's path (if any) last."""
     sources = [official_source(), mirror_source()]
-    path = path or os.environ.get("MNIST_PATH")
+    path = path or settings.get("MNIST_PATH")
     if path:
         sources.append(path_source(path))
     return sources
