@@ -95,7 +95,7 @@ def locked(folder):
         lock.release()
 
 
-def check_room(folder, what="The models folder", min_free=MIN_FREE_BYTES):
+def check_room(folder, what="The models folder", deployer=True, min_free=MIN_FREE_BYTES):
     """Checks, before any training, that a model can be written into `folder`.
 
     Creates the folder if needed, writes and removes a probe file, and checks the free space.
@@ -104,12 +104,18 @@ def check_room(folder, what="The models folder", min_free=MIN_FREE_BYTES):
         folder: where the model will be saved.
         what: how the sentence names the folder; the page keeps the default so no server
             path is shown, the command line names the `--out` the user typed.
+        deployer: the sentence tells the deployer what to do (the page), else the person
+            who typed the command.
         min_free: bytes that must be free.
 
     Raises:
         MnistError: one sentence: not a folder, not writable, or too full.
     """
     folder = Path(folder)
+    remedy = {"write": "the deployer must make it writable" if deployer
+              else "choose a folder you can write to",
+              "space": "the deployer must free some space" if deployer
+              else "free some space or choose another folder"}
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -117,7 +123,7 @@ def check_room(folder, what="The models folder", min_free=MIN_FREE_BYTES):
             from None
     except OSError:
         raise MnistError(f"{what} cannot be created (a parent is a file or not writable); "
-                         "choose another folder for the model.") from None
+                         f"{remedy['write']}.") from None
     if not folder.is_dir():
         raise MnistError(f"{what} is a file, not a folder; choose a folder for the model.")
     try:
@@ -129,12 +135,11 @@ def check_room(folder, what="The models folder", min_free=MIN_FREE_BYTES):
             os.unlink(probe)
     except OSError:
         raise MnistError(f"{what} is not writable, so no trained model could be saved; "
-                         "the deployer must make it writable.") from None
+                         f"{remedy['write']}.") from None
     free = shutil.disk_usage(folder).free
     if free < min_free:
         raise MnistError(f"{what} has only {free // 2**20} MB free, less than the "
-                         f"{min_free // 2**20} MB a training needs; the deployer must free "
-                         "some space.")
+                         f"{min_free // 2**20} MB a training needs; {remedy['space']}.")
 
 
 def _visitor_metadata(path):
