@@ -72,9 +72,10 @@ class TrainingJobs:
         self._clean_if_free()
 
     def _clean_if_free(self):
-        """Removes leftovers of an interrupted save, only while no training holds the folder."""
+        """Removes leftovers of an interrupted save, only while no training holds the folder;
+        returns False if one does."""
         if not self.models_dir.is_dir():
-            return False
+            return True  # nothing to clean, and no training can hold a folder not yet made
         try:
             with models_folder.locked(self.models_dir) as held:
                 if held:
@@ -97,7 +98,7 @@ class TrainingJobs:
         Args:
             recipe, epochs, batch_size, limit, seed: as `mnist_core.training.train` takes them.
             owner: a token of the visitor starting it; `cancel(owner)` with the same token is
-                the only way to cancel it.
+                the only way to cancel it (a job started with none is cancelled by `cancel()`).
 
         Returns:
             True if it started; False if a training already runs in this models folder (here
@@ -201,7 +202,7 @@ class TrainingJobs:
         child, lines = None, queue.Queue()
         try:
             child = subprocess.Popen(self._command(settings), stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, cwd=PROJECT_ROOT)
+                                     stdout=subprocess.PIPE, env=env)
             self._update(pid=child.pid)
             threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True,
                              name="mnist-training-events").start()

@@ -132,7 +132,7 @@ def check_room(folder, what="The models folder", deployer=True, min_free=MIN_FRE
             os.write(fd, b"0")
         finally:
             os.close(fd)
-            os.unlink(probe)
+            Path(probe).unlink(missing_ok=True)  # a clean-up elsewhere may have beaten us
     except OSError:
         raise MnistError(f"{what} is not writable, so no trained model could be saved; "
                          f"{remedy['write']}.") from None
