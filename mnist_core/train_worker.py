@@ -147,6 +147,7 @@ def _new_model_path(folder, recipe):
 
 
 def main(argv=None):
+    """Runs one training for `jobs`; returns the exit status (0 once an outcome was reported)."""
     parser = argparse.ArgumentParser(prog="python -m mnist_core.train_worker")
     parser.add_argument("--models", required=True, help="the models folder")
     parser.add_argument("--settings", required=True,
