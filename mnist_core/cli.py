@@ -44,6 +44,15 @@ def _new_run_folder(kind):
     return Path("runs") / f"{kind}-{stamp}"
 
 
+def _checked_out(args, kind):
+    """The output folder, created and checked writable with room *before* any training."""
+    from mnist_core.models_folder import check_room
+
+    out = Path(args.out or _new_run_folder(kind))
+    check_room(out, what=f"The output folder {out}", deployer=False)
+    return out
+
+
 def _train(args, recipe, data, verbose=1):
     from mnist_core.training import train
 
@@ -68,7 +77,7 @@ def cmd_tutorial(args):
     from mnist_core.inference import Predictor
     from mnist_core.model import prepare_images, prepare_labels
 
-    out = Path(args.out or _new_run_folder("tutorial"))
+    out = _checked_out(args, "tutorial")
     data = _load(args)
     result = _train(args, "tutorial", data)
     written = storage.save_model(result.model, out / f"{TUTORIAL_MODEL_NAME}.keras",
@@ -91,7 +100,7 @@ def cmd_train(args):
     """Trains with a named recipe and saves the model with its metadata."""
     from mnist_core import storage
 
-    out = Path(args.out or _new_run_folder(args.recipe))
+    out = _checked_out(args, args.recipe)
     result = _train(args, args.recipe, _load(args))
     name = args.name or args.recipe
     written = storage.save_model(result.model, out / f"{name}.keras", result.metadata, h5=args.h5)

@@ -1,96 +1,62 @@
 """One background training at a time, in a child process, watched through snapshots.
 
-The app's Train view drives this. Training runs in its own process, started from a thread of the
-server, so it goes on while a visitor draws, switches view or reloads the page, and every page
-asks `snapshot()` where it stands. A process rather than a thread because the server's own
-housekeeping is not thread-safe for Keras: Streamlit calls `keras.backend.clear_session()` after
-every script run, which resets Keras' global state under a training thread (two layers then get
-the same name and the build fails). A process also runs at a lower priority, so drawing stays
-quick while a model trains, and gives its memory back when it ends. Two cores cannot train two
-models at once usefully, so a second `start()` while one runs is refused, not queued.
+The app's Train view drives this. Training runs in its own process, `python -m
+mnist_core.train_worker`, so it goes on while a visitor draws, switches view or reloads the
+page, and every page asks `snapshot()` where it stands. A process rather than a thread because
+the server's own housekeeping is not thread-safe for Keras (Streamlit clears Keras' global state
+after script runs), and because a process runs at a lower priority, gives its memory back when
+it ends, and can be stopped at any moment. A fresh interpreter rather than multiprocessing's
+spawn, which would import the page as the child's `__main__`.
+
+Who may do what: `start()` checks the deployer's limits (`train_limits`) and that the models
+folder has room before anything runs; one training per models folder, even across server
+processes (the worker holds the folder's lock); only the visitor whose `owner` token started a
+training can cancel it; the server stops it at the deployer's time limit. When the server ends,
+however it ends, the worker stops and saves nothing (see `train_worker`).
 """
 
 import copy
-import dataclasses
-import datetime
-import multiprocessing
+import json
 import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 import traceback
 from pathlib import Path
 
-from mnist_core.errors import MnistError, TrainingCancelled
+from mnist_core import models_folder, train_limits
+from mnist_core.job_state import (  # noqa: F401  (re-exported)
+    ACTIVE, CANCELLED, DONE, FAILED, IDLE, LOADING, RUNNING, SAVING, JobState)
 
-IDLE, LOADING, RUNNING, SAVING, DONE, FAILED, CANCELLED = (
-    "idle", "loading", "running", "saving", "done", "failed", "cancelled")
-ACTIVE = (LOADING, RUNNING, SAVING)
 CHILD_NICE = 5
 """The training process yields the CPU to the server, so a stroke is answered at once."""
 KILL_AFTER_S = 15
-"""A child that has not stopped this long after Cancel is terminated."""
-
-
-@dataclasses.dataclass
-class JobState:
-    """Where the current (or last) training stands; `snapshot()` hands out copies.
-
-    Attributes:
-        status: one of idle, loading, running, saving, done, failed, cancelled.
-        settings: recipe, epochs, batch_size, limit, seed of this job.
-        epoch, epochs: epoch in progress (from 1) and how many in all.
-        step, steps: batches done in this epoch, and batches per epoch.
-        history: per finished epoch, lists of loss, accuracy, val_loss, val_accuracy.
-        running: the current epoch's running loss and accuracy.
-        test_accuracy: set when done.
-        model_path: the saved model, set when done.
-        message: one sentence for a failure or a cancel.
-        started, finished: `time.time()` stamps.
-        job_id: increases with every start, so a page can tell jobs apart.
-    """
-
-    status: str = IDLE
-    settings: dict = dataclasses.field(default_factory=dict)
-    epoch: int = 0
-    epochs: int = 0
-    step: int = 0
-    steps: int = 0
-    history: dict = dataclasses.field(default_factory=dict)
-    running: dict = dataclasses.field(default_factory=dict)
-    test_accuracy: float = None
-    model_path: str = None
-    message: str = ""
-    started: float = None
-    finished: float = None
-    job_id: int = 0
-
-    @property
-    def active(self):
-        return self.status in ACTIVE
-
-    @property
-    def fraction(self):
-        """Share of all batches of all epochs done, in [0, 1]."""
-        if not self.epochs or not self.steps:
-            return 0.0
-        return min(1.0, ((self.epoch - 1) * self.steps + self.step) / (self.epochs * self.steps))
+"""A child that has not stopped this long after Cancel (or the time limit) is killed."""
+POLL_S = 0.1
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""Put on the worker's import path, so it starts whatever the server's working folder."""
+CANCELLED_MESSAGE = "Training was cancelled; nothing was saved."
 
 
 class TrainingJobs:
-    """Runs at most one training at a time in a background thread, and saves what it trains.
+    """Runs at most one training at a time in a child process, and saves what it trains.
 
     Args:
         models_dir: where finished models are saved (`RECIPE-YYYYmmdd-HHMMSS.keras` + `.json`).
-        load_data: module-level function returning MNIST arrays, called in the child process
-            (`mnist_core.data.load_data` by default; it must be picklable by reference).
+        load_data: what the child calls for the MNIST arrays: None for `mnist_core.data.load_data`,
+            a `"module:function"` string, or a module-level function (passed by its name).
         nice: how much lower the child's CPU priority is (0 to 19).
+
+    Creating it removes what an interrupted save left in `models_dir` when no training holds
+    the folder.
 
     Example:
 
     ```python
     jobs = TrainingJobs("models")
-    jobs.start(recipe="tutorial", epochs=1, batch_size=64, limit=5000)
+    jobs.start(recipe="tutorial", epochs=1, batch_size=64, limit=5000, owner=token)
     while jobs.snapshot().active:
         time.sleep(1)
     ```
@@ -101,22 +67,47 @@ class TrainingJobs:
         self._load_data, self._nice = load_data, nice
         self._lock = threading.Lock()
         self._state = JobState()
-        self._cancel = threading.Event()
+        self._commands = queue.Queue()
         self._thread = None
+        self._clean_if_free()
+
+    def _clean_if_free(self):
+        """Removes leftovers of an interrupted save, only while no training holds the folder;
+        returns False if one does."""
+        if not self.models_dir.is_dir():
+            return True  # nothing to clean, and no training can hold a folder not yet made
+        try:
+            with models_folder.locked(self.models_dir) as held:
+                if held:
+                    models_folder.remove_leftovers(self.models_dir)
+                return held
+        except OSError:  # a read-only folder: start() says so in one sentence
+            return True
 
     def snapshot(self):
-        """A copy of the current `JobState`, safe to read while training goes on."""
+        """A copy of the current `JobState` (with `seconds_left` now), safe to read any time."""
         with self._lock:
-            return copy.deepcopy(self._state)
+            state = copy.deepcopy(self._state)
+        state.seconds_left = state.estimate_seconds_left(time.time())
+        return state
 
-    def start(self, recipe="tutorial", epochs=None, batch_size=None, limit=None, seed=None):
-        """Starts a training in the background.
+    def start(self, recipe="tutorial", epochs=None, batch_size=None, limit=None, seed=None,
+              owner=None):
+        """Starts a training in the background, if the deployer's limits allow it.
+
+        Args:
+            recipe, epochs, batch_size, limit, seed: as `mnist_core.training.train` takes them.
+            owner: a token of the visitor starting it; `cancel(owner)` with the same token is
+                the only way to cancel it (a job started with none is cancelled by `cancel()`).
 
         Returns:
-            True if it started; False if another training is still running.
+            True if it started; False if a training already runs in this models folder (here
+            or in another server process).
 
         Raises:
-            MnistError: a setting is out of range (checked before anything starts).
+            MnistError: one sentence: a setting out of range, a recipe or a size over the
+                deployer's limits, or a models folder that is full or not writable. Checked
+                before anything starts.
         """
         from mnist_core.constants import DEFAULT_SEED
         from mnist_core.recipes import get_recipe
@@ -127,20 +118,39 @@ class TrainingJobs:
                     "batch_size": batch_size or chosen.batch_size, "limit": limit,
                     "seed": DEFAULT_SEED if seed is None else seed}
         check_settings(settings["epochs"], settings["batch_size"], limit)
+        limits = train_limits.current()
+        train_limits.check(limits, recipe, settings["epochs"], limit)
         with self._lock:
             if self._state.active:
                 return False
-            self._cancel = threading.Event()
+            models_folder.check_room(self.models_dir)
+            if not self._clean_if_free():
+                return False
+            self._commands = queue.Queue()
             self._state = JobState(status=LOADING, settings=settings, epochs=settings["epochs"],
-                                   started=time.time(), job_id=self._state.job_id + 1)
-            self._thread = threading.Thread(target=self._run, args=(settings, self._cancel),
-                                            name="mnist-training", daemon=True)
+                                   started=time.time(), job_id=self._state.job_id + 1,
+                                   owner=owner)
+            worker = {**settings, "keep": limits.max_trained_models}
+            self._thread = threading.Thread(
+                target=self._run, args=(worker, limits.max_minutes * 60, self._commands),
+                name="mnist-training", daemon=True)
             self._thread.start()
         return True
 
-    def cancel(self):
-        """Asks the running training to stop after its current batch; nothing is saved."""
-        self._cancel.set()
+    def cancel(self, owner=None):
+        """Asks the running training to stop after its current batch; nothing is saved.
+
+        Args:
+            owner: the token given to `start()`; any other token is ignored.
+
+        Returns:
+            True if the cancel was passed on, False if `owner` does not own an active training.
+        """
+        with self._lock:
+            if not self._state.active or owner != self._state.owner:
+                return False
+            self._commands.put("cancel")
+        return True
 
     def wait(self, timeout=None):
         """Blocks until the background thread ends (for tests and scripts); returns the state."""
@@ -156,11 +166,12 @@ class TrainingJobs:
 
     def _apply(self, kind, payload):
         """Folds one event from the child into the state; True once the job has ended."""
+        now = time.time()
         if kind == "begin":
             self._update(status=RUNNING, epochs=payload["epochs"], steps=payload["steps"] or 0,
-                         epoch=1)
+                         epoch=1, trained_since=now, progressed=now)
         elif kind == "batch":
-            self._update(**payload)
+            self._update(progressed=now, **payload)
         elif kind == "epoch":
             with self._lock:
                 for key, value in payload.items():
@@ -168,86 +179,108 @@ class TrainingJobs:
         elif kind == "saving":
             self._update(status=SAVING)
         elif kind == "done":
-            self._update(status=DONE, finished=time.time(), **payload)
+            self._update(status=DONE, finished=now, **payload)
         elif kind in (CANCELLED, FAILED):
-            self._update(status=kind, message=payload, finished=time.time())
-        return kind in ("done", CANCELLED, FAILED)
+            self._update(status=kind, message=payload, finished=now)
+        return kind in (DONE, CANCELLED, FAILED)
 
-    def _run(self, settings, cancel):
-        """Server-side thread: starts the child, relays its events, enforces cancel."""
-        context = multiprocessing.get_context("spawn")  # a clean interpreter, no forked TF state
-        events, stop = context.Queue(), context.Event()
-        child = context.Process(target=_child, name="mnist-training", daemon=True,
-                                args=(settings, str(self.models_dir), self._load_data,
-                                      self._nice, events, stop))
+    def _command(self, settings):
+        load_data = self._load_data
+        if callable(load_data):
+            load_data = f"{load_data.__module__}:{load_data.__qualname__}"
+        command = [sys.executable, "-m", "mnist_core.train_worker", "--models",
+                   str(self.models_dir), "--settings", json.dumps(settings),
+                   "--nice", str(self._nice), "--parent", str(os.getpid())]
+        return command + (["--load-data", load_data] if load_data else [])
+
+    def _run(self, settings, max_seconds, commands):
+        """Server-side thread: starts the child, relays its events, passes cancel on, enforces
+        the time limit. The child is started from this thread, which lives as long as the child:
+        Linux signals the child when the thread that started it ends (`PR_SET_PDEATHSIG`)."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        child, lines = None, queue.Queue()
         try:
-            child.start()
-            ended, asked = False, None
-            while not ended:
-                if cancel.is_set() and asked is None:
-                    stop.set()
-                    asked = time.time()
-                if asked and time.time() - asked > KILL_AFTER_S and child.is_alive():
-                    child.terminate()  # e.g. still importing TensorFlow; nothing was written
-                try:
-                    ended = self._apply(*events.get(timeout=0.1))
-                except queue.Empty:
-                    if not child.is_alive():
-                        code = child.exitcode
-                        if asked:
-                            self._apply(CANCELLED, "Training was cancelled; nothing was saved.")
-                        else:
-                            self._apply(FAILED, f"The training process stopped unexpectedly "
-                                                f"(exit code {code}, perhaps out of memory); "
-                                                "nothing was saved, and you can try again.")
-                        ended = True
+            child = subprocess.Popen(self._command(settings), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env)
+            self._update(pid=child.pid)
+            threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True,
+                             name="mnist-training-events").start()
+            self._relay(child, lines, commands, time.time() + max_seconds, max_seconds)
         except Exception as error:  # the server must stay up; the log keeps the details
             traceback.print_exc()
             self._apply(FAILED, f"Training could not run ({type(error).__name__}: "
                                 f"{str(error)[:200]}); the app still works, try again.")
         finally:
-            child.join(5)
-            if child.is_alive():
-                child.kill()
-            events.close()
+            if child is not None:
+                _end(child)
+
+    def _relay(self, child, lines, commands, deadline, max_seconds):
+        ended, asked, reason = False, None, None
+        while not ended:
+            if asked is None:
+                if not commands.empty():
+                    commands.get()
+                    asked, reason = time.time(), "cancel"
+                elif time.time() > deadline:
+                    asked, reason = time.time(), "limit"
+                if asked is not None:
+                    _tell(child, b"cancel\n")
+            if asked is not None and time.time() - asked > KILL_AFTER_S:
+                child.kill()  # e.g. still importing TensorFlow or saving; nothing is listed
+            try:
+                line = lines.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if line is None:  # the child closed its output: it has ended
+                code = child.wait()
+                if reason == "cancel":
+                    self._apply(CANCELLED, CANCELLED_MESSAGE)
+                elif reason == "limit":
+                    self._apply(FAILED, _over_time(max_seconds))
+                else:
+                    self._apply(FAILED, f"The training process stopped unexpectedly (exit code "
+                                        f"{code}, perhaps out of memory); nothing was saved, "
+                                        "and you can try again.")
+                return
+            try:
+                kind, payload = json.loads(line)
+            except ValueError:
+                continue
+            if reason == "limit" and kind == CANCELLED:
+                kind, payload = FAILED, _over_time(max_seconds)
+            ended = self._apply(kind, payload)
 
 
-def _child(settings, models_dir, load_data, nice, events, stop):
-    """The training process: trains, saves, and reports everything as `(kind, payload)` events."""
-    from mnist_core import storage
-    from mnist_core.callbacks import ProgressCallback
-    from mnist_core.training import train
+def _over_time(max_seconds):
+    return (f"Training was stopped at this server's limit of {max_seconds / 60:g} minutes; "
+            "nothing was saved. Try fewer epochs or images.")
 
-    if nice:
-        os.nice(nice)
-    if load_data is None:
-        from mnist_core.data import load_data
+
+def _read_lines(stream, lines):
+    """Feeds the child's output lines into `lines`, then None at its end."""
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def _tell(child, message):
     try:
-        data = load_data()
-        if stop.is_set():
-            raise TrainingCancelled("Training was cancelled; nothing was saved.")
-        progress = ProgressCallback(
-            on_begin=lambda epochs, steps: events.put(("begin", {"epochs": epochs, "steps": steps})),
-            on_batch=lambda epoch, step, steps, logs: events.put(("batch", {
-                "epoch": epoch, "step": step, "steps": steps or 0,
-                "running": {k: logs[k] for k in ("loss", "accuracy") if k in logs}})),
-            on_epoch=lambda epoch, epochs, logs: events.put(("epoch", logs)))
-        result = train(settings["recipe"], data=data, epochs=settings["epochs"],
-                       batch_size=settings["batch_size"], limit=settings["limit"],
-                       seed=settings["seed"], callbacks=[progress], cancel_event=stop)
-        events.put(("saving", None))
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = Path(models_dir) / f"{settings['recipe']}-{stamp}.keras"
-        storage.save_model(result.model, path, result.metadata)
-        events.put(("done", {"test_accuracy": result.test_accuracy, "model_path": str(path)}))
-    except TrainingCancelled as stopped:
-        events.put((CANCELLED, str(stopped)))
-    except MnistError as error:
-        events.put((FAILED, str(error)))
-    except Exception as error:
-        traceback.print_exc()
-        events.put((FAILED, f"Training failed unexpectedly ({type(error).__name__}: "
-                            f"{str(error)[:200]}); the app still works, try again."))
-    finally:
-        events.close()
-        events.join_thread()  # make sure the last event is delivered before the process ends
+        child.stdin.write(message)
+        child.stdin.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass  # it has ended already
+
+
+def _end(child):
+    """Waits for the child to exit (killing it if it hangs), then closes its pipes."""
+    try:
+        child.wait(5)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    for stream in (child.stdin, child.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass

@@ -6,7 +6,6 @@ flags. Loading reads the file's layer list *before* Keras builds anything, and r
 would run code from the file (Lambda, custom classes), on top of Keras' own safe mode.
 """
 
-import contextlib
 import dataclasses
 import json
 import os
@@ -45,26 +44,23 @@ def metadata_path(model_path):
     return Path(model_path).with_suffix(".json")
 
 
-@contextlib.contextmanager
-def _atomic_path(final, suffix):
-    """Yields a temporary path beside `final`; on success renames it over `final` in one step."""
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+def _temporary_beside(final, suffix):
+    """A new hidden temp file beside `final` (`.STEM-XXXX.suffix`): same folder, so the rename
+    into place is one atomic step; hidden, so no listing ever shows it."""
     fd, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem}-", suffix=suffix)
     os.close(fd)
-    try:
-        yield Path(temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, final)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    os.chmod(temporary, 0o644)
+    return Path(temporary)
 
 
 def save_model(model, path, metadata, h5=False):
-    """Saves `model` as `.keras` (and optionally `.h5`) with its metadata, each file atomically.
+    """Saves `model` as `.keras` (and optionally `.h5`) with its metadata: all of them or none.
 
-    A crash or a cancel mid-way leaves either the old files or the new ones, never half a file.
-    The metadata is written last, so a listed model (one with metadata) is always complete.
+    Every file is first written whole to a hidden temp file beside its target; then the temps
+    are renamed into place, metadata first and the `.keras` last. A model is listed by its model
+    file, so it never appears without its metadata; a kill between the renames leaves at worst
+    a metadata file alone (`models_folder.remove_leftovers` removes a visitor's at the next
+    start). An error (a full disk...) removes every file this call wrote, temps included.
 
     Args:
         model: a Keras model.
@@ -73,21 +69,30 @@ def save_model(model, path, metadata, h5=False):
         h5: also write the legacy `.h5` beside it, as the tutorial's `model.save('mnist_model.h5')`.
 
     Returns:
-        The list of paths written.
+        The list of paths written: the `.keras`, the `.h5` if asked, then the `.json`.
     """
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"{path} must end in .keras")
-    written = []
-    targets = [(path, ".keras")] + ([(path.with_suffix(".h5"), ".h5")] if h5 else [])
-    for target, suffix in targets:
-        with _atomic_path(target, suffix) as temporary:
-            model.save(temporary)
-        written.append(target)
-    with _atomic_path(metadata_path(path), ".json") as temporary:
-        temporary.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
-    written.append(metadata_path(path))
-    return written
+    path.parent.mkdir(parents=True, exist_ok=True)
+    models = [path] + ([path.with_suffix(".h5")] if h5 else [])
+    in_rename_order = [metadata_path(path), *reversed(models)]  # metadata, .h5, then .keras
+    temporaries, placed = {}, []
+    try:
+        for target in in_rename_order:
+            temporaries[target] = _temporary_beside(target, target.suffix)
+        temporaries[metadata_path(path)].write_text(
+            json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+        for target in models:
+            model.save(temporaries[target])
+        for target in in_rename_order:
+            os.replace(temporaries[target], target)
+            placed.append(target)
+    except BaseException:  # a cancel or a full disk: take back everything this call wrote
+        for target in [*temporaries.values(), *placed]:
+            target.unlink(missing_ok=True)
+        raise
+    return [*models, metadata_path(path)]
 
 
 def read_metadata(model_path):

@@ -86,6 +86,13 @@ def browser():
 @pytest.fixture
 def page(browser, app_url):
     """A fresh visitor (own cookies, so its own Streamlit session) on the loaded page."""
+    context, tab = visit(browser, app_url)
+    yield tab
+    context.close()
+
+
+def visit(browser, app_url):
+    """Opens the page as a new visitor; returns `(context, page)` (close the context after)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     # Every page run shares two cores with TensorFlow here; Playwright's 5 s default for
     # `expect` is too short for a rerun after a stroke or a click.
@@ -96,8 +103,7 @@ def page(browser, app_url):
     expect(tab.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible(
         timeout=60 * MS)
     expect(canvas(tab)).to_be_visible(timeout=60 * MS)
-    yield tab
-    context.close()
+    return context, tab
 
 
 def screenshot(page, name):
@@ -275,7 +281,8 @@ def test_training_shows_progress_then_curves_and_lists_the_new_model(page, model
     page.keyboard.press("Escape")
 
 
-def test_training_goes_on_across_a_reload_and_can_be_cancelled(page):
+def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page, browser,
+                                                                          app_url):
     open_idle_train_tab(page)
     # Five epochs of all 60,000 images: long enough that the reload and the cancel land well
     # before the end even in bfloat16 (~5 s an epoch here); Cancel stops it early anyway.
@@ -287,18 +294,27 @@ def test_training_goes_on_across_a_reload_and_can_be_cancelled(page):
     # Training shares the cores with the server: loading the data, compiling, and every page
     # run are slower meanwhile, hence the long waits below.
     busy = TRAINING_SECONDS * MS
+    context = None
     try:
         expect_training_reaches(panel, progress.filter(has_text=PROGRESS), busy)
 
-        # A reload is a new session: only the server's job can say a training is running.
-        page.reload()
-        expect(canvas(page)).to_be_visible(timeout=busy)
-        open_train_tab(page)
-        expect(progress).to_contain_text(PROGRESS, timeout=busy)
-        step = PROGRESS.search(progress.inner_text()).group(3)
+        # Another visitor, then a reload of their page: each is a new session, so only the
+        # server's job can say a training is running, and none of them owns it.
+        context, stranger = visit(browser, app_url)
+        stranger.reload()
+        expect(canvas(stranger)).to_be_visible(timeout=busy)
+        open_train_tab(stranger)
+        theirs = stranger.get_by_role("tabpanel", name="Train")
+        their_progress = theirs.get_by_test_id("stProgress")
+        expect(their_progress).to_contain_text(PROGRESS, timeout=busy)
+        step = PROGRESS.search(their_progress.inner_text()).group(3)
         # Still moving after the reload: the page follows the job, not a frozen snapshot.
-        expect(progress).not_to_contain_text(f"batch {step}/", timeout=busy)
-        screenshot(page, "train-after-reload")
+        expect(their_progress).not_to_contain_text(f"batch {step}/", timeout=busy)
+        expect(their_progress).to_contain_text("s left")
+        expect(theirs.get_by_text("Another visitor started this training")).to_be_visible()
+        expect(stranger.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)
+        expect(train_button(stranger)).to_be_disabled()
+        screenshot(stranger, "train-seen-by-another-visitor")
 
         page.get_by_role("button", name="Cancel", exact=True).click()
         # Keras stops at the end of the current group of batches, and the page polls once a
@@ -307,11 +323,14 @@ def test_training_goes_on_across_a_reload_and_can_be_cancelled(page):
         expect(progress).to_have_count(0)
         expect(train_button(page)).to_be_enabled()
         screenshot(page, "train-cancelled")
+        expect(theirs.get_by_text("cancelled")).to_be_visible(timeout=busy)
     finally:
         # Never leave a full training running for the tests that follow.
         cancel = page.get_by_role("button", name="Cancel", exact=True)
         if cancel.count() and cancel.is_enabled():
             cancel.click()
+        if context is not None:
+            context.close()
 
 
 # ---- Explore and languages --------------------------------------------------------------------

@@ -1,49 +1,59 @@
-"""Background training: one at a time, progress visible, cancel leaves nothing, failures reported.
+"""Background training: one per models folder, only its owner cancels it, the deployer's limits
+hold, and the training process never outlives the server nor saves behind its back.
 
-The loaders below are module-level functions because the training runs in a child process,
-which receives them by reference.
+The training process finds its data loader by name, `tests.job_loaders:NAME`.
 """
 
+import json
+import subprocess
+import sys
 import time
 
 import pytest
 
-from mnist_core.errors import DataUnavailableError, MnistError
+from mnist_core import models_folder
+from mnist_core.errors import MnistError
 from mnist_core.jobs import TrainingJobs
-from tests.conftest import make_tiny_data
+from tests.conftest import ROOT
+
+TINY, SLOW = "tests.job_loaders:tiny", "tests.job_loaders:slow_tiny"
 
 
-def tiny_loader():
-    return make_tiny_data()
+def model_files(folder):
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
-def slow_tiny_loader():
-    time.sleep(3)
-    return make_tiny_data()
+def wait_until(condition, timeout, what):
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
 
 
-def broken_loader():
-    raise RuntimeError("disk on fire")
-
-
-def offline_loader():
-    raise DataUnavailableError("Could not load MNIST: everything failed.")
-
-
-def test_runs_in_the_background_and_saves_the_model_with_metadata(tmp_path):
-    jobs = TrainingJobs(tmp_path, load_data=tiny_loader)
+def test_runs_in_the_background_saves_a_marked_model_and_prunes_the_oldest(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MAX_TRAINED_MODELS", "1")
+    (tmp_path / "tutorial.keras").write_bytes(b"shipped")  # no metadata: never pruned
+    (tmp_path / "old.keras").write_bytes(b"old")
+    (tmp_path / "old.json").write_text(json.dumps({"trained_by_visitor": True,
+                                                   "date": "2000-01-01T00:00:00+00:00"}))
+    jobs = TrainingJobs(tmp_path, load_data=TINY)
     assert jobs.start(epochs=2, batch_size=16)
     state = jobs.wait(180)
     assert state.status == "done", state.message
     assert state.history["val_accuracy"] and len(state.history["loss"]) == 2
     assert state.epoch == 2 and state.step == state.steps == 4 and state.fraction == 1.0
     assert 0 <= state.test_accuracy <= 1 and state.model_path.endswith(".keras")
-    saved = sorted(p.name for p in tmp_path.iterdir())
-    assert len(saved) == 2 and saved[0].startswith("tutorial-") and saved[0].endswith(".json")
+    saved = model_files(tmp_path)
+    assert len(saved) == 3 and "tutorial.keras" in saved and "old.keras" not in saved
+    new = sorted(name for name in saved if name.startswith("tutorial-"))
+    assert len(new) == 2 and new[0].endswith(".json") and new[1] == new[0][:-5] + ".keras"
+    metadata = json.loads((tmp_path / new[0]).read_text())
+    assert metadata["trained_by_visitor"] is True and metadata["epochs"] == 2
 
 
 def test_a_second_start_is_refused_while_one_runs(tmp_path):
-    jobs = TrainingJobs(tmp_path, load_data=slow_tiny_loader)
+    jobs = TrainingJobs(tmp_path, load_data=SLOW)
     assert jobs.start(epochs=1)
     assert not jobs.start(epochs=1)
     assert jobs.snapshot().job_id == 1 and jobs.snapshot().active
@@ -52,35 +62,180 @@ def test_a_second_start_is_refused_while_one_runs(tmp_path):
     assert jobs.wait(180).job_id == 2
 
 
-def test_cancel_stops_soon_and_writes_no_file(tmp_path):
-    jobs = TrainingJobs(tmp_path, load_data=tiny_loader)
-    assert jobs.start(epochs=500, batch_size=1)
-    deadline = time.time() + 120
-    while jobs.snapshot().step == 0 and jobs.snapshot().active and time.time() < deadline:
-        time.sleep(0.05)
+def test_another_manager_on_the_same_folder_is_refused_while_the_worker_holds_the_lock(tmp_path):
+    first, second = TrainingJobs(tmp_path, load_data=SLOW), TrainingJobs(tmp_path, load_data=TINY)
+    assert first.start(epochs=1)
+
+    def worker_holds_the_lock():
+        with models_folder.locked(tmp_path) as held:
+            return not held
+
+    wait_until(worker_holds_the_lock, 60, "the worker to take the folder's lock")
+    assert not second.start(epochs=1)
+    assert second.snapshot().status == "idle"
+    assert first.wait(180).status == "done"
+    assert second.start(epochs=1) and second.wait(180).status == "done"
+
+
+def test_only_the_owner_can_cancel_and_others_see_progress_and_time_left(tmp_path):
+    jobs = TrainingJobs(tmp_path, load_data=TINY)
+    assert jobs.start(epochs=500, batch_size=1, limit=64, owner="visitor-a")
+    wait_until(lambda: jobs.snapshot().step >= 5 or not jobs.snapshot().active, 120, "batches")
+    state = jobs.snapshot()
+    assert state.status == "running" and state.owner == "visitor-a"
+    assert state.seconds_left > 0 and state.settings["recipe"] == "tutorial"
+    assert not jobs.cancel("visitor-b") and not jobs.cancel()
+    time.sleep(1)
+    assert jobs.snapshot().status == "running"
     asked = time.time()
-    jobs.cancel()
+    assert jobs.cancel("visitor-a")
     state = jobs.wait(60)
     assert state.status == "cancelled" and "nothing was saved" in state.message
-    assert time.time() - asked < 5 and state.epoch < 500
-    assert list(tmp_path.iterdir()) == []
+    assert time.time() - asked < 15 and state.epoch < 500 and state.seconds_left is None
+    assert model_files(tmp_path) == []
 
 
 @pytest.mark.parametrize("loader, words", [
-    (broken_loader, "failed unexpectedly (RuntimeError: disk on fire)"),
-    (offline_loader, "Could not load MNIST: everything failed."),
+    ("tests.job_loaders:broken", "failed unexpectedly (RuntimeError: disk on fire)"),
+    ("tests.job_loaders:offline", "Could not load MNIST: everything failed."),
 ])
 def test_a_failure_is_one_sentence_and_the_manager_stays_usable(tmp_path, loader, words):
     jobs = TrainingJobs(tmp_path, load_data=loader)
     assert jobs.start(epochs=1)
     state = jobs.wait(120)
     assert state.status == "failed" and words in state.message and "\n" not in state.message
-    jobs._load_data = tiny_loader
+    jobs._load_data = TINY
     assert jobs.start(epochs=1) and jobs.wait(180).status == "done"
 
 
 def test_bad_settings_are_refused_before_starting(tmp_path):
-    jobs = TrainingJobs(tmp_path, load_data=tiny_loader)
+    jobs = TrainingJobs(tmp_path, load_data=TINY)
     with pytest.raises(MnistError, match="Batch size"):
         jobs.start(batch_size=-5)
     assert jobs.snapshot().status == "idle"
+
+
+@pytest.mark.parametrize("environment, request_, words", [
+    ({"MNIST_TRAIN_RECIPES": "quick"}, {"recipe": "tutorial"},
+     "The recipe tutorial is not offered on this server; choose quick."),
+    ({"MNIST_TRAIN_RECIPES": ""}, {"recipe": "tutorial"}, "Training is switched off"),
+    ({"MNIST_MAX_TRAINED_MODELS": "0"}, {"recipe": "tutorial"}, "Training is switched off"),
+    ({"MNIST_MAX_TRAIN_IMAGE_EPOCHS": "10000"}, {"epochs": 2, "limit": 6000},
+     "2 epochs of 6000 images is more than this server allows (10000 epochs x images"),
+    ({}, {"recipe": "strong"}, "The recipe strong is not offered"),  # the default list
+    ({}, {"epochs": 11}, "11 epochs of 60000 images is more than this server allows"),
+])
+def test_refuses_what_the_deployers_limits_do_not_allow(tmp_path, monkeypatch, environment,
+                                                         request_, words):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    jobs = TrainingJobs(tmp_path, load_data=TINY)
+    with pytest.raises(MnistError) as refused:
+        jobs.start(**request_)
+    assert words in str(refused.value) and str(refused.value).endswith(".")
+    assert jobs.snapshot().status == "idle" and model_files(tmp_path) == []
+
+
+def test_stops_at_the_deployers_time_limit_and_saves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MAX_TRAIN_MINUTES", "0.05")  # 3 seconds
+    jobs = TrainingJobs(tmp_path, load_data=TINY)
+    assert jobs.start(epochs=500, batch_size=1, limit=64)
+    state = jobs.wait(120)
+    assert state.status == "failed" and "this server's limit of 0.05 minutes" in state.message
+    assert "nothing was saved" in state.message and model_files(tmp_path) == []
+    assert time.time() - state.started < 3 + 20
+
+
+@pytest.mark.parametrize("fault, words", [
+    ("read-only", "The models folder is not writable"),
+    ("full", "The models folder has only 1 MB free, less than the 50 MB a training needs"),
+])
+def test_refuses_a_full_or_read_only_folder_before_starting(tmp_path, monkeypatch, fault, words):
+    if fault == "read-only":  # the tests may run as root, who writes anywhere: fake the refusal
+        def refuse(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(models_folder.tempfile, "mkstemp", refuse)
+    else:
+        usage = models_folder.shutil.disk_usage(tmp_path)
+        monkeypatch.setattr(models_folder.shutil, "disk_usage",
+                            lambda path: usage._replace(free=2**20))
+    jobs = TrainingJobs(tmp_path, load_data=TINY)
+    with pytest.raises(MnistError) as refused:
+        jobs.start(epochs=1)
+    message = str(refused.value)
+    assert message.startswith(words) and str(tmp_path) not in message
+    assert jobs.snapshot().status == "idle"
+
+
+def test_creating_a_manager_removes_leftovers_of_an_interrupted_save(tmp_path):
+    leftovers = [".tutorial-20260101-000000-ab12cd.keras", ".tutorial-20260101-000000-ef34.json",
+                 ".mnist_model-x1.h5", ".write-probe-zz"]
+    for name in leftovers:
+        (tmp_path / name).write_bytes(b"partial")
+    (tmp_path / "quick-20260101-000000.json").write_text('{"trained_by_visitor": true}')
+    (tmp_path / "tutorial.keras").write_bytes(b"shipped")
+    TrainingJobs(tmp_path, load_data=TINY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".training.lock", "tutorial.keras"]
+
+
+PARENT = """
+import sys, time
+from mnist_core.jobs import TrainingJobs
+jobs = TrainingJobs(sys.argv[1], load_data="tests.job_loaders:tiny")
+jobs.start(epochs=500, batch_size=1, limit=64)
+while jobs.snapshot().step < 3:
+    time.sleep(0.05)
+print(jobs.snapshot().pid, flush=True)
+time.sleep(600)
+"""
+
+
+def is_gone(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_training_process_ends_when_the_server_is_killed_and_saves_nothing(tmp_path):
+    server = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(server.stdout.readline())
+        assert not is_gone(worker)
+    finally:
+        server.kill()  # SIGKILL: the server has no chance to stop its worker itself
+        server.wait()
+    killed = time.time()
+    wait_until(lambda: is_gone(worker), 5, "the training process to end")
+    assert time.time() - killed < 5
+    time.sleep(1)
+    assert model_files(tmp_path) == []
+
+
+def test_the_training_process_exits_at_once_when_its_input_closes(tmp_path):
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "mnist_core.train_worker", "--models", str(tmp_path),
+         "--settings", json.dumps({"recipe": "tutorial", "epochs": 1, "batch_size": 16,
+                                   "limit": None, "seed": 1, "keep": 10}),
+         "--load-data", "tests.job_loaders:slow_tiny"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    wait_until(lambda: not _lock_free(tmp_path), 30, "the worker to take the lock")
+    worker.stdin.close()
+    assert worker.wait(5) == 3  # EXIT_ORPHANED, long before the 3 s loader returns
+    assert worker.stdout.read() == b"" and model_files(tmp_path) == []
+    worker.stdout.close()
+
+
+def _lock_free(folder):
+    with models_folder.locked(folder) as held:
+        return held
+
+
+def test_the_training_process_imports_no_page_code(tmp_path):
+    jobs = TrainingJobs(tmp_path, load_data="tests.job_loaders:page_modules")
+    assert jobs.start(epochs=1)
+    assert jobs.wait(120).message == "Page modules in the training process: []."

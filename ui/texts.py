@@ -63,6 +63,11 @@ TEXTS = {
         "elapsed": "{seconds:.0f} s elapsed",
         # The recipes describe themselves in English (the command line shows the same words).
         **{f"recipe_{name}": recipe.summary for name, recipe in RECIPES.items()},
+        "time_left": "about {seconds:.0f} s left",
+        "watching": "Another visitor started this training: you can follow it here, and train once it has finished.",
+        "limits": "On this server a training may use at most {image_epochs} epochs × images, and it is stopped after {minutes} minutes.",
+        "over_limit": "{epochs} epochs of {images} images is more than this server allows ({most} epochs × images in all): lower the epochs or the training images.",
+        "training_off": "Training is switched off on this server; you can still draw and upload a model.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -126,6 +131,11 @@ TEXTS = {
         "no_history": "Ce modèle n'a pas d'historique d'entraînement enregistré.",
         "data_error": "Les images de test n'ont pas pu être chargées : {message}",
         "elapsed": "{seconds:.0f} s écoulées",
+        "time_left": "encore environ {seconds:.0f} s",
+        "watching": "Un autre visiteur a lancé cet entraînement : vous pouvez le suivre ici, et entraîner quand il sera fini.",
+        "limits": "Sur ce serveur, un entraînement peut utiliser au plus {image_epochs} époques × images, et il est arrêté après {minutes} minutes.",
+        "over_limit": "{epochs} époques de {images} images, c'est plus que ce serveur n'autorise ({most} époques × images en tout) : réduisez les époques ou les images d'entraînement.",
+        "training_off": "L'entraînement est désactivé sur ce serveur ; vous pouvez toujours dessiner et téléverser un modèle.",
     },
 }
 

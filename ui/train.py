@@ -1,44 +1,57 @@
-"""The Train view: settings, Train and Cancel, and live progress drawn from the background job."""
+"""The Train view: settings within the server's limits, Train and Cancel, and live progress.
 
+Any visitor sees the server's training and its progress; only the page that started it (its
+session's owner token) can cancel it.
+"""
+
+import secrets
 import time
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from mnist_core import train_limits
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.recipes import RECIPES
 from ui.texts import text
 
 POLL_SECONDS = 1.0
+MAX_EPOCHS = 50
+MIN_IMAGES = 100
+
+
+def owner_token():
+    """This page session's secret token: it starts a training and is the only one to cancel it."""
+    return st.session_state.setdefault("owner", secrets.token_hex(16))
 
 
 def train_view(language, jobs):
     """Settings and buttons, then the live panel of the server's training job."""
     state = jobs.snapshot()
-    names = list(RECIPES)
-    # The options are the recipes' names and the description is a caption: a selectbox keeps
-    # showing the label it was first drawn with when its format_func changes (the language).
-    recipe = st.selectbox(text(language, "recipe"), names, key="recipe",
-                          on_change=_recipe_defaults)
-    summary = text(language, f"recipe_{recipe}")
-    st.caption(summary[:1].upper() + summary[1:])  # summaries follow "name: " on the command line
-    chosen = RECIPES[recipe]
-    first, second, third = st.columns(3)
-    epochs = first.number_input(text(language, "epochs"), 1, 50, chosen.epochs, key="epochs")
-    batch_size = second.number_input(text(language, "batch_size"), 8, 2048, chosen.batch_size,
-                                     key="batch_size")
-    limit = third.number_input(text(language, "train_images"), 100, NUM_TRAIN, NUM_TRAIN,
-                               step=1000, key="train_images", help=text(language, "train_images_help"))
-    settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
-                "limit": None if int(limit) == NUM_TRAIN else int(limit)}
+    owner = owner_token()
+    try:
+        limits = train_limits.current()
+    except MnistError as error:  # a deployer's setting is unusable: say which, keep the page
+        st.error(str(error))
+        return progress_panel(language, jobs)
+    if not limits.training_allowed:
+        st.info(text(language, "training_off"))
+        return progress_panel(language, jobs)
+    settings, refusal = _settings(language, limits)
+    others = state.active and state.owner != owner
     go, stop, _ = st.columns([1, 1, 4])
     # Callbacks run before the page is drawn again, so the buttons already show the new state.
-    go.button(text(language, "train"), type="primary", disabled=state.active, key="train",
-              on_click=_start, args=(jobs, settings))
-    stop.button(text(language, "cancel"), disabled=not state.active, key="cancel",
-                on_click=jobs.cancel)
+    go.button(text(language, "train"), type="primary", disabled=state.active or bool(refusal),
+              key="train", on_click=_start, args=(jobs, settings, owner))
+    if not others:  # someone else's training shows no Cancel at all: it is not theirs to stop
+        stop.button(text(language, "cancel"), disabled=not state.active, key="cancel",
+                    on_click=jobs.cancel, args=(owner,))
+    if refusal:
+        st.warning(refusal)
+    elif others:
+        st.info(text(language, "watching"))
     notice = st.session_state.pop("train_notice", None)
     if notice == "busy":
         st.warning(text(language, "busy"))
@@ -47,16 +60,59 @@ def train_view(language, jobs):
     progress_panel(language, jobs)
 
 
-def _recipe_defaults():
+def _settings(language, limits):
+    """The recipe and numbers, bounded by the deployer's limits; `(settings, refusal or None)`."""
+    names = list(limits.recipes)
+    if st.session_state.get("recipe") not in names:
+        st.session_state.pop("recipe", None)  # a recipe the deployer has since switched off
+    # The options are the recipes' names and the description is a caption: a selectbox keeps
+    # showing the label it was first drawn with when its format_func changes (the language).
+    recipe = st.selectbox(text(language, "recipe"), names, key="recipe",
+                          on_change=_recipe_defaults, args=(limits,))
+    summary = text(language, f"recipe_{recipe}")
+    st.caption(summary[:1].upper() + summary[1:])  # summaries follow "name: " on the command line
+    chosen = RECIPES[recipe]
+    most_epochs = _most_epochs(limits)
+    first, second, third = st.columns(3)
+    epochs = first.number_input(text(language, "epochs"), 1, most_epochs,
+                                min(chosen.epochs, most_epochs), key="epochs")
+    batch_size = second.number_input(text(language, "batch_size"), 8, 2048, chosen.batch_size,
+                                     key="batch_size")
+    most_images = min(NUM_TRAIN, max(MIN_IMAGES, limits.max_image_epochs))
+    limit = third.number_input(text(language, "train_images"), MIN_IMAGES, most_images,
+                               most_images, step=1000, key="train_images",
+                               help=text(language, "train_images_help"))
+    st.caption(text(language, "limits", image_epochs=_number(language, limits.max_image_epochs),
+                    minutes=f"{limits.max_minutes:g}"))
+    settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
+                "limit": None if int(limit) == NUM_TRAIN else int(limit)}
+    refusal = None
+    if int(epochs) * int(limit) > limits.max_image_epochs:
+        refusal = text(language, "over_limit", epochs=int(epochs),
+                       images=_number(language, int(limit)),
+                       most=_number(language, limits.max_image_epochs))
+    return settings, refusal
+
+
+def _number(language, value):
+    """600,000 in English, 600 000 in French (a narrow no-break space)."""
+    return f"{value:,}".replace(",", "\u202f" if language == "fr" else ",")
+
+
+def _most_epochs(limits):
+    return max(1, min(MAX_EPOCHS, limits.max_image_epochs // MIN_IMAGES))
+
+
+def _recipe_defaults(limits):
     """A newly chosen recipe brings its own epochs and batch size (quick: 3 and 128)."""
     chosen = RECIPES[st.session_state["recipe"]]
-    st.session_state["epochs"] = chosen.epochs
+    st.session_state["epochs"] = min(chosen.epochs, _most_epochs(limits))
     st.session_state["batch_size"] = chosen.batch_size
 
 
-def _start(jobs, settings):
+def _start(jobs, settings, owner):
     try:
-        if not jobs.start(**settings):
+        if not jobs.start(**settings, owner=owner):
             st.session_state["train_notice"] = "busy"
     except MnistError as error:
         st.session_state["train_notice"] = str(error)
@@ -97,7 +153,10 @@ def render_state(language, state):
         label = text(language, "progress", epoch=state.epoch, epochs=state.epochs,
                      step=state.step, steps=state.steps)
         seconds = time.time() - state.started
-        st.progress(state.fraction, text=f"{label} · {text(language, 'elapsed', seconds=seconds)}")
+        label = f"{label} · {text(language, 'elapsed', seconds=seconds)}"
+        if state.seconds_left is not None:
+            label = f"{label} · {text(language, 'time_left', seconds=state.seconds_left)}"
+        st.progress(state.fraction, text=label)
         if state.running:
             st.caption(text(language, "running_live", loss=state.running.get("loss", 0.0),
                             accuracy=state.running.get("accuracy", 0.0)))

@@ -1,0 +1,75 @@
+"""What a training job's snapshot says: its status, progress, owner and the time left."""
+
+import dataclasses
+
+IDLE, LOADING, RUNNING, SAVING, DONE, FAILED, CANCELLED = (
+    "idle", "loading", "running", "saving", "done", "failed", "cancelled")
+ACTIVE = (LOADING, RUNNING, SAVING)
+
+
+@dataclasses.dataclass
+class JobState:
+    """Where the current (or last) training stands; `snapshot()` hands out copies.
+
+    Attributes:
+        status: one of idle, loading, running, saving, done, failed, cancelled.
+        settings: recipe, epochs, batch_size, limit, seed of this job.
+        epoch, epochs: epoch in progress (from 1) and how many in all.
+        step, steps: batches done in this epoch, and batches per epoch.
+        history: per finished epoch, lists of loss, accuracy, val_loss, val_accuracy.
+        running: the current epoch's running loss and accuracy.
+        test_accuracy: set when done.
+        model_path: the saved model, set when done.
+        message: one sentence for a failure or a cancel.
+        started, finished: `time.time()` stamps.
+        job_id: increases with every start, so a page can tell jobs apart.
+        owner: the token of whoever started it (only they may cancel it); never show it.
+        seconds_left: estimated seconds of training left, from the step rate so far (None
+            until the first batches ran, and outside `running`).
+        pid: the training process's id, once it started (for logs and tests).
+        trained_since, progressed: when the first batch began, when the last batch ended.
+    """
+
+    status: str = IDLE
+    settings: dict = dataclasses.field(default_factory=dict)
+    epoch: int = 0
+    epochs: int = 0
+    step: int = 0
+    steps: int = 0
+    history: dict = dataclasses.field(default_factory=dict)
+    running: dict = dataclasses.field(default_factory=dict)
+    test_accuracy: float = None
+    model_path: str = None
+    message: str = ""
+    started: float = None
+    finished: float = None
+    job_id: int = 0
+    owner: str = None
+    seconds_left: float = None
+    pid: int = None
+    trained_since: float = None
+    progressed: float = None
+
+    @property
+    def active(self):
+        return self.status in ACTIVE
+
+    @property
+    def steps_done(self):
+        return max(0, (self.epoch - 1) * self.steps + self.step) if self.steps else 0
+
+    @property
+    def fraction(self):
+        """Share of all batches of all epochs done, in [0, 1]."""
+        if not self.epochs or not self.steps:
+            return 0.0
+        return min(1.0, self.steps_done / (self.epochs * self.steps))
+
+    def estimate_seconds_left(self, now):
+        """Seconds left at `now` if batches go on at the rate seen so far; None if unknown."""
+        done = self.steps_done
+        if self.status != RUNNING or not done or self.trained_since is None:
+            return None
+        per_step = (self.progressed - self.trained_since) / done
+        left = (self.epochs * self.steps - done) * per_step - (now - self.progressed)
+        return max(0.0, left)

@@ -1,0 +1,74 @@
+"""What a visitor may train on this server: the deployer's limits, read from `settings`.
+
+The page draws its settings within these limits, and `TrainingJobs.start()` checks them again
+before anything runs, so a page that was drawn before a deployer changed them cannot slip past.
+"""
+
+import dataclasses
+
+from mnist_core import settings
+from mnist_core.constants import NUM_TRAIN
+from mnist_core.errors import MnistError
+from mnist_core.recipes import RECIPES
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainLimits:
+    """The deployer's limits on one visitor's training.
+
+    Attributes:
+        recipes: names of the recipes a visitor may train, in `RECIPES` order (empty: none).
+        max_image_epochs: most epochs x training images in one training.
+        max_minutes: a training is stopped, and nothing saved, after this many minutes.
+        max_trained_models: visitor-trained models kept in the models folder (0: training off).
+    """
+
+    recipes: tuple
+    max_image_epochs: int
+    max_minutes: float
+    max_trained_models: int
+
+    @property
+    def training_allowed(self):
+        return bool(self.recipes) and self.max_trained_models > 0
+
+
+def current():
+    """The limits now in force (settings are read at each call, so a test can change them).
+
+    Raises:
+        MnistError: a deployer setting is not usable (one sentence naming the variable).
+    """
+    allowed = set(settings.get("MNIST_TRAIN_RECIPES"))
+    return TrainLimits(recipes=tuple(name for name in RECIPES if name in allowed),
+                       max_image_epochs=settings.get("MNIST_MAX_TRAIN_IMAGE_EPOCHS"),
+                       max_minutes=settings.get("MNIST_MAX_TRAIN_MINUTES"),
+                       max_trained_models=settings.get("MNIST_MAX_TRAINED_MODELS"))
+
+
+def check(limits, recipe, epochs, limit):
+    """Refuses a training the deployer's limits do not allow.
+
+    Args:
+        limits: a `TrainLimits`.
+        recipe: the recipe's name.
+        epochs: epochs asked for.
+        limit: training images asked for (None: all 60,000).
+
+    Raises:
+        MnistError: one sentence saying which limit and what is allowed.
+    """
+    if not limits.training_allowed:
+        raise MnistError("Training is switched off on this server; you can still draw and "
+                         "upload a model.")
+    if recipe not in limits.recipes:
+        raise MnistError(f"The recipe {recipe} is not offered on this server; choose "
+                         f"{' or '.join(limits.recipes)}.")
+    images = NUM_TRAIN if limit is None else limit
+    if epochs * images > limits.max_image_epochs:
+        raise MnistError(f"{epochs} epochs of {images} images is more than this server allows "
+                         f"({limits.max_image_epochs} epochs x images in all); lower the epochs "
+                         "or the training images.")
+
+
+__all__ = ["TrainLimits", "current", "check"]

@@ -1,0 +1,188 @@
+"""The training process: `python -m mnist_core.train_worker`, started and watched by `jobs`.
+
+A fresh interpreter running this module only, so it imports what training needs and nothing of
+the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).
+
+Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (begin, batch,
+epoch, saving, done, cancelled, failed); the parent writes `cancel` on stdin to stop it. End of
+stdin means the parent (the server) is gone, even killed with SIGKILL: the worker then exits at
+once and saves nothing. Linux also sends it SIGTERM when the parent's thread that started it
+dies (`PR_SET_PDEATHSIG`), a second barrier should a stray copy of the pipe keep stdin open.
+
+The worker holds the models folder's lock (`models_folder.FolderLock`) from its first moment to
+its exit, so at most one training writes into a folder, whichever server process started it.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from mnist_core import models_folder
+from mnist_core.errors import MnistError, TrainingCancelled
+
+EXIT_ORPHANED = 3
+"""Exit status when the parent went away: nothing was saved."""
+EXIT_BUSY = 4
+"""Exit status when another process holds the models folder's lock."""
+BATCH_EVENTS_PER_SECOND = 20
+"""Batch events are thinned to this rate (the last of an epoch always goes): a page polls once
+a second, and a line per batch of one image would keep the server parsing JSON."""
+PR_SET_PDEATHSIG = 1
+BUSY = "Another training is already using this models folder; try again when it has finished."
+CANCELLED = "Training was cancelled; nothing was saved."
+
+
+def die_with_parent(parent_pid):
+    """Asks Linux to send SIGTERM when the parent dies; exits at once if it already has.
+
+    A no-op where `prctl` is missing (not Linux): end of stdin still stops the worker.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if parent_pid and os.getppid() != parent_pid:  # died before prctl took effect
+        os._exit(EXIT_ORPHANED)
+
+
+class Events:
+    """Writes `[kind, payload]` JSON lines on a private copy of stdout.
+
+    File descriptor 1 is then pointed at stderr, so whatever a library prints (TensorFlow's C++
+    code included) lands in the server's log and can never be mistaken for an event.
+    """
+
+    def __init__(self):
+        self._out = os.fdopen(os.dup(1), "w", buffering=1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        self._last_batch = 0.0
+
+    def send(self, kind, payload=None):
+        self._out.write(json.dumps([kind, payload]) + "\n")
+        self._out.flush()
+
+    def batch(self, epoch, step, steps, logs):
+        now = time.monotonic()
+        if step != steps and now - self._last_batch < 1 / BATCH_EVENTS_PER_SECOND:
+            return
+        self._last_batch = now
+        self.send("batch", {"epoch": epoch, "step": step, "steps": steps or 0,
+                            "running": {k: logs[k] for k in ("loss", "accuracy") if k in logs}})
+
+
+def listen(fd, stop):
+    """Reads the parent's commands: `cancel` sets `stop`; end of input exits the process now.
+
+    Reads the raw descriptor, not `sys.stdin`: a thread blocked inside a buffered reader would
+    make the interpreter's shutdown abort.
+    """
+    pending = b""
+    while chunk := os.read(fd, 1024):
+        *lines, pending = (pending + chunk).split(b"\n")
+        if any(line.strip() == b"cancel" for line in lines):
+            stop.set()
+    os._exit(EXIT_ORPHANED)  # the server is gone: no one would list what we would save
+
+
+def load_function(spec):
+    """`module:function` -> the function (how tests hand in tiny data); None -> MNIST's loader."""
+    if not spec:
+        from mnist_core.data import load_data
+
+        return load_data
+    import importlib
+
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def train_and_save(settings, folder, load_data, stop, events):
+    """Loads the data, trains, saves beside a visitor mark and prunes old visitor models."""
+    data = load_data()
+    if stop.is_set():
+        raise TrainingCancelled(CANCELLED)
+    from mnist_core import storage
+    from mnist_core.callbacks import ProgressCallback
+    from mnist_core.training import train
+
+    progress = ProgressCallback(
+        on_begin=lambda epochs, steps: events.send("begin", {"epochs": epochs, "steps": steps}),
+        on_batch=events.batch,
+        on_epoch=lambda epoch, epochs, logs: events.send("epoch", logs))
+    result = train(settings["recipe"], data=data, epochs=settings["epochs"],
+                   batch_size=settings["batch_size"], limit=settings["limit"],
+                   seed=settings["seed"], callbacks=[progress], cancel_event=stop)
+    if stop.is_set():
+        raise TrainingCancelled(CANCELLED)
+    events.send("saving")
+    path = _new_model_path(folder, settings["recipe"])
+    metadata = {**result.metadata, models_folder.VISITOR_MARK: True}
+    try:
+        storage.save_model(result.model, path, metadata)
+    except OSError:
+        raise MnistError("The model could not be saved: the models folder is full or not "
+                         "writable, and nothing was kept; the deployer must free space.") from None
+    models_folder.prune_visitor_models(folder, settings["keep"])
+    events.send("done", {"test_accuracy": result.test_accuracy, "model_path": str(path)})
+
+
+def _new_model_path(folder, recipe):
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path, n = Path(folder) / f"{recipe}-{stamp}.keras", 1
+    while path.exists() or path.with_suffix(".json").exists():
+        n += 1
+        path = Path(folder) / f"{recipe}-{stamp}-{n}.keras"
+    return path
+
+
+def main(argv=None):
+    """Runs one training for `jobs`; returns the exit status (0 once an outcome was reported)."""
+    parser = argparse.ArgumentParser(prog="python -m mnist_core.train_worker")
+    parser.add_argument("--models", required=True, help="the models folder")
+    parser.add_argument("--settings", required=True,
+                        help="JSON: recipe, epochs, batch_size, limit, seed, keep")
+    parser.add_argument("--load-data", default=None, metavar="MODULE:FUNCTION")
+    parser.add_argument("--nice", type=int, default=0)
+    parser.add_argument("--parent", type=int, default=0, help="the parent's process id")
+    args = parser.parse_args(argv)
+
+    die_with_parent(args.parent)
+    events = Events()
+    stop = threading.Event()
+    threading.Thread(target=listen, args=(sys.stdin.fileno(), stop), daemon=True,
+                     name="parent-commands").start()
+    lock = models_folder.FolderLock(args.models)
+    try:
+        if not lock.acquire():
+            events.send("failed", BUSY)
+            return EXIT_BUSY
+        if args.nice:
+            os.nice(args.nice)  # the server answers strokes first
+        train_and_save(json.loads(args.settings), args.models, load_function(args.load_data),
+                       stop, events)
+    except TrainingCancelled as stopped:
+        events.send("cancelled", str(stopped))
+    except MnistError as error:
+        events.send("failed", str(error))
+    except Exception as error:  # the log keeps the traceback; the page gets one sentence
+        traceback.print_exc()
+        events.send("failed", f"Training failed unexpectedly ({type(error).__name__}: "
+                              f"{str(error)[:200]}); the app still works, try again.")
+    finally:
+        lock.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The Train view through `AppTest`: a stranger's training is read-only, the owner may cancel,
+and the deployer's limits shape and refuse the settings.
+
+The server's training manager is a real `TrainingJobs` whose state the test sets, so no training
+process runs here; test_jobs.py drives real ones.
+"""
+
+import shutil
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.jobs import JobState, TrainingJobs
+from tests.conftest import ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+
+
+@pytest.fixture
+def jobs(tmp_path, monkeypatch):
+    """A private models folder with the default model; the page's manager is returned here."""
+    import ui.resources
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("tutorial.keras", "tutorial.json"):
+        shutil.copy(ROOT / "models" / name, folder / name)
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(folder))
+    st.cache_resource.clear()
+    manager = TrainingJobs(folder)
+    monkeypatch.setattr(ui.resources, "training_jobs", lambda: manager)
+    yield manager
+    st.cache_resource.clear()
+
+
+def running(owner, seconds_left=42.0):
+    """A snapshot-able state: tutorial, epoch 2 of 10, 300 of 938 batches, `seconds_left` to go."""
+    now = time.time()
+    return JobState(status="running", settings={"recipe": "tutorial", "epochs": 10,
+                                                "batch_size": 64, "limit": None, "seed": 1},
+                    epoch=2, epochs=10, step=300, steps=938, started=now - 30, job_id=1,
+                    owner=owner, trained_since=now - 20, progressed=now,
+                    running={"loss": 0.1, "accuracy": 0.97})
+
+
+def start():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def train_tab(at):
+    return at.tabs[1]
+
+
+def test_a_strangers_training_is_shown_read_only_with_progress_and_time_left(jobs):
+    jobs._state = running(owner="someone-else")
+    at = start()
+    tab = train_tab(at)
+    assert at.button(key="train").disabled
+    assert "cancel" not in [button.key for button in at.button]
+    assert any("Another visitor started this training" in info.value for info in tab.info)
+    bar = tab.get("progress")[0]
+    assert "Epoch 2/10 · batch 300/938" in bar.text and "s left" in bar.text
+    assert any("recipe tutorial" in caption.value for caption in tab.caption)
+
+
+def test_the_owner_sees_cancel_enabled_and_cancelling_reaches_the_job(jobs):
+    at = start()
+    owner = at.session_state["owner"]
+    assert len(owner) == 32
+    jobs._state = running(owner=owner)
+    at.run()
+    assert not at.button(key="cancel").disabled
+    assert not train_tab(at).info
+    at.button(key="cancel").click().run()
+    assert jobs._commands.get_nowait() == "cancel"
+
+
+def test_only_allowed_recipes_are_offered_and_over_limit_settings_are_refused(jobs, monkeypatch):
+    monkeypatch.setenv("MNIST_TRAIN_RECIPES", "quick,strong")
+    monkeypatch.setenv("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "100000")
+    at = start()
+    assert at.selectbox(key="recipe").options == ["quick", "strong"]
+    assert at.number_input(key="epochs").value == 3  # quick's default
+    assert at.button(key="train").disabled
+    warning = " ".join(w.value for w in train_tab(at).warning)
+    assert "3 epochs of 60,000 images is more than this server allows (100,000" in warning
+    assert any("at most 100,000 epochs × images" in c.value for c in train_tab(at).caption)
+    at.number_input(key="train_images").set_value(30000).run()
+    assert not at.button(key="train").disabled and not train_tab(at).warning
+
+
+def test_training_switched_off_says_so_and_offers_no_train_button(jobs, monkeypatch):
+    monkeypatch.setenv("MNIST_TRAIN_RECIPES", "")
+    at = start()
+    assert "train" not in [button.key for button in at.button]
+    assert any("Training is switched off on this server" in i.value for i in train_tab(at).info)
+
+
+def test_limit_texts_are_french_too(jobs, monkeypatch):
+    monkeypatch.setenv("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "100000")
+    at = start()
+    at.sidebar.radio(key="language").set_value("fr").run()
+    warning = " ".join(w.value for w in train_tab(at).warning)
+    assert "c'est plus que ce serveur n'autorise (100\u202f000 époques × images" in warning
