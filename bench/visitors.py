@@ -1,0 +1,401 @@
+"""Visitors at once: N browser sessions drawing every 2 s, with or without a training running.
+
+    .venv/bin/python bench/visitors.py [--visitors 10] [--seconds 60] [--training] [--json]
+
+What is measured: the app runs under `streamlit run` on 127.0.0.1 with a private copy of models/
+(`MNIST_MODELS_DIR`, so a training's model never lands in the repository). One headless
+Chromium opens N visitors, each a browser context of its own (own cookies, so its own Streamlit
+session). Each visitor draws a digit (1, 7, 0, 4 in turn, each slightly moved; the default
+model reads them all) every `--period` seconds for `--seconds`, the visitors' first strokes
+spread evenly over one period, and clears the canvas with its bin button after each answer.
+For every stroke, as bench/page_latency.py does it, inside the page: the time from the stroke's
+mouse-up to the frame showing the Draw view's new "Predicted digit", and the part of it before
+the page sent the canvas to the server. A stroke not answered within `--answer-timeout` is
+"unanswered"; an answer other than the digit drawn is "wrong". Page errors are uncaught
+exceptions in the page, console errors, and Streamlit exception boxes in the page.
+
+With `--training`, one more browser context opens the Train view, sets 50 epochs of the
+tutorial recipe and clicks Train; once the progress bar shows a running epoch the visitors open
+their pages (so each polls the progress every second, as a visitor arriving during a training
+does), and the training is started again should it end before the measurement does (counted).
+Timing starts once every page is open.
+
+The server's share: the server runs with bench/run_timing/ on PYTHONPATH, which times every
+script run (see its docstring). For each run that answered a stroke: the wait from the moment
+the server decoded the visitor's request to the start of the run (the session's script thread
+busy with an earlier run, e.g. a progress poll) plus the run itself. Its p50 against the
+stroke's p50 in the page is the server's share; the rest is the canvas component's own wait
+before sending, the network and the page's rendering. Also shown: CPU used in the measured
+window by the server process (all its threads), the training child and the browsers
+(Chromium and Playwright's driver), from /proc, in cores (CPU seconds / window seconds).
+
+Goal: with 10 visitors and a training running, every stroke answered and p95 <= 1 s.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from footprint import process_tree  # noqa: E402
+from page_latency import EMPTY_TEXT, INSTRUMENT, ROOT, digit_stroke  # noqa: E402
+
+from tests.browser_kit import (  # noqa: E402
+    MS,
+    ServerError,
+    canvas,
+    default_chromium,
+    draw_panel,
+    free_port,
+    launch_chromium,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
+
+GOAL_P95_MS = 1000
+GOAL_VISITORS = 10
+TRAIN_EPOCHS = 50  # the most the Train view allows: far longer than any measurement
+PROGRESS = re.compile(r"Epoch \d+/\d+ · batch")
+OFFSETS = [(0, 0), (-12, 8), (10, -6), (6, 12), (-8, -10)]  # each stroke of a digit moved a bit
+LOOK_SECONDS = 0.2  # a person glances at the answer before clearing
+CHECK_TRAINING_SECONDS = 2.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+IDLE = ("() => document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'")
+NO_METRIC = "() => !window.__drawPanel().querySelector('[data-testid=\"stMetric\"]')"
+
+
+# ---- One visitor -------------------------------------------------------------------------
+
+async def pen(page, points):
+    """browser_kit.stroke for Playwright's async API: one stroke through canvas `points`.
+
+    One mouse event per point, not browser_kit's three: the points are already 13-42 per digit,
+    as many as a real mouse sends in half a second, and each event is a round trip through
+    Chromium on the same two cores as the server (1-2 s a digit with three, for ten visitors).
+    """
+    box = await canvas(page).bounding_box()
+    await page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    await page.mouse.down()
+    for x, y in points[1:]:
+        await page.mouse.move(box["x"] + x, box["y"] + y)
+    await page.mouse.up()
+
+
+async def open_app(context, url, errors, name):
+    """A new page of `context` on the app, errors collected in `errors`, canvas ready."""
+    page = await context.new_page()
+    page.on("pageerror", lambda error: errors.append(f"{name}: page error: {error}"))
+    page.on("console", lambda message: message.type == "error"
+            and errors.append(f"{name}: console: {message.text[:300]}"))
+    await page.goto(url)
+    await canvas(page).wait_for(state="visible", timeout=180 * MS)
+    await draw_panel(page).get_by_text(EMPTY_TEXT).wait_for(state="visible")
+    await page.wait_for_function(IDLE)
+    await page.evaluate(INSTRUMENT, EMPTY_TEXT)
+    return page
+
+
+async def draw_and_clear(page, digit, k, timeout):
+    """One timed stroke, then the bin.
+
+    Returns:
+        `{"total", "to_send", "value"}`: ms as `page_latency.measured`; None if unanswered.
+    """
+    dx, dy = OFFSETS[k % len(OFFSETS)]
+    await page.evaluate("() => window.__bench.arm('metric')")
+    await pen(page, digit_stroke(digit, dx, dy))
+    try:
+        await page.wait_for_function("() => window.__bench.shown !== null", polling=50,
+                                     timeout=timeout * MS)
+    except Exception:  # Playwright's TimeoutError: counted as unanswered
+        answer = None
+    else:
+        t0, sent, shown, value = await page.evaluate(
+            "() => { const b = window.__bench; b.kind = null; "
+            "return [b.t0, b.sent, b.shown, b.value]; }")
+        answer = {"total": shown - t0, "to_send": (sent or shown) - t0, "value": value}
+    await page.wait_for_function(IDLE, timeout=timeout * MS)
+    await asyncio.sleep(LOOK_SECONDS)
+    await canvas(page).hover()  # the toolbar only shows while the pointer is over the canvas
+    await page.get_by_role("button", name="Reset canvas & history").click()
+    await draw_panel(page).get_by_text(EMPTY_TEXT).wait_for(state="visible", timeout=timeout * MS)
+    await page.wait_for_function(NO_METRIC, timeout=timeout * MS)
+    await page.wait_for_function(IDLE, timeout=timeout * MS)
+    return answer
+
+
+async def visitor(index, page, clock, args, tally):
+    """Draws on schedule until the window closes; appends to `tally["strokes"]`."""
+    loop = asyncio.get_running_loop()
+    digits = [int(c) for c in args.digits]
+    await clock["go"].wait()
+    for k in range(10 ** 6):
+        due = clock["t0"] + args.period * (index / args.visitors + k)
+        if due >= clock["t_end"]:
+            break
+        tally["late"] += loop.time() - due > args.period / 2
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        digit = digits[(index + k) % len(digits)]
+        answer = await draw_and_clear(page, digit, k // len(digits), args.answer_timeout)
+        tally["strokes"].append({"visitor": index, "digit": digit, "answer": answer})
+    tally["exceptions"] += await page.get_by_test_id("stException").count()
+
+
+# ---- The training ----------------------------------------------------------------------------
+
+async def start_training(page, tally):
+    """Clicks Train (tutorial recipe, TRAIN_EPOCHS epochs) and waits for a running epoch."""
+    await page.get_by_role("tab", name="Train").click()
+    train = page.get_by_role("button", name="Train", exact=True)
+    await train.wait_for(state="visible")
+    epochs = page.get_by_label("Epochs", exact=True)
+    if await epochs.input_value() != str(TRAIN_EPOCHS):
+        await epochs.fill(str(TRAIN_EPOCHS))
+        await epochs.press("Enter")  # a number input commits on Enter or blur
+        await page.wait_for_function(IDLE)
+    await train.click()
+    tally["trainings"] += 1
+    progress = page.get_by_role("tabpanel", name="Train").get_by_test_id("stProgress")
+    await progress.filter(has_text=PROGRESS).wait_for(state="visible", timeout=300 * MS)
+
+
+async def keep_training(page, clock, tally):
+    """Restarts the training whenever it has ended, until the measurement is over."""
+    train = page.get_by_role("button", name="Train", exact=True)
+    while not clock["done"].is_set():
+        if await train.is_enabled():
+            await start_training(page, tally)
+        try:
+            await asyncio.wait_for(clock["done"].wait(), CHECK_TRAINING_SECONDS)
+        except asyncio.TimeoutError:
+            pass
+    cancel = page.get_by_role("button", name="Cancel", exact=True)
+    if await cancel.is_enabled():
+        await cancel.click()
+
+
+# ---- CPU from /proc ------------------------------------------------------------------------
+
+def cpu_seconds(pids):
+    """utime + stime of each process (all its threads) in `pids`, summed; gone ones count 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def cpu_snapshot(server_pid):
+    """CPU seconds so far of the server process, its children (training), and the browsers."""
+    server_tree = set(process_tree(server_pid))
+    ours = set(process_tree(os.getpid())) - server_tree - {os.getpid()}
+    return {"server": cpu_seconds([server_pid]),
+            "training": cpu_seconds(server_tree - {server_pid}),
+            "browsers": cpu_seconds(ours)}
+
+
+# ---- The run -------------------------------------------------------------------------------
+
+async def measure(args, url, server, tally):
+    from playwright.async_api import async_playwright
+
+    loop = asyncio.get_running_loop()
+    clock = {"go": asyncio.Event(), "done": asyncio.Event()}
+    async with async_playwright() as playwright:
+        browser = await launch_chromium(playwright, args.chromium)
+        contexts = []
+        for _ in range(args.visitors + int(args.training)):
+            context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.set_default_timeout(120 * MS)
+            contexts.append(context)
+        jobs = []
+        if args.training:
+            # Training first, visitors after: a page drawn while a training runs polls its
+            # progress every second (one drawn before would not, until its next full run).
+            trainer = await open_app(contexts[-1], url, tally["errors"], "trainer")
+            await start_training(trainer, tally)
+            jobs.append(asyncio.create_task(keep_training(trainer, clock, tally)))
+        # Pages open one after another, as a page's first run on two cores takes seconds.
+        for k, context in enumerate(contexts[:args.visitors]):
+            page = await open_app(context, url, tally["errors"], f"visitor {k}")
+            jobs.insert(k, asyncio.create_task(visitor(k, page, clock, args, tally)))
+        before = cpu_snapshot(server.pid)
+        tally["load_before"] = os.getloadavg()[0]
+        clock["t0"], tally["wall_t0"] = loop.time(), time.time()
+        clock["t_end"] = clock["t0"] + args.seconds
+        clock["go"].set()
+        await asyncio.gather(*jobs[:args.visitors])
+        after = cpu_snapshot(server.pid)
+        tally["window_s"] = loop.time() - clock["t0"]
+        tally["wall_t1"], tally["load_after"] = time.time(), os.getloadavg()[0]
+        clock["done"].set()
+        await asyncio.gather(*jobs[args.visitors:])
+        tally["cores"] = {key: (after[key] - before[key]) / tally["window_s"] for key in after}
+        await browser.close()
+
+
+def run(args, folder):
+    """Serves the app from a private models/ copy, runs the visitors; returns the tally."""
+    models = folder / "models"
+    shutil.copytree(ROOT / "models", models)
+    log, runs = folder / "streamlit.log", folder / "runs.jsonl"
+    hook = str(Path(__file__).resolve().parent / "run_timing")
+    env = {"MNIST_MODELS_DIR": str(models), "BENCH_RUN_LOG": str(runs),
+           "PYTHONPATH": os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH")]))}
+    port = args.port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    tally = {"strokes": [], "errors": [], "exceptions": 0, "late": 0, "trainings": 0}
+    server = start_server("streamlit_app.py", ROOT, port, log, env=env)
+    try:
+        wait_until_healthy(url, server, log)
+        asyncio.run(measure(args, url, server, tally))
+    except ServerError as error:
+        sys.exit(str(error))
+    finally:
+        children = set(process_tree(server.pid)) - {server.pid}
+        stop_server(server)
+        for pid in children:  # a training child left behind, by its own id only
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+    records = [json.loads(line) for line in runs.read_text().splitlines()] if runs.exists() else []
+    tally["runs"] = [r for r in records if tally["wall_t0"] <= r["start"] <= tally["wall_t1"]]
+    return tally
+
+
+# ---- The report ----------------------------------------------------------------------------
+
+def percentiles(values):
+    if not values:
+        return None
+    values = np.asarray(values, dtype=float)
+    return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)),
+            "max": float(values.max()), "n": int(values.size)}
+
+
+def mean(values):
+    return statistics.fmean(values) if values else 0.0
+
+
+def summarise(args, tally):
+    answered = [s for s in tally["strokes"] if s["answer"]]
+    stroke_runs = [r for r in tally["runs"] if r["predicted"] and not r["auto"]]
+    polls = [r for r in tally["runs"] if r["auto"]]
+    window = tally["window_s"]
+    stroke = percentiles([s["answer"]["total"] for s in answered])
+    served = [r for r in stroke_runs if r["wait"] is not None]
+    server = percentiles([1000 * (r["wait"] + r["wall"]) for r in served])
+    return {
+        "visitors": args.visitors, "seconds": args.seconds, "period_s": args.period,
+        "training": args.training, "trainings_started": tally["trainings"],
+        "cpu_cores": os.cpu_count(), "load_before": tally["load_before"],
+        "load_after": tally["load_after"], "window_s": window,
+        "strokes": len(tally["strokes"]), "answered": len(answered),
+        "unanswered": len(tally["strokes"]) - len(answered),
+        "wrong": sum(s["answer"]["value"] != str(s["digit"]) for s in answered),
+        "late_starts": tally["late"],
+        "page_errors": len(tally["errors"]) + tally["exceptions"],
+        "error_messages": tally["errors"][:10], "exception_boxes": tally["exceptions"],
+        "stroke_ms": stroke,
+        "to_send_ms": percentiles([s["answer"]["to_send"] for s in answered]),
+        "sent_to_shown_ms": percentiles([s["answer"]["total"] - s["answer"]["to_send"]
+                                         for s in answered]),
+        "server_ms": server,
+        "server_wait_ms": percentiles([1000 * r["wait"] for r in served]),
+        "server_run_ms": percentiles([1000 * r["wall"] for r in stroke_runs]),
+        "server_run_cpu_ms": percentiles([1000 * r["cpu"] for r in stroke_runs]),
+        "server_share": server["p50"] / stroke["p50"] if server and stroke else None,
+        "polls": {"runs": len(polls), "per_second": len(polls) / window,
+                  "wall_ms_mean": 1000 * mean([r["wall"] for r in polls]),
+                  "cpu_ms_mean": 1000 * mean([r["cpu"] for r in polls]),
+                  "cores": sum(r["cpu"] for r in polls) / window},
+        "cores_used": tally["cores"],
+    }
+
+
+def report(figures):
+    def row(label, ms):
+        if ms is None:
+            print(f"  {label:<46} -")
+        else:
+            print(f"  {label:<46} p50 {ms['p50']:6.0f}  p95 {ms['p95']:6.0f}  "
+                  f"max {ms['max']:6.0f} ms")
+
+    f = figures
+    training = (f"a training running ({f['trainings_started']} started)" if f["training"]
+                else "no training")
+    print(f"{f['visitors']} visitors drawing every {f['period_s']:g} s for {f['seconds']:g} s, "
+          f"{training}; {f['cpu_cores']} CPU cores, load average {f['load_before']:.1f} -> "
+          f"{f['load_after']:.1f}:")
+    print(f"  strokes drawn {f['strokes']}, answered {f['answered']}, unanswered "
+          f"{f['unanswered']}, wrong {f['wrong']}, page errors {f['page_errors']}, "
+          f"late starts {f['late_starts']}")
+    row("stroke: mouse-up -> answer shown", f["stroke_ms"])
+    row("  of which mouse-up -> canvas sent", f["to_send_ms"])
+    row("  of which canvas sent -> answer shown", f["sent_to_shown_ms"])
+    row("server: request -> stroke's run done", f["server_ms"])
+    row("  of which waiting for the session's thread", f["server_wait_ms"])
+    row("  of which the run (wall)", f["server_run_ms"])
+    row("  the run's CPU", f["server_run_cpu_ms"])
+    if f["server_share"] is not None:
+        print(f"  server's share of a stroke (p50 / p50): {f['server_share']:.2f}")
+    p = f["polls"]
+    print(f"  progress polls: {p['runs']} runs ({p['per_second']:.1f}/s), "
+          f"{p['wall_ms_mean']:.0f} ms wall and {p['cpu_ms_mean']:.0f} ms CPU each, "
+          f"{p['cores']:.2f} cores")
+    cores = f["cores_used"]
+    print(f"  CPU used in the window, in cores: server {cores['server']:.2f}, training "
+          f"{cores['training']:.2f}, browsers {cores['browsers']:.2f}")
+    for message in f["error_messages"]:
+        print(f"  error: {message}")
+    met = (f["unanswered"] == 0 and f["stroke_ms"] is not None
+           and f["stroke_ms"]["p95"] <= GOAL_P95_MS)
+    print(f"  goal with {GOAL_VISITORS} visitors during a training, every stroke answered and "
+          f"p95 <= {GOAL_P95_MS} ms: {'met' if met else 'NOT met'} in this run")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The docstring as written, and each flag's default."""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser.add_argument("--visitors", type=int, default=GOAL_VISITORS, help="browser sessions")
+    parser.add_argument("--seconds", type=float, default=60, help="how long they draw")
+    parser.add_argument("--period", type=float, default=2.0, help="seconds between strokes")
+    parser.add_argument("--training", action="store_true", help="keep a training running")
+    parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
+    parser.add_argument("--digits", default="1704", help="digits drawn, in turn (from 1, 7, 0, 4)")
+    parser.add_argument("--answer-timeout", type=float, default=30,
+                        help="seconds after which a stroke counts as unanswered")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--chromium", default=default_chromium(), help="Chromium executable")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-visitors-") as folder:
+        figures = summarise(args, run(args, Path(folder)))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        report(figures)
+
+
+if __name__ == "__main__":
+    main()
