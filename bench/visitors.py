@@ -12,7 +12,10 @@ For every stroke, as bench/page_latency.py does it, inside the page: the time fr
 mouse-up to the frame showing the Draw view's new "Predicted digit", and the part of it before
 the page sent the canvas to the server. A stroke not answered within `--answer-timeout` is
 "unanswered"; an answer other than the digit drawn is "wrong". Page errors are uncaught
-exceptions in the page, console errors, and Streamlit exception boxes in the page.
+exceptions in the page, console errors, and Streamlit exception boxes in the page. A stroke
+due while the visitor still waits for its last answer or clears its canvas is drawn as soon as
+that is done (a late start, counted), and nobody draws past the window: fewer strokes drawn than
+scheduled means the visitors could not keep the pace.
 
 With `--training`, one more browser context opens the Train view, sets 50 epochs of the
 tutorial recipe and clicks Train; once the progress bar shows a running epoch the visitors open
@@ -35,6 +38,7 @@ Goal: with 10 visitors and a training running, every stroke answered and p95 <= 
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import shutil
@@ -45,6 +49,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -70,6 +76,11 @@ TRAIN_EPOCHS = 50  # the most the Train view allows: far longer than any measure
 PROGRESS = re.compile(r"Epoch \d+/\d+ · batch")
 OFFSETS = [(0, 0), (-12, 8), (10, -6), (6, 12), (-8, -10)]  # each stroke of a digit moved a bit
 LOOK_SECONDS = 0.2  # a person glances at the answer before clearing
+CLEAR_TRIES = 3
+# How often the pages check, while Python waits, whether an answer is in. Not part of any timing
+# (the stamps are taken by the page's own listeners); Playwright's default, every animation
+# frame, kept ten pages busy at 60 checks a second each, on the server's two cores.
+POLL_MS = 50
 CHECK_TRAINING_SECONDS = 2.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 IDLE = ("() => document.querySelector('[data-testid=\"stApp\"]')"
@@ -108,8 +119,8 @@ async def open_app(context, url, errors, name):
     return page
 
 
-async def draw_and_clear(page, digit, k, timeout):
-    """One timed stroke, then the bin.
+async def draw(page, digit, k, timeout):
+    """One timed stroke of `digit` (its k-th, moved a little).
 
     Returns:
         `{"total", "to_send", "value"}`: ms as `page_latency.measured`; None if unanswered.
@@ -118,39 +129,56 @@ async def draw_and_clear(page, digit, k, timeout):
     await page.evaluate("() => window.__bench.arm('metric')")
     await pen(page, digit_stroke(digit, dx, dy))
     try:
-        await page.wait_for_function("() => window.__bench.shown !== null", polling=50,
+        await page.wait_for_function("() => window.__bench.shown !== null", polling=POLL_MS,
                                      timeout=timeout * MS)
-    except Exception:  # Playwright's TimeoutError: counted as unanswered
-        answer = None
-    else:
-        t0, sent, shown, value = await page.evaluate(
-            "() => { const b = window.__bench; b.kind = null; "
-            "return [b.t0, b.sent, b.shown, b.value]; }")
-        answer = {"total": shown - t0, "to_send": (sent or shown) - t0, "value": value}
-    await page.wait_for_function(IDLE, timeout=timeout * MS)
-    await asyncio.sleep(LOOK_SECONDS)
-    await canvas(page).hover()  # the toolbar only shows while the pointer is over the canvas
-    await page.get_by_role("button", name="Reset canvas & history").click()
-    await draw_panel(page).get_by_text(EMPTY_TEXT).wait_for(state="visible", timeout=timeout * MS)
-    await page.wait_for_function(NO_METRIC, timeout=timeout * MS)
-    await page.wait_for_function(IDLE, timeout=timeout * MS)
-    return answer
+    except PlaywrightTimeout:
+        return None
+    t0, sent, shown, value = await page.evaluate(
+        "() => { const b = window.__bench; b.kind = null; "
+        "return [b.t0, b.sent, b.shown, b.value]; }")
+    return {"total": shown - t0, "to_send": (sent or shown) - t0, "value": value}
+
+
+async def clear(page, timeout):
+    """Bin click until "The canvas is empty" shows with no metric left; False if it never does."""
+    for _ in range(CLEAR_TRIES):
+        try:
+            await page.wait_for_function(IDLE, polling=POLL_MS, timeout=timeout * MS)
+            await canvas(page).hover()  # the toolbar only shows while the pointer is over it
+            await page.get_by_role("button", name="Reset canvas & history").click()
+            await draw_panel(page).get_by_text(EMPTY_TEXT).wait_for(state="visible",
+                                                                  timeout=timeout * MS)
+            await page.wait_for_function(NO_METRIC, polling=POLL_MS, timeout=timeout * MS)
+            await page.wait_for_function(IDLE, polling=POLL_MS, timeout=timeout * MS)
+            return True
+        except PlaywrightTimeout:
+            continue
+    return False
 
 
 async def visitor(index, page, clock, args, tally):
-    """Draws on schedule until the window closes; appends to `tally["strokes"]`."""
+    """Draws on schedule until the window closes; appends to `tally["strokes"]`.
+
+    A visitor whose canvas cannot be cleared stops (counted as stuck): its next stroke would
+    land on the last one's drawing.
+    """
     loop = asyncio.get_running_loop()
     digits = [int(c) for c in args.digits]
     await clock["go"].wait()
     for k in range(10 ** 6):
         due = clock["t0"] + args.period * (index / args.visitors + k)
-        if due >= clock["t_end"]:
-            break
+        if max(due, loop.time()) >= clock["t_end"]:
+            break  # a visitor behind schedule does not draw past the window either
         tally["late"] += loop.time() - due > args.period / 2
         await asyncio.sleep(max(0.0, due - loop.time()))
         digit = digits[(index + k) % len(digits)]
-        answer = await draw_and_clear(page, digit, k // len(digits), args.answer_timeout)
+        answer = await draw(page, digit, k // len(digits), args.answer_timeout)
         tally["strokes"].append({"visitor": index, "digit": digit, "answer": answer})
+        await asyncio.sleep(LOOK_SECONDS)
+        if not await clear(page, args.answer_timeout / CLEAR_TRIES):
+            tally["stuck"] += 1
+            tally["errors"].append(f"visitor {index}: the canvas could not be cleared")
+            break
     tally["exceptions"] += await page.get_by_test_id("stException").count()
 
 
@@ -213,8 +241,6 @@ def cpu_snapshot(server_pid):
 # ---- The run -------------------------------------------------------------------------------
 
 async def measure(args, url, server, tally):
-    from playwright.async_api import async_playwright
-
     loop = asyncio.get_running_loop()
     clock = {"go": asyncio.Event(), "done": asyncio.Event()}
     async with async_playwright() as playwright:
@@ -260,7 +286,7 @@ def run(args, folder):
            "PYTHONPATH": os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH")]))}
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}"
-    tally = {"strokes": [], "errors": [], "exceptions": 0, "late": 0, "trainings": 0}
+    tally = {"strokes": [], "errors": [], "exceptions": 0, "late": 0, "trainings": 0, "stuck": 0}
     server = start_server("streamlit_app.py", ROOT, port, log, env=env)
     try:
         wait_until_healthy(url, server, log)
@@ -307,11 +333,13 @@ def summarise(args, tally):
         "training": args.training, "trainings_started": tally["trainings"],
         "cpu_cores": os.cpu_count(), "load_before": tally["load_before"],
         "load_after": tally["load_after"], "window_s": window,
+        "scheduled": sum(math.ceil(args.seconds / args.period - k / args.visitors)
+                         for k in range(args.visitors)),
         "strokes": len(tally["strokes"]), "answered": len(answered),
         "unanswered": len(tally["strokes"]) - len(answered),
         "wrong": sum(s["answer"]["value"] != str(s["digit"]) for s in answered),
-        "late_starts": tally["late"],
-        "page_errors": len(tally["errors"]) + tally["exceptions"],
+        "late_starts": tally["late"], "visitors_stuck": tally["stuck"],
+        "page_errors": len(tally["errors"]) - tally["stuck"] + tally["exceptions"],
         "error_messages": tally["errors"][:10], "exception_boxes": tally["exceptions"],
         "stroke_ms": stroke,
         "to_send_ms": percentiles([s["answer"]["to_send"] for s in answered]),
@@ -344,9 +372,9 @@ def report(figures):
     print(f"{f['visitors']} visitors drawing every {f['period_s']:g} s for {f['seconds']:g} s, "
           f"{training}; {f['cpu_cores']} CPU cores, load average {f['load_before']:.1f} -> "
           f"{f['load_after']:.1f}:")
-    print(f"  strokes drawn {f['strokes']}, answered {f['answered']}, unanswered "
+    print(f"  strokes scheduled {f['scheduled']}, drawn {f['strokes']}, answered {f['answered']}, unanswered "
           f"{f['unanswered']}, wrong {f['wrong']}, page errors {f['page_errors']}, "
-          f"late starts {f['late_starts']}")
+          f"late starts {f['late_starts']}, visitors stuck {f['visitors_stuck']}")
     row("stroke: mouse-up -> answer shown", f["stroke_ms"])
     row("  of which mouse-up -> canvas sent", f["to_send_ms"])
     row("  of which canvas sent -> answer shown", f["sent_to_shown_ms"])
@@ -386,11 +414,19 @@ def main():
     parser.add_argument("--answer-timeout", type=float, default=30,
                         help="seconds after which a stroke counts as unanswered")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--keep", metavar="NEW_FOLDER",
+                        help="keep the server's log and its runs.jsonl (one line a script run) "
+                             "in this new folder, for a closer look")
     parser.add_argument("--chromium", default=default_chromium(), help="Chromium executable")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-visitors-") as folder:
-        figures = summarise(args, run(args, Path(folder)))
+    if args.keep:
+        folder = Path(args.keep)
+        folder.mkdir(parents=True, exist_ok=False)  # never mixes two runs' logs
+        figures = summarise(args, run(args, folder))
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-visitors-") as folder:
+            figures = summarise(args, run(args, Path(folder)))
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
