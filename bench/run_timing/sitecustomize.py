@@ -1,0 +1,109 @@
+"""Times every Streamlit script run of the app's server, for bench/visitors.py.
+
+bench/visitors.py starts the server with this folder on PYTHONPATH and `$BENCH_RUN_LOG` set, so
+Python imports this file at start-up. Nothing of Streamlit or the app is imported here: a
+finder waits for the modules below to be imported by the server itself, then wraps three
+functions. Without `$BENCH_RUN_LOG` it does nothing (the training child inherits the variable
+but never imports Streamlit).
+
+One JSON line per script or fragment run, appended to `$BENCH_RUN_LOG`:
+  session: the visitor's Streamlit session id;
+  start: `time.time()` at the start of the run (to keep only runs inside the measured minute);
+  wait: seconds from the earliest rerun request that the visitor's browser sent (not an
+      automatic `run_every` poll) to the start of the run that served it; None if only polls
+      asked for this run. The request is stamped when `AppSession.request_rerun` is called,
+      after the websocket message has been read and decoded;
+  wall, cpu: seconds of the run itself, wall clock and CPU of the script thread;
+  fragment: a fragment run (a stroke, a bin click, a progress poll) rather than the whole page;
+  auto: every request served by this run was a `run_every` poll;
+  predicted: the run called `Predictor.predict`, i.e. it answered a stroke.
+"""
+
+import importlib.abc
+import importlib.machinery
+import json
+import os
+import sys
+import threading
+import time
+
+LOG = os.environ.get("BENCH_RUN_LOG")
+_local = threading.local()
+_lock = threading.Lock()
+_pending = {}  # session id -> [(perf_counter, is_auto_rerun)] not yet served by a run
+
+
+def _patch_app_session(module):
+    original = module.AppSession.request_rerun
+
+    def request_rerun(self, client_state):
+        auto = bool(client_state and client_state.is_auto_rerun)
+        with _lock:
+            _pending.setdefault(self.id, []).append((time.perf_counter(), auto))
+        return original(self, client_state)
+
+    module.AppSession.request_rerun = request_rerun
+
+
+def _patch_script_runner(module):
+    # Only the script runner's own reference: fragments run inside a whole-page run call the
+    # function through exec_code's module, and are part of that run's time.
+    original = module.exec_func_with_error_handling
+
+    def timed(func, ctx):
+        start, wall0, cpu0 = time.perf_counter(), time.time(), time.thread_time()
+        with _lock:
+            requests = _pending.pop(ctx.session_id, [])
+        _local.predicted = False
+        try:
+            return original(func, ctx)
+        finally:
+            asked = [stamp for stamp, auto in requests if not auto]
+            record = {"session": ctx.session_id, "start": wall0,
+                      "wait": start - min(asked) if asked else None,
+                      "wall": time.perf_counter() - start, "cpu": time.thread_time() - cpu0,
+                      "fragment": bool(ctx.fragment_ids_this_run),
+                      "auto": bool(requests) and not asked,
+                      "predicted": _local.predicted}
+            with _lock, open(LOG, "a") as log:
+                log.write(json.dumps(record) + "\n")
+
+    module.exec_func_with_error_handling = timed
+
+
+def _patch_inference(module):
+    original = module.Predictor.predict
+
+    def predict(self, drawing):
+        _local.predicted = True
+        return original(self, drawing)
+
+    module.Predictor.predict = predict
+
+
+PATCHES = {"streamlit.runtime.app_session": _patch_app_session,
+           "streamlit.runtime.scriptrunner.script_runner": _patch_script_runner,
+           "mnist_core.inference": _patch_inference}
+
+
+class _PatchingFinder(importlib.abc.MetaPathFinder):
+    """Finds the modules in PATCHES as usual, and patches each right after it has run."""
+
+    def find_spec(self, name, path, target=None):
+        if name not in PATCHES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            PATCHES[name](module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if LOG:
+    sys.meta_path.insert(0, _PatchingFinder())
