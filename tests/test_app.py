@@ -1,9 +1,13 @@
 """The Streamlit page through `AppTest`: loading, drawing (injected pixels), uploads, languages, training.
 
 AppTest cannot draw on the custom canvas, so these tests replace `ui.draw.st_canvas` with a fake
-that returns chosen pixels; the browser tests (test_browser.py) draw real strokes.
+that returns what the browser would send, a PNG data URL of chosen pixels; the browser tests
+(test_browser.py) draw real strokes. Only the open tab is computed, so a test opens the tab it
+reads with `open_tab()`.
 """
 
+import base64
+import io
 import shutil
 import time
 import types
@@ -35,13 +39,44 @@ def models(tmp_path, monkeypatch):
 
 @pytest.fixture
 def canvas(monkeypatch):
-    """Sets what the fake canvas returns: `canvas(pixels)`; None (never drawn) at first."""
+    """Sets what the fake canvas sends: `canvas(pixels)` (an RGBA array, sent as a PNG data URL
+    as the browser does) or `canvas("data:...")` (any text); None (never drawn) at first.
+
+    The fake keeps the value where the real result keeps it (`_image_data_url`), and its
+    `image_data` fails the test: the page must never decode the value without limits.
+    """
     import ui.draw
 
-    drawn = {"pixels": None}
-    monkeypatch.setattr(ui.draw, "st_canvas",
-                        lambda **kwargs: types.SimpleNamespace(image_data=drawn["pixels"]))
-    return lambda pixels: drawn.update(pixels=pixels)
+    drawn = {"url": None, "key": None}
+
+    class FakeResult(types.SimpleNamespace):
+        @property
+        def image_data(self):
+            pytest.fail("the page decoded the canvas value through image_data, without limits")
+
+    def fake_canvas(**kwargs):
+        if drawn["key"] not in (None, kwargs["key"]):
+            drawn["url"] = None  # a canvas under a new key starts empty, as in the browser
+        drawn["key"] = kwargs["key"]
+        return FakeResult(_image_data_url=drawn["url"])
+
+    monkeypatch.setattr(ui.draw, "st_canvas", fake_canvas)
+    return lambda value: drawn.update(url=value if value is None or isinstance(value, str)
+                                      else png_data_url(value))
+
+
+def png_data_url(pixels):
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def open_tab(at, name, language="en"):
+    """Opens tab `name` ('draw', 'train' or 'explore') as a click on it would, and reruns."""
+    from ui.texts import text
+
+    at.session_state["tabs"] = text(language, f"tab_{name}")
+    return at.run()
 
 
 def canvas_of(digit_image):
@@ -69,7 +104,8 @@ def test_first_visit_selects_the_default_model_and_asks_for_a_digit(models, canv
     assert "99.04%" in " ".join(c.value for c in at.sidebar.caption)
 
 
-def test_predicts_injected_canvas_pixels_and_clears_with_the_canvas(models, canvas, mnist):
+def test_predicts_injected_canvas_pixels_and_the_clear_button_empties_the_canvas(models, canvas,
+                                                                                mnist):
     (_, _), (x_test, y_test) = mnist
     at = start()
     canvas(canvas_of(x_test[0]))
@@ -77,10 +113,52 @@ def test_predicts_injected_canvas_pixels_and_clears_with_the_canvas(models, canv
     draw = at.tabs[0]
     assert draw.metric[0].label == "Predicted digit" and draw.metric[0].value == "7"
     assert draw.image, "the 28x28 image the model saw is shown"
-    canvas(np.zeros((280, 280, 4), dtype=np.uint8))  # the bin button: an empty canvas again
+    # The one-line answer for phones, above the canvas (shown by CSS on narrow screens only).
+    assert any("Predicted: **7**" in md.value for md in draw.markdown)
+    at.button(key="clear_canvas").click().run()
+    assert not at.tabs[0].metric
+    assert any("The canvas is empty" in info.value for info in at.tabs[0].info)
+    assert not any("Predicted:" in md.value for md in at.tabs[0].markdown)
+
+
+def test_a_blank_canvas_asks_for_a_digit(models, canvas):
+    at = start()
+    canvas(np.zeros((280, 280, 4), dtype=np.uint8))  # the toolbar's bin: an empty canvas again
     at.run()
     assert not at.tabs[0].metric
     assert any("The canvas is empty" in info.value for info in at.tabs[0].info)
+
+
+@pytest.mark.parametrize("value", [
+    "data:image/png;base64," + "A" * 2_000_000,  # far longer than the canvas can send
+    "data:image/png;base64,not base64 at all!",
+    "data:text/html;base64,PGI+aGk8L2I+",
+    "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 50).decode(),
+])
+def test_a_canvas_value_the_page_cannot_have_sent_gets_one_sentence(models, canvas, value):
+    at = start()
+    canvas(value)
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.tabs[0].warning] == [
+        "The drawing could not be read: press Clear and draw again."]
+    assert not at.tabs[0].metric
+
+
+def test_a_canvas_image_larger_than_the_canvas_is_refused_before_it_is_decoded(models, canvas,
+                                                                            monkeypatch):
+    import PIL.Image
+
+    at = start()
+    canvas(png_data_url(np.zeros((2000, 100, 4), dtype=np.uint8)))  # 2000 px: not this canvas
+    decoded = []
+    original = PIL.Image.Image.load
+    monkeypatch.setattr(PIL.Image.Image, "load",
+                        lambda self: decoded.append(self.size) or original(self))
+    at.run()
+    assert not at.exception
+    assert any("could not be read" in w.value for w in at.tabs[0].warning)
+    assert (100, 2000) not in decoded, "the pixels were decoded before the size was checked"
 
 
 def test_language_switch_translates_the_page(models, canvas, mnist):
@@ -90,10 +168,37 @@ def test_language_switch_translates_the_page(models, canvas, mnist):
     at.sidebar.radio(key="language").set_value("fr").run()
     assert at.title[0].value == "Chiffres manuscrits avec Keras"
     assert at.tabs[0].metric[0].label == "Chiffre prédit"
-    assert any("Le chiffre prédit est : 7" in md.value for md in at.tabs[2].markdown)
     assert [tab.label for tab in at.tabs] == [":material/draw: Dessiner", ":material/model_training: Entraîner",
                                           ":material/search: Explorer"]
+    assert any("Prédit : **7**" in md.value for md in at.tabs[0].markdown)
+    assert any(b.label == "Effacer" for b in at.tabs[0].button)
+    open_tab(at, "explore", "fr")
+    assert any("Le chiffre prédit est : 7" in md.value for md in at.tabs[2].markdown)
+    open_tab(at, "train", "fr")
     assert any(c.value.startswith("Le CNN du tutoriel") for c in at.tabs[1].caption)
+
+
+def test_only_the_open_tab_is_computed(models, canvas):
+    at = start()
+    assert at.session_state["open_tab"] == "draw"
+    assert at.tabs[0].children and not at.tabs[1].children and not at.tabs[2].children
+    open_tab(at, "explore")
+    assert at.session_state["open_tab"] == "explore"
+    assert at.tabs[2].metric and not at.tabs[0].children and not at.tabs[1].children
+    open_tab(at, "train")
+    assert at.button(key="train") and not at.tabs[0].children and not at.tabs[2].children
+
+
+def test_the_open_tab_stays_open_when_the_language_changes(models, canvas):
+    at = start()
+    open_tab(at, "explore")
+    at.sidebar.radio(key="language").set_value("fr").run()
+    assert at.session_state["tabs"] == ":material/search: Explorer"
+    assert {m.label for m in at.tabs[2].metric} == {"Chiffre prédit", "Vrai chiffre"}
+    assert not at.tabs[0].children
+    at.sidebar.radio(key="language").set_value("en").run()
+    assert at.session_state["tabs"] == ":material/search: Explore"
+    assert {m.label for m in at.tabs[2].metric} == {"Predicted digit", "True label"}
 
 
 def test_every_text_has_a_french_version_with_the_same_blanks():
@@ -109,7 +214,7 @@ def test_every_text_has_a_french_version_with_the_same_blanks():
 
 
 def test_explore_shows_the_tutorials_last_step(models, canvas, mnist):
-    at = start()
+    at = open_tab(start(), "explore")
     explore = at.tabs[2]
     labels = {m.label: m.value for m in explore.metric}
     assert labels["True label"] == "7" and labels["Predicted digit"] == "7"
@@ -143,7 +248,7 @@ def test_a_good_upload_becomes_the_model(models, canvas):
 
 @pytest.mark.slow
 def test_one_epoch_training_on_a_small_subset_saves_and_lists_the_model(models, canvas, mnist):
-    at = start()
+    at = open_tab(start(), "train")
     at.number_input(key="epochs").set_value(1)
     at.number_input(key="train_images").set_value(2000)
     at.button(key="train").click().run()
@@ -184,9 +289,175 @@ def test_streamlit_cleanup_keeps_keras_state_but_still_closes_pyplot(monkeypatch
 
 
 def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
-    at = start()
+    at = open_tab(start(), "train")
     assert at.number_input(key="epochs").value == 10 and at.number_input(key="batch_size").value == 64
     at.selectbox(key="recipe").set_value("quick").run()
     assert at.number_input(key="epochs").value == 3 and at.number_input(key="batch_size").value == 128
     at.selectbox(key="recipe").set_value("tutorial").run()
     assert at.number_input(key="epochs").value == 10
+
+
+# ---- MNIST unreachable --------------------------------------------------------------------------
+
+@pytest.fixture
+def unreachable_mnist(monkeypatch):
+    """MNIST cannot be loaded: `load_data` fails as with no network, and counts its calls."""
+    import mnist_core.data
+    from mnist_core.errors import DataUnavailableError
+
+    calls = []
+
+    def fail(*args, **kwargs):
+        calls.append(1)
+        raise DataUnavailableError("Could not load MNIST: every source failed; download it and "
+                                   "pass it with --data PATH (or set MNIST_PATH=PATH).")
+
+    monkeypatch.setattr(mnist_core.data, "load_data", fail)
+    return calls
+
+
+def test_a_failed_mnist_load_is_remembered_and_never_blocks_a_stroke_or_a_language(
+        models, canvas, unreachable_mnist, mnist):
+    (_, _), (x_test, _) = mnist
+    at = start()
+    canvas(canvas_of(x_test[0]))
+    at.run()
+    assert at.tabs[0].metric[0].value == "7" and unreachable_mnist == []  # Draw never loads MNIST
+    open_tab(at, "explore")
+    assert len(unreachable_mnist) == 1
+    warning = " ".join(w.value for w in at.tabs[2].warning)
+    assert warning == ("The MNIST test images could not be downloaded right now; this page will "
+                       "try again in about 5 min.")
+    assert "--data" not in warning
+    assert len(at.tabs[2].image) == 2  # the learning curves are still shown
+    at.number_input(key="test_index").set_value(3).run()
+    at.sidebar.radio(key="language").set_value("fr").run()
+    assert "réessaiera" in at.tabs[2].warning[0].value and "--data" not in at.tabs[2].warning[0].value
+    at2 = start()  # another visitor: the failure is the server's, not one page's
+    open_tab(at2, "explore")
+    assert len(unreachable_mnist) == 1, "the download chain was tried again within the wait"
+
+
+def test_a_failed_mnist_load_is_tried_again_after_the_deployers_wait(
+        models, canvas, unreachable_mnist, monkeypatch):
+    monkeypatch.setenv("MNIST_DATA_RETRY_SECONDS", "0.2")
+    at = open_tab(start(), "explore")
+    at.run()
+    assert len(unreachable_mnist) == 1
+    time.sleep(0.3)
+    at.run()
+    assert len(unreachable_mnist) == 2
+
+
+def test_remembered_load_keeps_a_success_and_waits_after_a_failure():
+    from mnist_core.errors import DataUnavailableError
+    from ui.resources import MnistUnavailable, RememberedLoad
+
+    now = [0.0]
+    outcomes = [DataUnavailableError("offline"), "arrays"]
+    calls = []
+
+    def load():
+        calls.append(now[0])
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    remembered = RememberedLoad(load, lambda: 300.0, clock=lambda: now[0])
+    with pytest.raises(MnistUnavailable) as failure:
+        remembered.get()
+    assert failure.value.minutes == 5 and str(failure.value).endswith(".")
+    now[0] = 299.0
+    with pytest.raises(MnistUnavailable) as failure:
+        remembered.get()
+    assert failure.value.minutes == 1 and calls == [0.0]
+    now[0] = 300.0
+    assert remembered.get() == "arrays" and remembered.get() == "arrays"
+    assert calls == [0.0, 300.0]
+
+
+# ---- Following the server -----------------------------------------------------------------------
+
+def add_model(folder, name):
+    for suffix in (".keras", ".json"):
+        shutil.copy(folder / f"tutorial{suffix}", folder / f"{name}{suffix}")
+
+
+def remove_model(folder, name):
+    for suffix in (".keras", ".json"):
+        (folder / f"{name}{suffix}").unlink()
+
+
+def test_models_added_or_removed_on_disk_appear_or_disappear(models, canvas):
+    at = start()
+    chooser = at.sidebar.selectbox(key="model_choice")
+    assert chooser.options == ["tutorial.keras (99.04%)"]
+    add_model(models, "extra")
+    at.run()
+    assert sorted(at.sidebar.selectbox(key="model_choice").options) == [
+        "extra.keras (99.04%)", "tutorial.keras (99.04%)"]
+    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    remove_model(models, "extra")
+    at.run()
+    assert at.sidebar.selectbox(key="model_choice").options == ["tutorial.keras (99.04%)"]
+    assert not at.sidebar.warning
+
+
+@pytest.mark.parametrize("language, sentence", [
+    ("en", "The model extra.keras is no longer on the server, so tutorial.keras is chosen instead."),
+    ("fr", "Le modèle extra.keras n'est plus sur le serveur : tutorial.keras est choisi à sa place."),
+])
+def test_a_chosen_model_that_vanished_says_so_and_falls_back_to_the_default(
+        models, canvas, mnist, language, sentence):
+    (_, _), (x_test, _) = mnist
+    add_model(models, "extra")
+    at = start()
+    at.sidebar.radio(key="language").set_value(language).run()
+    at.sidebar.selectbox(key="model_choice").set_value(str(models / "extra.keras")).run()
+    remove_model(models, "extra")
+    canvas(canvas_of(x_test[0]))
+    at.run()
+    assert not at.exception and not at.sidebar.error
+    assert [w.value for w in at.sidebar.warning] == [sentence]
+    assert str(models) not in sentence
+    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert at.tabs[0].metric[0].value == "7"  # Draw goes on with the default model
+    at.run()
+    assert [w.value for w in at.sidebar.warning] == [sentence], "said until another is chosen"
+
+
+def test_the_page_notices_a_change_of_models_or_of_the_training_job(models):
+    """`ui.follow.server_view` is what each page compares every few seconds (AppTest does not
+    run `run_every` timers, so it is tested directly)."""
+    from mnist_core.jobs import JobState
+    from ui.follow import server_view
+
+    class Jobs:
+        state = JobState()
+
+        def snapshot(self):
+            return self.state
+
+    jobs = Jobs()
+    first = server_view(jobs)
+    assert server_view(jobs) == first, "nothing changed: no rerun"
+    (models / ".tutorial-123.keras.tmp").write_bytes(b"half a save")
+    assert server_view(jobs) == first, "a save in progress (hidden file) is not a change"
+    add_model(models, "extra")
+    added = server_view(jobs)
+    assert added != first
+    remove_model(models, "extra")
+    assert server_view(jobs) == first
+    jobs.state = JobState(status="loading", job_id=1)
+    started = server_view(jobs)
+    assert started != first
+    jobs.state = JobState(status="running", job_id=1, epoch=1, step=5)
+    running = server_view(jobs)
+    assert running != started
+    jobs.state = JobState(status="running", job_id=1, epoch=1, step=6)
+    assert server_view(jobs) == running, "progress alone is the Train view's own poll"
+    import os
+
+    os.utime(models / "tutorial.json", ns=(0, 0))  # the metadata rewritten in place
+    assert server_view(jobs) != running

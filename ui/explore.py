@@ -6,9 +6,8 @@ import streamlit as st
 
 from mnist_core import plots
 from mnist_core.constants import NUM_TEST
-from mnist_core.errors import MnistError
 from mnist_core.model import prepare_images
-from ui.resources import mnist_test_data
+from ui.resources import MnistUnavailable, mnist_test_data
 from ui.texts import text
 
 
@@ -37,8 +36,9 @@ def explore_view(language, predictor, model_key, metadata):
     index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key="test_index"))
     try:
         x_test, y_test = mnist_test_data()
-    except MnistError as error:
-        st.warning(text(language, "data_error", message=str(error)))
+    except MnistUnavailable as error:
+        # For the visitor; the reason and what a deployer can do are in the server's log.
+        st.warning(text(language, "data_unavailable", minutes=error.minutes))
     else:
         image = prepare_images(x_test[index:index + 1])[0]
         prediction = predictor.predict_prepared(image)

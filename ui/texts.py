@@ -29,7 +29,7 @@ TEXTS = {
         "digit": "Digit",
         "probability": "Probability",
         "model_saw": "What the model saw (28×28)",
-        "clear_hint": "Point at the canvas for its toolbar: the bin clears it, the arrows undo and redo.",
+        "clear_hint": "Draw with a finger or the mouse; Clear empties the box (with a mouse, the toolbar above the box also undoes and redoes).",
         "recipe": "Recipe",
         "epochs": "Epochs",
         "batch_size": "Batch size",
@@ -59,10 +59,14 @@ TEXTS = {
         "predicted_sentence": "The predicted digit is: {digit}",
         "curves": "Learning curves of the selected model",
         "no_history": "This model has no recorded training history.",
-        "data_error": "The test images could not be loaded: {message}",
         "elapsed": "{seconds:.0f} s elapsed",
         # The recipes describe themselves in English (the command line shows the same words).
         **{f"recipe_{name}": recipe.summary for name, recipe in RECIPES.items()},
+        "model_gone": "The model {name} is no longer on the server, so {fallback} is chosen instead.",
+        "data_unavailable": "The MNIST test images could not be downloaded right now; this page will try again in about {minutes} min.",
+        "clear": "Clear",
+        "phone_answer": "Predicted: **{digit}** ({p:.0%} sure)",
+        "bad_drawing": "The drawing could not be read: press Clear and draw again.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -88,7 +92,7 @@ TEXTS = {
         "digit": "Chiffre",
         "probability": "Probabilité",
         "model_saw": "Ce que le modèle a vu (28×28)",
-        "clear_hint": "Survolez le cadre pour sa barre d'outils : la corbeille l'efface, les flèches annulent et rétablissent.",
+        "clear_hint": "Dessinez au doigt ou à la souris ; Effacer vide le cadre (à la souris, la barre au-dessus du cadre annule et rétablit aussi).",
         "recipe": "Recette",
         "recipe_tutorial": "le CNN du tutoriel : Adam, entropie croisée catégorielle, 10 époques "
                            "par lots de 64.",
@@ -124,8 +128,12 @@ TEXTS = {
         "predicted_sentence": "Le chiffre prédit est : {digit}",
         "curves": "Courbes d'apprentissage du modèle choisi",
         "no_history": "Ce modèle n'a pas d'historique d'entraînement enregistré.",
-        "data_error": "Les images de test n'ont pas pu être chargées : {message}",
         "elapsed": "{seconds:.0f} s écoulées",
+        "model_gone": "Le modèle {name} n'est plus sur le serveur : {fallback} est choisi à sa place.",
+        "data_unavailable": "Les images de test MNIST n'ont pas pu être téléchargées pour l'instant ; la page réessaiera dans environ {minutes} min.",
+        "clear": "Effacer",
+        "phone_answer": "Prédit : **{digit}** (sûr à {p:.0%})",
+        "bad_drawing": "Le dessin n'a pas pu être lu : appuyez sur Effacer et dessinez à nouveau.",
     },
 }
 
