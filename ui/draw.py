@@ -22,11 +22,16 @@ NARROW_SCREEN_PX = 640
 """Below this width Streamlit stacks the columns, so the prediction falls under the canvas."""
 CLEARS = "canvas_clears"  # session key: how many times Clear was pressed (part of the canvas key)
 PHONE_ANSWER = "phone_answer"  # container key: the one-line answer above the canvas
-# The one-line answer is for narrow screens only; on wide ones the full answer sits beside
-# the canvas. Streamlit gives a keyed container the class st-key-KEY.
-NARROW_ONLY_CSS = f"""<style>
+TOOLBAR_ROOM = "toolbar_room"  # container key: the room left above the canvas for its toolbar
+# Streamlit gives a keyed container the class st-key-KEY. The one-line answer is for narrow
+# screens only (on wide ones the full answer sits beside the canvas); the toolbar, shown on
+# mouse hover, never appears on a touch screen, so phones get its room back.
+NARROW_SCREEN_CSS = f"""<style>
 div.st-key-{PHONE_ANSWER} {{ display: none; }}
-@media (max-width: {NARROW_SCREEN_PX}px) {{ div.st-key-{PHONE_ANSWER} {{ display: flex; }} }}
+@media (max-width: {NARROW_SCREEN_PX}px) {{
+  div.st-key-{PHONE_ANSWER} {{ display: flex; }}
+  div.st-key-{TOOLBAR_ROOM} {{ display: none; }}
+}}
 </style>"""
 
 
@@ -56,13 +61,13 @@ def _clear():
 @st.fragment
 def draw_view(language, predictor):
     """Draws the canvas and the prediction. A fragment: a stroke reruns only this view."""
-    st.html(NARROW_ONLY_CSS)
+    st.html(NARROW_SCREEN_CSS)
     st.caption(text(language, "draw_intro"))
     phone_answer = st.container(key=PHONE_ANSWER)
     left, right = st.columns([1, 1], gap="large")
     with left:
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
-        st.space("medium")
+        st.container(key=TOOLBAR_ROOM).space("medium")
         stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
         result = st_canvas(stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
@@ -73,9 +78,10 @@ def draw_view(language, predictor):
         st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
     with right:
         prediction = show_prediction(language, predictor, canvas_data_url(result))
-    if prediction is not None:
-        phone_answer.markdown(text(language, "phone_answer", digit=prediction.digit,
-                                   p=prediction.confidence))
+    # Always one line, so the canvas does not move under the finger after the first stroke.
+    phone_answer.markdown(text(language, "phone_waiting") if prediction is None else
+                          text(language, "phone_answer", digit=prediction.digit,
+                               p=prediction.confidence))
 
 
 def show_prediction(language, predictor, data_url):

@@ -67,6 +67,7 @@ TEXTS = {
         "clear": "Clear",
         "phone_answer": "Predicted: **{digit}** ({p:.0%} sure)",
         "bad_drawing": "The drawing could not be read: press Clear and draw again.",
+        "phone_waiting": "Predicted: –",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -134,6 +135,7 @@ TEXTS = {
         "clear": "Effacer",
         "phone_answer": "Prédit : **{digit}** (sûr à {p:.0%})",
         "bad_drawing": "Le dessin n'a pas pu être lu : appuyez sur Effacer et dessinez à nouveau.",
+        "phone_waiting": "Prédit : –",
     },
 }
 
