@@ -10,6 +10,7 @@ from ui import resources
 from ui.draw import draw_view
 from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
+from ui.narrow import narrow_screen_styles
 from ui.runtime import keep_keras_state
 from ui.sidebar import language_choice, model_choice
 from ui.tabs import open_tab
@@ -18,6 +19,7 @@ from ui.train import train_view
 
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
 keep_keras_state()
+narrow_screen_styles()
 
 language = language_choice()
 jobs = resources.training_jobs()

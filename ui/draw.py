@@ -7,6 +7,7 @@ import streamlit as st
 from mnist_core.errors import ImageError
 from mnist_core.image_files import decode_data_url
 from mnist_core.preprocess import has_ink
+from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.texts import text
 
 CANVAS_SIZE = 280
@@ -18,21 +19,7 @@ screen's pixel ratio); twice that leaves room, and anything bigger is not from t
 MAX_CANVAS_URL_CHARS = 2 * (4 * CANVAS_SIZE * CANVAS_SIZE) * 4 // 3
 """Twice the base64 length of the canvas as raw RGBA: a PNG of it is never longer, however
 noisy the drawing (PNG adds a few bytes per row, which the factor 2 covers)."""
-NARROW_SCREEN_PX = 640
-"""Below this width Streamlit stacks the columns, so the prediction falls under the canvas."""
 CLEARS = "canvas_clears"  # session key: how many times Clear was pressed (part of the canvas key)
-PHONE_ANSWER = "phone_answer"  # container key: the one-line answer above the canvas
-TOOLBAR_ROOM = "toolbar_room"  # container key: the room left above the canvas for its toolbar
-# Streamlit gives a keyed container the class st-key-KEY. The one-line answer is for narrow
-# screens only (on wide ones the full answer sits beside the canvas); the toolbar, shown on
-# mouse hover, never appears on a touch screen, so phones get its room back.
-NARROW_SCREEN_CSS = f"""<style>
-div.st-key-{PHONE_ANSWER} {{ display: none; }}
-@media (max-width: {NARROW_SCREEN_PX}px) {{
-  div.st-key-{PHONE_ANSWER} {{ display: flex; }}
-  div.st-key-{TOOLBAR_ROOM} {{ display: none; }}
-}}
-</style>"""
 
 
 def st_canvas(**kwargs):
@@ -61,9 +48,8 @@ def _clear():
 @st.fragment
 def draw_view(language, predictor):
     """Draws the canvas and the prediction. A fragment: a stroke reruns only this view."""
-    st.html(NARROW_SCREEN_CSS)
     st.caption(text(language, "draw_intro"))
-    phone_answer = st.container(key=PHONE_ANSWER)
+    phone_answer = st.container(key=PHONE_ANSWER)  # shown on narrow screens only (ui/narrow.py)
     left, right = st.columns([1, 1], gap="large")
     with left:
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
