@@ -423,6 +423,7 @@ def test_a_chosen_model_that_vanished_says_so_and_falls_back_to_the_default(
     assert str(models) not in sentence
     assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
     assert at.tabs[0].metric[0].value == "7"  # Draw goes on with the default model
+    assert [t.value for t in at.toast] == [sentence]  # seen on phones, sidebar folded away
     at.run()
     assert [w.value for w in at.sidebar.warning] == [sentence], "said until another is chosen"
 

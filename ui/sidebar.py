@@ -60,8 +60,12 @@ def model_choice(language, fingerprint):
         fallback = default if default in options else options[0]
         st.session_state["model_choice"] = fallback
         if chosen is not None and chosen != UPLOADED:
-            # A model this visitor had chosen was removed from the server meanwhile.
+            # A model this visitor had chosen was removed from the server meanwhile. The
+            # sidebar says so while the fallback stays chosen; a toast reaches phones too,
+            # where the sidebar is folded away.
             st.session_state[VANISHED] = (Path(chosen).name, fallback)
+            st.toast(text(language, "model_gone", name=Path(chosen).name,
+                          fallback=Path(fallback).name), icon=":material/info:")
     names = {key: _label(key, models.get(key, {})) for key in options}
     if uploaded:
         names[UPLOADED] = f"{upload.name} (upload)"
