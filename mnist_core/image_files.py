@@ -71,36 +71,3 @@ def _image_to_array(img):
     elif img.mode not in ("L", "RGB", "RGBA"):
         img = img.convert("RGB")
     return np.array(img, dtype=np.uint8)
-
-
-def decode_data_url(url, max_chars, max_side, name="The drawing"):
-    """STUB until helper C's version lands (branch c-edges): a PNG data URL -> RGBA array.
-
-    Bounded before decoding: the text's length, then the PNG header's width and height.
-
-    Returns:
-        uint8 array (H, W, 4) in [0, 255].
-
-    Raises:
-        ImageError: not a PNG data URL, longer than `max_chars`, a side over `max_side`, or
-            damaged; the message starts with `name`.
-    """
-    import base64
-    import binascii
-
-    prefix = "data:image/png;base64,"
-    if not isinstance(url, str) or not url.startswith(prefix):
-        raise ImageError(f"{name} did not arrive as a PNG image: draw again.")
-    if len(url) > max_chars:
-        raise ImageError(f"{name} is larger than this page's canvas can send: draw again.")
-    try:
-        data = base64.b64decode(url[len(prefix):], validate=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=["PNG"]) as img:
-                if max(img.width, img.height) > max_side:
-                    raise ImageError(f"{name} is larger than this page's canvas: draw again.")
-                return np.array(img.convert("RGBA"), dtype=np.uint8)
-    except (binascii.Error, UnidentifiedImageError, Image.DecompressionBombError, OSError,
-            ValueError, SyntaxError):
-        raise ImageError(f"{name} could not be read: draw again.") from None
