@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from mnist_core.constants import DEFAULT_SEED
-from mnist_core.errors import MnistError
+from mnist_core.errors import BlankImageError, MnistError
 
 TUTORIAL_MODEL_NAME = "mnist_model"
+MAX_SEED = 2**32 - 1
+"""Largest seed `keras.utils.set_random_seed` accepts (NumPy's legacy seeding is 32-bit)."""
 
 
 def _progress_printer(stream=sys.stderr):
@@ -114,18 +116,32 @@ def cmd_predict(args):
     """Prints the digit in each image file."""
     from mnist_core import storage
     from mnist_core.inference import Predictor
-    from mnist_core.image_files import load_image
+    from mnist_core.image_files import blank_file_error, load_image
 
     predictor = Predictor(storage.load_model(args.model).model)
     answers = []
     for name in args.images:
-        prediction = predictor.predict(load_image(name))
+        try:
+            prediction = predictor.predict(load_image(name))
+        except BlankImageError:  # its own text speaks of the page's canvas
+            raise blank_file_error(name) from None
         answers.append({"file": name, "digit": prediction.digit,
                         "probabilities": [round(float(p), 6) for p in prediction.probabilities]})
         if not args.json:
             print(f"{name}: {prediction.digit} ({prediction.confidence:.1%})")
     if args.json:
         print(json.dumps(answers))
+
+
+def _seed(text):
+    """argparse type for --seed: a whole number in 0..MAX_SEED, else one line from argparse."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{seed} is outside 0..{MAX_SEED}")
+    return seed
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -167,7 +183,8 @@ def build_parser():
                          help=f"images per batch ({recipe_default_note}: {DEFAULT_BATCH_SIZE})")
         sub.add_argument("--limit", type=int, default=None, metavar="N",
                          help="train on the first N training images only (default: all 60000)")
-        sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+        sub.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
+                         help=f"random seed, 0 to {MAX_SEED}")
         sub.add_argument("--precision", choices=PRECISIONS, default="auto",
                          help="auto: bfloat16 maths with float32 weights where the CPU has it "
                               "natively (faster), else float32; float32: the tutorial's maths")

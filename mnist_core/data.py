@@ -167,17 +167,22 @@ def load_data(path=None, cache_dir=None, sources: Optional[Sequence[Source]] = N
     progress = progress or (lambda message, fraction: None)
     cache = Path(cache_dir or default_cache_dir()) / CACHE_FILENAME
     failures = []
-    if cache.exists():
+    if cache.exists() and not cache.is_file():
+        # Someone's folder (or a pipe, which would block a read): not ours to read or delete.
+        what = "a folder" if cache.is_dir() else "a pipe or device"
+        failures.append(f"the cache {cache} is {what}, not a regular file, and was left alone")
+        progress(f"The cache {cache} is {what}, not a regular file: it is left alone", -1)
+    elif cache.exists():
         progress(f"Reading the cache {cache}", -1)
         try:
             arrays = read_npz(cache)
             reason = verify(arrays, checks)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            reason = f"unreadable ({error})"
+            reason = f"unreadable ({_short(error)})"
         if reason is None:
             return arrays
         failures.append(f"the cache {cache} was discarded ({reason})")
-        cache.unlink(missing_ok=True)
+        _remove_cache_file(cache)
     for source in (default_sources(path) if sources is None else sources):
         try:
             arrays = source.fetch(progress)
@@ -206,10 +211,23 @@ def _short(error):
 
 
 def clear_cache(cache_dir=None):
-    """Deletes the cache folder's dataset file, if any (for `python -m mnist_core data --refresh`)."""
+    """Deletes the cache folder's dataset file, if any (for `python -m mnist_core data --refresh`).
+
+    A folder where the file should be is left alone: `load_data()` then reports it.
+    """
     cache = Path(cache_dir or default_cache_dir()) / CACHE_FILENAME
-    cache.unlink(missing_ok=True)
+    _remove_cache_file(cache)
     return cache
+
+
+def _remove_cache_file(cache):
+    """Removes the cache file; never a folder, and a failure only means it is fetched again."""
+    if cache.exists() and not cache.is_file():
+        return
+    try:
+        cache.unlink(missing_ok=True)
+    except OSError:  # read-only cache folder: the next load reads and discards it again
+        pass
 
 
 __all__ = ["load_data", "verify", "checks_for", "Checks", "MNIST_CHECKS", "Source",

@@ -4,12 +4,18 @@
 between the app's sessions and no display is needed.
 """
 
+import os
+import tempfile
+from pathlib import Path
+
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 ACCURACY_TITLE = "Training and validation accuracy"
 LOSS_TITLE = "Training and validation loss"
 PREDICTION_TITLE = "Prédiction du chiffre affiché : {digit}"
+DPI = 100
+PNG_MODE = 0o644  # mkstemp makes files private; a figure is meant to be looked at
 
 
 def _curve(train, validation, title, train_label, validation_label):
@@ -62,6 +68,30 @@ def prediction_figure(image, digit):
 
 
 def save_png(figure, path):
-    """Writes `figure` to `path` as PNG (headless; no display needed)."""
-    figure.savefig(path, format="png", dpi=100)
+    """Writes `figure` to `path` as PNG (headless; no display needed), atomically.
+
+    The image goes to a temporary file in the same folder, then replaces `path` in one rename:
+    a reader never sees half a PNG, a failure leaves the old file as it was, and a symlink at
+    `path` is replaced itself, so the file it pointed to is never written.
+
+    Args:
+        figure: a `matplotlib.figure.Figure`.
+        path: where to write (str or `Path`); its folder must exist.
+
+    Returns:
+        `path`, as given.
+
+    Raises:
+        OSError: the folder is missing or not writable (nothing is left behind).
+    """
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            figure.savefig(f, format="png", dpi=DPI)
+        os.chmod(temporary, PNG_MODE)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path

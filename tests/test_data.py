@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import io
+import os
 import zipfile
 
 import numpy as np
@@ -171,3 +172,32 @@ def test_real_mnist_passes_the_pinned_checks(mnist):
     assert list(y_train[:10]) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
     assert y_test[0] == 7
     assert verify(mnist) is None
+
+
+def test_a_cache_path_that_is_a_folder_is_left_alone_and_the_sources_still_tried(tmp_path, tiny):
+    arrays, checks = tiny
+    folder = tmp_path / "mnist.npz"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("someone's notes")
+    messages = []
+    got = load_data(cache_dir=tmp_path, checks=checks, sources=[fake_source(arrays)],
+                    progress=lambda message, fraction: messages.append(message))
+    assert verify(got, checks) is None
+    assert any("is a folder, not a regular file" in m for m in messages)
+    data.clear_cache(tmp_path)  # `data --refresh` must not delete it either
+    assert (folder / "mine.txt").read_text() == "someone's notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz"]  # no temp file left
+    with pytest.raises(DataUnavailableError, match="is a folder, not a regular file, and was left"):
+        load_data(cache_dir=tmp_path, checks=checks, sources=[failing_source()])
+
+
+def test_a_pipe_at_the_cache_path_or_given_as_data_is_never_opened(tmp_path, tiny):
+    arrays, checks = tiny
+    os.mkfifo(tmp_path / "mnist.npz")  # opening it for reading would wait for a writer forever
+    with pytest.raises(DataUnavailableError) as raised:
+        load_data(cache_dir=tmp_path, checks=checks,
+                  sources=[sources.path_source(tmp_path / "mnist.npz")])
+    message = str(raised.value)
+    assert "is a pipe or device, not a regular file, and was left alone" in message
+    assert "failed (it is neither a file nor a folder)" in message
+    assert (tmp_path / "mnist.npz").exists()

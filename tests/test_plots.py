@@ -1,6 +1,7 @@
 """The tutorial's figures: titles, styles, and PNGs written headless."""
 
 import numpy as np
+import pytest
 from matplotlib.colors import to_rgba
 
 from mnist_core import plots
@@ -34,3 +35,32 @@ def test_prediction_figure_shows_the_image_in_grey_with_the_french_title():
 def test_figures_save_as_png(tmp_path):
     path = plots.save_png(plots.learning_curves(HISTORY)[0], tmp_path / "accuracy.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_save_png_replaces_a_symlink_itself_never_its_target(tmp_path):
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not yours to overwrite")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "accuracy.png").symlink_to(elsewhere)
+    plots.save_png(plots.learning_curves(HISTORY)[0], out / "accuracy.png")
+    assert elsewhere.read_text() == "not yours to overwrite"
+    assert not (out / "accuracy.png").is_symlink()
+    assert (out / "accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "accuracy.png").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failing_save_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "loss.png"
+    path.write_bytes(b"the previous figure")
+    figure = plots.learning_curves(HISTORY)[1]
+
+    def fail_halfway(target, **kwargs):
+        target.write(b"\x89PNG half")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(figure, "savefig", fail_halfway)
+    with pytest.raises(OSError, match="No space"):
+        plots.save_png(figure, path)
+    assert path.read_bytes() == b"the previous figure"
+    assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]

@@ -1,14 +1,10 @@
 """Preprocessing: each MNIST step pinned on hand-made arrays whose right answer is known."""
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image, ImageFile
 
 from mnist_core import preprocess
 from mnist_core.errors import BlankImageError, ImageError
-from mnist_core.image_files import load_image
 from mnist_core.preprocess import (MNIST_CENTRE, MNIST_STROKE, THINNED_STROKE, has_ink,
                                    naive_downscale, to_mnist_input)
 
@@ -238,80 +234,3 @@ def test_large_images_are_shrunk_first_and_give_the_same_digit(monkeypatch):
     expected = to_mnist_input(SEVEN)
     monkeypatch.setattr(preprocess, "WORK_SIDE", 140)
     np.testing.assert_allclose(to_mnist_input(SEVEN), expected, atol=0.06)
-
-
-# --- load_image -------------------------------------------------------------------------------
-
-
-def write(tmp_path, array, name, **params):
-    path = tmp_path / name
-    Image.fromarray(array).save(path, **params)
-    return path
-
-
-@pytest.mark.parametrize("array", [
-    SEVEN,
-    np.dstack([SEVEN, 255 - SEVEN, SEVEN // 2]),
-    np.dstack([SEVEN, SEVEN, SEVEN, SEVEN]),
-], ids=["grey", "rgb", "rgba"])
-def test_load_image_reads_a_png_exactly(tmp_path, array):
-    loaded = load_image(write(tmp_path, array, "digit.png"))
-    assert loaded.dtype == np.uint8
-    np.testing.assert_array_equal(loaded, array)
-
-
-def test_load_image_reads_a_jpeg_from_bytes_or_a_file_object(tmp_path):
-    path = write(tmp_path, np.dstack([SEVEN] * 3), "digit.jpg", quality=95)
-    for source in (path, path.read_bytes(), io.BytesIO(path.read_bytes())):
-        loaded = load_image(source)
-        assert loaded.shape == (280, 280, 3)
-        assert np.abs(loaded.astype(int)[:, :, 0] - SEVEN).mean() < 3
-
-
-def test_load_image_turns_palette_transparency_into_rgba(tmp_path):
-    image = Image.fromarray(SEVEN).convert("P")
-    image.info["transparency"] = 0
-    path = tmp_path / "digit.gif"
-    image.save(path, transparency=0)
-    loaded = load_image(path)
-    assert loaded.shape == (280, 280, 4)
-    np.testing.assert_array_equal(loaded[:, :, 3] > 0, SEVEN > 0)
-
-
-def test_load_image_scales_16_bit_grey_to_8_bit(tmp_path):
-    path = tmp_path / "deep.png"
-    Image.fromarray(SEVEN.astype(np.uint16) * 257).save(path)
-    np.testing.assert_array_equal(load_image(path), SEVEN)
-
-
-@pytest.mark.parametrize("content", [b"shopping list: eggs, milk\n",
-                                     b"\x89PNG\r\n\x1a\n" + b"\0" * 40])  # a PNG signature only
-def test_load_image_rejects_a_file_that_is_not_an_image_naming_it(tmp_path, content):
-    path = tmp_path / "notes.txt"
-    path.write_bytes(content)
-    with pytest.raises(ImageError, match="notes.txt"):
-        load_image(path)
-
-
-def test_load_image_rejects_a_truncated_png(tmp_path):
-    data = write(tmp_path, SEVEN, "digit.png").read_bytes()
-    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ImageError, match="cut.png"):
-        load_image(tmp_path / "cut.png")
-
-
-def test_load_image_names_a_missing_file(tmp_path):
-    with pytest.raises(ImageError, match="absent.png.*does not exist"):
-        load_image(tmp_path / "absent.png")
-
-
-def test_load_image_checks_the_size_before_decoding_any_pixel(tmp_path, monkeypatch):
-    path = write(tmp_path, SEVEN, "big.png")
-    monkeypatch.setattr(preprocess, "MAX_PIXELS", 280 * 280 - 1)
-
-    def decode(self):
-        raise AssertionError("pixels were decoded before the size check")
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
-    with pytest.raises(ImageError, match="big.png' is 280x280 pixels"):
-        load_image(path)
