@@ -459,3 +459,13 @@ def test_the_page_notices_a_change_of_models_or_of_the_training_job(models):
 
     os.utime(models / "tutorial.json", ns=(0, 0))  # the metadata rewritten in place
     assert server_view(jobs) != running
+
+
+def test_the_models_fingerprint_names_its_folder_and_survives_a_missing_one(models, tmp_path):
+    from ui.resources import models_fingerprint
+
+    twin = tmp_path / "twin"
+    shutil.copytree(models, twin, copy_function=shutil.copy2)  # same names, sizes and mtimes
+    assert models_fingerprint(twin)[1] == models_fingerprint(models)[1]
+    assert models_fingerprint(twin) != models_fingerprint(models), "another folder's list"
+    assert models_fingerprint(tmp_path / "missing") == (str(tmp_path / "missing"), ())

@@ -47,10 +47,12 @@ def models_fingerprint(folder=None):
     files (a save in progress writes to one, then renames it) are left out.
 
     Returns:
-        A hashable tuple, equal for equal contents; `()` when the folder is missing.
+        A hashable tuple, `(folder, ((name, size, mtime_ns), ...))`: equal for equal contents
+        of the same folder; no entries when the folder is missing.
     """
+    folder = str(folder or models_dir())
     try:
-        with os.scandir(folder or models_dir()) as entries:
+        with os.scandir(folder) as entries:
             found = []
             for entry in entries:
                 if entry.name.startswith("."):
@@ -61,8 +63,8 @@ def models_fingerprint(folder=None):
                     continue  # removed between the listing and the stat
                 found.append((entry.name, info.st_size, info.st_mtime_ns))
     except OSError:
-        return ()
-    return tuple(sorted(found))
+        return folder, ()
+    return folder, tuple(sorted(found))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
