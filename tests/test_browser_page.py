@@ -229,9 +229,10 @@ def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, ap
         other.get_by_role("button", name="Train", exact=True).click()
         # The first page, untouched, learns of the training and then of its model.
         panel = desktop.get_by_role("tabpanel", name="Train")
-        started = panel.get_by_test_id("stProgress").or_(panel.get_by_text("Finished"))
+        finished = panel.get_by_text(re.compile("^Finished: test accuracy"))
+        started = panel.get_by_test_id("stProgress").or_(finished)
         expect(started.first).to_be_visible(timeout=FOLLOW_SECONDS * MS)
-        expect(panel.get_by_text("Finished")).to_be_visible(timeout=180 * MS)
+        expect(finished).to_be_visible(timeout=180 * MS)
         (saved,) = set(models_dir.glob("*.keras")) - before
         choose_model_when_listed(desktop, saved.name)
     finally:
