@@ -316,7 +316,7 @@ def unreachable_mnist(monkeypatch):
     return calls
 
 
-def test_a_failed_mnist_load_is_remembered_and_never_blocks_a_stroke_or_a_language(
+def test_a_failed_mnist_load_is_remembered_and_said_in_the_visitors_words(
         models, canvas, unreachable_mnist, mnist):
     (_, _), (x_test, _) = mnist
     at = start()
@@ -346,9 +346,9 @@ def test_the_wait_after_a_failed_mnist_load_is_the_deployers_setting(
     assert len(unreachable_mnist) == 1
 
 
-def test_remembered_load_keeps_a_success_and_waits_after_a_failure():
+def test_background_load_keeps_a_success_and_waits_after_a_failure():
     from mnist_core.errors import DataUnavailableError
-    from ui.resources import MnistUnavailable, RememberedLoad
+    from ui.mnist_loader import BackgroundLoad, MnistUnavailable
 
     now = [0.0]
     outcomes = [DataUnavailableError("offline"), "arrays"]
@@ -361,17 +361,68 @@ def test_remembered_load_keeps_a_success_and_waits_after_a_failure():
             raise outcome
         return outcome
 
-    remembered = RememberedLoad(load, lambda: 300.0, clock=lambda: now[0])
+    loader = BackgroundLoad(load, lambda: 300.0, clock=lambda: now[0])
     with pytest.raises(MnistUnavailable) as failure:
-        remembered.get()
+        loader.get(wait=10)
     assert failure.value.minutes == 5 and str(failure.value).endswith(".")
     now[0] = 299.0
     with pytest.raises(MnistUnavailable) as failure:
-        remembered.get()
+        loader.get(wait=10)
     assert failure.value.minutes == 1 and calls == [0.0]
     now[0] = 300.0
-    assert remembered.get() == "arrays" and remembered.get() == "arrays"
+    assert loader.get(wait=10) == "arrays" and loader.get() == "arrays"
     assert calls == [0.0, 300.0]
+
+
+def test_a_slow_load_answers_loading_at_once_and_serves_everyone_when_done():
+    import threading
+
+    from ui.mnist_loader import BackgroundLoad, MnistLoading
+
+    gate = threading.Event()
+    calls = []
+
+    def load():
+        calls.append(1)
+        gate.wait(30)
+        return "arrays"
+
+    loader = BackgroundLoad(load, lambda: 300.0)
+    for wait in (0.05, 0.0):  # two visitors, the second while the first one's load runs
+        started = time.monotonic()
+        with pytest.raises(MnistLoading):
+            loader.get(wait=wait)
+        assert time.monotonic() - started < 1
+    assert loader.loading and calls == [1]
+    gate.set()
+    assert loader.get(wait=10) == "arrays" and not loader.loading and calls == [1]
+
+
+def test_while_mnist_loads_the_page_says_so_and_drawing_and_languages_go_on(
+        models, canvas, mnist, monkeypatch):
+    import threading
+
+    import mnist_core.data
+    import ui.mnist_loader
+
+    (_, _), (x_test, _) = mnist
+    gate = threading.Event()
+    monkeypatch.setattr(mnist_core.data, "load_data", lambda *a, **k: gate.wait(30) and mnist)
+    monkeypatch.setattr(ui.mnist_loader, "WAIT_SECONDS", 0.05)
+    try:
+        at = open_tab(start(), "explore")
+        assert [i.value for i in at.tabs[2].info] == ["Loading the MNIST test images…"]
+        at.sidebar.radio(key="language").set_value("fr").run()
+        assert [i.value for i in at.tabs[2].info] == ["Chargement des images de test MNIST…"]
+        open_tab(at, "draw", "fr")
+        canvas(canvas_of(x_test[0]))
+        at.run()
+        assert at.tabs[0].metric[0].value == "7"
+    finally:
+        gate.set()
+    ui.mnist_loader.mnist_test_loader().get(wait=30)
+    open_tab(at, "explore", "fr")
+    assert {m.label: m.value for m in at.tabs[2].metric}["Vrai chiffre"] == "7"
 
 
 # ---- Following the server -----------------------------------------------------------------------

@@ -1,28 +1,22 @@
-"""What the page keeps once per server process (models, data, the training manager), cached.
+"""What the page keeps once per server process (models, the training manager), cached.
 
 `st.cache_resource` keeps one copy per process for every visitor, so a rerun after a canvas
 stroke reads no file and builds no model.
 """
 
 import hashlib
-import logging
-import math
 import os
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import streamlit as st
 
 from mnist_core import settings, storage
-from mnist_core.errors import DataUnavailableError, MnistError
 from mnist_core.inference import Predictor
 from mnist_core.jobs import TrainingJobs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_NAME = "tutorial.keras"
-LOG = logging.getLogger(__name__)
 
 
 def models_dir():
@@ -103,86 +97,3 @@ def uploaded_model(digest, name, _content):
 
 def digest_of(content):
     return hashlib.sha256(content).hexdigest()
-
-
-class MnistUnavailable(DataUnavailableError):
-    """MNIST could not be loaded lately; no new attempt before `retry_in` seconds.
-
-    Attributes:
-        retry_in: seconds until the next attempt.
-        minutes: the same in whole minutes, rounded up (at least 1), for a sentence.
-    """
-
-    def __init__(self, retry_in):
-        self.retry_in = retry_in
-        self.minutes = max(1, math.ceil(retry_in / 60))
-        super().__init__(f"The MNIST test images could not be loaded; the next attempt is in "
-                         f"about {self.minutes} min.")
-
-
-class RememberedLoad:
-    """Calls `load()` once and keeps its value; a failure is remembered for `retry_seconds`.
-
-    Without this, every page run with MNIST unreachable went through the whole download
-    chain again (~8 s each). Visitors share one instance; the lock makes a second visitor
-    wait for the first one's attempt instead of starting its own.
-
-    Args:
-        load: function of no arguments returning the value, raising `MnistError`.
-        retry_seconds: function of no arguments giving the wait after a failure (read at each
-            failure, so a deployer's setting applies without a restart).
-        clock: seconds, monotonic (a test passes its own).
-    """
-
-    def __init__(self, load, retry_seconds, clock=time.monotonic):
-        self._load = load
-        self._retry_seconds = retry_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._value = None
-        self._retry_at = None
-
-    def get(self):
-        """The loaded value.
-
-        Raises:
-            MnistUnavailable: the load failed, now or less than `retry_seconds` ago.
-        """
-        with self._lock:
-            if self._value is not None:
-                return self._value
-            now = self._clock()
-            if self._retry_at is not None and now < self._retry_at:
-                raise MnistUnavailable(self._retry_at - now)
-            try:
-                self._value = self._load()
-            except MnistError as error:
-                # The reason (sources tried, what to set) is for the deployer: the log has it.
-                LOG.warning("MNIST is unavailable: %s", error)
-                wait = self._retry_seconds()
-                self._retry_at = self._clock() + wait
-                raise MnistUnavailable(wait) from None
-            return self._value
-
-
-def _load_test_split():
-    """Only the test split is kept: the page shows test images, and training loads its own
-    copy in its own process, so the 47 MB of training images would sit here unused."""
-    from mnist_core.data import load_data
-
-    return load_data()[1]
-
-
-@st.cache_resource(show_spinner=False)
-def _mnist_test_loader():
-    return RememberedLoad(_load_test_split, lambda: settings.get("MNIST_DATA_RETRY_SECONDS"))
-
-
-def mnist_test_data():
-    """`(x_test, y_test)`, loaded and verified once per process.
-
-    Raises:
-        MnistUnavailable: MNIST could not be loaded, now or within the last
-            `MNIST_DATA_RETRY_SECONDS` (no new attempt is made before then).
-    """
-    return _mnist_test_loader().get()

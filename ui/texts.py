@@ -68,6 +68,7 @@ TEXTS = {
         "phone_answer": "Predicted: **{digit}** ({p:.0%} sure)",
         "bad_drawing": "The drawing could not be read: press Clear and draw again.",
         "phone_waiting": "Predicted: –",
+        "data_loading": "Loading the MNIST test images…",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -136,6 +137,7 @@ TEXTS = {
         "phone_answer": "Prédit : **{digit}** (sûr à {p:.0%})",
         "bad_drawing": "Le dessin n'a pas pu être lu : appuyez sur Effacer et dessinez à nouveau.",
         "phone_waiting": "Prédit : –",
+        "data_loading": "Chargement des images de test MNIST…",
     },
 }
 
