@@ -170,7 +170,7 @@ def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_m
     screenshot(desktop, "desktop-fr-prediction")
 
 
-# ---- Following the server -------------------------------------------------------------------------
+# ---- Following the server ------------------------------------------------------------------
 
 def choose_model_when_listed(page, name):
     """Opens the model list until `name` is in it (a rerun may come at any moment, and an open
