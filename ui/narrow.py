@@ -18,6 +18,7 @@ CSS = f"""<style>
 div.st-key-{PHONE_ANSWER} {{ display: none; }}
 @media (max-width: {NARROW_SCREEN_PX}px) {{
   div.st-key-{PHONE_ANSWER} {{ display: flex; }}
+  div.st-key-{PHONE_ANSWER} p {{ font-size: 1.25rem; }}
   div.st-key-{TOOLBAR_ROOM} {{ display: none; }}
   [data-testid="stMain"] h1 {{ font-size: 2rem; }}
 }}
