@@ -170,6 +170,17 @@ def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_m
     screenshot(desktop, "desktop-fr-prediction")
 
 
+def test_the_open_tab_stays_open_when_the_language_changes(desktop):
+    desktop.get_by_role("tab", name="Explore").click()
+    expect(desktop.get_by_role("tabpanel", name="Explore").get_by_test_id("stMetricLabel")
+           ).to_have_text(["Predicted digit", "True label"])
+    desktop.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
+    expect(desktop.get_by_role("tab", name="Explorer")).to_have_attribute("aria-selected", "true")
+    expect(desktop.get_by_role("tabpanel", name="Explorer").get_by_test_id("stMetricLabel")
+           ).to_have_text(["Chiffre prédit", "Vrai chiffre"])
+    screenshot(desktop, "desktop-fr-explore")
+
+
 # ---- Following the server ------------------------------------------------------------------
 
 def choose_model_when_listed(page, name):
