@@ -8,33 +8,35 @@ import streamlit as st
 
 from ui import resources
 from ui.draw import draw_view
-from ui.runtime import keep_keras_state
 from ui.explore import explore_view
+from ui.follow import follow_server, page_drawn_from
+from ui.narrow import narrow_screen_styles
+from ui.runtime import keep_keras_state
 from ui.sidebar import language_choice, model_choice
+from ui.tabs import open_tab
 from ui.texts import text
 from ui.train import train_view
 
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
 keep_keras_state()
+narrow_screen_styles()
 
 language = language_choice()
 jobs = resources.training_jobs()
-state = jobs.snapshot()
-loaded, predictor, model_key = model_choice(language, (state.job_id, state.status == "done"))
+server = page_drawn_from(jobs)
+loaded, predictor, model_key = model_choice(language, server.models)
 
 st.title(text(language, "title"))
 st.caption(text(language, "subtitle"))
-draw_tab, train_tab, explore_tab = st.tabs(
-    [text(language, "tab_draw"), text(language, "tab_train"), text(language, "tab_explore")])
-with draw_tab:
-    if predictor is None:
+# Only the open tab is computed: the others stay empty until the visitor opens them.
+tab, container = open_tab(language)
+with container:
+    if tab == "train":
+        train_view(language, jobs)
+    elif predictor is None:
         st.warning(text(language, "no_model"))
-    else:
+    elif tab == "draw":
         draw_view(language, predictor)
-with train_tab:
-    train_view(language, jobs)
-with explore_tab:
-    if predictor is None:
-        st.warning(text(language, "no_model"))
     else:
         explore_view(language, predictor, model_key, loaded.metadata)
+follow_server(jobs)

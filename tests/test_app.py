@@ -1,63 +1,15 @@
-"""The Streamlit page through `AppTest`: loading, drawing (injected pixels), uploads, languages, training.
-
-AppTest cannot draw on the custom canvas, so these tests replace `ui.draw.st_canvas` with a fake
-that returns chosen pixels; the browser tests (test_browser.py) draw real strokes.
+"""The Streamlit page through `AppTest`: loading, drawing (injected canvas values), tabs, uploads,
+languages, training. The fake canvas and the other helpers are in app_kit.py.
 """
 
-import shutil
+import base64
 import time
-import types
 
 import numpy as np
 import pytest
-import streamlit as st
-from PIL import Image
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import FIXTURES, ROOT
-
-APP = str(ROOT / "streamlit_app.py")
-
-
-@pytest.fixture
-def models(tmp_path, monkeypatch):
-    """A private models/ folder holding a copy of the default model; fresh caches."""
-    folder = tmp_path / "models"
-    folder.mkdir()
-    for name in ("tutorial.keras", "tutorial.json"):
-        shutil.copy(ROOT / "models" / name, folder / name)
-    monkeypatch.setenv("MNIST_MODELS_DIR", str(folder))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield folder
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def canvas(monkeypatch):
-    """Sets what the fake canvas returns: `canvas(pixels)`; None (never drawn) at first."""
-    import ui.draw
-
-    drawn = {"pixels": None}
-    monkeypatch.setattr(ui.draw, "st_canvas",
-                        lambda **kwargs: types.SimpleNamespace(image_data=drawn["pixels"]))
-    return lambda pixels: drawn.update(pixels=pixels)
-
-
-def canvas_of(digit_image):
-    """A 280x280 RGBA canvas like the real one: white stroke on an opaque black background."""
-    big = np.asarray(Image.fromarray(digit_image).resize((200, 200), Image.BILINEAR))
-    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
-    rgba[..., 3] = 255
-    rgba[50:250, 30:230, :3] = big[..., None]
-    return rgba
-
-
-def start(**kwargs):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.app_kit import canvas, canvas_of, models, open_tab, png_data_url, start  # noqa: F401
+from tests.conftest import FIXTURES
 
 
 def test_first_visit_selects_the_default_model_and_asks_for_a_digit(models, canvas):
@@ -69,7 +21,8 @@ def test_first_visit_selects_the_default_model_and_asks_for_a_digit(models, canv
     assert "99.04%" in " ".join(c.value for c in at.sidebar.caption)
 
 
-def test_predicts_injected_canvas_pixels_and_clears_with_the_canvas(models, canvas, mnist):
+def test_predicts_injected_canvas_pixels_and_the_clear_button_empties_the_canvas(models, canvas,
+                                                                                mnist):
     (_, _), (x_test, y_test) = mnist
     at = start()
     canvas(canvas_of(x_test[0]))
@@ -77,10 +30,52 @@ def test_predicts_injected_canvas_pixels_and_clears_with_the_canvas(models, canv
     draw = at.tabs[0]
     assert draw.metric[0].label == "Predicted digit" and draw.metric[0].value == "7"
     assert draw.image, "the 28x28 image the model saw is shown"
-    canvas(np.zeros((280, 280, 4), dtype=np.uint8))  # the bin button: an empty canvas again
+    # The one-line answer for phones, above the canvas (shown by CSS on narrow screens only).
+    assert any("Predicted: **7**" in md.value for md in draw.markdown)
+    at.button(key="clear_canvas").click().run()
+    assert not at.tabs[0].metric
+    assert any("The canvas is empty" in info.value for info in at.tabs[0].info)
+    assert any(md.value == "Predicted: –" for md in at.tabs[0].markdown)
+
+
+def test_a_blank_canvas_asks_for_a_digit(models, canvas):
+    at = start()
+    canvas(np.zeros((280, 280, 4), dtype=np.uint8))  # the toolbar's bin: an empty canvas again
     at.run()
     assert not at.tabs[0].metric
     assert any("The canvas is empty" in info.value for info in at.tabs[0].info)
+
+
+@pytest.mark.parametrize("value", [
+    "data:image/png;base64," + "A" * 2_000_000,  # far longer than the canvas can send
+    "data:image/png;base64,not base64 at all!",
+    "data:text/html;base64,PGI+aGk8L2I+",
+    "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 50).decode(),
+])
+def test_a_canvas_value_the_page_cannot_have_sent_gets_one_sentence(models, canvas, value):
+    at = start()
+    canvas(value)
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.tabs[0].warning] == [
+        "The drawing could not be read: press Clear and draw again."]
+    assert not at.tabs[0].metric
+
+
+def test_a_canvas_image_larger_than_the_canvas_is_refused_before_it_is_decoded(models, canvas,
+                                                                            monkeypatch):
+    import PIL.Image
+
+    at = start()
+    canvas(png_data_url(np.zeros((2000, 100, 4), dtype=np.uint8)))  # 2000 px: not this canvas
+    decoded = []
+    original = PIL.Image.Image.load
+    monkeypatch.setattr(PIL.Image.Image, "load",
+                        lambda self: decoded.append(self.size) or original(self))
+    at.run()
+    assert not at.exception
+    assert any("could not be read" in w.value for w in at.tabs[0].warning)
+    assert (100, 2000) not in decoded, "the pixels were decoded before the size was checked"
 
 
 def test_language_switch_translates_the_page(models, canvas, mnist):
@@ -90,10 +85,37 @@ def test_language_switch_translates_the_page(models, canvas, mnist):
     at.sidebar.radio(key="language").set_value("fr").run()
     assert at.title[0].value == "Chiffres manuscrits avec Keras"
     assert at.tabs[0].metric[0].label == "Chiffre prédit"
-    assert any("Le chiffre prédit est : 7" in md.value for md in at.tabs[2].markdown)
     assert [tab.label for tab in at.tabs] == [":material/draw: Dessiner", ":material/model_training: Entraîner",
                                           ":material/search: Explorer"]
+    assert any("Prédit : **7**" in md.value for md in at.tabs[0].markdown)
+    assert any(b.label == "Effacer" for b in at.tabs[0].button)
+    open_tab(at, "explore", "fr")
+    assert any("Le chiffre prédit est : 7" in md.value for md in at.tabs[2].markdown)
+    open_tab(at, "train", "fr")
     assert any(c.value.startswith("Le CNN du tutoriel") for c in at.tabs[1].caption)
+
+
+def test_only_the_open_tab_is_computed(models, canvas):
+    at = start()
+    assert at.session_state["open_tab"] == "draw"
+    assert at.tabs[0].children and not at.tabs[1].children and not at.tabs[2].children
+    open_tab(at, "explore")
+    assert at.session_state["open_tab"] == "explore"
+    assert at.tabs[2].metric and not at.tabs[0].children and not at.tabs[1].children
+    open_tab(at, "train")
+    assert at.button(key="train") and not at.tabs[0].children and not at.tabs[2].children
+
+
+def test_the_open_tab_stays_open_when_the_language_changes(models, canvas):
+    at = start()
+    open_tab(at, "explore")
+    at.sidebar.radio(key="language").set_value("fr").run()
+    assert at.session_state["tabs"] == ":material/search: Explorer"
+    assert {m.label for m in at.tabs[2].metric} == {"Chiffre prédit", "Vrai chiffre"}
+    assert not at.tabs[0].children
+    at.sidebar.radio(key="language").set_value("en").run()
+    assert at.session_state["tabs"] == ":material/search: Explore"
+    assert {m.label for m in at.tabs[2].metric} == {"Predicted digit", "True label"}
 
 
 def test_every_text_has_a_french_version_with_the_same_blanks():
@@ -109,7 +131,7 @@ def test_every_text_has_a_french_version_with_the_same_blanks():
 
 
 def test_explore_shows_the_tutorials_last_step(models, canvas, mnist):
-    at = start()
+    at = open_tab(start(), "explore")
     explore = at.tabs[2]
     labels = {m.label: m.value for m in explore.metric}
     assert labels["True label"] == "7" and labels["Predicted digit"] == "7"
@@ -143,7 +165,7 @@ def test_a_good_upload_becomes_the_model(models, canvas):
 
 @pytest.mark.slow
 def test_one_epoch_training_on_a_small_subset_saves_and_lists_the_model(models, canvas, mnist):
-    at = start()
+    at = open_tab(start(), "train")
     at.number_input(key="epochs").set_value(1)
     at.number_input(key="train_images").set_value(2000)
     at.button(key="train").click().run()
@@ -184,7 +206,7 @@ def test_streamlit_cleanup_keeps_keras_state_but_still_closes_pyplot(monkeypatch
 
 
 def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
-    at = start()
+    at = open_tab(start(), "train")
     assert at.number_input(key="epochs").value == 10 and at.number_input(key="batch_size").value == 64
     at.selectbox(key="recipe").set_value("quick").run()
     assert at.number_input(key="epochs").value == 3 and at.number_input(key="batch_size").value == 128

@@ -47,6 +47,7 @@ def running(owner, seconds_left=42.0):
 
 def start():
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["open_tab"] = "train"  # only the open tab is computed
     at.run()
     assert not at.exception, at.exception
     return at

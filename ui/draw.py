@@ -5,12 +5,21 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core.errors import ImageError
+from mnist_core.image_files import decode_data_url
 from mnist_core.preprocess import has_ink
+from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.texts import text
 
 CANVAS_SIZE = 280
 DEFAULT_STROKE = 18
 ZOOM = 6  # the 28x28 input shown as 168x168 blocks, crisp rather than blurred by the browser
+MAX_CANVAS_SIDE = 2 * CANVAS_SIZE
+"""The canvas sends a CANVAS_SIZE-pixel PNG (the component exports at 1x, whatever the
+screen's pixel ratio); twice that leaves room, and anything bigger is not from this page."""
+MAX_CANVAS_URL_CHARS = 2 * (4 * CANVAS_SIZE * CANVAS_SIZE) * 4 // 3
+"""Twice the base64 length of the canvas as raw RGBA: a PNG of it is never longer, however
+noisy the drawing (PNG adds a few bytes per row, which the factor 2 covers)."""
+CLEARS = "canvas_clears"  # session key: how many times Clear was pressed (part of the canvas key)
 
 
 def st_canvas(**kwargs):
@@ -21,34 +30,72 @@ def st_canvas(**kwargs):
     return canvas(**kwargs)
 
 
+def canvas_data_url(result):
+    """The PNG data URL the browser sent for the canvas, undecoded (None before any stroke).
+
+    The result's `image_data` would base64- and PNG-decode whatever arrived, at any size, so
+    the page reads the text itself and decodes it with limits (`decode_data_url`).
+    """
+    return getattr(result, "_image_data_url", None)
+
+
+def _clear():
+    # A new key is a new, empty canvas: the toolbar's bin only shows on mouse hover, so a
+    # finger needs this button.
+    st.session_state[CLEARS] = st.session_state.get(CLEARS, 0) + 1
+
+
 @st.fragment
 def draw_view(language, predictor):
     """Draws the canvas and the prediction. A fragment: a stroke reruns only this view."""
     st.caption(text(language, "draw_intro"))
+    phone_answer = st.container(key=PHONE_ANSWER)  # shown on narrow screens only (ui/narrow.py)
     left, right = st.columns([1, 1], gap="large")
     with left:
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
-        st.space("medium")
+        st.container(key=TOOLBAR_ROOM).space("medium")
         stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
         result = st_canvas(stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
-                           return_image_data=True, key="canvas")
+                           return_image_data=True, key=f"canvas_{st.session_state.get(CLEARS, 0)}")
+        st.button(text(language, "clear"), key="clear_canvas", icon=":material/delete:",
+                  on_click=_clear)
         st.caption(text(language, "clear_hint"))
         st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
     with right:
-        show_prediction(language, predictor, getattr(result, "image_data", None))
+        prediction = show_prediction(language, predictor, canvas_data_url(result))
+    # Always one line, so the canvas does not move under the finger after the first stroke.
+    phone_answer.markdown(text(language, "phone_waiting") if prediction is None else
+                          text(language, "phone_answer", digit=prediction.digit,
+                               p=prediction.confidence))
 
 
-def show_prediction(language, predictor, pixels):
-    """Shows the prediction for canvas `pixels` (H, W, 4) uint8, or asks for a digit when blank."""
-    if pixels is None or not has_ink(pixels):
+def show_prediction(language, predictor, data_url):
+    """Shows the prediction for the canvas, or asks for a digit when it is blank.
+
+    Args:
+        language: 'en' or 'fr'.
+        predictor: a `mnist_core.inference.Predictor`.
+        data_url: the canvas as the browser sent it (a PNG data URL), or None.
+
+    Returns:
+        The `Prediction` shown, or None when there is none.
+    """
+    if data_url is None:
         st.info(text(language, "empty_canvas"))
-        return
+        return None
     try:
+        pixels = decode_data_url(data_url, max_chars=MAX_CANVAS_URL_CHARS,
+                                 max_side=MAX_CANVAS_SIDE, name="The drawing")
+        if not has_ink(pixels):
+            st.info(text(language, "empty_canvas"))
+            return None
         prediction = predictor.predict(pixels)
-    except ImageError as error:
-        st.info(str(error))
-        return
+    except ImageError:
+        # Only a hand-made request sends a value this page's canvas cannot produce; the
+        # visitor gets the page's own sentence, in their language.
+        st.warning(text(language, "bad_drawing"))
+        return None
     st.metric(text(language, "predicted"), prediction.digit,
               text(language, "confidence", p=prediction.confidence),
               delta_color="off", delta_arrow="off")
@@ -58,3 +105,4 @@ def show_prediction(language, predictor, pixels):
     st.bar_chart(chart, height=200)
     zoomed = np.kron(prediction.image, np.ones((ZOOM, ZOOM), dtype=np.float32))
     st.image(zoomed, caption=text(language, "model_saw"), clamp=True)
+    return prediction

@@ -6,10 +6,11 @@ import streamlit as st
 
 from mnist_core import plots
 from mnist_core.constants import NUM_TEST
-from mnist_core.errors import MnistError
 from mnist_core.model import prepare_images
-from ui.resources import mnist_test_data
+from ui.mnist_loader import MnistLoading, MnistUnavailable, mnist_test_data, mnist_test_loader
 from ui.texts import text
+
+LOADING_POLL_SECONDS = 1.0
 
 
 def _png(figure):
@@ -30,6 +31,13 @@ def _curves_png(model_key, _history):
     return tuple(_png(figure) for figure in plots.learning_curves(_history))
 
 
+@st.fragment(run_every=LOADING_POLL_SECONDS)
+def _wait_for_mnist():
+    """Looks every second whether the background load has ended, then redraws the page."""
+    if not mnist_test_loader().loading:
+        st.rerun()
+
+
 @st.fragment
 def explore_view(language, predictor, model_key, metadata):
     """A test image with the model's prediction and the true label, then the learning curves."""
@@ -37,8 +45,12 @@ def explore_view(language, predictor, model_key, metadata):
     index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key="test_index"))
     try:
         x_test, y_test = mnist_test_data()
-    except MnistError as error:
-        st.warning(text(language, "data_error", message=str(error)))
+    except MnistLoading:
+        st.info(text(language, "data_loading"))
+        _wait_for_mnist()
+    except MnistUnavailable as error:
+        # For the visitor; the reason and what a deployer can do are in the server's log.
+        st.warning(text(language, "data_unavailable", minutes=error.minutes))
     else:
         image = prepare_images(x_test[index:index + 1])[0]
         prediction = predictor.predict_prepared(image)

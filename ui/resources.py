@@ -1,4 +1,4 @@
-"""What the page loads once per server process (models, data, the training manager), cached.
+"""What the page keeps once per server process (models, the training manager), cached.
 
 `st.cache_resource` keeps one copy per process for every visitor, so a rerun after a canvas
 stroke reads no file and builds no model.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_core import storage
+from mnist_core import settings, storage
 from mnist_core.inference import Predictor
 from mnist_core.jobs import TrainingJobs
 
@@ -20,8 +20,8 @@ DEFAULT_MODEL_NAME = "tutorial.keras"
 
 
 def models_dir():
-    """The model folder: `$MNIST_MODELS_DIR`, else `models/` beside the app."""
-    return Path(os.environ.get("MNIST_MODELS_DIR") or ROOT / "models")
+    """The model folder: the `MNIST_MODELS_DIR` setting, else `models/` beside the app."""
+    return Path(settings.get("MNIST_MODELS_DIR") or ROOT / "models")
 
 
 def default_model():
@@ -34,21 +34,37 @@ def training_jobs():
     return TrainingJobs(models_dir())
 
 
-@st.cache_resource(show_spinner=False)
-def mnist_test_data():
-    """`(x_test, y_test)`, loaded and verified once per process (MnistError is not cached).
+def models_fingerprint(folder=None):
+    """What the models folder holds, cheaply: its visible files' names, sizes and mtimes.
 
-    Only the test split is kept: the page shows test images, and training loads its own copy
-    in its own process, so the 47 MB of training images would sit here unused.
+    One `os.scandir`, no file opened, so every page can call it every few seconds. Hidden
+    files (a save in progress writes to one, then renames it) are left out.
+
+    Returns:
+        A hashable tuple, `(folder, ((name, size, mtime_ns), ...))`: equal for equal contents
+        of the same folder; no entries when the folder is missing.
     """
-    from mnist_core.data import load_data
+    folder = str(folder or models_dir())
+    try:
+        with os.scandir(folder) as entries:
+            found = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    info = entry.stat()
+                except OSError:
+                    continue  # removed between the listing and the stat
+                found.append((entry.name, info.st_size, info.st_mtime_ns))
+    except OSError:
+        return folder, ()
+    return folder, tuple(sorted(found))
 
-    return load_data()[1]
 
-
-@st.cache_resource(show_spinner=False)
-def model_list(version):
-    """`[(path, metadata)]` of models/; `version` changes when a training saves a new model."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def model_list(fingerprint):
+    """`[(path, metadata)]` of the models folder, read again whenever `fingerprint` (from
+    `models_fingerprint()`) changes: a model added on disk appears, one removed disappears."""
     return storage.list_models(models_dir())
 
 

@@ -1,0 +1,106 @@
+"""Every open page follows the server: models added or removed on disk, a vanished choice, and
+the cheap look each page takes every few seconds (AppTest does not run `run_every` timers, so
+that look is tested directly; test_browser_page.py sees it in a browser).
+"""
+
+import os
+import shutil
+
+import pytest
+
+from tests.app_kit import canvas, canvas_of, models, start  # noqa: F401
+
+
+def add_model(folder, name):
+    for suffix in (".keras", ".json"):
+        shutil.copy(folder / f"tutorial{suffix}", folder / f"{name}{suffix}")
+
+
+def remove_model(folder, name):
+    for suffix in (".keras", ".json"):
+        (folder / f"{name}{suffix}").unlink()
+
+
+def test_models_added_or_removed_on_disk_appear_or_disappear(models, canvas):
+    at = start()
+    chooser = at.sidebar.selectbox(key="model_choice")
+    assert chooser.options == ["tutorial.keras (99.04%)"]
+    add_model(models, "extra")
+    at.run()
+    assert sorted(at.sidebar.selectbox(key="model_choice").options) == [
+        "extra.keras (99.04%)", "tutorial.keras (99.04%)"]
+    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    remove_model(models, "extra")
+    at.run()
+    assert at.sidebar.selectbox(key="model_choice").options == ["tutorial.keras (99.04%)"]
+    assert not at.sidebar.warning
+
+
+@pytest.mark.parametrize("language, sentence", [
+    ("en", "The model extra.keras is no longer on the server, so tutorial.keras is chosen "
+           "instead."),
+    ("fr", "Le modèle extra.keras n'est plus sur le serveur : tutorial.keras est choisi à sa "
+           "place."),
+])
+def test_a_chosen_model_that_vanished_says_so_and_falls_back_to_the_default(
+        models, canvas, mnist, language, sentence):
+    (_, _), (x_test, _) = mnist
+    add_model(models, "extra")
+    at = start()
+    at.sidebar.radio(key="language").set_value(language).run()
+    at.sidebar.selectbox(key="model_choice").set_value(str(models / "extra.keras")).run()
+    remove_model(models, "extra")
+    canvas(canvas_of(x_test[0]))
+    at.run()
+    assert not at.exception and not at.sidebar.error
+    assert [w.value for w in at.sidebar.warning] == [sentence]
+    assert str(models) not in sentence
+    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert at.tabs[0].metric[0].value == "7"  # Draw goes on with the default model
+    assert [t.value for t in at.toast] == [sentence]  # seen on phones, sidebar folded away
+    at.run()
+    assert [w.value for w in at.sidebar.warning] == [sentence], "said until another is chosen"
+
+
+def test_the_page_notices_a_change_of_models_or_of_the_training_job(models):
+    """`ui.follow.server_view` is what each page compares every few seconds (AppTest does not
+    run `run_every` timers, so it is tested directly)."""
+    from mnist_core.jobs import JobState
+    from ui.follow import server_view
+
+    class Jobs:
+        state = JobState()
+
+        def snapshot(self):
+            return self.state
+
+    jobs = Jobs()
+    first = server_view(jobs)
+    assert server_view(jobs) == first, "nothing changed: no rerun"
+    (models / ".tutorial-123.keras.tmp").write_bytes(b"half a save")
+    assert server_view(jobs) == first, "a save in progress (hidden file) is not a change"
+    add_model(models, "extra")
+    added = server_view(jobs)
+    assert added != first
+    remove_model(models, "extra")
+    assert server_view(jobs) == first
+    jobs.state = JobState(status="loading", job_id=1)
+    started = server_view(jobs)
+    assert started != first
+    jobs.state = JobState(status="running", job_id=1, epoch=1, step=5)
+    running = server_view(jobs)
+    assert running != started
+    jobs.state = JobState(status="running", job_id=1, epoch=1, step=6)
+    assert server_view(jobs) == running, "progress alone is the Train view's own poll"
+    os.utime(models / "tutorial.json", ns=(0, 0))  # the metadata rewritten in place
+    assert server_view(jobs) != running
+
+
+def test_the_models_fingerprint_names_its_folder_and_survives_a_missing_one(models, tmp_path):
+    from ui.resources import models_fingerprint
+
+    twin = tmp_path / "twin"
+    shutil.copytree(models, twin, copy_function=shutil.copy2)  # same names, sizes and mtimes
+    assert models_fingerprint(twin)[1] == models_fingerprint(models)[1]
+    assert models_fingerprint(twin) != models_fingerprint(models), "another folder's list"
+    assert models_fingerprint(tmp_path / "missing") == (str(tmp_path / "missing"), ())

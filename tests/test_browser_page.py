@@ -1,0 +1,250 @@
+"""The running app in headless Chromium, on a phone and following the server.
+
+Phones: a 390x844 touch screen; strokes are touch events sent through Chromium's DevTools
+protocol (Playwright has no touch-drag API). The canvas toolbar only shows on mouse hover, so
+a finger clears with the Clear button, and the predicted digit must be readable without
+scrolling. Following the server: a model added or removed on disk, or a training started by
+another visitor, shows on an open page without a reload.
+
+Server, browser and helpers come from test_browser.py; screenshots go to test-artifacts/.
+Run with `pytest -m browser tests/test_browser_page.py`.
+"""
+
+import re
+import shutil
+import time
+
+import pytest
+
+from tests.browser_kit import MS, canvas, draw_panel, line, stroke
+from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
+    WAIT_SECONDS,
+    app_url,
+    browser,
+    ellipse,
+    expect_prediction,
+    models_dir,
+    screenshot,
+    seven,
+    wait_for_app_idle,
+)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         # A phone's pixel ratio: the canvas must still send its 280-pixel image.
+         "device_scale_factor": 3}
+DESKTOP = {"viewport": {"width": 1400, "height": 1000}}
+FOLLOW_SECONDS = 20  # ui.follow.WATCH_SECONDS (3 s), then a full page run on shared cores
+
+
+def open_page(browser, app_url, options):
+    context = browser.new_context(**options)
+    context.set_default_timeout(WAIT_SECONDS * MS)
+    expect.set_options(timeout=WAIT_SECONDS * MS)
+    page = context.new_page()
+    page.goto(app_url)
+    expect(canvas(page)).to_be_visible(timeout=60 * MS)
+    return page
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    page = open_page(browser, app_url, PHONE)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def desktop(browser, app_url):
+    page = open_page(browser, app_url, DESKTOP)
+    yield page
+    page.context.close()
+
+
+# ---- Phones -------------------------------------------------------------------------------------
+
+def touch_stroke(page, points):
+    """One finger stroke through `points`, (x, y) in canvas pixels, as real touch events."""
+    box = canvas(page).bounding_box()
+    session = page.context.new_cdp_session(page)
+    try:
+        for index, (x, y) in enumerate(points):
+            kind = "touchStart" if index == 0 else "touchMove"
+            session.send("Input.dispatchTouchEvent", {
+                "type": kind, "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        session.detach()
+
+
+def visible_answer(page):
+    # The one-line answer above the canvas; only one element with this class is shown.
+    return page.locator(".st-key-phone_answer:visible")
+
+
+def expect_in_viewport_without_scrolling(page, locator):
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert 0 <= box["y"] and box["y"] + box["height"] <= size["height"], box
+    assert 0 <= box["x"] and box["x"] + box["width"] <= size["width"], box
+    scrolled = page.evaluate(
+        "[window.scrollY, document.querySelector('[data-testid=stMain]').scrollTop]")
+    assert scrolled == [0, 0], f"the page was scrolled: {scrolled}"
+
+
+def canvas_has_ink(page):
+    """Whether the visible canvas shows any stroke (white on its black background)."""
+    return page.locator("canvas.dc-canvas.lower-canvas").evaluate("""canvas => {
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) return true;
+        return false;
+    }""")
+
+
+def tap(page, locator):
+    locator.scroll_into_view_if_needed()
+    locator.tap()
+
+
+def test_a_finger_draws_a_digit_read_above_the_fold_and_clear_empties_the_canvas(phone):
+    answer = visible_answer(phone)
+    expect(answer).to_have_text("Predicted: –")
+    clear = draw_panel(phone).get_by_role("button", name="Clear")
+    expect_in_viewport_without_scrolling(phone, clear)  # the canvas and Clear fit too
+
+    touch_stroke(phone, line((140, 40), (140, 240)))
+    expect(answer).to_contain_text("Predicted: 1")
+    expect_in_viewport_without_scrolling(phone, answer)
+    expect_prediction(phone, 1)  # the full answer, further down the page
+    assert canvas_has_ink(phone)
+    screenshot(phone, "phone-en-prediction")
+
+    tap(phone, clear)
+    expect(answer).to_have_text("Predicted: –")
+    expect(draw_panel(phone).get_by_text("The canvas is empty")).to_be_visible()
+    expect(draw_panel(phone).get_by_test_id("stMetric")).to_have_count(0)
+    assert not canvas_has_ink(phone)
+
+    touch_stroke(phone, seven(40, 30, 210))  # the new canvas takes a finger too
+    expect(answer).to_contain_text("Predicted: 7")
+    expect_in_viewport_without_scrolling(phone, answer)
+
+
+def test_a_phone_in_french_reads_the_digit_above_the_fold(phone):
+    phone.get_by_test_id("stExpandSidebarButton").tap()
+    sidebar = phone.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Français", exact=True).tap()
+    expect(phone.get_by_role("heading", name="Chiffres manuscrits avec Keras")).to_be_attached()
+    wait_for_app_idle(phone)
+    phone.get_by_test_id("stSidebarCollapseButton").locator("button").tap()
+    expect(sidebar).not_to_be_in_viewport()
+    answer = visible_answer(phone)
+    expect(answer).to_have_text("Prédit : –")
+    expect_in_viewport_without_scrolling(
+        phone, draw_panel(phone, "Dessiner").get_by_role("button", name="Effacer"))
+
+    touch_stroke(phone, ellipse((140, 140), 65, 95))
+    expect(answer).to_contain_text("Prédit : 0")
+    expect_in_viewport_without_scrolling(phone, answer)
+    screenshot(phone, "phone-fr-prediction")
+
+
+def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_mouse(desktop):
+    stroke(desktop, seven(40, 30, 210))
+    expect_prediction(desktop, 7)
+    expect(desktop.locator(".st-key-phone_answer")).to_be_hidden()  # the phone line
+    screenshot(desktop, "desktop-en-prediction")
+    draw_panel(desktop).get_by_role("button", name="Clear").click()
+    expect(draw_panel(desktop).get_by_text("The canvas is empty")).to_be_visible()
+    assert not canvas_has_ink(desktop)
+
+    desktop.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
+    expect(desktop.get_by_role("heading", name="Chiffres manuscrits avec Keras")).to_be_visible()
+    stroke(desktop, line((140, 40), (140, 240)))
+    expect_prediction(desktop, 1, tab="Dessiner", label="Chiffre prédit")
+    screenshot(desktop, "desktop-fr-prediction")
+
+
+def test_the_open_tab_stays_open_when_the_language_changes(desktop):
+    desktop.get_by_role("tab", name="Explore").click()
+    expect(desktop.get_by_role("tabpanel", name="Explore").get_by_test_id("stMetricLabel")
+           ).to_have_text(["Predicted digit", "True label"])
+    desktop.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
+    expect(desktop.get_by_role("tab", name="Explorer")).to_have_attribute("aria-selected", "true")
+    expect(desktop.get_by_role("tabpanel", name="Explorer").get_by_test_id("stMetricLabel")
+           ).to_have_text(["Chiffre prédit", "Vrai chiffre"])
+    screenshot(desktop, "desktop-fr-explore")
+
+
+# ---- Following the server ------------------------------------------------------------------
+
+def choose_model_when_listed(page, name):
+    """Opens the model list until `name` is in it (a rerun may come at any moment, and an open
+    list is not refreshed), then chooses it."""
+    combobox = page.get_by_test_id("stSidebar").get_by_role("combobox")
+    deadline = time.monotonic() + FOLLOW_SECONDS
+    while True:
+        combobox.click()
+        option = page.get_by_role("option", name=name)
+        try:
+            expect(option).to_be_visible(timeout=1 * MS)
+        except AssertionError:
+            page.keyboard.press("Escape")
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(1 * MS)
+            continue
+        option.click()
+        return
+
+
+def test_a_model_added_or_removed_on_disk_shows_without_a_reload(desktop, models_dir):
+    sidebar = desktop.get_by_test_id("stSidebar")
+    for suffix in (".keras", ".json"):
+        shutil.copy(models_dir / f"tutorial{suffix}", models_dir / f"added{suffix}")
+    try:
+        choose_model_when_listed(desktop, "added.keras")
+        expect(sidebar.get_by_role("combobox")).to_have_value(re.compile(r"^added\.keras"))
+        wait_for_app_idle(desktop)
+    finally:
+        for suffix in (".keras", ".json"):
+            (models_dir / f"added{suffix}").unlink()
+    expect(sidebar.get_by_test_id("stAlert")).to_have_text(
+        "The model added.keras is no longer on the server, so tutorial.keras is chosen instead.",
+        timeout=FOLLOW_SECONDS * MS)
+    screenshot(desktop, "model-vanished")
+    stroke(desktop, line((140, 40), (140, 240)))  # Draw goes on with the default model
+    expect_prediction(desktop, 1)
+
+
+def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, app_url, desktop,
+                                                                     models_dir):
+    desktop.get_by_role("tab", name="Train").click()
+    expect(desktop.get_by_role("button", name="Train", exact=True)).to_be_enabled(
+        timeout=120 * MS)  # no training left running by an earlier test
+    before = set(models_dir.glob("*.keras"))
+    other = open_page(browser, app_url, DESKTOP)
+    try:
+        other.get_by_role("tab", name="Train").click()
+        for label, value in (("Epochs", 1), ("Training images", 2000)):
+            field = other.get_by_label(label, exact=True)
+            field.fill(str(value))
+            field.press("Enter")
+            expect(field).to_have_value(str(value))
+            wait_for_app_idle(other)
+        other.get_by_role("button", name="Train", exact=True).click()
+        # The first page, untouched, learns of the training and then of its model.
+        panel = desktop.get_by_role("tabpanel", name="Train")
+        finished = panel.get_by_text(re.compile("^Finished: test accuracy"))
+        started = panel.get_by_test_id("stProgress").or_(finished)
+        expect(started.first).to_be_visible(timeout=FOLLOW_SECONDS * MS)
+        expect(finished).to_be_visible(timeout=180 * MS)
+        (saved,) = set(models_dir.glob("*.keras")) - before
+        choose_model_when_listed(desktop, saved.name)
+    finally:
+        other.context.close()

@@ -1,0 +1,64 @@
+"""Keeps every open page in step with the server: its training job and its models folder.
+
+A visitor's page is drawn from what the server held at its last run. Another visitor's
+training, or a deployer adding or removing a model file, changes that without this page
+hearing of it; so each page looks every few seconds, cheaply, and reruns in full only when
+something it shows has changed.
+"""
+
+import dataclasses
+
+import streamlit as st
+
+from ui import resources
+
+WATCH_SECONDS = 3.0
+"""How often a page looks; each look is one `os.scandir` and one job snapshot."""
+SEEN = "server_seen"  # session key: the ServerView the page was last drawn from
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerView:
+    """What a page shows of the server: the models folder and the training job.
+
+    Attributes:
+        models: `resources.models_fingerprint()`.
+        job_id: the training job's id (a new training changes it).
+        job_status: its status (idle, loading, running, saving, done, failed, cancelled).
+    """
+
+    models: tuple
+    job_id: int
+    job_status: str
+
+
+def server_view(jobs):
+    """The server as it is now (cheap: no file is opened)."""
+    state = jobs.snapshot()
+    return ServerView(resources.models_fingerprint(), state.job_id, state.status)
+
+
+def page_drawn_from(jobs):
+    """Records, at the start of a full page run, what the page is about to be drawn from.
+
+    Returns:
+        The `ServerView` now; the page should use it (its `models` keys the model list).
+    """
+    view = server_view(jobs)
+    st.session_state[SEEN] = view
+    return view
+
+
+def has_changed(jobs):
+    """Tells whether the server has changed since the page was last drawn in full."""
+    return server_view(jobs) != st.session_state.get(SEEN)
+
+
+@st.fragment(run_every=WATCH_SECONDS)
+def follow_server(jobs):
+    """Reruns the whole page when the server changed since it was drawn; otherwise nothing.
+
+    Call it once per full run, after `page_drawn_from()`. It draws nothing.
+    """
+    if has_changed(jobs):
+        st.rerun()
