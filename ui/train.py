@@ -8,7 +8,6 @@ import secrets
 import time
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from mnist_core import train_limits
@@ -175,10 +174,10 @@ def render_state(language, state):
 def history_charts(language, history):
     """The tutorial's curves as live charts: accuracy and loss, training vs validation, by epoch.
 
-    Points as well as lines, so the first epoch already shows something.
+    Points as well as lines, so the first epoch already shows something. Plain Vega-Lite specs
+    rather than Altair charts: the progress poll redraws them every second on every watching
+    page, and Altair's conversion and schema validation cost ~12 ms a poll (bench/visitors.py).
     """
-    import altair as alt
-
     if not history.get("loss"):
         return
     epoch_label = text(language, "epochs")
@@ -186,10 +185,16 @@ def history_charts(language, history):
     for column, title, keys in (
             (left, "accuracy_chart", (("accuracy", "train_acc"), ("val_accuracy", "val_acc"))),
             (right, "loss_chart", (("loss", "train_loss"), ("val_loss", "val_loss")))):
-        rows = [{epoch_label: epoch, "series": text(language, label), "value": value}
+        rows = [{"epoch": epoch, "series": text(language, label), "value": float(value)}
                 for key, label in keys for epoch, value in enumerate(history.get(key, []), 1)]
-        chart = alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
-            x=alt.X(f"{epoch_label}:Q", axis=alt.Axis(format="d", tickMinStep=1)),
-            y=alt.Y("value:Q", title=text(language, title), scale=alt.Scale(zero=False)),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")))
-        column.altair_chart(chart.properties(height=240), width="stretch")
+        column.vega_lite_chart({
+            "data": {"values": rows}, "height": 240,
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "epoch", "type": "quantitative", "title": epoch_label,
+                      "axis": {"format": "d", "tickMinStep": 1}},
+                "y": {"field": "value", "type": "quantitative", "title": text(language, title),
+                      "scale": {"zero": False}},
+                "color": {"field": "series", "type": "nominal", "title": None,
+                          "legend": {"orient": "bottom"}}},
+        }, width="stretch")
