@@ -36,18 +36,30 @@ MARK_AREA = 0.15
 """... whose ink covers less than this fraction of the largest group's, is a stray mark, not a digit."""
 
 SPLIT_RATIO = 1.3
-"""A group wider than this many times the digits' height is digits that touch, and is split.
+"""A group wider than this many times the digits' height is digits that touch, and is split
+(into how many, the reader of digits may decide among `Segmentation.options`).
 MNIST's widest single digits (a 2 or 5 with a long stroke) reach 1.4 only one time in a hundred."""
 
-UNSURE_RATIO = 1.1
-"""A group wider than this (but not split) may be two digits: the result says it is unsure."""
+UNSURE_RATIO = 0.95
+"""A group wider than this (up to `SPLIT_RATIO`) may be one wide digit or two that touch: the
+segmentation offers both (`Segmentation.options`) and the reader of digits decides."""
+
+COUNT_SPREAD = 0.4
+"""A wide group about n digits wide (its width over `DIGIT_RATIO` times the digits' height) is
+also offered cut into each count within this many digits of n: digits vary in width (a 1 is
+narrow, a 0 wide), so the count from the width alone is often one off."""
 
 DIGIT_RATIO = 0.75
 """Typical width of a digit over its height (MNIST's median): how many digits a wide group holds."""
 
-CUT_SEARCH = 0.3
-"""A cut is looked for within this fraction of one digit's width either side of where it is
-expected, at the column whose ink is thinnest."""
+WIDTH_WEIGHTS = (0.5, 6.0)
+"""How much a cut that makes digits of unusual width costs, against one through thicker ink
+(see `_cuts`): each count of digits is offered cut both ways, where the ink is thinnest (a
+narrow 1 beside a wide 0) and into digits of even width (through a thick join), and the
+reader of digits picks."""
+
+MIN_DIGIT_RATIO = 0.2
+"""No piece cut from touching digits is narrower than this many digit heights (a 1 is 0.3)."""
 
 SOFT_EDGE = 2
 """Pixels around a digit's strong ink that are kept with it: its anti-aliased edge."""
@@ -58,23 +70,52 @@ PIECE_MARGIN = 2
 
 @dataclasses.dataclass(frozen=True)
 class Segmentation:
-    """A drawing cut into digits.
+    """A drawing cut into digits, with the other ways its wide blobs could be cut.
 
     Attributes:
-        pieces: list of float32 arrays (h, w) in [0, 1], one per digit, left to right: that
-            digit's ink alone (white on black, other digits' ink removed) with a margin of
-            background, ready for `preprocess.to_mnist_input()`.
-        boxes: list of `(x0, y0, x1, y1)` ints, each piece's ink in the original image's pixels
-            (x1, y1 exclusive), left to right.
-        unsure: True when a split went through touching ink, or a piece is wide enough to be
-            two digits: the reading of the number may be wrong.
+        options: one entry per blob of ink, left to right; each a list of the ways to cut that
+            blob, the likeliest first; each way a list of `(piece, box)`, left to right. A
+            piece is a float32 array (h, w) in [0, 1]: one digit's ink alone (white on black,
+            other digits' ink removed) with a margin of background, ready for
+            `preprocess.to_mnist_input()`; its box is `(x0, y0, x1, y1)`, the ink's extent in
+            the original image's pixels (x1, y1 exclusive). A blob about one digit wide has one
+            way, itself whole; a blob that may be touching digits has several (whole, in two,
+            in three ...), each cut where the ink is thinnest.
         ignored: list of `(x0, y0, x1, y1)`: marks left out as too small to be digits.
+        choice: index of the way taken for each blob (the first, unless `choose()` said).
     """
 
-    pieces: list
-    boxes: list
-    unsure: bool
+    options: list
     ignored: list
+    choice: tuple = None
+
+    def __post_init__(self):
+        if self.choice is None:
+            object.__setattr__(self, "choice", (0,) * len(self.options))
+
+    @property
+    def cuts(self):
+        """The pieces and boxes taken: list of `(piece, box)`, left to right."""
+        return [part for ways, i in zip(self.options, self.choice) for part in ways[i]]
+
+    @property
+    def pieces(self):
+        """The digits' images, left to right (see `options`)."""
+        return [piece for piece, _ in self.cuts]
+
+    @property
+    def boxes(self):
+        """The digits' boxes in the original image's pixels, left to right."""
+        return [box for _, box in self.cuts]
+
+    @property
+    def unsure(self):
+        """True when a digit was cut out of a blob of touching ink: the number may be misread."""
+        return any(len(ways[i]) > 1 for ways, i in zip(self.options, self.choice))
+
+    def choose(self, choice):
+        """The same segmentation, taking way `choice[b]` for blob `b`."""
+        return dataclasses.replace(self, choice=tuple(int(i) for i in choice))
 
 
 def split_digits(image):
@@ -102,26 +143,48 @@ def split_digits(image):
     digit_height = float(np.median(heights[~is_mark]))
     run_group = group[component]
 
-    pieces, out_boxes, unsure = [], [], False
+    factor = work_factor(*np.asarray(image).shape[:2])
+    options = []
     for g in np.argsort(group_boxes[:, 0], kind="stable"):
         if is_mark[g]:
             continue
         x0, y0, x1, y1 = (int(v) for v in group_boxes[g])
         mine = _paint(runs[run_group == g], x0, y0, x1, y1)
-        ratio = (x1 - x0) / digit_height
-        cuts = _cuts(mine, ratio) if ratio > SPLIT_RATIO else []
-        unsure |= ratio > UNSURE_RATIO
-        for left, right in zip([0, *cuts], [*cuts, x1 - x0]):
-            part = np.zeros_like(mine)
-            part[:, left:right] = mine[:, left:right]
-            piece, box = _piece(ink, strong, part, x0, y0)
-            if piece is not None:
-                pieces.append(piece)
-                out_boxes.append(box)
-    factor = work_factor(*np.asarray(image).shape[:2])
+        ways, seen = [], set()
+        for n in _digit_counts((x1 - x0) / digit_height):
+            for weight in WIDTH_WEIGHTS[: 1 if n == 1 else None]:
+                cuts = tuple(_cuts(mine, n, digit_height, weight))
+                if cuts not in seen:
+                    seen.add(cuts)
+                    ways.append(_parts(ink, strong, mine, x0, y0, cuts, factor))
+        options.append(ways)
     ignored = [tuple(int(v) * factor for v in group_boxes[g]) for g in np.flatnonzero(is_mark)]
-    out_boxes = [tuple(v * factor for v in box) for box in out_boxes]
-    return Segmentation(pieces, out_boxes, bool(unsure), ignored)
+    return Segmentation(options, ignored)
+
+
+def _digit_counts(ratio):
+    """Width over digit height -> how many digits the blob may hold, the likeliest first."""
+    if ratio <= UNSURE_RATIO:
+        return [1]
+    estimate = ratio / DIGIT_RATIO
+    low = max(1, int(np.floor(estimate - COUNT_SPREAD)))
+    high = max(2, int(np.ceil(estimate + COUNT_SPREAD)))
+    likeliest = 1 if ratio <= SPLIT_RATIO else max(2, int(round(estimate)))
+    # Whole is always a way: MNIST's widest single digits reach twice their height.
+    counts = [likeliest, 1] + list(range(low, high + 1))
+    return list(dict.fromkeys(counts))
+
+
+def _parts(ink, strong, mine, x0, y0, cuts, factor):
+    """A group's strong ink cut at columns `cuts` -> list of (piece, box in original pixels)."""
+    out = []
+    for left, right in zip([0, *cuts], [*cuts, mine.shape[1]]):
+        part = np.zeros_like(mine)
+        part[:, left:right] = mine[:, left:right]
+        piece, box = _piece(ink, strong, part, x0, y0)
+        if piece is not None:
+            out.append((piece, tuple(v * factor for v in box)))
+    return out
 
 
 def _components(mask):
@@ -210,21 +273,33 @@ def _paint(runs, x0, y0, x1, y1):
     return out
 
 
-def _cuts(mine, ratio):
-    """Bool ink of a wide group -> columns where to cut it, at its thinnest near each expected cut."""
+def _cuts(mine, n, height, weight):
+    """Bool ink (h, w) of a group -> the n - 1 columns where to cut it into n digits.
+
+    The cuts minimise the ink they go through (in digit heights) plus `weight` times
+    how far each digit's width strays from `DIGIT_RATIO` digit heights (squared), found
+    exactly by dynamic programming over the columns: touching digits are parted where their
+    ink is thinnest, and a narrow 1 beside a wide 0 is still possible.
+    """
+    if n == 1:
+        return []
     width = mine.shape[1]
-    n = max(2, int(round(ratio / DIGIT_RATIO)))
-    profile = mine.sum(axis=0)
-    cuts = []
-    for i in range(1, n):
-        expected = width * i / n
-        reach = CUT_SEARCH * width / n
-        lo, hi = int(max(1, expected - reach)), int(min(width - 1, expected + reach + 1))
-        window = profile[lo:hi]
-        # The thinnest column; among equals, the one closest to where the cut was expected.
-        candidates = np.flatnonzero(window == window.min()) + lo
-        cuts.append(int(candidates[np.argmin(np.abs(candidates - expected))]))
-    return cuts
+    through = mine.sum(axis=0) / height
+    span = np.arange(width + 1)[None, :] - np.arange(width + 1)[:, None]  # [start, end]
+    shape = weight * (span / height - DIGIT_RATIO) ** 2
+    shape[span < MIN_DIGIT_RATIO * height] = np.inf
+    # cost[c]: least cost of the digits so far, the last one ending at a cut at column c.
+    cost = shape[0, :width] + through
+    back = []
+    for _ in range(n - 2):
+        total = cost[:, None] + shape[:width, :width]
+        back.append(np.argmin(total, axis=0))
+        cost = total[back[-1], np.arange(width)] + through
+    total = cost + shape[:width, width]
+    cuts = [int(np.argmin(total))]
+    for previous in reversed(back):
+        cuts.append(int(previous[cuts[-1]]))
+    return sorted(cuts)
 
 
 def _piece(ink, strong, part, x0, y0):
