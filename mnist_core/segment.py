@@ -3,18 +3,21 @@
 The ink (as `preprocess.ink_map()` reads it) is cut into 8-connected blobs. Blobs that overlap
 strongly in x are parts of one digit (the two strokes of a 4, the crossbar of a 7, the foot of a
 European 1, the top stroke of a 5) and are merged; marks far smaller than the digits (a dot, a
-stray touch of the pen) are ignored; what remains is read left to right. A blob much wider than
-a digit is two or more digits that touch: it is cut where its ink is thinnest near where the
-cuts are expected, and the result says it is unsure.
+stray touch of the pen) are ignored; what remains is read left to right. A blob wider than a
+digit may be two or more digits that touch: it is offered cut into each plausible count of
+digits, where the ink is thinnest and into digits of even width, and a digit cut out of
+touching ink makes the result unsure.
 
-Pure NumPy, no SciPy: the blobs are labelled as horizontal runs of ink joined row to row, which
-on a 280x280 canvas takes well under a millisecond.
+Pure NumPy (the blobs come from `mnist_core.blobs`). `Segmentation.options` keeps every
+plausible way to cut a wide blob, so a reader of digits (`Predictor.predict_number`) can take
+the one it reads most surely.
 """
 
 import dataclasses
 
 import numpy as np
 
+from mnist_core.blobs import blob_boxes, label_blobs, paint_runs, union_boxes
 from mnist_core.preprocess import ink_map, work_factor
 
 INK_LEVEL = 0.3
@@ -134,10 +137,10 @@ def split_digits(image):
     """
     ink = ink_map(image)
     strong = ink >= INK_LEVEL
-    runs, component = _components(strong)
-    boxes, areas = _component_boxes(runs, component)
+    runs, component = label_blobs(strong)
+    boxes, areas = blob_boxes(runs, component)
     group = _merge_overlapping(boxes)
-    group_boxes, group_areas = _group_boxes(boxes, areas, group)
+    group_boxes, group_areas = union_boxes(boxes, areas, group)
     heights = group_boxes[:, 3] - group_boxes[:, 1]
     is_mark = (heights < MARK_HEIGHT * heights.max()) & (group_areas < MARK_AREA * group_areas.max())
     digit_height = float(np.median(heights[~is_mark]))
@@ -149,7 +152,7 @@ def split_digits(image):
         if is_mark[g]:
             continue
         x0, y0, x1, y1 = (int(v) for v in group_boxes[g])
-        mine = _paint(runs[run_group == g], x0, y0, x1, y1)
+        mine = paint_runs(runs[run_group == g], x0, y0, x1, y1)
         ways, seen = [], set()
         for n in _digit_counts((x1 - x0) / digit_height):
             for weight in WIDTH_WEIGHTS[: 1 if n == 1 else None]:
@@ -187,52 +190,6 @@ def _parts(ink, strong, mine, x0, y0, cuts, factor):
     return out
 
 
-def _components(mask):
-    """Bool (H, W) -> (runs, component): runs (N, 3) of (row, start, end), 8-connected labels (N,)."""
-    h, w = mask.shape
-    padded = np.zeros((h, w + 2), bool)
-    padded[:, 1:-1] = mask
-    # Each row starts and ends with background, so its changes alternate: start, end, start, ...
-    changes = np.flatnonzero(padded[:, 1:] != padded[:, :-1])
-    rows, start = np.divmod(changes[0::2], w + 1)
-    end = changes[1::2] - rows * (w + 1)
-    n = len(rows)
-    # Two runs in consecutive rows touch (8-connectivity) when start_b <= end_a and end_b >= start_a
-    # (ends exclusive). Keys row * stride + column keep each row's runs apart in one sorted list.
-    stride = w + 2
-    start_key, end_key = rows * stride + start, rows * stride + end
-    below = (rows + 1) * stride
-    lo = np.searchsorted(end_key, below + start, side="left")
-    hi = np.searchsorted(start_key, below + end, side="right")
-    count = np.maximum(hi - lo, 0)
-    a = np.repeat(np.arange(n), count)
-    b = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
-    label = np.arange(n)
-    while True:  # propagate the smallest label along the links, with pointer jumping
-        low = np.minimum(label[a], label[b])
-        new = label.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        new = new[new]
-        if np.array_equal(new, label):
-            break
-        label = new
-    _, component = np.unique(label, return_inverse=True)
-    return np.stack([rows, start, end], axis=1), component
-
-
-def _component_boxes(runs, component):
-    """Runs and their labels -> boxes (K, 4) of (x0, y0, x1, y1) and areas (K,) per component."""
-    k = component.max() + 1
-    rows, start, end = runs.T
-    boxes = np.empty((k, 4), np.int64)
-    for column, values, reduce in ((0, start, np.minimum), (1, rows, np.minimum),
-                                   (2, end, np.maximum), (3, rows + 1, np.maximum)):
-        boxes[:, column] = values.max() if reduce is np.minimum else 0
-        reduce.at(boxes[:, column], component, values)
-    return boxes, np.bincount(component, weights=end - start, minlength=k)
-
-
 def _merge_overlapping(boxes):
     """Boxes (K, 4) -> group index (K,): boxes overlapping strongly in x and near in y share one."""
     k = len(boxes)
@@ -251,26 +208,6 @@ def _merge_overlapping(boxes):
         group = new[new]
     _, group = np.unique(group, return_inverse=True)
     return group
-
-
-def _group_boxes(boxes, areas, group):
-    """Per-component boxes and areas -> the same per group."""
-    g = group.max() + 1
-    out = np.empty((g, 4), np.int64)
-    for column, reduce in ((0, np.minimum), (1, np.minimum), (2, np.maximum), (3, np.maximum)):
-        out[:, column] = boxes[:, column].max() if reduce is np.minimum else 0
-        reduce.at(out[:, column], group, boxes[:, column])
-    return out, np.bincount(group, weights=areas, minlength=g)
-
-
-def _paint(runs, x0, y0, x1, y1):
-    """Runs inside the box (x0, y0, x1, y1) -> bool mask of the box, True on the runs."""
-    out = np.zeros((y1 - y0, x1 - x0), bool)
-    rows, start, end = runs.T
-    lengths = end - start
-    offsets = np.repeat(start - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    out[np.repeat(rows, lengths) - y0, offsets - x0] = True
-    return out
 
 
 def _cuts(mine, n, height, weight):
