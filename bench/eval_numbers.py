@@ -3,8 +3,9 @@
 Each number is `--digits` random MNIST *test* digits, enlarged 4x (about 80 pixels high, as on
 the page's canvas), placed left to right with a random gap; one gap in three makes the two
 digits' ink touch and overlap by 1 to 6 pixels. Prints the share of numbers read exactly, of
-digits read right, the share flagged unsure, and the time per number, apart for numbers with
-and without touching digits; and, as the ceiling, the model's accuracy on the same digits alone.
+digits read right, the share flagged unsure (and of wrong readings, the share flagged), and the
+time per number, apart for numbers with and without touching digits; and, as the ceiling, the
+share of numbers whose digits the model reads right alone.
 
     python bench/eval_numbers.py --model models/tutorial.keras --n 200 --digits 4 --seed 0
 """
@@ -91,18 +92,25 @@ def main(argv=None):
         right = sum(a == b for a, b in zip(reading.number, truth)) if same else 0
         rows[touching].append((reading.number == truth, right / args.digits, same,
                                reading.unsure, seconds, alone[chosen].all()))
-    print(f"{args.n} numbers of {args.digits} MNIST test digits, model {args.model}, seed {args.seed}")
+    print(f"{args.n} numbers of {args.digits} MNIST test digits, model {args.model}, "
+          f"seed {args.seed}")
     print(f"{'':22}{'numbers':>8}{'exact':>8}{'digits':>8}{'count ok':>9}{'unsure':>8}"
-          f"{'ms':>7}{'ceiling':>9}")
+          f"{'ms':>7}{'ceiling':>9}{'wrong, flagged':>16}")
     for name, subset in (("all", rows[True] + rows[False]), ("no digits touching", rows[False]),
                          ("some digits touching", rows[True])):
         if subset:
             a = np.array(subset, dtype=float)
             print(f"{name:22}{len(a):8d}{a[:, 0].mean():8.1%}{a[:, 1].mean():8.1%}"
                   f"{a[:, 2].mean():9.1%}{a[:, 3].mean():8.1%}{1000 * np.median(a[:, 4]):7.1f}"
-                  f"{a[:, 5].mean():9.1%}")
+                  f"{a[:, 5].mean():9.1%}{_flagged(a):>16}")
     print("exact: the whole number right; digits: digits right where the count is right; "
-          "ceiling: numbers whose digits the model reads right alone")
+          "ceiling: numbers whose digits the model reads right alone; wrong, flagged: numbers "
+          "read wrong that the answer said it was unsure of")
+
+
+def _flagged(rows):
+    wrong = rows[:, 0] == 0
+    return f"{rows[wrong, 3].mean():.1%}" if wrong.any() else "-"
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ MARK_HEIGHT = 0.4
 """A group shorter than this fraction of the tallest group ...,"""
 
 MARK_AREA = 0.15
-"""... whose ink covers less than this fraction of the largest group's, is a stray mark, not a digit."""
+"""... whose ink covers less than this fraction of the largest group's, is a stray mark."""
 
 SPLIT_RATIO = 1.3
 """A group wider than this many times the digits' height is digits that touch, and is split
@@ -113,8 +113,10 @@ class Segmentation:
 
     @property
     def unsure(self):
-        """True when a digit was cut out of a blob of touching ink: the number may be misread."""
-        return any(len(ways[i]) > 1 for ways, i in zip(self.options, self.choice))
+        """True when a digit was cut out of a blob of touching ink, or a blob wider than
+        `SPLIT_RATIO` digit heights was kept whole: the number may be misread."""
+        return any(len(ways[i]) > 1 or len(ways[0]) > 1
+                   for ways, i in zip(self.options, self.choice))
 
     def choose(self, choice):
         """The same segmentation, taking way `choice[b]` for blob `b`."""
@@ -142,7 +144,8 @@ def split_digits(image):
     group = _merge_overlapping(boxes)
     group_boxes, group_areas = union_boxes(boxes, areas, group)
     heights = group_boxes[:, 3] - group_boxes[:, 1]
-    is_mark = (heights < MARK_HEIGHT * heights.max()) & (group_areas < MARK_AREA * group_areas.max())
+    is_mark = ((heights < MARK_HEIGHT * heights.max())
+               & (group_areas < MARK_AREA * group_areas.max()))
     digit_height = float(np.median(heights[~is_mark]))
     run_group = group[component]
 
@@ -240,7 +243,7 @@ def _cuts(mine, n, height, weight):
 
 
 def _piece(ink, strong, part, x0, y0):
-    """One digit's strong-ink mask within its group's box -> (padded ink piece, box) or (None, None)."""
+    """A digit's strong ink within its group's box -> (padded ink piece, box) or (None, None)."""
     rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
     if len(rows) == 0:
         return None, None

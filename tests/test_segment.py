@@ -1,4 +1,4 @@
-"""Reading several digits: numbers composed of real MNIST test digits, cut apart and read left to right."""
+"""Reading several digits: numbers of real MNIST test digits, cut apart and read left to right."""
 
 import json
 
@@ -165,7 +165,8 @@ def test_one_digit_gives_exactly_the_old_answer(mnist, predictor):
     for i in range(12):
         canvas = np.zeros((280, 280, 4), np.uint8)
         canvas[..., 3] = 255
-        canvas[60:172, 90:202, :3] = np.asarray(Image.fromarray(x_test[i]).resize((112, 112)))[..., None]
+        digit = np.asarray(Image.fromarray(x_test[i]).resize((112, 112)))
+        canvas[60:172, 90:202, :3] = digit[..., None]
         old, new = predictor.predict(canvas), predictor.predict_number(canvas)
         assert new.number == str(old.digit) and len(new.digits) == 1
         np.testing.assert_array_equal(new.digits[0].probabilities, old.probabilities)
