@@ -83,7 +83,8 @@ class Segmentation:
             `preprocess.to_mnist_input()`; its box is `(x0, y0, x1, y1)`, the ink's extent in
             the original image's pixels (x1, y1 exclusive). A blob about one digit wide has one
             way, itself whole; a blob that may be touching digits has several (whole, in two,
-            in three ...), each cut where the ink is thinnest.
+            in three ...), each cut by `_cuts` where the ink is thinnest or into digits of
+            even width.
         ignored: list of `(x0, y0, x1, y1)`: marks left out as too small to be digits.
         choice: index of the way taken for each blob (the first, unless `choose()` said).
     """
@@ -139,15 +140,15 @@ def split_digits(image):
     """
     ink = ink_map(image)
     strong = ink >= INK_LEVEL
-    runs, component = label_blobs(strong)
-    boxes, areas = blob_boxes(runs, component)
+    runs, blob = label_blobs(strong)
+    boxes, areas = blob_boxes(runs, blob)
     group = _merge_overlapping(boxes)
     group_boxes, group_areas = union_boxes(boxes, areas, group)
     heights = group_boxes[:, 3] - group_boxes[:, 1]
     is_mark = ((heights < MARK_HEIGHT * heights.max())
                & (group_areas < MARK_AREA * group_areas.max()))
     digit_height = float(np.median(heights[~is_mark]))
-    run_group = group[component]
+    run_group = group[blob]
 
     factor = work_factor(*np.asarray(image).shape[:2])
     options = []
