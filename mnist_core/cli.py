@@ -131,15 +131,36 @@ def cmd_predict(args):
     answers = []
     for name in args.images:
         try:
-            prediction = predictor.predict(load_image(name))
+            image = load_image(name)
+            prediction, number = predictor.predict(image), predictor.predict_number(image)
         except BlankImageError:  # its own text speaks of the page's canvas
             raise blank_file_error(name) from None
         answers.append({"file": name, "digit": prediction.digit,
-                        "probabilities": [round(float(p), 6) for p in prediction.probabilities]})
+                        "probabilities": _rounded(prediction.probabilities),
+                        **_number_fields(number)})
         if not args.json:
-            print(f"{name}: {prediction.digit} ({prediction.confidence:.1%})")
+            print(f"{name}: {_number_line(number)}")
     if args.json:
         print(json.dumps(answers))
+
+
+def _rounded(probabilities):
+    return [round(float(p), 6) for p in probabilities]
+
+
+def _number_fields(number):
+    """JSON fields of a `NumberPrediction`: "digit" and "probabilities" stay the whole image's."""
+    return {"number": number.number, "unsure": number.unsure,
+            "digits": [{"digit": p.digit, "probabilities": _rounded(p.probabilities),
+                        "box": list(box)} for p, box in zip(number.digits, number.boxes)]}
+
+
+def _number_line(number):
+    """'7 (99.1%)' for one digit; '2024 (2 99.0%, 0 98.1%, 2 97.7%, 4 99.9%)' for several."""
+    each = ", ".join(f"{p.digit} {p.confidence:.1%}" for p in number.digits)
+    if len(number.digits) == 1:
+        each = each[2:]  # one digit: '7 (99.1%)', as before numbers were read
+    return f"{number.number} ({each})" + (", unsure how to split" if number.unsure else "")
 
 
 def _seed(text):
@@ -223,11 +244,14 @@ def build_parser():
     data_option(sub)
 
     sub = command("predict", cmd_predict,
-                  "Print the digit in each image (PNG/JPEG of any size, either polarity).")
+                  "Print the digit, or the number written left to right, in each image "
+                  "(PNG/JPEG of any size, either polarity).")
     sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
     sub.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
     sub.add_argument("--json", action="store_true",
-                     help='print one JSON list of {"file", "digit", "probabilities"}')
+                     help='print one JSON list of {"file", "digit", "probabilities", "number", '
+                          '"unsure", "digits"}: "digit" reads the whole image as one digit, '
+                          '"number" the digits left to right, each in "digits"')
     return parser
 
 

@@ -31,6 +31,29 @@ class Prediction:
         return float(self.probabilities[self.digit])
 
 
+@dataclasses.dataclass(frozen=True)
+class NumberPrediction:
+    """A drawing of one or several digits, read left to right.
+
+    Attributes:
+        digits: list of `Prediction`, one per digit, left to right (each with the 28x28 image
+            the model saw).
+        boxes: list of `(x0, y0, x1, y1)`, each digit's ink in the drawing's pixels.
+        unsure: True when the digits touched and had to be cut apart, or one may be two digits.
+        ignored: list of `(x0, y0, x1, y1)`: marks left out as too small to be digits.
+    """
+
+    digits: list
+    boxes: list
+    unsure: bool
+    ignored: list
+
+    @property
+    def number(self):
+        """The digits read, left to right, as a string ("2024"); `str(digit)` for one digit."""
+        return "".join(str(p.digit) for p in self.digits)
+
+
 class Predictor:
     """Wraps a loaded Keras model for low-latency prediction of one or a few images.
 
@@ -91,3 +114,47 @@ class Predictor:
         from mnist_core.preprocess import to_mnist_input
 
         return self.predict_prepared(to_mnist_input(drawing))
+
+    def predict_number(self, drawing):
+        """Reads one or several digits written side by side, left to right.
+
+        A drawing of one digit with no stray mark gives exactly `predict(drawing)`; otherwise
+        each digit is cut out (`mnist_core.segment.split_digits`) and read on its own, all in
+        one batch. A blob wide enough to be one wide digit or several touching ones is read in
+        each of the ways `split_digits` offers, and the way whose digits' confidences have the
+        largest product is taken.
+
+        Args:
+            drawing: as for `predict()`.
+
+        Returns:
+            A `NumberPrediction`.
+
+        Raises:
+            BlankImageError: the drawing has no ink.
+            ImageError: the image is too large or unusable.
+        """
+        from mnist_core.preprocess import to_mnist_input
+        from mnist_core.segment import split_digits
+
+        cut = split_digits(drawing)
+        whole = len(cut.options) == 1 and not cut.ignored  # maybe one digit alone
+        if whole and len(cut.options[0]) == 1 and len(cut.pieces) == 1:
+            return NumberPrediction([self.predict(drawing)], cut.boxes, False, cut.ignored)
+        # One batch: every piece of every way to cut every blob.
+        pieces = [piece for ways in cut.options for way in ways for piece, _ in way]
+        images = np.stack([to_mnist_input(piece) for piece in pieces])
+        readings = iter([Prediction(int(np.argmax(p)), p, image)
+                         for p, image in zip(self.probabilities(images), images)])
+        chosen, digits = [], []
+        for ways in cut.options:
+            read = [[next(readings) for _ in way] for way in ways]
+            # Each way scores the product of its digits' confidences: cutting a blob in more
+            # digits must make every one of them surer, not just some.
+            best = int(np.argmax([np.prod([p.confidence for p in way]) for way in read]))
+            chosen.append(best)
+            digits += read[best]
+        cut = cut.choose(chosen)
+        if whole and len(digits) == 1:  # read whole, exactly as `predict()` does
+            digits = [self.predict(drawing)]
+        return NumberPrediction(digits, cut.boxes, cut.unsure, cut.ignored)

@@ -127,6 +127,29 @@ def has_ink(image):
     return int(_distance_from_background(_as_uint8(image)).max()) >= _min_contrast_level()
 
 
+def ink_map(image):
+    """Extracts the ink of a drawing or picture, as `to_mnist_input()` sees it before cropping.
+
+    Args:
+        image: as for `to_mnist_input()`.
+
+    Returns:
+        float32 array (h, w) in [0, 1]: 1 = the strongest ink, 0 = background (ink weaker than
+        `NOISE_FLOOR` of the strongest included). Images larger than `WORK_SIDE` are first
+        box-averaged down by `work_factor(H, W)`, so (h, w) is about (H, W) over that factor.
+
+    Raises:
+        BlankImageError: the image holds no ink.
+        ImageError: the array has the wrong shape or values, or more than `MAX_PIXELS` pixels.
+    """
+    return _ink(image)
+
+
+def work_factor(height, width):
+    """Whole factor an image of this size is shrunk by before its ink is read (1 up to WORK_SIDE)."""
+    return -(-max(height, width) // WORK_SIDE)
+
+
 def check_size(width, height, name="The image"):
     """Raises ImageError when an image of this size is over `MAX_PIXELS`."""
     if width * height > MAX_PIXELS:
@@ -158,7 +181,7 @@ def _as_uint8(image):
         a = a.astype(np.uint8, copy=False)
     else:
         raise ImageError(f"An image must hold numbers, not {a.dtype}.")
-    factor = -(-max(a.shape[:2]) // WORK_SIDE)
+    factor = work_factor(*a.shape[:2])
     if factor > 1:
         a = np.asarray(Image.fromarray(np.ascontiguousarray(a)).reduce(factor))
     return a
