@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.app_kit import canvas, canvas_of, models, open_tab, png_data_url, start  # noqa: F401
 from tests.conftest import FIXTURES
@@ -36,6 +37,33 @@ def test_predicts_injected_canvas_pixels_and_the_clear_button_empties_the_canvas
     assert not at.tabs[0].metric
     assert any("The canvas is empty" in info.value for info in at.tabs[0].info)
     assert any(md.value == "Predicted: –" for md in at.tabs[0].markdown)
+
+
+def number_canvas(x_test, indices):
+    """A 280x280 canvas with MNIST test digits `indices` side by side, apart, left to right."""
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    for slot, index in enumerate(indices):
+        digit = np.asarray(Image.fromarray(x_test[index]).resize((64, 64), Image.BILINEAR))
+        rgba[100:164, 10 + 66 * slot:74 + 66 * slot, :3] = np.maximum(
+            rgba[100:164, 10 + 66 * slot:74 + 66 * slot, :3], digit[..., None])
+    return rgba
+
+
+def test_several_digits_side_by_side_are_read_as_a_number_with_each_digit_shown(models, canvas,
+                                                                              mnist):
+    (_, _), (x_test, y_test) = mnist
+    indices = [1, 0, 3]  # test digits 2, 7, 0
+    expected = "".join(str(y_test[i]) for i in indices)
+    at = start()
+    canvas(number_canvas(x_test, indices))
+    at.run()
+    draw = at.tabs[0]
+    assert draw.metric[0].label == "Number read" and draw.metric[0].value == expected
+    assert len(draw.image) == 3, "each digit's 28x28 image is shown"
+    assert any(f"Read: **{expected}**" in md.value for md in draw.markdown)
+    at.sidebar.radio(key="language").set_value("fr").run()
+    assert at.tabs[0].metric[0].label == "Nombre lu"
 
 
 def test_a_blank_canvas_asks_for_a_digit(models, canvas):

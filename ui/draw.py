@@ -18,6 +18,7 @@ screen's pixel ratio); twice that leaves room, and anything bigger is not from t
 MAX_CANVAS_URL_CHARS = 2 * (4 * CANVAS_SIZE * CANVAS_SIZE) * 4 // 3
 """Twice the base64 length of the canvas as raw RGBA: a PNG of it is never longer, however
 noisy the drawing (PNG adds a few bytes per row, which the factor 2 covers)."""
+NUMBER_COLUMNS = 4  # digits of a number shown side by side, each with its image and chart
 CLEARS = "canvas_clears"  # session key: how many times Clear was pressed (part of the canvas key)
 
 
@@ -62,15 +63,19 @@ def draw_view(language, predictor):
         st.caption(text(language, "clear_hint"))
         st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
     with right:
-        prediction = show_prediction(language, predictor, canvas_data_url(result))
+        reading = show_prediction(language, predictor, canvas_data_url(result))
     # Always one line, so the canvas does not move under the finger after the first stroke.
-    phone_answer.markdown(text(language, "phone_waiting") if prediction is None else
-                          text(language, "phone_answer", digit=prediction.digit,
-                               p=prediction.confidence))
+    if reading is None:
+        phone_answer.markdown(text(language, "phone_waiting"))
+    elif len(reading.digits) == 1:
+        phone_answer.markdown(text(language, "phone_answer", digit=reading.number,
+                                   p=reading.digits[0].confidence))
+    else:
+        phone_answer.markdown(text(language, "phone_number", number=reading.number))
 
 
 def show_prediction(language, predictor, data_url):
-    """Shows the prediction for the canvas, or asks for a digit when it is blank.
+    """Shows what the canvas holds: one digit, or a number read left to right; or asks for ink.
 
     Args:
         language: 'en' or 'fr'.
@@ -78,7 +83,7 @@ def show_prediction(language, predictor, data_url):
         data_url: the canvas as the browser sent it (a PNG data URL), or None.
 
     Returns:
-        The `Prediction` shown, or None when there is none.
+        The `NumberPrediction` shown, or None when there is none.
     """
     if data_url is None:
         st.info(text(language, "empty_canvas"))
@@ -89,12 +94,25 @@ def show_prediction(language, predictor, data_url):
         if not has_ink(pixels):
             st.info(text(language, "empty_canvas"))
             return None
-        prediction = predictor.predict(pixels)
+        reading = predictor.predict_number(pixels)
     except ImageError:
         # Only a hand-made request sends a value this page's canvas cannot produce; the
         # visitor gets the page's own sentence, in their language.
         st.warning(text(language, "bad_drawing"))
         return None
+    if not reading.digits:  # only marks too small to be digits
+        st.info(text(language, "empty_canvas"))
+        return None
+    if len(reading.digits) == 1:
+        _one_digit(language, reading.digits[0])
+    else:
+        _number(language, reading)
+    if reading.unsure:
+        st.caption(text(language, "unsure_split"))
+    return reading
+
+
+def _one_digit(language, prediction):
     st.metric(text(language, "predicted"), prediction.digit,
               text(language, "confidence", p=prediction.confidence),
               delta_color="off", delta_arrow="off")
@@ -102,10 +120,23 @@ def show_prediction(language, predictor, data_url):
     st.vega_lite_chart(probability_chart(language, prediction.probabilities), width="stretch")
     zoomed = np.kron(prediction.image, np.ones((ZOOM, ZOOM), dtype=np.float32))
     st.image(zoomed, caption=text(language, "model_saw"), clamp=True)
-    return prediction
 
 
-def probability_chart(language, probabilities):
+def _number(language, reading):
+    """Several digits: the number, then each digit with what the model saw and its chart."""
+    st.metric(text(language, "number_read"), reading.number)
+    for start in range(0, len(reading.digits), NUMBER_COLUMNS):
+        row = reading.digits[start:start + NUMBER_COLUMNS]
+        for column, prediction in zip(st.columns(NUMBER_COLUMNS), row):
+            zoomed = np.kron(prediction.image, np.ones((ZOOM // 2, ZOOM // 2), dtype=np.float32))
+            column.image(zoomed, clamp=True, caption=text(
+                language, "digit_caption", digit=prediction.digit, p=prediction.confidence))
+            column.vega_lite_chart(probability_chart(language, prediction.probabilities,
+                                                     height=90, titles=False), width="stretch")
+    st.caption(text(language, "number_caption"))
+
+
+def probability_chart(language, probabilities, height=200, titles=True):
     """The ten probabilities as a Vega-Lite bar chart spec.
 
     A plain spec rather than `st.bar_chart`, whose DataFrame-to-Altair conversion took ~6 ms
@@ -114,9 +145,10 @@ def probability_chart(language, probabilities):
     digit, probability = text(language, "digit"), text(language, "probability")
     return {
         "data": {"values": [{"digit": i, "p": float(p)} for i, p in enumerate(probabilities)]},
-        "height": 200, "mark": {"type": "bar", "tooltip": True},
+        "height": height, "mark": {"type": "bar", "tooltip": True},
         "encoding": {
-            "x": {"field": "digit", "type": "ordinal", "title": digit, "axis": {"labelAngle": 0}},
-            "y": {"field": "p", "type": "quantitative", "title": probability,
-                  "scale": {"domain": [0, 1]}}},
+            "x": {"field": "digit", "type": "ordinal", "title": digit if titles else None,
+                  "axis": {"labelAngle": 0}},
+            "y": {"field": "p", "type": "quantitative", "title": probability if titles else None,
+                  "scale": {"domain": [0, 1]}, "axis": None if not titles else {}}},
     }
