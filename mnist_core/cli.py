@@ -174,6 +174,33 @@ def _seed(text):
     return seed
 
 
+def cmd_models(args):
+    """Lists the models of a folder with their facts, one per line; `*` marks the default."""
+    from mnist_core import storage
+
+    folder = Path(args.dir) if args.dir else storage.models_dir()
+    entries = storage.list_models(folder)
+    if not entries:
+        raise MnistError(f"There is no model in {folder}: train one with "
+                         "`python -m mnist_core train --out FOLDER`.")
+    default = storage.default_entry(entries)
+    width = max(len(path.name) for path, _ in entries)
+    for path, metadata in entries:
+        print(("* " if (path, metadata) == default else "  ") + describe_model(path, metadata, width))
+
+
+def describe_model(path, metadata, width=0):
+    """One line of facts: name, test and drawn-digit accuracy, recipe, epochs, date."""
+    def percent(key):
+        value = metadata.get(key)
+        return f"{value:7.2%}" if isinstance(value, (int, float)) else "      ?"
+
+    epochs = metadata.get("epochs")
+    return (f"{path.name:<{width}}  test {percent('test_accuracy')}  drawn {percent('drawn_accuracy')}"
+            f"  recipe {metadata.get('recipe', '?'):<8}  {epochs if epochs else '?':>3} epochs"
+            f"  {str(metadata.get('date', '?'))[:10]}")
+
+
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows defaults in help, except the empty ones (None, False), which would read as noise."""
 
@@ -238,6 +265,12 @@ def build_parser():
     sub.add_argument("--name", default=None, help="file name of the model (default: the recipe)")
     sub.add_argument("--h5", action="store_true", help="also write the legacy .h5 file")
     training_options(sub, "recipe default, tutorial")
+
+    sub = command("models", cmd_models,
+                  "List the models of a folder with their facts; * marks the default (the best "
+                  "reader of drawn digits, which the page starts with).")
+    sub.add_argument("--dir", metavar="DIR", default=None,
+                     help="models folder (default: $MNIST_MODELS_DIR, else models/ beside the app)")
 
     sub = command("evaluate", cmd_evaluate, "Print a model's accuracy on the 10,000 test images.")
     sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")

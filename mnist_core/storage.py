@@ -224,11 +224,20 @@ def _check_shapes(model, name):
                              f"{INPUT_SHAPE} to ({NUM_CLASSES},).")
 
 
+def models_dir():
+    """The models folder of the page and of `python -m mnist_core models`: the
+    `MNIST_MODELS_DIR` setting, else `models/` beside the `mnist_core` package."""
+    from mnist_core import settings
+
+    return Path(settings.get("MNIST_MODELS_DIR") or Path(__file__).resolve().parent.parent / "models")
+
+
 def list_models(folder):
     """The models in `folder` (`.keras` first, then `.h5`), each with its metadata, best first.
 
     Returns:
-        A list of `(path, metadata)` sorted by test accuracy, highest first (unknown last).
+        A list of `(path, metadata)`, best reader of drawings first (`reading_rank`); the
+        first is the default model.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -238,4 +247,24 @@ def list_models(folder):
     stems = {p.stem for p in found if p.suffix == ".keras"}
     found = [p for p in found if p.suffix == ".keras" or p.stem not in stems]
     entries = [(p, read_metadata(p)) for p in found]
-    return sorted(entries, key=lambda e: (-(e[1].get("test_accuracy") or -1), e[0].name))
+    return sorted(entries, key=lambda e: (reading_rank(e[1]), e[0].name))
+
+
+def reading_rank(metadata):
+    """Sort key that puts the best reader of visitors' drawings first: the one rule that picks
+    the page's first model and the `*` of `python -m mnist_core models`.
+
+    Accuracy on the project's drawn digits decides (`drawn_accuracy`, measured when the model
+    was trained), then accuracy on the MNIST test set; a model without a figure comes after
+    those with one.
+    """
+    def figure(key):
+        value = metadata.get(key)
+        return -float(value) if isinstance(value, (int, float)) else 1.0
+
+    return figure("drawn_accuracy"), figure("test_accuracy")
+
+
+def default_entry(entries):
+    """The default among `list_models()` entries (the best reader of drawings), or None."""
+    return min(entries, key=lambda e: (reading_rank(e[1]), e[0].name), default=None)

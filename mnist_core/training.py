@@ -7,7 +7,8 @@ import threading
 import time
 
 from mnist_core import model as tutorial
-from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TRAIN
+from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TEST, NUM_TRAIN
+from mnist_core.drawn_score import drawn_accuracy
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.recipes import dtype_for, get_recipe
 
@@ -26,7 +27,8 @@ class TrainingResult:
             (`keras.callbacks.History.history`).
         test_accuracy: accuracy on the 10,000 test images, in [0, 1].
         test_loss: categorical cross-entropy on the test images.
-        metadata: the dict storage writes beside the model (see `make_metadata`).
+        metadata: the dict storage writes beside the model (see `make_metadata`), with
+            `drawn_accuracy` (`mnist_core.drawn_score`) when trained on the real MNIST.
     """
 
     model: object
@@ -114,6 +116,8 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     test_loss, test_accuracy = history.history["val_loss"][-1], history.history["val_accuracy"][-1]
     metadata = make_metadata(chosen.name, epochs, batch_size, len(X_train), seed,
                              test_accuracy, test_loss, seconds, history.history, dtype)
+    if len(x_test) == NUM_TEST:  # the drawn set re-draws MNIST's own test digits
+        metadata["drawn_accuracy"] = round(drawn_accuracy(net, x_test, y_test), 4)
     return TrainingResult(net, history.history, float(test_accuracy), float(test_loss), metadata)
 
 

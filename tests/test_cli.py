@@ -94,7 +94,9 @@ def test_train_with_a_small_limit_saves_a_model_and_prints_accuracy(tmp_path, mn
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1].startswith("Test accuracy: 0.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tutorial.json", "tutorial.keras"]
-    assert json.loads((tmp_path / "tutorial.json").read_text())["dtype_policy"] == "float32"
+    metadata = json.loads((tmp_path / "tutorial.json").read_text())
+    assert metadata["dtype_policy"] == "float32"
+    assert 0.3 < metadata["drawn_accuracy"] <= 1  # measured once, when the model is saved
 
 
 @pytest.mark.slow
@@ -140,3 +142,21 @@ def test_predict_names_a_blank_file_without_speaking_of_a_canvas(tmp_path, defau
     err = capsys.readouterr().err
     assert f"'{blank}' holds no digit: it is blank" in err
     assert "canvas" not in err and err.count("\n") == 1
+
+
+def test_models_lists_each_model_with_its_facts_and_stars_the_default(capsys):
+    from mnist_core.cli import main
+
+    assert main(["models", "--dir", str(ROOT / "models")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("* strong.keras") and "drawn  99.00%" in lines[0]
+    assert lines[1].startswith("  tutorial.keras") and "test  99.04%" in lines[1]
+    assert "recipe tutorial" in lines[1] and "10 epochs" in lines[1] and "2026-11-25" in lines[1]
+
+
+def test_models_in_an_empty_folder_says_so_in_one_sentence(tmp_path, capsys):
+    from mnist_core.cli import main
+
+    assert main(["models", "--dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.count("\n") == 1

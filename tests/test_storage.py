@@ -148,3 +148,29 @@ def test_default_model_is_committed_with_its_metadata(default_model_path):
     assert meta["recipe"] == "tutorial" and meta["epochs"] == 10 and meta["batch_size"] == 64
     assert meta["train_images"] == 60000 and meta["test_accuracy"] >= 0.990
     assert {"seed", "training_seconds", "date", "keras_version", "tensorflow_version"} <= set(meta)
+
+
+def _entry(tmp_path, name, **metadata):
+    path = tmp_path / f"{name}.keras"
+    path.write_bytes(b"PK")
+    (tmp_path / f"{name}.json").write_text(json.dumps(metadata))
+    return path
+
+
+def test_the_default_model_is_the_best_reader_of_drawings_then_of_mnist(tmp_path):
+    _entry(tmp_path, "tutorial", test_accuracy=0.9904, drawn_accuracy=0.975)
+    _entry(tmp_path, "strong", test_accuracy=0.996, drawn_accuracy=0.99)
+    _entry(tmp_path, "mnist_only", test_accuracy=0.999)  # no drawn figure: after those with one
+    _entry(tmp_path, "twin", test_accuracy=0.995, drawn_accuracy=0.99)
+    entries = storage.list_models(tmp_path)
+    assert [p.stem for p, _ in entries] == ["strong", "twin", "tutorial", "mnist_only"]
+    assert storage.default_entry(entries)[0].stem == "strong"
+    assert storage.default_entry([]) is None
+
+
+def test_the_shipped_models_carry_their_drawn_digit_accuracy_and_strong_is_the_default():
+    from tests.conftest import ROOT
+
+    entries = storage.list_models(ROOT / "models")
+    assert all(isinstance(m.get("drawn_accuracy"), float) for _, m in entries)
+    assert storage.default_entry(entries)[0].name == "strong.keras"
