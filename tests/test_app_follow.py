@@ -24,15 +24,16 @@ def remove_model(folder, name):
 def test_models_added_or_removed_on_disk_appear_or_disappear(models, canvas):
     at = start()
     chooser = at.sidebar.selectbox(key="model_choice")
-    assert chooser.options == ["tutorial.keras (99.04%)"]
+    assert chooser.options == ["tutorial.keras ★ (99.04%)"]
     add_model(models, "extra")
     at.run()
-    assert sorted(at.sidebar.selectbox(key="model_choice").options) == [
-        "extra.keras (99.04%)", "tutorial.keras (99.04%)"]
+    # Equal figures: the name decides which is starred as the default.
+    assert at.sidebar.selectbox(key="model_choice").options == [
+        "extra.keras ★ (99.04%)", "tutorial.keras (99.04%)"]
     assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
     remove_model(models, "extra")
     at.run()
-    assert at.sidebar.selectbox(key="model_choice").options == ["tutorial.keras (99.04%)"]
+    assert at.sidebar.selectbox(key="model_choice").options == ["tutorial.keras ★ (99.04%)"]
     assert not at.sidebar.warning
 
 

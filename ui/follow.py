@@ -15,6 +15,10 @@ from ui import resources
 WATCH_SECONDS = 3.0
 """How often a page looks; each look is one `os.scandir` and one job snapshot."""
 SEEN = "server_seen"  # session key: the ServerView the page was last drawn from
+OWNER = "owner"  # session key: this visitor's token for the trainings they start (ui/train.py)
+MODEL_CHOICE = "model_choice"  # session key: the sidebar's model selectbox
+ADOPTED_JOB = "adopted_job"  # session key: the job whose model this page switched to
+ADOPTED = "adopted_model"  # session key: that model's path, while the sidebar says so
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,12 +45,26 @@ def server_view(jobs):
 def page_drawn_from(jobs):
     """Records, at the start of a full page run, what the page is about to be drawn from.
 
+    When this visitor's own training has just finished, their page switches to the new model
+    (other visitors' pages keep theirs) and `ADOPTED` names it, for the sidebar to say so.
+
     Returns:
         The `ServerView` now; the page should use it (its `models` keys the model list).
     """
     view = server_view(jobs)
     st.session_state[SEEN] = view
+    _adopt_own_model(jobs.snapshot())
     return view
+
+
+def _adopt_own_model(state):
+    if (state.status != "done" or not state.model_path or state.owner is None
+            or state.owner != st.session_state.get(OWNER)
+            or st.session_state.get(ADOPTED_JOB) == state.job_id):
+        return
+    st.session_state[ADOPTED_JOB] = state.job_id
+    st.session_state[MODEL_CHOICE] = state.model_path
+    st.session_state[ADOPTED] = state.model_path
 
 
 def has_changed(jobs):

@@ -16,16 +16,11 @@ from mnist_core.inference import Predictor
 from mnist_core.jobs import TrainingJobs
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_NAME = "tutorial.keras"
 
 
 def models_dir():
     """The model folder: the `MNIST_MODELS_DIR` setting, else `models/` beside the app."""
-    return Path(settings.get("MNIST_MODELS_DIR") or ROOT / "models")
-
-
-def default_model():
-    return models_dir() / DEFAULT_MODEL_NAME
+    return storage.models_dir()
 
 
 @st.cache_resource(show_spinner=False)

@@ -6,11 +6,15 @@ from pathlib import Path
 import streamlit as st
 
 from mnist_core.errors import ModelFileError
+from mnist_core import storage
 from ui import resources
+from ui.follow import ADOPTED
 from ui.texts import LANGUAGES, text
 
 UPLOADED = "uploaded"
 VANISHED = "vanished_model"  # session key: (file name, model chosen instead)
+ADOPTED_TOLD = "adopted_told"  # session key: the adopted model a toast has announced
+TUTORIAL_MODEL = "tutorial.keras"  # the tutorial's own model, shipped in models/
 
 
 def language_choice():
@@ -49,15 +53,16 @@ def model_choice(language, fingerprint):
                 st.session_state["model_choice"] = UPLOADED  # a new upload is what they want
             sidebar.success(text(language, "upload_ok", name=upload.name))
 
-    models = {str(path): metadata for path, metadata in resources.model_list(fingerprint)}
+    entries = resources.model_list(fingerprint)
+    models = {str(path): metadata for path, metadata in entries}
+    best = str(storage.default_entry(entries)[0]) if entries else None
     options = list(models) + ([UPLOADED] if uploaded else [])
     if not options:
         chooser.warning(text(language, "no_model"))
         return None, None, None
     chosen = st.session_state.get("model_choice")
     if chosen not in options or (chosen != UPLOADED and not os.path.exists(chosen)):
-        default = str(resources.default_model())
-        fallback = default if default in options else options[0]
+        fallback = best or options[0]
         st.session_state["model_choice"] = fallback
         if chosen is not None and chosen != UPLOADED:
             # A model this visitor had chosen was removed from the server meanwhile. The
@@ -66,12 +71,13 @@ def model_choice(language, fingerprint):
             st.session_state[VANISHED] = (Path(chosen).name, fallback)
             st.toast(text(language, "model_gone", name=Path(chosen).name,
                           fallback=Path(fallback).name), icon=":material/info:")
-    names = {key: _label(key, models.get(key, {})) for key in options}
+    names = {key: _label(key, models.get(key, {}), key == best) for key in options}
     if uploaded:
         names[UPLOADED] = f"{upload.name} (upload)"
     key = chooser.selectbox(text(language, "model"), options, format_func=names.get,
                             key="model_choice", help=text(language, "model_help"))
     _vanished_notice(language, chooser, key)
+    _adopted_notice(language, chooser, key)
     if key == UPLOADED:
         loaded, predictor = uploaded
         key = f"upload:{digest}"
@@ -83,8 +89,34 @@ def model_choice(language, fingerprint):
                 st.rerun()  # removed a moment ago: the next run chooses another and says so
             chooser.error(str(error))
             return None, None, None
-    chooser.caption(_facts(language, loaded.metadata))
+    role = _role(language, key, best, loaded.metadata)
+    chooser.caption((role + " · " if role else "") + _facts(language, loaded.metadata))
     return loaded, predictor, key
+
+
+def _role(language, key, best, metadata):
+    """Why this model is in the list: the best reader of drawings, or the tutorial's own."""
+    drawn = metadata.get("drawn_accuracy")
+    if key == best and isinstance(drawn, (int, float)):
+        return text(language, "role_best", drawn=drawn)
+    if Path(key).name == TUTORIAL_MODEL:
+        return text(language, "role_tutorial")
+    return ""
+
+
+def _adopted_notice(language, chooser, key):
+    """Says that the page switched to the model this visitor has just trained."""
+    adopted = st.session_state.get(ADOPTED)
+    if adopted is None:
+        return
+    if key != adopted:
+        del st.session_state[ADOPTED]  # the visitor has chosen another model since
+        return
+    message = text(language, "own_model", name=Path(adopted).name)
+    chooser.success(message)
+    if st.session_state.get(ADOPTED_TOLD) != adopted:
+        st.session_state[ADOPTED_TOLD] = adopted
+        st.toast(message, icon=":material/check_circle:")  # phones fold the sidebar away
 
 
 def _vanished_notice(language, chooser, key):
@@ -99,9 +131,10 @@ def _vanished_notice(language, chooser, key):
         del st.session_state[VANISHED]  # the visitor has chosen another model since
 
 
-def _label(path, metadata):
+def _label(path, metadata, best=False):
+    # Language-neutral on purpose: a selectbox keeps the labels it was first drawn with.
     accuracy = metadata.get("test_accuracy")
-    name = Path(path).name
+    name = Path(path).name + (" ★" if best else "")
     return f"{name} ({accuracy:.2%})" if isinstance(accuracy, (int, float)) else name
 
 

@@ -13,7 +13,7 @@ TEXTS = {
         "tab_train": ":material/model_training: Train",
         "tab_explore": ":material/search: Explore",
         "model": "Model",
-        "model_help": "Models saved in models/, best first. Newly trained models appear here.",
+        "model_help": "Models on this server, the best reader of drawings first (★). Newly trained models appear here.",
         "model_facts": "Test accuracy {accuracy} · recipe {recipe} · {epochs} epochs · batch {batch} · {images} images · {date}",
         "unknown": "unknown",
         "upload": "Or upload a model (.keras or .h5)",
@@ -79,6 +79,9 @@ TEXTS = {
         "number_caption": "Several digits side by side are read left to right; under each, what the model saw and its ten probabilities.",
         "unsure_split": "I am not sure where one digit ends and the next begins: write the digits apart.",
         "phone_number": "Read: **{number}**",
+        "role_best": "★ Best on drawings: reads {drawn:.1%} of the project's drawn digits",
+        "role_tutorial": "The tutorial's own model (its recipe, unchanged)",
+        "own_model": "Your model {name} is trained: the page now reads your drawings with it.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -88,7 +91,7 @@ TEXTS = {
         "tab_train": ":material/model_training: Entraîner",
         "tab_explore": ":material/search: Explorer",
         "model": "Modèle",
-        "model_help": "Les modèles de models/, le meilleur en premier. Les nouveaux modèles entraînés apparaissent ici.",
+        "model_help": "Les modèles de ce serveur, le meilleur lecteur de dessins en premier (★). Les nouveaux modèles entraînés apparaissent ici.",
         "model_facts": "Précision sur le test {accuracy} · recette {recipe} · {epochs} époques · lot {batch} · {images} images · {date}",
         "unknown": "inconnue",
         "upload": "Ou téléversez un modèle (.keras ou .h5)",
@@ -158,6 +161,9 @@ TEXTS = {
         "number_caption": "Plusieurs chiffres côte à côte se lisent de gauche à droite ; sous chacun, ce que le modèle a vu et ses dix probabilités.",
         "unsure_split": "Je ne suis pas sûr de l'endroit où un chiffre finit et où le suivant commence : écrivez les chiffres séparés.",
         "phone_number": "Lu : **{number}**",
+        "role_best": "★ Le meilleur sur les dessins : lit {drawn:.1%} des chiffres dessinés du projet",
+        "role_tutorial": "Le modèle du tutoriel lui-même (sa recette, inchangée)",
+        "own_model": "Votre modèle {name} est entraîné : la page lit maintenant vos dessins avec lui.",
     },
 }
 
