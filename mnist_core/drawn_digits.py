@@ -80,7 +80,7 @@ def make_drawn_digits(n=1000, seed=0, source=None):
             j = order[i % len(order)]
             labels[i] = int(source[1][j])
             ink = _redraw_mnist(np.asarray(source[0][j], np.uint8), rng)
-        images.append(_paint(_place_on_canvas(ink, rng), scheme_of(i), rng))
+        images.append(pose_on_canvas(ink, scheme_of(i), rng))
     return images, labels
 
 
@@ -138,6 +138,22 @@ def _stroke_template(label, rng):
     """Digit label -> tight uint8 ink patch drawn with a round brush from a jittered template."""
     variants = _TEMPLATES[int(label)]
     aspect, strokes = variants[rng.integers(len(variants))]
+    return stroke_ink(aspect, strokes, rng)
+
+
+def stroke_ink(aspect, strokes, rng, jitter=0.015):
+    """Draws polylines with a round brush, posed as a visitor draws: size, width, slant, pen.
+
+    Args:
+        aspect: width / height of the digit's box.
+        strokes: list of strokes, each a sequence of (x, y) points in the unit box (y down).
+        rng: a `numpy.random.Generator`; the pose, pen and jitter are drawn from it.
+        jitter: standard deviation of the noise added to every point, in box units.
+
+    Returns:
+        uint8 array (H, W) in [0, 255]: white anti-aliased ink on black, the digit between
+        `0.25` and `0.85` canvas heights tall, with a black margin around it.
+    """
     height, widen, slant = _pose(rng)
     width = height * aspect * widen
     # Pen width in MNIST pixels (digit height = 20): MNIST's own run 1.5 to 3.7. A visitor's
@@ -151,7 +167,7 @@ def _stroke_template(label, rng):
     draw = ImageDraw.Draw(img)
     r = pen * ss / 2
     for stroke in strokes:
-        pts = np.asarray(stroke, float) + rng.normal(0, 0.015, (len(stroke), 2))
+        pts = np.asarray(stroke, float) + rng.normal(0, jitter, (len(stroke), 2))
         x = pad + pts[:, 0] * width + slant * (pts[:, 1] - 0.5) * height
         y = pad + pts[:, 1] * height
         xy = list(zip(x * ss, y * ss))
@@ -159,6 +175,21 @@ def _stroke_template(label, rng):
         for px, py in (xy[0], xy[-1]):  # round caps, as a brush leaves
             draw.ellipse((px - r, py - r, px + r, py + r), fill=255)
     return np.asarray(img.reduce(ss))
+
+
+def pose_on_canvas(ink, scheme, rng):
+    """Places an ink patch on the canvas at a random spot and paints it in a colour scheme.
+
+    Args:
+        ink: uint8 array (H, W), white ink on black, at canvas scale.
+        scheme: one of `SCHEMES`.
+        rng: a `numpy.random.Generator` (the spot, and the ink colour of `transparent`).
+
+    Returns:
+        uint8 array (CANVAS_SIZE, CANVAS_SIZE, 4) or (CANVAS_SIZE, CANVAS_SIZE, 3) as `SCHEMES`
+        says.
+    """
+    return _paint(_place_on_canvas(ink, rng), scheme, rng)
 
 
 def _place_on_canvas(ink, rng):
