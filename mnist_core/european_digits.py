@@ -16,7 +16,7 @@ Two uses, kept apart by their random streams so that training never sees an eval
 
 import numpy as np
 
-from mnist_core.drawn_digits import _arc, pose_on_canvas, scheme_of, stroke_ink
+from mnist_core.drawn_digits import arc, pose_on_canvas, scheme_of, stroke_ink
 
 EVAL_SEED = 1_000_000
 """Default seed of the European evaluation set; training seeds are small (`DEFAULT_SEED`)."""
@@ -62,7 +62,7 @@ def _four_open(rng):
 
 def _nine_straight(rng):
     ry = rng.uniform(0.2, 0.3)
-    ring = _arc(0.48, ry, 0.46, ry, 0, 370, 30)
+    ring = arc(0.48, ry, 0.46, ry, 0, 370, 30)
     stem_x = 0.48 + 0.46 * np.cos(np.radians(10))
     return rng.uniform(0.55, 0.7), [ring + [(stem_x, ry + 0.05), (stem_x, 1.0)]]
 
@@ -72,8 +72,8 @@ def _two_looped(rng):
     cx, cy = r + 0.02, 1.0 - r
     # The diagonal comes down past the loop's left side, the pen turns round the loop
     # (anticlockwise on screen) and leaves along the base to the right.
-    head = _arc(0.5, 0.3, 0.45, 0.3, rng.uniform(150, 170), -30, 20)
-    loop = _arc(cx, cy, r, r, 150, -180, 16)
+    head = arc(0.5, 0.3, 0.45, 0.3, rng.uniform(150, 170), -30, 20)
+    loop = arc(cx, cy, r, r, 150, -180, 16)
     base = [(rng.uniform(0.9, 1.05), 1.0 + rng.uniform(-0.03, 0.03))]
     return rng.uniform(0.6, 0.8), [head + loop + base]
 
@@ -89,7 +89,7 @@ EUROPEAN_FORMS = {
 
 def _zero(rng):
     aspect, start = rng.uniform(0.55, 0.8), rng.uniform(60, 120)
-    return aspect, [_arc(0.5, 0.5, 0.5, 0.5, start, start + 370, 40)]
+    return aspect, [arc(0.5, 0.5, 0.5, 0.5, start, start + 370, 40)]
 
 
 def _one_plain(rng):
@@ -101,13 +101,13 @@ def _one_short_flag(rng):
 
 
 def _two(rng):
-    return rng.uniform(0.6, 0.8), [_arc(0.5, 0.3, 0.45, 0.3, 160, -30, 20)
+    return rng.uniform(0.6, 0.8), [arc(0.5, 0.3, 0.45, 0.3, 160, -30, 20)
                                    + [(0.03, 1.0), (1.0, 1.0)]]
 
 
 def _three(rng):
-    return rng.uniform(0.55, 0.75), [_arc(0.5, 0.25, 0.42, 0.25, 150, -90, 20)
-                                     + _arc(0.5, 0.74, 0.5, 0.26, 90, -150, 20)]
+    return rng.uniform(0.55, 0.75), [arc(0.5, 0.25, 0.42, 0.25, 150, -90, 20)
+                                     + arc(0.5, 0.74, 0.5, 0.26, 90, -150, 20)]
 
 
 def _four_closed(rng):
@@ -117,12 +117,12 @@ def _four_closed(rng):
 
 def _five(rng):
     return rng.uniform(0.6, 0.8), [[(0.92, 0.0), (0.2, 0.0), (0.14, 0.44)]
-                                   + _arc(0.45, 0.68, 0.48, 0.32, 130, -150, 20)]
+                                   + arc(0.45, 0.68, 0.48, 0.32, 130, -150, 20)]
 
 
 def _six(rng):
-    return rng.uniform(0.6, 0.8), [_arc(0.8, 0.72, 0.75, 0.72, 90, 180, 16)
-                                   + _arc(0.5, 0.72, 0.45, 0.28, 180, 540, 30)]
+    return rng.uniform(0.6, 0.8), [arc(0.8, 0.72, 0.75, 0.72, 90, 180, 16)
+                                   + arc(0.5, 0.72, 0.45, 0.28, 180, 540, 30)]
 
 
 def _seven(rng):
@@ -131,13 +131,13 @@ def _seven(rng):
 
 
 def _eight(rng):
-    return rng.uniform(0.55, 0.75), [_arc(0.5, 0.24, 0.36, 0.24, 0, 360, 24),
-                                     _arc(0.5, 0.72, 0.46, 0.28, 0, 360, 24)]
+    return rng.uniform(0.55, 0.75), [arc(0.5, 0.24, 0.36, 0.24, 0, 360, 24),
+                                     arc(0.5, 0.72, 0.46, 0.28, 0, 360, 24)]
 
 
 def _nine_curved(rng):
     aspect = rng.uniform(0.55, 0.75)
-    return aspect, [_arc(0.45, 0.28, 0.42, 0.28, 0, 360, 30) + [(rng.uniform(0.6, 0.9), 1.0)]]
+    return aspect, [arc(0.45, 0.28, 0.42, 0.28, 0, 360, 30) + [(rng.uniform(0.6, 0.9), 1.0)]]
 
 
 ORDINARY_FORMS = {0: [_zero], 1: [_one_plain, _one_short_flag], 2: [_two], 3: [_three],
