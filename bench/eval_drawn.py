@@ -1,10 +1,13 @@
-"""Accuracy on drawn digits: the naive whole-canvas downscale against MNIST-style preprocessing.
+"""Accuracy on every evaluation set: naive whole-canvas downscale against MNIST-style input.
 
-Builds the reproducible drawn set (`mnist_core.drawn_digits`) from MNIST's test split, prepares
-every drawing both ways, and prints the model's accuracy side by side, overall, per colour
-scheme and per origin (re-drawn MNIST digit or stroked template).
+Builds the reproducible evaluation sets, prepares every drawing both ways, and prints each
+model's accuracy side by side, overall and per group:
+- `drawn`: MNIST test digits re-drawn as on a canvas, and stroked templates
+  (`mnist_core.drawn_digits`), per colour scheme and per origin;
+- `european`: digits in European forms (`mnist_core.european_digits`), never trained on, per
+  colour scheme, per kind of form and per digit.
 
-    python bench/eval_drawn.py --model models/tutorial.keras --n 1000 --seed 0
+    python bench/eval_drawn.py --model models/strong.keras --model models/tutorial.keras
 """
 
 import argparse
@@ -20,6 +23,7 @@ import numpy as np  # noqa: E402
 import mnist_core  # noqa: E402,F401  (quietens TensorFlow before it loads)
 from mnist_core.data import load_data  # noqa: E402
 from mnist_core.drawn_digits import make_drawn_digits, origin_of, scheme_of  # noqa: E402
+from mnist_core.european_digits import EVAL_SEED, form_name, make_european_digits  # noqa: E402
 from mnist_core.preprocess import naive_downscale, to_mnist_input  # noqa: E402
 
 PREPARATIONS = {"naive": naive_downscale, "mnist_style": to_mnist_input}
@@ -73,31 +77,59 @@ def format_table(result):
     return lines
 
 
+def evaluation_sets(names, n, seed, european_seed=EVAL_SEED):
+    """Builds the named evaluation sets: name -> (images, labels, groups), for `evaluate`."""
+    sets = {}
+    if "drawn" in names:
+        (_, _), (x_test, y_test) = load_data()
+        images, labels = make_drawn_digits(n, seed, source=(x_test, y_test))
+        sets["drawn"] = (images, labels, {"scheme": [scheme_of(i) for i in range(n)],
+                                          "origin": [origin_of(i) for i in range(n)]})
+    if "european" in names:
+        images, labels = make_european_digits(n, european_seed)
+        sets["european"] = (images, labels, {"scheme": [scheme_of(i) for i in range(n)],
+                                             "form": [form_name(i) for i in range(n)],
+                                             "digit": [f"digit {d}" for d in labels]})
+    return sets
+
+
+SET_NAMES = ("drawn", "european")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="models/tutorial.keras",
-                        help="Keras model file (default: %(default)s)")
+    parser.add_argument("--model", action="append",
+                        help="Keras model file, repeat for several (default: models/strong.keras "
+                             "and models/tutorial.keras)")
+    parser.add_argument("--set", action="append", choices=SET_NAMES,
+                        help="evaluation set, repeat for several (default: all)")
     parser.add_argument("--n", type=int, default=1000,
-                        help="drawn images (default: %(default)s)")
+                        help="images per set (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the drawn set (default: %(default)s)")
+    parser.add_argument("--european-seed", type=int, default=EVAL_SEED,
+                        help="seed of the European set (default: %(default)s)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
     from mnist_core import storage
 
-    (_, _), (x_test, y_test) = load_data()
-    images, labels = make_drawn_digits(args.n, args.seed, source=(x_test, y_test))
-    groups = {"scheme": [scheme_of(i) for i in range(args.n)],
-              "origin": [origin_of(i) for i in range(args.n)]}
-    model = storage.load_model(args.model).model
-    result = evaluate(model, images, labels, groups)
+    models = args.model or ["models/strong.keras", "models/tutorial.keras"]
+    sets = evaluation_sets(args.set or SET_NAMES, args.n, args.seed, args.european_seed)
+    results = {}
+    for path in models:
+        model = storage.load_model(path).model
+        results[path] = {name: evaluate(model, *data) for name, data in sets.items()}
     if args.json:
-        print(json.dumps({"model": args.model, "n": args.n, "seed": args.seed, **result}, indent=2))
-    else:
-        print(f"Drawn digits: {args.n} images, seed {args.seed}, model {args.model}")
-        print("\n".join(format_table(result)))
+        print(json.dumps({"n": args.n, "seed": args.seed, "european_seed": args.european_seed,
+                          "results": results}, indent=2))
+        return
+    for path, by_set in results.items():
+        for name, result in by_set.items():
+            seed = args.seed if name == "drawn" else args.european_seed
+            print(f"\n{name} set: {args.n} images, seed {seed}, model {path}")
+            print("\n".join(format_table(result)))
 
 
 if __name__ == "__main__":

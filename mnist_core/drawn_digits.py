@@ -31,27 +31,37 @@ _DESIGN_SCALE = 4  # MNIST digits are re-drawn at 4x (about 80 pixels high) befo
 _INK_COLOURS = ((0, 0, 0), (255, 255, 255), (20, 40, 200), (200, 20, 20), (30, 30, 30))
 
 
-def _arc(cx, cy, rx, ry, start, end, n=24):
-    """Points on an ellipse in a unit box (y down), angles in degrees counter-clockwise."""
+def arc(cx, cy, rx, ry, start, end, n=24):
+    """Points on an ellipse in a unit box (y down), for drawing a digit's curves.
+
+    Args:
+        cx, cy: centre; rx, ry: radii, in box units.
+        start, end: angles in degrees, counter-clockwise on screen, 0 pointing right; the
+            arc may turn more than once (end - start > 360).
+        n: number of points.
+
+    Returns:
+        list of `n` (x, y) float pairs.
+    """
     t = np.radians(np.linspace(start, end, n))
     return list(zip(cx + rx * np.cos(t), cy - ry * np.sin(t)))
 
 
 # Each digit: (width / height of its box, list of strokes, each a list of (x, y) in [0, 1]).
 _TEMPLATES = {
-    0: [(0.7, [_arc(0.5, 0.5, 0.5, 0.5, 90, 450, 40)])],
+    0: [(0.7, [arc(0.5, 0.5, 0.5, 0.5, 90, 450, 40)])],
     1: [(0.3, [[(0.5, 0.0), (0.5, 1.0)]]), (0.4, [[(0.0, 0.25), (0.7, 0.0), (0.7, 1.0)]])],
-    2: [(0.7, [_arc(0.5, 0.3, 0.45, 0.3, 160, -30) + [(0.03, 1.0), (1.0, 1.0)]])],
-    3: [(0.65, [_arc(0.5, 0.25, 0.42, 0.25, 150, -90) + _arc(0.5, 0.74, 0.5, 0.26, 90, -150)])],
+    2: [(0.7, [arc(0.5, 0.3, 0.45, 0.3, 160, -30) + [(0.03, 1.0), (1.0, 1.0)]])],
+    3: [(0.65, [arc(0.5, 0.25, 0.42, 0.25, 150, -90) + arc(0.5, 0.74, 0.5, 0.26, 90, -150)])],
     4: [
         (0.75, [[(0.6, 0.0), (0.0, 0.65), (1.0, 0.65)], [(0.72, 0.25), (0.72, 1.0)]]),
         (0.75, [[(0.08, 0.0), (0.03, 0.6), (0.97, 0.6)], [(0.75, 0.0), (0.75, 1.0)]]),
     ],
-    5: [(0.7, [[(0.92, 0.0), (0.2, 0.0), (0.14, 0.44)] + _arc(0.45, 0.68, 0.48, 0.32, 130, -150)])],
-    6: [(0.7, [_arc(0.8, 0.72, 0.75, 0.72, 90, 180) + _arc(0.5, 0.72, 0.45, 0.28, 180, 540)])],
+    5: [(0.7, [[(0.92, 0.0), (0.2, 0.0), (0.14, 0.44)] + arc(0.45, 0.68, 0.48, 0.32, 130, -150)])],
+    6: [(0.7, [arc(0.8, 0.72, 0.75, 0.72, 90, 180) + arc(0.5, 0.72, 0.45, 0.28, 180, 540)])],
     7: [(0.7, [[(0.0, 0.0), (1.0, 0.0), (0.35, 1.0)]])],
-    8: [(0.65, [_arc(0.5, 0.24, 0.36, 0.24, 0, 360), _arc(0.5, 0.72, 0.46, 0.28, 0, 360)])],
-    9: [(0.65, [_arc(0.45, 0.28, 0.42, 0.28, 0, 360) + [(0.85, 1.0)]])],
+    8: [(0.65, [arc(0.5, 0.24, 0.36, 0.24, 0, 360), arc(0.5, 0.72, 0.46, 0.28, 0, 360)])],
+    9: [(0.65, [arc(0.45, 0.28, 0.42, 0.28, 0, 360) + [(0.85, 1.0)]])],
 }
 
 
@@ -80,7 +90,7 @@ def make_drawn_digits(n=1000, seed=0, source=None):
             j = order[i % len(order)]
             labels[i] = int(source[1][j])
             ink = _redraw_mnist(np.asarray(source[0][j], np.uint8), rng)
-        images.append(_paint(_place_on_canvas(ink, rng), scheme_of(i), rng))
+        images.append(pose_on_canvas(ink, scheme_of(i), rng))
     return images, labels
 
 
@@ -138,6 +148,22 @@ def _stroke_template(label, rng):
     """Digit label -> tight uint8 ink patch drawn with a round brush from a jittered template."""
     variants = _TEMPLATES[int(label)]
     aspect, strokes = variants[rng.integers(len(variants))]
+    return stroke_ink(aspect, strokes, rng)
+
+
+def stroke_ink(aspect, strokes, rng, jitter=0.015):
+    """Draws polylines with a round brush, posed as a visitor draws: size, width, slant, pen.
+
+    Args:
+        aspect: width / height of the digit's box.
+        strokes: list of strokes, each a sequence of (x, y) points in the unit box (y down).
+        rng: a `numpy.random.Generator`; the pose, pen and jitter are drawn from it.
+        jitter: standard deviation of the noise added to every point, in box units.
+
+    Returns:
+        uint8 array (H, W) in [0, 255]: white anti-aliased ink on black, the digit between
+        `0.25` and `0.85` canvas heights tall, with a black margin around it.
+    """
     height, widen, slant = _pose(rng)
     width = height * aspect * widen
     # Pen width in MNIST pixels (digit height = 20): MNIST's own run 1.5 to 3.7. A visitor's
@@ -151,7 +177,7 @@ def _stroke_template(label, rng):
     draw = ImageDraw.Draw(img)
     r = pen * ss / 2
     for stroke in strokes:
-        pts = np.asarray(stroke, float) + rng.normal(0, 0.015, (len(stroke), 2))
+        pts = np.asarray(stroke, float) + rng.normal(0, jitter, (len(stroke), 2))
         x = pad + pts[:, 0] * width + slant * (pts[:, 1] - 0.5) * height
         y = pad + pts[:, 1] * height
         xy = list(zip(x * ss, y * ss))
@@ -159,6 +185,21 @@ def _stroke_template(label, rng):
         for px, py in (xy[0], xy[-1]):  # round caps, as a brush leaves
             draw.ellipse((px - r, py - r, px + r, py + r), fill=255)
     return np.asarray(img.reduce(ss))
+
+
+def pose_on_canvas(ink, scheme, rng):
+    """Places an ink patch on the canvas at a random spot and paints it in a colour scheme.
+
+    Args:
+        ink: uint8 array (H, W), white ink on black, at canvas scale.
+        scheme: one of `SCHEMES`.
+        rng: a `numpy.random.Generator` (the spot, and the ink colour of `transparent`).
+
+    Returns:
+        uint8 array (CANVAS_SIZE, CANVAS_SIZE, 4) or (CANVAS_SIZE, CANVAS_SIZE, 3) as `SCHEMES`
+        says.
+    """
+    return _paint(_place_on_canvas(ink, rng), scheme, rng)
 
 
 def _place_on_canvas(ink, rng):

@@ -11,6 +11,7 @@ from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TEST, NUM_TRA
 from mnist_core.drawn_score import drawn_accuracy
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.recipes import dtype_for, get_recipe
+from mnist_core.synthetic_share import with_synthetic_share
 
 VALIDATION_BATCH_SIZE = 500
 """Images per batch when validating: larger than training's 64 because no gradient is kept,
@@ -89,6 +90,8 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     (x_train, y_train), (x_test, y_test) = data
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
+    mnist_images = len(x_train)
+    x_train, y_train, synthetic = training_arrays(chosen, x_train, y_train, seed)
     (X_train, Y_train), (X_test, Y_test) = tutorial.prepare(((x_train, y_train), (x_test, y_test)))
 
     keras.utils.set_random_seed(seed)
@@ -107,18 +110,34 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
                           epochs=epochs, validation_data=(X_test, Y_test), shuffle=False,
                           validation_batch_size=VALIDATION_BATCH_SIZE,
                           callbacks=all_callbacks, verbose=verbose)  # the pipeline shuffles
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started + synthetic["synthetic_seconds"]
     if cancel_event.is_set():
         raise TrainingCancelled("Training was cancelled; nothing was saved.")
 
     # The last epoch validated these very weights on the test set: evaluating again would
     # spend a second computing the same two numbers.
     test_loss, test_accuracy = history.history["val_loss"][-1], history.history["val_accuracy"][-1]
-    metadata = make_metadata(chosen.name, epochs, batch_size, len(X_train), seed,
-                             test_accuracy, test_loss, seconds, history.history, dtype)
+    metadata = make_metadata(chosen.name, epochs, batch_size, mnist_images, seed,
+                             test_accuracy, test_loss, seconds, history.history, dtype,
+                             **synthetic)
     if len(x_test) == NUM_TEST:  # the drawn set re-draws MNIST's own test digits
         metadata["drawn_accuracy"] = round(drawn_accuracy(net, x_test, y_test), 4)
     return TrainingResult(net, history.history, float(test_accuracy), float(test_loss), metadata)
+
+
+def training_arrays(recipe, x_train, y_train, seed):
+    """The arrays a recipe trains on: MNIST's, plus its share of stroked digits if it has one.
+
+    Args:
+        recipe: a `Recipe`.
+        x_train: uint8 (N, 28, 28) in [0, 255]; y_train: int labels (N,).
+        seed: the training seed.
+
+    Returns:
+        `(x, y, info)`: for a recipe without a synthetic share (the tutorial's) the very arrays
+        given; `info` is `{"synthetic_images": count, "synthetic_seconds": time to draw them}`.
+    """
+    return with_synthetic_share(x_train, y_train, recipe.synthetic_share, seed)
 
 
 def _augmented(images, labels, batch_size, seed, augment):
@@ -133,8 +152,11 @@ def _augmented(images, labels, batch_size, seed, augment):
 
 
 def make_metadata(recipe, epochs, batch_size, train_images, seed, test_accuracy, test_loss,
-                  seconds, history, dtype="float32"):
-    """The facts stored beside a model, so it can be loaded and described with no flags."""
+                  seconds, history, dtype="float32", synthetic_images=0, synthetic_seconds=0.0):
+    """The facts stored beside a model, so it can be loaded and described with no flags.
+
+    `train_images` counts MNIST images; `synthetic_images` the stroked digits added to them
+    (`mnist_core.synthetic_share`), drawn in `synthetic_seconds`, which `seconds` includes."""
     import keras
     import tensorflow as tf
 
@@ -143,6 +165,8 @@ def make_metadata(recipe, epochs, batch_size, train_images, seed, test_accuracy,
         "epochs": int(epochs),
         "batch_size": int(batch_size),
         "train_images": int(train_images),
+        **({"synthetic_images": int(synthetic_images),
+            "synthetic_seconds": round(float(synthetic_seconds), 1)} if synthetic_images else {}),
         "seed": int(seed),
         "dtype_policy": dtype,
         "test_accuracy": round(float(test_accuracy), 6),

@@ -159,15 +159,19 @@ def test_script_prints_both_accuracies_and_json(tmp_path, monkeypatch, capsys):
                               keras.layers.Dense(10, activation="softmax")])
     model.save(tmp_path / "tiny.keras")
 
-    bench.main(["--model", str(tmp_path / "tiny.keras"), "--n", "20", "--seed", "1"])
-    table = capsys.readouterr().out
-    assert "20 images, seed 1" in table
-    header, total = table.splitlines()[1], table.splitlines()[2]
+    bench.main(["--model", str(tmp_path / "tiny.keras"), "--set", "drawn", "--n", "20",
+                "--seed", "1"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "drawn set: 20 images, seed 1" in lines[0]
+    header, total = lines[1], lines[2]
     assert header.split()[-2:] == ["naive", "mnist_style"]
     assert total.startswith("all") and total.count("%") == 2
 
     bench.main(["--model", str(tmp_path / "tiny.keras"), "--n", "20", "--json"])
-    result = json.loads(capsys.readouterr().out)
-    assert result["counts"]["all"] == 20 and result["counts"]["template"] == 5
-    for name in ("naive", "mnist_style"):
-        assert 0.0 <= result[name]["all"] <= 1.0 and result[name]["ms_per_image"] > 0
+    results = json.loads(capsys.readouterr().out)["results"][str(tmp_path / "tiny.keras")]
+    drawn, european = results["drawn"], results["european"]
+    assert drawn["counts"]["all"] == 20 and drawn["counts"]["template"] == 5
+    assert european["counts"]["european"] == 10 and european["counts"]["digit 1"] == 2
+    for result in (drawn, european):
+        for name in ("naive", "mnist_style"):
+            assert 0.0 <= result[name]["all"] <= 1.0 and result[name]["ms_per_image"] > 0
