@@ -28,8 +28,8 @@ def test_first_visit_reads_with_the_best_reader_and_the_tutorial_model_is_one_cl
     at = start()
     chooser = at.sidebar.selectbox(key="model_choice")
     assert chooser.value == str(models / "strong.keras")
-    assert chooser.options == ["strong.keras ★ (99.60%)", "tutorial.keras (99.04%)"]
-    assert "★ Best on drawings: reads 99.0% of the project's drawn digits" in at.sidebar.caption[0].value
+    assert chooser.options == ["strong.keras ★ (99.64%)", "tutorial.keras (99.04%)"]
+    assert "★ Best on drawings: reads 99.4% of the project's drawn digits" in at.sidebar.caption[0].value
     chooser.set_value(str(models / "tutorial.keras")).run()
     assert "The tutorial's own model" in at.sidebar.caption[0].value
     at.sidebar.radio(key="language").set_value("fr").run()

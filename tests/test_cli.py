@@ -150,7 +150,7 @@ def test_models_lists_each_model_with_its_facts_and_stars_the_default(capsys):
     assert main(["models", "--dir", str(ROOT / "models")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("* strong.keras") and "drawn  99.00%" in lines[0]
+    assert lines[0].startswith("* strong.keras") and "drawn  99.40%" in lines[0]
     assert lines[1].startswith("  tutorial.keras") and "test  99.04%" in lines[1]
     assert "recipe tutorial" in lines[1] and "10 epochs" in lines[1] and "2026-11-25" in lines[1]
 
