@@ -21,7 +21,8 @@ import h5py
 from mnist_core.errors import MnistError, ModelFileError
 from mnist_core.model_config_checks import MAX_CONFIG_DEPTH, check_config, parse_config  # noqa: F401
 from mnist_core.model_hdf5_checks import (MAX_HDF5_OBJECTS, MAX_WEIGHT_BYTES,  # noqa: F401
-                                          check_weights, read_text_attribute)
+                                          check_declared_layers, check_weights,
+                                          read_text_attribute)
 
 MAX_MODEL_BYTES = 64 * 2**20
 """Largest model file accepted; the tutorial's is 2.7 MB, the strong one 5.8 MB."""
@@ -133,6 +134,7 @@ def _check_archive(f, size, name):
             parse_config(_read_member(archive, "metadata.json", name), name)
         config = parse_config(_read_member(archive, "config.json", name), name)
         check_config(config, name)
+        check_declared_layers(config, name)
         if weights.compress_type == zipfile.ZIP_STORED:
             data = _Window(f, starts["model.weights.h5"], weights.file_size)
         else:  # re-zipped by hand: inflate it, within its declared (and bounded) size
@@ -236,6 +238,7 @@ def _check_hdf5(f, size, name):
                                  "save it with model.save().")
         config = parse_config(raw, name)
         check_config(config, name)
+        check_declared_layers(config, name)
         weights_bytes, datasets = check_weights(h5, config, name, "h5", size)
     return CheckedModel("h5", config, weights_bytes, (), datasets)
 

@@ -19,6 +19,9 @@ from mnist_core.model_config_checks import quote
 MAX_WEIGHT_BYTES = 64 * 2**20
 """Most bytes all datasets together may declare: the strong model with its Adam state needs 5.5 MiB."""
 
+MIN_BYTES_PER_PARAMETER = 2
+"""A weight takes at least 2 bytes (bfloat16); ours are float32, even under mixed precision."""
+
 MAX_HDF5_OBJECTS = 4096
 """Most groups and datasets in one file; the strong model has 130."""
 
@@ -73,6 +76,21 @@ def check_weights(f, config, name, container, data_size):
     if other_bytes > MAX_UNMATCHED_BYTES:
         raise _refuse(name, "holds data that belongs to none of its layers")
     return sum(size for _, size in datasets.values()), len(datasets)
+
+
+def check_declared_layers(config, name):
+    """Refuses a config whose layers alone would make Keras allocate more than the weight limit.
+
+    Keras builds every layer (allocating its weights) before it reads the weight file, so a
+    Dense layer of 10**9 units costs gigabytes whatever the file holds.
+
+    Raises:
+        ModelFileError: one sentence naming `name`.
+    """
+    least = layout.least_parameters(config) * MIN_BYTES_PER_PARAMETER
+    if least > MAX_WEIGHT_BYTES:
+        raise _refuse(name, f"declares layers whose weights take at least {_mib(least)}, far "
+                            "more than an MNIST model needs")
 
 
 def read_text_attribute(obj, key, limit, name):
@@ -176,16 +194,22 @@ def _keras3_layers(f, datasets, config, name):
 
 
 def _legacy_layers(f, datasets, config, name):
-    """Checks `model_weights` and its `weight_names` lists; returns the paths Keras reads."""
+    """Checks `model_weights` and its `weight_names` lists; returns the paths Keras reads.
+
+    Keras pairs the listed layers that have weights with the model's layers that have weights,
+    in order, and reads every listed weight before comparing anything: so names are unique,
+    each reaches a dataset held once, and each shape is compared here first.
+    """
     weights = f.get("model_weights")
     if not isinstance(weights, h5py.Group):
         raise _refuse(name, "holds no model weights")
-    expected, used = layout.legacy_layers(config), set()
-    for layer in _names(weights, "layer_names", name):
+    used, listed = set(), []
+    for layer in _names(weights, "layer_names", name) + ["top_level_model_weights"]:
         group = weights.get(layer)
+        if layer == "top_level_model_weights" and group is None:
+            continue
         if not isinstance(group, h5py.Group):
             raise _refuse(name, "lists a layer whose weights are missing")
-        shapes = expected.get(layer, [])
         paths = []
         for weight in _names(group, "weight_names", name):
             ds = group.get(weight)
@@ -196,6 +220,14 @@ def _legacy_layers(f, datasets, config, name):
                 raise _refuse(name, "lists the same weight more than once")
             used.add(path)
             paths.append(path)
+        if paths:
+            listed.append((layer, paths))
+    declared = [(layer, shapes) for layer, shapes in layout.legacy_layers(config)
+                if shapes is None or shapes]
+    if len(listed) != len(declared):
+        raise _refuse(name, f"holds weights for {len(listed)} layers where its model declares "
+                            f"{len(declared)}")
+    for (layer, paths), (_, shapes) in zip(listed, declared):
         if shapes is not None and (len(paths) != len(shapes) or not all(
                 layout.shape_matches(s, datasets[p][0]) for s, p in zip(shapes, paths))):
             raise _mismatch(name, layer)

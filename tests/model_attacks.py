@@ -29,6 +29,10 @@ def members(path=KERAS_MODEL):
 
 
 def config(path=KERAS_MODEL):
+    """The model config of a `.keras` archive or of a legacy `.h5` file."""
+    if path.suffix == ".h5":
+        with h5py.File(path, "r") as f:
+            return json.loads(f.attrs["model_config"])
     return json.loads(members(path)["config.json"])
 
 

@@ -67,6 +67,18 @@ ATTACKS = {
     "h5_weight_of_the_wrong_shape": (".h5", lambda p: attack.h5_with(p, lambda f: (
         attack.replace_dataset(f["model_weights/dense_1/dense_1"], "kernel:0",
                                data=np.zeros((128, 11), "f4")))), "do not match"),
+    "h5_top_level_weights_repeated": (".h5", lambda p: attack.h5_with(p, lambda f: attack.set_names(
+        f["model_weights/top_level_model_weights"], "weight_names",
+        ["/model_weights/dense/dense/kernel:0"] * 2)), "repeats a name in its weight_names list"),
+    "h5_top_level_weights_read_twice": (".h5", lambda p: attack.h5_with(p, lambda f: attack.set_names(
+        f["model_weights/top_level_model_weights"], "weight_names",
+        ["/model_weights/dense/dense/kernel:0"])), "lists the same weight more than once"),
+    "h5_weights_for_an_extra_layer": (".h5", lambda p: attack.h5_with(p, lambda f: (
+        f.create_dataset("model_weights/extra/w:0", data=np.zeros(4, "f4")),
+        attack.set_names(f["model_weights/extra"], "weight_names", ["w:0"]),
+        attack.set_names(f["model_weights"], "layer_names", ["conv2d", "conv2d_1", "dense",
+                                                             "dense_1", "extra"]))),
+        "holds weights for 5 layers where its model declares 4"),
     "h5_weight_name_to_nothing": (".h5", lambda p: attack.h5_with(p, lambda f: attack.set_names(
         f["model_weights/dense"], "weight_names", ["dense/kernel:0", "dense/absent:0"])),
         "does not hold"),
@@ -149,6 +161,11 @@ ATTACKS = {
         p, config_json=attack.with_initializer(attack.config(), {
             "module": "keras.initializers", "class_name": "GlorotUniform", "config": {},
             "registered_name": "Custom>GlorotUniform"})), "registered class"),
+    "keras_dense_of_a_billion_units": (".keras", lambda p: attack.keras_with(
+        p, config_json=_edit_layer(7, units=10**9)), "at least 246,048 MiB"),
+    "h5_config_wider_than_its_weights": (".h5", lambda p: attack.h5_with(p, lambda f: (
+        f.attrs.__setitem__("model_config", json.dumps(_edit_layer(
+            1, attack.config(attack.H5_MODEL), filters=100_000))))), "at least 112 MiB"),
     "keras_unknown_activation": (".keras", lambda p: attack.keras_with(
         p, config_json=_edit_layer(1, activation="os.system")), "activation 'os.system'"),
     "keras_custom_layer": (".keras", lambda p: attack.keras_with(
@@ -183,8 +200,8 @@ def _corrupt_config(path):
     return path
 
 
-def _edit_layer(index, **changes):
-    model_config = attack.config()
+def _edit_layer(index, model_config=None, **changes):
+    model_config = model_config or attack.config()
     layer = model_config["config"]["layers"][index]
     layer.update({k: v for k, v in changes.items() if k == "class_name"})
     layer["config"].update({k: v for k, v in changes.items() if k != "class_name"})
