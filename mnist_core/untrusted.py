@@ -29,18 +29,22 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core import storage
+from mnist_core import model_checks, storage
 from mnist_core.errors import ModelFileError
+from mnist_core.model_config_checks import check_config
 from mnist_core.untrusted_worker import READY
 
-MAX_FILE_BYTES = 32 * 2**20
-"""Largest model file accepted (the strong model is 5.8 MB; the page's upload limit is 25 MB)."""
+MAX_FILE_BYTES = model_checks.MAX_MODEL_BYTES
+MAX_WEIGHT_BYTES = model_checks.MAX_WEIGHT_BYTES
+"""Largest total of weights the child may send back: what the rebuilt model keeps in memory."""
 
-MAX_WEIGHT_BYTES = 32 * 2**20
-"""Largest total of weights a model may hold; it is what the rebuilt model keeps in memory."""
+MAX_ANSWER_LINE_BYTES = 2 * model_checks.MAX_CONFIG_BYTES
+"""Largest first line of the child's answer (the config Keras re-serialises, with the weights'
+shapes): twice what a file's own config may take."""
 
-MAX_CONFIG_BYTES = 2**20
-"""Largest serialised config the child may send back (the strong model's: 15 KB)."""
+MAX_LAYERS = 64
+"""Most layers the rebuilt config may have (the strong model: 23). Rebuilding costs this process
+time per layer (2,000 plain layers take minutes), so the child's answer is bounded too."""
 
 MEMORY_HEADROOM_BYTES = 300 * 2**20
 """Address space the child may add, after importing Keras, to load the file."""
@@ -99,6 +103,9 @@ class _Refusals:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
+    def __len__(self):
+        return len(self._entries)
+
     def clear(self):
         with self._lock:
             self._entries.clear()
@@ -136,10 +143,11 @@ def load_untrusted(source, display_name=None):
         name = display_name or path.name
         content = _read_bounded(path, name)
         metadata = _read_metadata(path)
-    suffix = Path(name).suffix.lower() if isinstance(source, (bytes, bytearray, memoryview)) \
-        else Path(source).suffix.lower()
-    if suffix not in storage.MODEL_SUFFIXES:
-        raise ModelFileError(f"{name} is not a .keras or .h5 file.")
+    # Keras picks the format by the path's suffix as written; the checks compare it with the name.
+    suffix = Path(name if isinstance(source, (bytes, bytearray, memoryview)) else source).suffix
+    if suffix.lower() not in storage.MODEL_SUFFIXES:
+        raise ModelFileError(f"{name} is not a Keras model: expected a .keras or .h5 file "
+                             "written by model.save().")
     _check_size(len(content), name)
     key = (hashlib.sha256(content).hexdigest(), suffix)
     remembered = refusals.get(key, name)
@@ -167,8 +175,8 @@ def _check_size(size, name):
     if size == 0:
         raise ModelFileError(f"{name} is empty; save or download it again.")
     if size > MAX_FILE_BYTES:
-        raise ModelFileError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB, the most "
-                             "this app loads for a model file.")
+        raise ModelFileError(f"{name} is more than the {MAX_FILE_BYTES // 2**20} MiB an MNIST "
+                             "model may take.")
 
 
 def _read_metadata(path):
@@ -182,16 +190,23 @@ def _read_metadata(path):
 
 
 def _static_check(path, name):
-    """Checks the file's container and config without Keras (the one line to swap for A1's)."""
-    try:
-        storage.check_config(storage._read_config(path), name)
-    except ModelFileError as error:
-        raise ModelFileError(str(error).replace(path.name, name)) from None
+    """Checks the file's container, config and declared weights without Keras."""
+    model_checks.check_model_file(path, name)
 
 
 def _check_config(config, name):
-    """Walks the config the child sent back against the same allow-list as the file's."""
-    storage.check_config(config, name)
+    """Walks the config the child sent back against the file's allow-list, and counts layers."""
+    check_config(config, name)
+    if _count_layers(config) > MAX_LAYERS:
+        raise ModelFileError(f"{name} has more than {MAX_LAYERS} layers, more than an MNIST "
+                             "model needs; it was refused.")
+
+
+def _count_layers(model):
+    layers = model.get("config", {}).get("layers", [])
+    return sum(1 + (_count_layers(layer) if layer.get("class_name") in ("Sequential", "Functional",
+                                                                       "Model") else 0)
+               for layer in layers)
 
 
 def _load_in_sandbox(content, suffix, digest, name):
@@ -224,14 +239,16 @@ def _child_environment(folder):
 def _run_worker(path, folder, name):
     """Runs the worker on `path` within the limits; returns `(header dict, weights bytes)`."""
     command = [sys.executable, "-P", "-s", "-m", WORKER, str(path), str(MEMORY_HEADROOM_BYTES),
-               str(MAX_WEIGHT_BYTES), str(path.stat().st_size)]
+               str(MAX_WEIGHT_BYTES)]
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, cwd=folder, env=_child_environment(folder),
                              start_new_session=True)
     try:
-        answer, errors, finished = _collect(child, MAX_CONFIG_BYTES + MAX_WEIGHT_BYTES + 64)
+        answer, errors, finished, times = _collect(child, MAX_ANSWER_LINE_BYTES + MAX_WEIGHT_BYTES)
     finally:
         _end(child)
+    _log.info("Model worker for %s: started in %.1f s, then took %s s on the file.", name,
+              times[0], None if times[1] is None else round(times[1], 1))
     if not answer.startswith(READY):  # it never reached the file: a busy or broken server
         _log.warning("The model worker did not start (exit %s): %s", child.returncode,
                      errors.decode(errors="replace"))
@@ -243,7 +260,7 @@ def _run_worker(path, folder, name):
         raise too_costly
     line, _, payload = answer.partition(b"\n")
     try:
-        header = json.loads(line)
+        header = json.loads(line) if len(line) <= MAX_ANSWER_LINE_BYTES else None
     except (ValueError, RecursionError):
         header = None
     if not isinstance(header, dict):
@@ -263,37 +280,48 @@ def _run_worker(path, folder, name):
 
 def _collect(child, limit):
     """Reads the child's stdout (at most `limit` bytes) and stderr's tail until it ends or the
-    time is up; returns `(stdout, stderr tail, finished in time and within the limit)`.
+    time is up.
 
     The child has `START_TIME_LIMIT_S` to say it is ready, then `TIME_LIMIT_S` for the file.
+
+    Returns:
+        `(stdout, stderr tail, finished in time and within the limit, (seconds to start,
+        seconds on the file or None if it never started))`.
     """
-    deadline = time.monotonic() + START_TIME_LIMIT_S
-    started = False
+    begun = time.monotonic()
+    deadline, ready = begun + START_TIME_LIMIT_S, None
     answer, errors = bytearray(), bytearray()
+
+    def result(finished):
+        now = time.monotonic()
+        times = ((ready or now) - begun, None if ready is None else now - ready)
+        return answer, errors, finished, times
+
     with selectors.DefaultSelector() as selector:
         selector.register(child.stdout, selectors.EVENT_READ, answer)
         selector.register(child.stderr, selectors.EVENT_READ, errors)
         while selector.get_map():
             left = deadline - time.monotonic()
             if left <= 0:
-                return answer, errors, False
+                return result(False)
             for key, _ in selector.select(left):
                 chunk = os.read(key.fd, 1 << 20)
                 if not chunk:
                     selector.unregister(key.fileobj)
                     continue
                 key.data.extend(chunk)
-                if not started and answer.startswith(READY):
-                    started, deadline = True, time.monotonic() + TIME_LIMIT_S
+                if ready is None and answer.startswith(READY):
+                    ready = time.monotonic()
+                    deadline = ready + TIME_LIMIT_S
                 if key.data is errors:
                     del errors[:-STDERR_TAIL_BYTES]
                 elif len(answer) > limit:
-                    return answer, errors, False
+                    return result(False)
     try:
         child.wait(max(deadline - time.monotonic(), 0))
     except subprocess.TimeoutExpired:
-        return answer, errors, False
-    return answer, errors, True
+        return result(False)
+    return result(True)
 
 
 def _end(child):

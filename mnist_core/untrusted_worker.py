@@ -1,10 +1,11 @@
 """The child process that loads one untrusted model file for `mnist_core.untrusted`, then exits.
 
-Started as `python -P -s -m mnist_core.untrusted_worker FILE HEADROOM WEIGHT_BYTES FILE_BYTES`
-(a module, not a multiprocessing spawn, which would re-import the Streamlit script). It limits
-itself before it opens the file: no core dumps, no file written larger than FILE_BYTES, and,
-once Keras is imported, an address space of what the import took plus HEADROOM bytes. Whatever
-the file makes Keras do, it costs only this process.
+Started as `python -P -s -m mnist_core.untrusted_worker FILE HEADROOM WEIGHT_BYTES` (a module,
+not a multiprocessing spawn, which would re-import the Streamlit script). It limits itself
+before it opens the file: no core dump, and once Keras is imported, no byte written to any file
+(Keras needs none to load a genuine model; an archive it would extract fails instead of filling
+the disk) and an address space of what the import took plus HEADROOM bytes. Whatever the file
+makes Keras do, it costs only this process.
 
 It answers on stdout: `ready` and a newline once Keras is imported and the limits are set (the
 parent's clock for the file starts there), then one JSON line, then on success the weights' raw bytes, one array after
@@ -13,6 +14,7 @@ the other in `get_weights()` order. The line is either
 `{"kind": "memory" | "refused" | "keras", "message": <text>}`.
 """
 
+import errno
 import json
 import os
 import resource
@@ -72,11 +74,17 @@ def _load(path, max_weight_bytes):
     return {"config": config, "weights": specs}, weights
 
 
+def _os_error(error, name):
+    if error.errno == errno.EFBIG:  # the write limit: Keras extracting the archive to disk
+        return {"kind": "refused", "message": f"{name} makes Keras write files to disk while "
+                "loading, which no plain Keras model needs; it was refused."}
+    return {"kind": "keras", "message": str(error).strip() or type(error).__name__}
+
+
 def main(argv):
     path = argv[1]
-    headroom, max_weight_bytes, max_file_bytes = (int(a) for a in argv[2:5])
+    headroom, max_weight_bytes = (int(a) for a in argv[2:4])
     _limit(resource.RLIMIT_CORE, 0)  # a crash must not write a core file of the whole process
-    _limit(resource.RLIMIT_FSIZE, max_file_bytes)  # Python ignores SIGXFSZ: writes get EFBIG
     answer = _protocol_stream()
 
     import tensorflow as tf
@@ -85,24 +93,28 @@ def main(argv):
     tf.config.threading.set_inter_op_parallelism_threads(THREADS)
     import keras
 
+    from mnist_core import storage  # noqa: F401 (imported before the limits, as Keras is)
+    from mnist_core.errors import ModelFileError
+
     # Build one tiny layer first, so TensorFlow's thread pools and allocator already exist when
     # the address space is measured: the headroom is then left whole for the file.
     keras.layers.Dense(1).build((None, 1))
     used = _address_space()
     if used is not None:
         _limit(resource.RLIMIT_AS, used + headroom)
+    _limit(resource.RLIMIT_FSIZE, 0)  # Python ignores SIGXFSZ, so a write fails with EFBIG
     answer.write(READY)
     answer.flush()
 
     weights = []
-    from mnist_core.errors import ModelFileError
-
     try:
         header, weights = _load(path, max_weight_bytes)
     except MemoryError:
         header = {"kind": "memory", "message": ""}
     except ModelFileError as error:
         header = {"kind": "refused", "message": str(error)}
+    except OSError as error:
+        header = _os_error(error, os.path.basename(path))
     except Exception as error:  # Keras and h5py raise many kinds; each means "not loadable"
         text = str(error).strip()
         header = {"kind": "keras", "message": text.splitlines()[0] if text else
