@@ -10,10 +10,15 @@ Imports only the standard library: the check runs in the server before Keras is 
 import json
 import re
 
+import numpy as np
+
 from mnist_core.errors import ModelFileError
 
 MAX_CONFIG_DEPTH = 64
 """Deepest nesting of JSON objects and lists in a config; ours reach 9, a nested model ~15."""
+
+MAX_CONFIG_BYTES = 2**20
+"""Largest model description (config.json or `model_config`); the strong model's is 16 KB."""
 
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 
@@ -75,9 +80,11 @@ def parse_config(raw, name):
     except UnicodeDecodeError:
         raise ModelFileError(f"{name} holds a model description that is not UTF-8 text; "
                              "save the model again with Keras.") from None
+    if nesting_depth(text) > MAX_CONFIG_DEPTH:
+        raise _too_deep(name)
     try:
         config = json.loads(text)
-    except RecursionError:  # json's C scanner stops at Python's recursion limit, cheaply
+    except RecursionError:  # unreachable after the depth check, kept as a second barrier
         raise _too_deep(name) from None
     except ValueError:
         raise ModelFileError(f"{name} holds a model description that is not valid JSON; "
@@ -85,6 +92,20 @@ def parse_config(raw, name):
     if not isinstance(config, dict):
         raise _not_a_model(name)
     return config
+
+
+def nesting_depth(text):
+    """How deeply JSON `text` nests objects and lists, counted in linear time without recursion.
+
+    Brackets inside strings do not count: escaped backslashes and quotes are dropped first, so
+    the quotes left delimit strings. Malformed text only gets a count, which json then refuses.
+    """
+    skeleton = text.replace("\\\\", "").replace('\\"', "").encode("utf-8", "surrogatepass")
+    codes = np.frombuffer(skeleton, dtype=np.uint8)
+    outside = (np.cumsum(codes == ord('"'), dtype=np.int32) & 1) == 0
+    opening = ((codes == ord("[")) | (codes == ord("{"))) & outside
+    closing = ((codes == ord("]")) | (codes == ord("}"))) & outside
+    return int(np.cumsum(opening.astype(np.int32) - closing, dtype=np.int32).max(initial=0))
 
 
 def check_config(config, name):

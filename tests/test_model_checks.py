@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pytest
 
-from mnist_core import model_checks
+from mnist_core import model_checks, model_config_checks
 from mnist_core.errors import ModelFileError
 from tests import model_attacks as attack
 from tests.conftest import FIXTURES, ROOT
@@ -314,3 +314,20 @@ def test_imports_neither_keras_nor_tensorflow():
             "print(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr[-1000:]
+
+
+@pytest.mark.parametrize("text, depth", [
+    ("3", 0), ("[]", 1), ('[1, {"a": [2]}]', 3), ('{"a": "[[[{{"}', 1),
+    ('{"a": "\\\\", "b": [["\\"]["]]}', 3), ('[[["unterminated', 3)])
+def test_nesting_depth_counts_brackets_outside_strings(text, depth):
+    assert model_config_checks.nesting_depth(text) == depth
+
+
+def test_short_reason_keeps_one_sentence_cut_at_a_word_without_the_server_path():
+    error = ValueError("Layer count mismatch in /srv/tmp/x1.keras: expected 4 layers. Found 5.\n"
+                       "Traceback...")
+    assert model_checks.short_reason(error, "/srv/tmp/x1.keras", "mine.keras") == (
+        "Layer count mismatch in mine.keras: expected 4 layers")
+    long = model_checks.short_reason(ValueError("word " * 100))
+    assert long.endswith("word...") and len(long) <= 163
+    assert model_checks.short_reason(KeyError()) == "KeyError"
