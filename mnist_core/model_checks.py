@@ -17,8 +17,8 @@ from pathlib import Path
 
 import h5py
 
-from mnist_core.errors import MnistError, ModelFileError
 from mnist_core import model_zip_checks as zips
+from mnist_core.errors import MnistError, ModelFileError
 from mnist_core.model_config_checks import (MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH,  # noqa: F401
                                             check_config, parse_config)
 from mnist_core.model_zip_checks import (KERAS_MEMBERS, MAX_COMPRESSION_RATIO,  # noqa: F401
@@ -73,7 +73,7 @@ def check_model_file(path, display_name):
             a config that is not JSON, too deep or names code, weights that do not match it.
     """
     path, name = Path(path), display_name
-    # Keras picks the format by the path's suffix, exactly as written; the visitor's name must agree.
+    # Keras picks the format by the path's suffix, as written; the visitor's name must agree.
     container = SUFFIXES.get(path.suffix)
     if container is None or SUFFIXES.get(Path(name).suffix.lower(), container) != container:
         raise ModelFileError(f"{name} is not a Keras model: expected a .keras or .h5 file "
@@ -145,8 +145,9 @@ def _check_archive(f, size, name):
             data = zips.Window(f, starts["model.weights.h5"], weights.file_size)
         else:  # re-zipped by hand: inflate it, within its declared (and bounded) size
             data = io.BytesIO(zips.read_member(archive, "model.weights.h5", name))
-        weights_bytes, datasets = _check_weights_file(data, weights.file_size, config, name, "keras")
-    return CheckedModel("keras", config, weights_bytes, tuple(m.filename for m in members), datasets)
+        weights_bytes, datasets = _check_weights_file(data, weights.file_size, config, name)
+    names = tuple(m.filename for m in members)
+    return CheckedModel("keras", config, weights_bytes, names, datasets)
 
 
 def _refuse_hdf5_signature(f, size, name, allowed=None):
@@ -187,13 +188,14 @@ def _check_hdf5(f, size, name):
     return CheckedModel("h5", config, weights_bytes, (), datasets)
 
 
-def _check_weights_file(data, size, config, name, container):
+def _check_weights_file(data, size, config, name):
+    """The `model.weights.h5` member: HDF5 from its first byte, then `check_weights`."""
     if data.read(len(HDF5_SIGNATURE)) != HDF5_SIGNATURE:
         raise _refuse_weights(name)
     data.seek(0)
     try:
         with h5py.File(data, "r") as h5:
-            return check_weights(h5, config, name, container, size)
+            return check_weights(h5, config, name, "keras", size)
     except MnistError:
         raise
     except _READ_ERRORS:

@@ -138,7 +138,8 @@ def _check_layers(model, name):
         if not (isinstance(layer, dict) and isinstance(layer.get("class_name"), str)
                 and isinstance(layer.get("config"), dict)):
             raise ModelFileError(f"{name} has a layer that is not described as a Keras layer "
-                                 "(a class name and its settings); save the model again with Keras.")
+                                 "(a class name and its settings); save the model again with "
+                                 "Keras.")
         if layer["class_name"] in MODEL_CLASSES:
             _check_layers(layer, name)
 

@@ -1,4 +1,4 @@
-"""The HDF5 part of an untrusted model (a legacy `.h5`, or the weights inside a `.keras`): metadata only.
+"""The HDF5 part of an untrusted model (a legacy `.h5`, or a `.keras`'s weights): metadata only.
 
 h5py reads object headers (names, shapes, dtypes, layouts, attributes) here, never a dataset's
 values. Every dataset must store what it declares, inside the file, once: no chunked or sparse
@@ -17,7 +17,7 @@ from mnist_core.errors import ModelFileError
 from mnist_core.model_config_checks import quote
 
 MAX_WEIGHT_BYTES = 64 * 2**20
-"""Most bytes all datasets together may declare: the strong model with its Adam state needs 5.5 MiB."""
+"""Most bytes all datasets together may declare; the strong model with its Adam state: 5.5 MiB."""
 
 MIN_BYTES_PER_PARAMETER = 2
 """A weight takes at least 2 bytes (bfloat16); ours are float32, even under mixed precision."""
@@ -68,8 +68,8 @@ def check_weights(f, config, name, container, data_size):
     else:
         used = _legacy_layers(f, datasets, config, name)
     layer_bytes = sum(datasets[p][1] for p in used)
-    optimizer_bytes = sum(size for path, (_, size) in datasets.items()
-                          if path not in used and path.startswith(("optimizer/", "optimizer_weights/")))
+    optimizer_bytes = sum(size for path, (_, size) in datasets.items() if path not in used
+                          and path.startswith(("optimizer/", "optimizer_weights/")))
     other_bytes = sum(size for _, size in datasets.values()) - layer_bytes - optimizer_bytes
     if optimizer_bytes > OPTIMIZER_STATE_FACTOR * layer_bytes + MAX_UNMATCHED_BYTES:
         raise _refuse(name, "holds more optimizer state than its layers' weights can need")
@@ -246,8 +246,9 @@ def _names(obj, key, name):
         attribute = h5py.h5a.open(obj.id, part.encode())
         info = h5py.check_string_dtype(attribute.dtype)
         count = math.prod(attribute.shape or ())
+        too_long = info is not None and (info.length or 0) > MAX_NAME_BYTES
         if (len(attribute.shape or ()) > 1 or count + len(names) > MAX_WEIGHT_NAMES
-                or (info is None and count) or (info is not None and (info.length or 0) > MAX_NAME_BYTES)):
+                or (info is None and count) or too_long):
             raise _refuse(name, f"has a {key} attribute that is not a short list of names")
         for value in np.atleast_1d(obj.attrs[part]):
             try:

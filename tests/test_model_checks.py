@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pytest
 
-from mnist_core import model_checks, model_config_checks
+from mnist_core import model_checks, model_config_checks, model_weight_layout
 from mnist_core.errors import ModelFileError
 from tests import model_attacks as attack
 from tests.conftest import FIXTURES, ROOT
@@ -166,6 +166,9 @@ ATTACKS = {
     "h5_config_wider_than_its_weights": (".h5", lambda p: attack.h5_with(p, lambda f: (
         f.attrs.__setitem__("model_config", json.dumps(_edit_layer(
             1, attack.config(attack.H5_MODEL), filters=100_000))))), "at least 112 MiB"),
+    "keras_negative_units_to_offset_a_huge_layer": (".keras", lambda p: attack.keras_with(
+        p, config_json=_edit_layers({6: {"units": -10**9}, 7: {"units": 10**9}})),
+        "declares layers whose weights take at least"),
     "keras_unknown_activation": (".keras", lambda p: attack.keras_with(
         p, config_json=_edit_layer(1, activation="os.system")), "activation 'os.system'"),
     "keras_custom_layer": (".keras", lambda p: attack.keras_with(
@@ -205,6 +208,13 @@ def _edit_layer(index, model_config=None, **changes):
     layer = model_config["config"]["layers"][index]
     layer.update({k: v for k, v in changes.items() if k == "class_name"})
     layer["config"].update({k: v for k, v in changes.items() if k != "class_name"})
+    return model_config
+
+
+def _edit_layers(changes):
+    model_config = attack.config()
+    for index, settings in changes.items():
+        model_config["config"]["layers"][index]["config"].update(settings)
     return model_config
 
 
@@ -331,3 +341,60 @@ def test_short_reason_keeps_one_sentence_cut_at_a_word_without_the_server_path()
     long = model_checks.short_reason(ValueError("word " * 100))
     assert long.endswith("word...") and len(long) <= 163
     assert model_checks.short_reason(KeyError()) == "KeyError"
+
+
+def _other_models():
+    """Small models of other shapes than ours: Functional, nested, separable, grouped, padded."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((28, 28, 1))
+    left = layers.Conv2D(4, 3, padding="same")(inputs)
+    right = layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    merged = layers.BatchNormalization()(layers.Add()([left, right]))
+    functional = keras.Model(inputs, layers.Dense(10, activation="softmax", kernel_regularizer="l2")(
+        layers.Flatten()(layers.Concatenate()([merged, left]))))
+    nested = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
+                               keras.Sequential([layers.Dense(8), layers.ReLU()]), layers.Dense(10)])
+    varied = keras.Sequential([
+        keras.Input((28, 28, 1)), layers.ZeroPadding2D(2), layers.SeparableConv2D(4, 3, strides=2),
+        layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same"),
+        layers.Conv2D(8, (3, 5), groups=2, dilation_rate=(2, 1), use_bias=False),
+        layers.LayerNormalization(), layers.PReLU(), layers.AveragePooling2D(3, strides=2, padding="same"),
+        layers.GlobalMaxPooling2D(), layers.Dropout(0.1), layers.Dense(10, activation="softmax")])
+    return {"functional": functional, "nested": nested, "varied": varied}
+
+
+@pytest.fixture(scope="module")
+def other_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("other_models")
+    for name, model in _other_models().items():
+        model.save(folder / f"{name}.keras")
+        model.save(folder / f"{name}.h5")
+    return folder, {name: model.count_params() for name, model in _other_models().items()}
+
+
+@pytest.mark.parametrize("name", ["functional", "nested", "varied"])
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_accepts_models_of_other_standard_shapes(other_models, name, suffix):
+    folder, _ = other_models
+    checked = model_checks.check_model_file(folder / f"{name}{suffix}", f"{name}{suffix}")
+    assert checked.weights_bytes > 0
+
+
+@pytest.mark.parametrize("name", ["functional", "nested", "varied"])
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_parameters_counted_from_the_config_match_keras(other_models, name, suffix):
+    # Keras itself is the reference: the shapes flowing through the config give its count.
+    folder, counts = other_models
+    config = model_checks.check_model_file(folder / f"{name}{suffix}", f"{name}{suffix}").config
+    assert model_weight_layout.least_parameters(config) == counts[name]
+
+
+@pytest.mark.parametrize("path", [ROOT / "models" / "strong.keras", FIXTURES / "tutorial_tf_keras2.h5"])
+def test_parameters_counted_from_our_configs_match_keras(path):
+    import keras
+
+    config = model_checks.check_model_file(path, path.name).config
+    model = keras.models.load_model(path, compile=False)
+    assert model_weight_layout.least_parameters(config) == model.count_params()
