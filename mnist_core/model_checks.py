@@ -20,7 +20,7 @@ import h5py
 from mnist_core import model_zip_checks as zips
 from mnist_core.errors import MnistError, ModelFileError
 from mnist_core.model_config_checks import (MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH,  # noqa: F401
-                                            check_config, parse_config)
+                                            check_config, parse_config, size_text)
 from mnist_core.model_zip_checks import (KERAS_MEMBERS, MAX_COMPRESSION_RATIO,  # noqa: F401
                                          MAX_METADATA_BYTES, MAX_ZIP_DIRECTORY_BYTES)
 from mnist_core.model_hdf5_checks import (MAX_HDF5_OBJECTS, MAX_WEIGHT_BYTES,  # noqa: F401
@@ -84,8 +84,8 @@ def check_model_file(path, display_name):
             if size == 0:
                 raise ModelFileError(f"{name} is empty; save or download it again.")
             if size > MAX_MODEL_BYTES:
-                raise ModelFileError(f"{name} is {size / 2**20:,.0f} MiB, more than the "
-                                     f"{MAX_MODEL_BYTES // 2**20} MiB an MNIST model may take.")
+                raise ModelFileError(f"{name} is {size_text(size)}, more than the "
+                                     f"{size_text(MAX_MODEL_BYTES)} an MNIST model may take.")
             if container == "keras":
                 return _check_archive(f, size, name)
             return _check_hdf5(f, size, name)
@@ -98,6 +98,9 @@ def check_model_file(path, display_name):
                              "it was refused.") from None
     except _READ_ERRORS:
         raise zips.damaged(name) from None
+    except Exception:  # a case no check foresaw: refuse the file in one sentence all the same
+        raise ModelFileError(f"{name} could not be checked as a Keras model; save it again "
+                             "with model.save().") from None
 
 
 def short_reason(error, path=None, display_name=None, limit=160):

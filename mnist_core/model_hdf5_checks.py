@@ -14,7 +14,7 @@ import numpy as np
 
 from mnist_core import model_weight_layout as layout
 from mnist_core.errors import ModelFileError
-from mnist_core.model_config_checks import quote
+from mnist_core.model_config_checks import quote, size_text
 
 MAX_WEIGHT_BYTES = 64 * 2**20
 """Most bytes all datasets together may declare; the strong model with its Adam state: 5.5 MiB."""
@@ -89,7 +89,7 @@ def check_declared_layers(config, name):
     """
     least = layout.least_parameters(config) * MIN_BYTES_PER_PARAMETER
     if least > MAX_WEIGHT_BYTES:
-        raise _refuse(name, f"declares layers whose weights take at least {_mib(least)}, far "
+        raise _refuse(name, f"declares layers whose weights take at least {size_text(least)}, far "
                             "more than an MNIST model needs")
 
 
@@ -111,7 +111,7 @@ def read_text_attribute(obj, key, limit, name):
     value = obj.attrs[key]
     raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
     if len(raw) > limit:
-        raise _refuse(name, f"has a {key} attribute over {limit // 2**20} MiB, far more than "
+        raise _refuse(name, f"has a {key} attribute over {size_text(limit)}, far more than "
                             "any model of standard layers needs")
     return raw
 
@@ -140,7 +140,7 @@ def _walk(f, name, data_size):
                 shape, size = _check_dataset(obj, name, data_size)
                 total += size
                 if total > MAX_WEIGHT_BYTES:
-                    raise _refuse(name, f"declares more than {MAX_WEIGHT_BYTES // 2**20} MiB of "
+                    raise _refuse(name, f"declares more than {size_text(MAX_WEIGHT_BYTES)} of "
                                         "weights, far more than an MNIST model needs")
                 datasets[path] = (shape, size)
     return datasets
@@ -154,7 +154,7 @@ def _check_dataset(ds, name, data_size):
     shape = () if shape is None else tuple(int(d) for d in shape)
     size = math.prod(shape) * dtype.itemsize
     if size > MAX_WEIGHT_BYTES:
-        raise _refuse(name, f"declares a weight of {_mib(size)}, far more than an MNIST "
+        raise _refuse(name, f"declares a weight of {size_text(size)}, far more than an MNIST "
                             "model needs")
     plist = ds.id.get_create_plist()
     if plist.get_layout() not in _LAYOUTS or plist.get_external_count() or plist.get_nfilters():
@@ -170,7 +170,7 @@ def _check_dataset(ds, name, data_size):
 
 def _keras3_layers(f, datasets, config, name):
     """Checks `layers/<group>/vars/<i>` against the config; returns the paths Keras reads."""
-    expected, used = layout.keras3_groups(config), set()
+    expected, used, found = layout.keras3_groups(config), set(), {}
     for path, (shape, _) in datasets.items():
         parts = path.split("/")
         if parts[0] != "layers" or len(parts) < 3:
@@ -186,9 +186,9 @@ def _keras3_layers(f, datasets, config, name):
             if not 0 <= index < len(shapes) or not layout.shape_matches(shapes[index], shape):
                 raise _mismatch(name, group)
             used.add(path)
+            found[group] = found.get(group, 0) + 1
     for group, shapes in expected.items():
-        found = sum(1 for p in used if p.startswith(f"layers/{group}/vars/"))
-        if shapes and found != len(shapes):
+        if shapes and found.get(group, 0) != len(shapes):
             raise _mismatch(name, group)
     return used
 
@@ -259,10 +259,6 @@ def _names(obj, key, name):
         raise _refuse(name, f"repeats a name in its {key} list, so Keras would read the same "
                             "weights more than once")
     return names
-
-
-def _mib(size):
-    return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
 
 
 def _mismatch(name, layer):

@@ -52,20 +52,23 @@ def input_shapes(model_config, start=None):
         list, one shape or None per layer.
     """
     layers = model_config["config"]["layers"]
-    shapes = [None] * len(layers)
     if model_config.get("class_name") != "Sequential":
         return _graph_shapes(layers)
-    if not layers:
-        return shapes
-    first = layers[0]["config"]
+    return _sequential_flow(layers, start)[0]
+
+
+def _sequential_flow(layers, start):
+    """`(input shape of each layer, output shape)` of a Sequential model's layers."""
+    first = layers[0]["config"] if layers else {}
     shape = plain_shape(first.get("batch_shape") or first.get("batch_input_shape")) or start
-    for index, layer in enumerate(layers):
-        shapes[index] = shape
+    shapes = []
+    for layer in layers:
+        shapes.append(shape)
         try:
             shape = _output_shape(layer["class_name"], layer["config"], shape) if shape else None
-        except (TypeError, ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError, AttributeError):
             shape = None
-    return shapes
+    return shapes, shape
 
 
 def _graph_shapes(layers):
@@ -78,10 +81,10 @@ def _graph_shapes(layers):
     outputs, shapes = {}, []
     for layer in layers:
         kind, c = layer["class_name"], layer["config"]
-        name = layer.get("name", c.get("name"))
-        inputs = [outputs.get(tuple(link)) for link in _inbound(layer)]
         shape = None
         try:
+            name = layer.get("name", c.get("name"))
+            inputs = [outputs.get(link) for link in _inbound(layer)]
             if kind == "InputLayer":
                 declared = c.get("batch_shape") or c.get("batch_input_shape")
                 outputs[(name, 0, 0)] = plain_shape(declared)
@@ -96,8 +99,8 @@ def _graph_shapes(layers):
                 joined = list(inputs[0])
                 joined[axis] = None if None in widths else sum(widths)
                 outputs[(name, 0, 0)] = tuple(joined)
-        except (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError):
-            pass
+        except (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError, AttributeError):
+            shape = None  # malformed links or settings: this layer's shape is not known
         shapes.append(shape)
     return shapes
 
@@ -110,17 +113,26 @@ def _inbound(layer):
     first = nodes[0]
     if isinstance(first, dict):  # Keras 3: tensors inside "args", with their keras_history
         links, stack = [], [first.get("args")]
-        while stack:
-            item = stack.pop(0)
+        while stack:  # depth-first, in order, without recursion
+            item = stack.pop()
             if isinstance(item, list):
-                stack[:0] = item
+                stack.extend(reversed(item))
             elif isinstance(item, dict) and item.get("class_name") == "__keras_tensor__":
-                history = item.get("config", {}).get("keras_history")
-                links.append(tuple(history) if isinstance(history, list) else ())
+                config = item.get("config")
+                history = config.get("keras_history") if isinstance(config, dict) else None
+                links.append(_link(history))
         return links
     if isinstance(first, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
-        return [tuple(entry[:3]) if isinstance(entry, list) else () for entry in first]
+        return [_link(entry[:3] if isinstance(entry, list) else None) for entry in first]
     return []
+
+
+def _link(history):
+    """A hashable `(layer name, node, tensor)`, or () for anything else."""
+    if isinstance(history, list) and len(history) == 3 and isinstance(history[0], str) \
+            and all(isinstance(i, int) for i in history[1:]):
+        return tuple(history)
+    return ()
 
 
 def _output_shape(kind, c, shape):
@@ -133,11 +145,7 @@ def _output_shape(kind, c, shape):
         rest = shape[1:]
         return (shape[0], None if None in rest else math.prod(rest))
     if kind == "Sequential":
-        inner = c["layers"]
-        flowing = input_shapes({"class_name": kind, "config": c}, shape)
-        if not inner or flowing[-1] is None:
-            return None if inner else shape
-        return _output_shape(inner[-1]["class_name"], inner[-1]["config"], flowing[-1])
+        return _sequential_flow(c["layers"], shape)[1]
     if kind == "Reshape":
         target = [-1 if d == -1 else as_int(d) for d in c.get("target_shape") or []]
         known = math.prod(d for d in target if d != -1)

@@ -141,7 +141,7 @@ def layer_weights(layer, input_shape=None):
             count = (c.get("scale", True) is not False) + (c.get("center", True) is not False)
             size = _axis_size(c.get("axis", -1), input_shape)
             return [(size,)] * (count + 2 * (kind == "BatchNormalization"))
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError, AttributeError):
         return None
     return None  # nested models: checked by their own layers and by size
 

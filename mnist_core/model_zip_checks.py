@@ -10,7 +10,7 @@ import struct
 import zipfile
 
 from mnist_core.errors import ModelFileError
-from mnist_core.model_config_checks import MAX_CONFIG_BYTES
+from mnist_core.model_config_checks import MAX_CONFIG_BYTES, size_text
 from mnist_core.model_hdf5_checks import MAX_WEIGHT_BYTES
 
 MAX_METADATA_BYTES = 64 * 2**10
@@ -96,7 +96,7 @@ def check_members(f, archive, end_of_data, name):
                 stored and member.file_size != member.compress_size) or (
                 member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)):
             raise ModelFileError(f"{name} has a member {member.filename} of "
-                                 f"{member.file_size / 2**20:,.1f} MiB once expanded, more than a "
+                                 f"{size_text(member.file_size)} once expanded, more than a "
                                  "model of standard layers needs; it was refused.")
         f.seek(member.header_offset)
         header = f.read(_LOCAL_HEADER.size)

@@ -8,6 +8,7 @@ process (peak memory and time), since it runs in the server before anything is l
 import json
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -34,7 +35,7 @@ ATTACKS = {
     "h5_repeated_names_to_shape_bomb": (".h5", lambda p: attack.h5_with(p, lambda f: (
         attack.shape_bomb(_dense_kernel(f), "bomb:0"),
         attack.set_names(f["model_weights/dense"], "weight_names", ["dense/bomb:0"] * 3))),
-        "declares a weight of 3,072 MiB"),
+        "declares a weight of 3,072.0 MiB"),
     "h5_shape_bomb_of_the_right_shape": (".h5", lambda p: attack.h5_with(p, lambda f: (
         attack.replace_dataset(_dense_kernel(f), "kernel:0", shape=(1600, 128), dtype="f4",
                                chunks=(16, 128)))), "chunks"),
@@ -43,7 +44,7 @@ ATTACKS = {
         "does not store"),
     "h5_huge_weight_declared": (".h5", lambda p: attack.h5_with(p, lambda f: (
         attack.replace_dataset(_dense_kernel(f), "kernel:0", shape=(2**20, 1024), dtype="f4"))),
-        "declares a weight of 4,096 MiB"),
+        "declares a weight of 4,096.0 MiB"),
     "h5_repeated_weight_name": (".h5", lambda p: attack.h5_with(p, lambda f: attack.set_names(
         f["model_weights/dense"], "weight_names", ["dense/kernel:0", "dense/kernel:0"])),
         "repeats a name in its weight_names list"),
@@ -90,12 +91,12 @@ ATTACKS = {
         f.attrs.__setitem__("model_config", np.bytes_(b'{"class_name": "\xff\xfe"}')))),
         "not UTF-8"),
     "h5_model_config_too_long": (".h5", lambda p: attack.h5_with(p, lambda f: (
-        f.attrs.__setitem__("model_config", " " * (2 * 2**20) + "{}"))), "over 1 MiB"),
+        f.attrs.__setitem__("model_config", " " * (2 * 2**20) + "{}"))), "over 256.0 KiB"),
     "h5_weights_only": (".h5", lambda p: attack.h5_with(p, lambda f: (
         f.attrs.__delitem__("model_config"))), "weights only"),
     "h5_optimizer_state_bomb": (".h5", lambda p: attack.h5_with(p, lambda f: (
         attack.shape_bomb(f["optimizer_weights"], "bomb"))),
-        "declares a weight of 3,072 MiB"),
+        "declares a weight of 3,072.0 MiB"),
     # A2: .keras whose weights inflate to gigabytes
     "keras_weights_zip_bomb": (".keras", lambda p: attack.patch_member(attack.keras_with(
         p, zipfile.ZIP_DEFLATED, weights=bytes(60 * 2**20)), "model.weights.h5",
@@ -104,7 +105,7 @@ ATTACKS = {
         p, zipfile.ZIP_DEFLATED, weights=bytes(60 * 2**20)), "once expanded"),
     "keras_weights_shape_bomb": (".keras", lambda p: attack.keras_with(p, weights=attack.keras_weights(
         lambda f: attack.replace_dataset(f["layers/dense/vars"], "0", shape=(2**28, 3), dtype="f4",
-                                         chunks=(2**16, 3)))), "declares a weight of 3,072 MiB"),
+                                         chunks=(2**16, 3)))), "declares a weight of 3,072.0 MiB"),
     "keras_weight_of_the_wrong_shape": (".keras", lambda p: attack.keras_with(p, weights=attack.keras_weights(
         lambda f: attack.replace_dataset(f["layers/dense/vars"], "0", data=np.zeros((1600, 129), "f4")))),
         "do not match"),
@@ -162,10 +163,10 @@ ATTACKS = {
             "module": "keras.initializers", "class_name": "GlorotUniform", "config": {},
             "registered_name": "Custom>GlorotUniform"})), "registered class"),
     "keras_dense_of_a_billion_units": (".keras", lambda p: attack.keras_with(
-        p, config_json=_edit_layer(7, units=10**9)), "at least 246,048 MiB"),
+        p, config_json=_edit_layer(7, units=10**9)), "at least 246,048.4 MiB"),
     "h5_config_wider_than_its_weights": (".h5", lambda p: attack.h5_with(p, lambda f: (
         f.attrs.__setitem__("model_config", json.dumps(_edit_layer(
-            1, attack.config(attack.H5_MODEL), filters=100_000))))), "at least 112 MiB"),
+            1, attack.config(attack.H5_MODEL), filters=100_000))))), "at least 112.2 MiB"),
     "keras_negative_units_to_offset_a_huge_layer": (".keras", lambda p: attack.keras_with(
         p, config_json=_edit_layers({6: {"units": -10**9}, 7: {"units": 10**9}})),
         "declares layers whose weights take at least"),
@@ -190,7 +191,7 @@ ATTACKS = {
     "png_named_h5": (".h5", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100)) and p,
                      "is not a Keras model"),
     "pickle": (".pkl", lambda p: p.write_bytes(b"\x80\x04K\x01.") and p, "is not a Keras model"),
-    "too_large": (".keras", lambda p: _sparse(p, 65 * 2**20), "more than the 64 MiB"),
+    "too_large": (".keras", lambda p: _sparse(p, 65 * 2**20), "more than the 64.0 MiB"),
 }
 
 
@@ -398,3 +399,23 @@ def test_parameters_counted_from_our_configs_match_keras(path):
     config = model_checks.check_model_file(path, path.name).config
     model = keras.models.load_model(path, compile=False)
     assert model_weight_layout.least_parameters(config) == model.count_params()
+
+
+@pytest.mark.parametrize("filler", [
+    {"class_name": "Flatten", "config": {}},  # the most layers
+    [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],  # the most JSON nodes
+])
+def test_a_config_at_the_size_limit_is_checked_within_a_second(tmp_path, filler):
+    config = attack.config()
+    room = model_checks.MAX_CONFIG_BYTES - len(json.dumps(config)) - 100
+    config["config"]["layers"][1]["config"]["padding_list"] = []
+    if isinstance(filler, dict):
+        config["config"]["layers"] += [filler] * (room // len(json.dumps(filler) + ", "))
+    else:
+        config["config"]["layers"][1]["config"]["padding_list"] = [filler] * (
+            room // len(json.dumps(filler) + ", "))
+    path = attack.keras_with(tmp_path / "big.keras", config_json=config)
+    assert model_checks.MAX_CONFIG_BYTES * 0.95 < len(json.dumps(config)) <= model_checks.MAX_CONFIG_BYTES
+    start = time.perf_counter()
+    model_checks.check_model_file(path, "big.keras")
+    assert time.perf_counter() - start < MAX_CHECK_SECONDS
