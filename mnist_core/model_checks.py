@@ -138,13 +138,15 @@ def _check_archive(f, size, name):
         members = archive.infolist()
         starts = zips.check_members(f, archive, end_of_data, name)
         weights = archive.getinfo("model.weights.h5")
-        _refuse_hdf5_signature(f, size, name, allowed=starts["model.weights.h5"])
+        stored = weights.compress_type == zipfile.ZIP_STORED
+        weights_start = starts["model.weights.h5"] if stored else None
+        _refuse_hdf5_signature(f, size, name, allowed=weights_start)
         if "metadata.json" in starts:
             parse_config(zips.read_member(archive, "metadata.json", name), name)
         config = parse_config(zips.read_member(archive, "config.json", name), name)
         check_config(config, name)
         check_declared_layers(config, name)
-        if weights.compress_type == zipfile.ZIP_STORED:
+        if stored:
             data = zips.Window(f, starts["model.weights.h5"], weights.file_size)
         else:  # re-zipped by hand: inflate it, within its declared (and bounded) size
             data = io.BytesIO(zips.read_member(archive, "model.weights.h5", name))

@@ -158,3 +158,15 @@ def test_a_config_at_the_size_limit_is_checked_within_a_second(tmp_path, filler)
     start = time.process_time()  # CPU time: the machine may be shared, its wall clock slowed
     model_checks.check_model_file(path, "big.keras")
     assert time.process_time() - start < MAX_CHECK_SECONDS
+
+
+def test_accepts_an_archive_whose_weights_start_where_hdf5_looks_for_a_superblock(tmp_path):
+    # Keras stores model.weights.h5 uncompressed after config.json; by chance it may start at
+    # 8192, where HDF5 would find a superblock in the archive itself: those are the weights.
+    entries = attack.members()
+    before = sum(30 + len(n) + len(data) for n, data in entries.items() if n != "model.weights.h5")
+    padding = 8192 - (before + 30 + len("model.weights.h5"))
+    entries["config.json"] += b" " * padding
+    path = attack.write_zip(tmp_path / "m.keras", entries)
+    assert path.read_bytes()[8192:8200] == b"\x89HDF\r\n\x1a\n"
+    assert model_checks.check_model_file(path, "m.keras").container == "keras"
