@@ -25,7 +25,7 @@ from mnist_core.model_zip_checks import (KERAS_MEMBERS, MAX_COMPRESSION_RATIO,  
                                          MAX_METADATA_BYTES, MAX_ZIP_DIRECTORY_BYTES)
 from mnist_core.model_hdf5_checks import (MAX_HDF5_OBJECTS, MAX_WEIGHT_BYTES,  # noqa: F401
                                           check_declared_layers, check_weights,
-                                          read_text_attribute)
+                                          declared_datasets, read_text_attribute)
 
 MAX_MODEL_BYTES = 64 * 2**20
 """Largest model file accepted; the tutorial's is 2.7 MB, the strong one 5.8 MB."""
@@ -182,6 +182,7 @@ def _check_hdf5(f, size, name):
         raise _both(name)
     f.seek(0)
     with h5py.File(f, "r") as h5:
+        datasets = declared_datasets(h5, name, size, beyond=MAX_CONFIG_BYTES)
         raw = read_text_attribute(h5, "model_config", MAX_CONFIG_BYTES, name)
         if raw is None:
             raise ModelFileError(f"{name} holds weights only, not a whole model; "
@@ -189,8 +190,8 @@ def _check_hdf5(f, size, name):
         config = parse_config(raw, name)
         check_config(config, name)
         check_declared_layers(config, name)
-        weights_bytes, datasets = check_weights(h5, config, name, "h5", size)
-    return CheckedModel("h5", config, weights_bytes, (), datasets)
+        weights_bytes, count = check_weights(h5, datasets, config, name, "h5")
+    return CheckedModel("h5", config, weights_bytes, (), count)
 
 
 def _check_weights_file(data, size, config, name):
@@ -200,7 +201,8 @@ def _check_weights_file(data, size, config, name):
     data.seek(0)
     try:
         with h5py.File(data, "r") as h5:
-            return check_weights(h5, config, name, "keras", size)
+            datasets = declared_datasets(h5, name, size)
+            return check_weights(h5, datasets, config, name, "keras")
     except MnistError:
         raise
     except _READ_ERRORS:

@@ -19,6 +19,9 @@ from mnist_core.model_config_checks import quote, size_text
 MAX_WEIGHT_BYTES = 64 * 2**20
 """Most bytes all datasets together may declare; the strong model with its Adam state: 5.5 MiB."""
 
+MAX_HDF5_OVERHEAD_BYTES = 4 * 2**20
+"""Most bytes of HDF5 structure beside the weights; Keras files have 20 to 75 KB."""
+
 MIN_BYTES_PER_PARAMETER = 2
 """A weight takes at least 2 bytes (bfloat16); ours are float32, even under mixed precision."""
 
@@ -46,15 +49,40 @@ NUMBER_KINDS = frozenset("biuf")
 _LAYOUTS = (h5py.h5d.CONTIGUOUS, h5py.h5d.COMPACT)
 
 
-def check_weights(f, config, name, container, data_size):
-    """Checks every dataset of an open HDF5 file against bounds and the model config.
+def declared_datasets(f, name, data_size, beyond=0):
+    """Walks every dataset of an open HDF5 file, reading metadata only, and bounds them.
+
+    Also bounds what is not weights: a file whose bytes exceed its declared weights by more
+    than `MAX_HDF5_OVERHEAD_BYTES + beyond` holds something else (a huge attribute, which h5py
+    would read whole before its size is known), so it is refused before any attribute is read.
 
     Args:
         f: an open `h5py.File`.
+        name: the visitor's file name, for messages.
+        data_size: bytes in the HDF5 data, so a dataset cannot point past its end.
+        beyond: bytes allowed besides weights and HDF5's own structure (the model config).
+
+    Returns:
+        dict: path -> (shape, declared bytes), one entry per dataset.
+
+    Raises:
+        ModelFileError: one sentence naming `name`.
+    """
+    datasets = _walk(f, name, data_size)
+    if data_size - sum(size for _, size in datasets.values()) > MAX_HDF5_OVERHEAD_BYTES + beyond:
+        raise _refuse(name, "holds far more than its weights and model description")
+    return datasets
+
+
+def check_weights(f, datasets, config, name, container):
+    """Compares the datasets with the weights the config's layers need, as Keras will pair them.
+
+    Args:
+        f: an open `h5py.File`.
+        datasets: what `declared_datasets` returned for it.
         config: the walked model config (`model_config_checks.check_config`).
         name: the visitor's file name, for messages.
         container: "keras" (Keras 3 weight layout) or "h5" (legacy layout, Keras 2 or 3).
-        data_size: bytes in the HDF5 data, so a dataset cannot point past its end.
 
     Returns:
         `(weights_bytes, datasets)`: total declared bytes and number of datasets.
@@ -62,7 +90,6 @@ def check_weights(f, config, name, container, data_size):
     Raises:
         ModelFileError: one sentence naming `name`.
     """
-    datasets = _walk(f, name, data_size)
     if container == "keras":
         used = _keras3_layers(f, datasets, config, name)
     else:

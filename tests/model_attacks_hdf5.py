@@ -206,3 +206,9 @@ def keras_with_hdf5_at_512(path):
     entries = list(attack.members().items())[1:]
     first = ("metadata.json", b" " * (512 - header_and_name) + attack.H5_MODEL.read_bytes()[:64])
     return attack.write_zip(path, [first] + entries)
+
+
+@case(".h5", "holds far more than its weights and model description")
+def h5_model_config_of_60_mib(path):
+    """A variable-length attribute is read whole before its length is known: refused unread."""
+    return h5_with(path, lambda f: f.attrs.__setitem__("model_config", " " * (60 * 2**20)))
