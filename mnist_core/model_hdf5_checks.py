@@ -123,6 +123,14 @@ def check_declared_layers(config, name):
 def read_text_attribute(obj, key, limit, name):
     """Reads a scalar string attribute (`model_config`) after checking its declared size.
 
+    Call it after `declared_datasets`, which bounds what a variable-length string can hold.
+
+    Args:
+        obj: an h5py group or file.
+        key: the attribute's name.
+        limit: most bytes accepted.
+        name: the visitor's file name, for messages.
+
     Returns:
         The text, or None when the attribute is absent.
 
