@@ -24,20 +24,3 @@ class BlankImageError(ImageError):
 class TrainingCancelled(MnistError):
     """Training was stopped at the user's request before it finished."""
 
-
-REASON_CHARS = 200
-"""Longest reason from a library (Keras, h5py) quoted in a sentence."""
-
-
-def short_reason(text, limit=REASON_CHARS):
-    """The first line of a library's error text, cut at a word to at most `limit` characters.
-
-    Returns:
-        The line itself when short enough, else its longest prefix ending with a whole word,
-        followed by "...".
-    """
-    text = str(text).strip()
-    line = text.splitlines()[0].strip() if text else ""
-    if len(line) <= limit:
-        return line
-    return line[:limit - 3].rsplit(" ", 1)[0].rstrip(" ,;:") + "..."

@@ -10,10 +10,16 @@ Imports only the standard library: the check runs in the server before Keras is 
 import json
 import re
 
+import numpy as np
+
 from mnist_core.errors import ModelFileError
 
 MAX_CONFIG_DEPTH = 64
 """Deepest nesting of JSON objects and lists in a config; ours reach 9, a nested model ~15."""
+
+MAX_CONFIG_BYTES = 256 * 2**10
+"""Largest model description (config.json or `model_config`): the strong model's is 16 KB, and
+parsing and walking 256 KiB of the worst JSON takes about 0.2 s."""
 
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 
@@ -53,6 +59,8 @@ SAFE_ACTIVATIONS = frozenset({
     "softsign", "exponential", "linear",
 })
 
+SAFE_CLASSES = SAFE_LAYERS | SAFE_OBJECTS
+
 CODE_KEYS = frozenset({"function", "function_type", "output_shape_module", "code", "closure"})
 """Keys that only a Lambda (or a serialised function) writes: their presence anywhere refuses."""
 
@@ -75,9 +83,11 @@ def parse_config(raw, name):
     except UnicodeDecodeError:
         raise ModelFileError(f"{name} holds a model description that is not UTF-8 text; "
                              "save the model again with Keras.") from None
+    if nesting_depth(text) > MAX_CONFIG_DEPTH:
+        raise _too_deep(name)
     try:
         config = json.loads(text)
-    except RecursionError:  # json's C scanner stops at Python's recursion limit, cheaply
+    except RecursionError:  # unreachable after the depth check, kept as a second barrier
         raise _too_deep(name) from None
     except ValueError:
         raise ModelFileError(f"{name} holds a model description that is not valid JSON; "
@@ -85,6 +95,20 @@ def parse_config(raw, name):
     if not isinstance(config, dict):
         raise _not_a_model(name)
     return config
+
+
+def nesting_depth(text):
+    """How deeply JSON `text` nests objects and lists, counted in linear time without recursion.
+
+    Brackets inside strings do not count: escaped backslashes and quotes are dropped first, so
+    the quotes left delimit strings. Malformed text only gets a count, which json then refuses.
+    """
+    skeleton = text.replace("\\\\", "").replace('\\"', "").encode("utf-8", "surrogatepass")
+    codes = np.frombuffer(skeleton, dtype=np.uint8)
+    outside = (np.cumsum(codes == ord('"'), dtype=np.int32) & 1) == 0
+    opening = ((codes == ord("[")) | (codes == ord("{"))) & outside
+    closing = ((codes == ord("]")) | (codes == ord("}"))) & outside
+    return int(np.cumsum(opening.astype(np.int32) - closing, dtype=np.int32).max(initial=0))
 
 
 def check_config(config, name):
@@ -117,7 +141,8 @@ def _check_layers(model, name):
         if not (isinstance(layer, dict) and isinstance(layer.get("class_name"), str)
                 and isinstance(layer.get("config"), dict)):
             raise ModelFileError(f"{name} has a layer that is not described as a Keras layer "
-                                 "(a class name and its settings); save the model again with Keras.")
+                                 "(a class name and its settings); save the model again with "
+                                 "Keras.")
         if layer["class_name"] in MODEL_CLASSES:
             _check_layers(layer, name)
 
@@ -147,7 +172,7 @@ def _check_object(node, name):
     class_name, module = node.get("class_name"), node.get("module")
     if class_name in ("Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__", "function"):
         raise _lambda(name)
-    if not isinstance(class_name, str) or class_name not in SAFE_LAYERS | SAFE_OBJECTS:
+    if not isinstance(class_name, str) or class_name not in SAFE_CLASSES:
         raise ModelFileError(f"{name} uses the class {quote(class_name)}, which this app does "
                              "not load; only standard Keras layers are accepted.")
     if module is not None and not (isinstance(module, str)
@@ -158,6 +183,13 @@ def _check_object(node, name):
         raise ModelFileError(f"{name} names the registered class "
                              f"{quote(node.get('registered_name'))}, which is not a built-in "
                              "Keras class; it was refused for safety.")
+
+
+def size_text(size):
+    """A byte count as a person reads it: "3.5 KiB", "3,584.0 MiB"."""
+    if size >= 2**20:
+        return f"{size / 2**20:,.1f} MiB"
+    return f"{size / 2**10:,.1f} KiB" if size >= 2**10 else f"{size:,} bytes"
 
 
 def quote(value, limit=60):

@@ -1,4 +1,4 @@
-"""The HDF5 part of an untrusted model (a legacy `.h5`, or the weights inside a `.keras`): metadata only.
+"""The HDF5 part of an untrusted model (a legacy `.h5`, or a `.keras`'s weights): metadata only.
 
 h5py reads object headers (names, shapes, dtypes, layouts, attributes) here, never a dataset's
 values. Every dataset must store what it declares, inside the file, once: no chunked or sparse
@@ -14,10 +14,13 @@ import numpy as np
 
 from mnist_core import model_weight_layout as layout
 from mnist_core.errors import ModelFileError
-from mnist_core.model_config_checks import quote
+from mnist_core.model_config_checks import quote, size_text
 
 MAX_WEIGHT_BYTES = 64 * 2**20
-"""Most bytes all datasets together may declare: the strong model with its Adam state needs 5.5 MiB."""
+"""Most bytes all datasets together may declare; the strong model with its Adam state: 5.5 MiB."""
+
+MAX_HDF5_OVERHEAD_BYTES = 4 * 2**20
+"""Most bytes of HDF5 structure beside the weights; Keras files have 20 to 75 KB."""
 
 MIN_BYTES_PER_PARAMETER = 2
 """A weight takes at least 2 bytes (bfloat16); ours are float32, even under mixed precision."""
@@ -46,15 +49,40 @@ NUMBER_KINDS = frozenset("biuf")
 _LAYOUTS = (h5py.h5d.CONTIGUOUS, h5py.h5d.COMPACT)
 
 
-def check_weights(f, config, name, container, data_size):
-    """Checks every dataset of an open HDF5 file against bounds and the model config.
+def declared_datasets(f, name, data_size, beyond=0):
+    """Walks every dataset of an open HDF5 file, reading metadata only, and bounds them.
+
+    Also bounds what is not weights: a file whose bytes exceed its declared weights by more
+    than `MAX_HDF5_OVERHEAD_BYTES + beyond` holds something else (a huge attribute, which h5py
+    would read whole before its size is known), so it is refused before any attribute is read.
 
     Args:
         f: an open `h5py.File`.
+        name: the visitor's file name, for messages.
+        data_size: bytes in the HDF5 data, so a dataset cannot point past its end.
+        beyond: bytes allowed besides weights and HDF5's own structure (the model config).
+
+    Returns:
+        dict: path -> (shape, declared bytes), one entry per dataset.
+
+    Raises:
+        ModelFileError: one sentence naming `name`.
+    """
+    datasets = _walk(f, name, data_size)
+    if data_size - sum(size for _, size in datasets.values()) > MAX_HDF5_OVERHEAD_BYTES + beyond:
+        raise _refuse(name, "holds far more than its weights and model description")
+    return datasets
+
+
+def check_weights(f, datasets, config, name, container):
+    """Compares the datasets with the weights the config's layers need, as Keras will pair them.
+
+    Args:
+        f: an open `h5py.File`.
+        datasets: what `declared_datasets` returned for it.
         config: the walked model config (`model_config_checks.check_config`).
         name: the visitor's file name, for messages.
         container: "keras" (Keras 3 weight layout) or "h5" (legacy layout, Keras 2 or 3).
-        data_size: bytes in the HDF5 data, so a dataset cannot point past its end.
 
     Returns:
         `(weights_bytes, datasets)`: total declared bytes and number of datasets.
@@ -62,14 +90,13 @@ def check_weights(f, config, name, container, data_size):
     Raises:
         ModelFileError: one sentence naming `name`.
     """
-    datasets = _walk(f, name, data_size)
     if container == "keras":
         used = _keras3_layers(f, datasets, config, name)
     else:
         used = _legacy_layers(f, datasets, config, name)
     layer_bytes = sum(datasets[p][1] for p in used)
-    optimizer_bytes = sum(size for path, (_, size) in datasets.items()
-                          if path not in used and path.startswith(("optimizer/", "optimizer_weights/")))
+    optimizer_bytes = sum(size for path, (_, size) in datasets.items() if path not in used
+                          and path.startswith(("optimizer/", "optimizer_weights/")))
     other_bytes = sum(size for _, size in datasets.values()) - layer_bytes - optimizer_bytes
     if optimizer_bytes > OPTIMIZER_STATE_FACTOR * layer_bytes + MAX_UNMATCHED_BYTES:
         raise _refuse(name, "holds more optimizer state than its layers' weights can need")
@@ -89,12 +116,20 @@ def check_declared_layers(config, name):
     """
     least = layout.least_parameters(config) * MIN_BYTES_PER_PARAMETER
     if least > MAX_WEIGHT_BYTES:
-        raise _refuse(name, f"declares layers whose weights take at least {_mib(least)}, far "
+        raise _refuse(name, f"declares layers whose weights take at least {size_text(least)}, far "
                             "more than an MNIST model needs")
 
 
 def read_text_attribute(obj, key, limit, name):
     """Reads a scalar string attribute (`model_config`) after checking its declared size.
+
+    Call it after `declared_datasets`, which bounds what a variable-length string can hold.
+
+    Args:
+        obj: an h5py group or file.
+        key: the attribute's name.
+        limit: most bytes accepted.
+        name: the visitor's file name, for messages.
 
     Returns:
         The text, or None when the attribute is absent.
@@ -111,7 +146,7 @@ def read_text_attribute(obj, key, limit, name):
     value = obj.attrs[key]
     raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
     if len(raw) > limit:
-        raise _refuse(name, f"has a {key} attribute over {limit // 2**20} MiB, far more than "
+        raise _refuse(name, f"has a {key} attribute over {size_text(limit)}, far more than "
                             "any model of standard layers needs")
     return raw
 
@@ -140,7 +175,7 @@ def _walk(f, name, data_size):
                 shape, size = _check_dataset(obj, name, data_size)
                 total += size
                 if total > MAX_WEIGHT_BYTES:
-                    raise _refuse(name, f"declares more than {MAX_WEIGHT_BYTES // 2**20} MiB of "
+                    raise _refuse(name, f"declares more than {size_text(MAX_WEIGHT_BYTES)} of "
                                         "weights, far more than an MNIST model needs")
                 datasets[path] = (shape, size)
     return datasets
@@ -154,7 +189,7 @@ def _check_dataset(ds, name, data_size):
     shape = () if shape is None else tuple(int(d) for d in shape)
     size = math.prod(shape) * dtype.itemsize
     if size > MAX_WEIGHT_BYTES:
-        raise _refuse(name, f"declares a weight of {_mib(size)}, far more than an MNIST "
+        raise _refuse(name, f"declares a weight of {size_text(size)}, far more than an MNIST "
                             "model needs")
     plist = ds.id.get_create_plist()
     if plist.get_layout() not in _LAYOUTS or plist.get_external_count() or plist.get_nfilters():
@@ -170,7 +205,7 @@ def _check_dataset(ds, name, data_size):
 
 def _keras3_layers(f, datasets, config, name):
     """Checks `layers/<group>/vars/<i>` against the config; returns the paths Keras reads."""
-    expected, used = layout.keras3_groups(config), set()
+    expected, used, found = layout.keras3_groups(config), set(), {}
     for path, (shape, _) in datasets.items():
         parts = path.split("/")
         if parts[0] != "layers" or len(parts) < 3:
@@ -186,9 +221,9 @@ def _keras3_layers(f, datasets, config, name):
             if not 0 <= index < len(shapes) or not layout.shape_matches(shapes[index], shape):
                 raise _mismatch(name, group)
             used.add(path)
+            found[group] = found.get(group, 0) + 1
     for group, shapes in expected.items():
-        found = sum(1 for p in used if p.startswith(f"layers/{group}/vars/"))
-        if shapes and found != len(shapes):
+        if shapes and found.get(group, 0) != len(shapes):
             raise _mismatch(name, group)
     return used
 
@@ -246,8 +281,9 @@ def _names(obj, key, name):
         attribute = h5py.h5a.open(obj.id, part.encode())
         info = h5py.check_string_dtype(attribute.dtype)
         count = math.prod(attribute.shape or ())
+        too_long = info is not None and (info.length or 0) > MAX_NAME_BYTES
         if (len(attribute.shape or ()) > 1 or count + len(names) > MAX_WEIGHT_NAMES
-                or (info is None and count) or (info is not None and (info.length or 0) > MAX_NAME_BYTES)):
+                or (info is None and count) or too_long):
             raise _refuse(name, f"has a {key} attribute that is not a short list of names")
         for value in np.atleast_1d(obj.attrs[part]):
             try:
@@ -258,10 +294,6 @@ def _names(obj, key, name):
         raise _refuse(name, f"repeats a name in its {key} list, so Keras would read the same "
                             "weights more than once")
     return names
-
-
-def _mib(size):
-    return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
 
 
 def _mismatch(name, layer):

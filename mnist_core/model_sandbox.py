@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core import model_checks
-from mnist_core.errors import ModelFileError, short_reason
+from mnist_core.model_checks import short_reason
+from mnist_core.errors import ModelFileError
 from mnist_core.untrusted_worker import READY
 
 MEMORY_HEADROOM_BYTES = 300 * 2**20

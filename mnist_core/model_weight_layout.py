@@ -8,6 +8,8 @@ Keras 2 file, which records no input shapes).
 import math
 import re
 
+from mnist_core.model_shapes import as_int, as_pair, input_shapes, plain_shape
+
 NO_WEIGHTS = frozenset({
     "InputLayer", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
     "GlobalMaxPooling2D", "Flatten", "Dropout", "SpatialDropout2D", "Activation", "ReLU",
@@ -64,21 +66,25 @@ def weight_shapes(model_config):
         list (one per layer) of lists of shapes, or None when not known.
     """
     layers = layers_of(model_config)
-    flowing = _flowing_shapes(model_config)
+    flowing = input_shapes(model_config)
     return [layer_weights(layer, _declared_input(layer) or shape)
             for layer, shape in zip(layers, flowing)]
 
 
-def least_parameters(model_config):
+def least_parameters(model_config, start=None):
     """The fewest numbers the config's layers make Keras allocate, from every shape it gives.
 
     Both a layer's `build_config` and the shape flowing into it count (Keras may use either),
     and unknown dimensions count as 1, so a layer of 10**9 units is seen before Keras builds it.
+
+    Args:
+        model_config: a walked model config.
+        start: the shape flowing into it, when it is nested in a Sequential model.
     """
     total = 0
-    for layer, shape in zip(layers_of(model_config), _flowing_shapes(model_config)):
-        if isinstance(layer["config"].get("layers"), list):  # a nested model, checked as one
-            total += least_parameters(layer)
+    for layer, shape in zip(layers_of(model_config), input_shapes(model_config, start)):
+        if isinstance(layer["config"].get("layers"), list):  # a nested model, counted as one
+            total += least_parameters(layer, shape)
             continue
         sizes = [0]
         for input_shape in (_declared_input(layer), shape):
@@ -107,126 +113,52 @@ def layer_weights(layer, input_shape=None):
     bias = c.get("use_bias", True) is not False
     try:
         if kind == "Dense":
-            units = _int(c.get("units"))
+            units = as_int(c.get("units"))
             return [(channels, units)] + ([(units,)] if bias else [])
         if kind == "Conv2D":
-            filters, groups = _int(c.get("filters")), _int(c.get("groups", 1)) or 1
+            filters, groups = as_int(c.get("filters")), as_int(c.get("groups", 1)) or 1
             per_group = channels // groups if channels is not None else None
-            return [(*_pair(c.get("kernel_size")), per_group, filters)] + ([(filters,)] if bias else [])
+            kernel = (*as_pair(c.get("kernel_size")), per_group, filters)
+            return [kernel] + ([(filters,)] if bias else [])
         if kind == "DepthwiseConv2D":
-            multiplier = _int(c.get("depth_multiplier", 1))
+            multiplier = as_int(c.get("depth_multiplier", 1))
             out = channels * multiplier if channels is not None and multiplier else None
-            return [(*_pair(c.get("kernel_size")), channels, multiplier)] + ([(out,)] if bias else [])
+            kernel = (*as_pair(c.get("kernel_size")), channels, multiplier)
+            return [kernel] + ([(out,)] if bias else [])
         if kind == "SeparableConv2D":
-            multiplier, filters = _int(c.get("depth_multiplier", 1)), _int(c.get("filters"))
+            multiplier, filters = as_int(c.get("depth_multiplier", 1)), as_int(c.get("filters"))
             middle = channels * multiplier if channels is not None and multiplier else None
-            return ([(*_pair(c.get("kernel_size")), channels, multiplier), (1, 1, middle, filters)]
-                    + ([(filters,)] if bias else []))
+            depthwise = (*as_pair(c.get("kernel_size")), channels, multiplier)
+            return [depthwise, (1, 1, middle, filters)] + ([(filters,)] if bias else [])
+        if kind == "PReLU":
+            if input_shape is None or None in input_shape[1:]:
+                return None
+            alpha = list(input_shape[1:])
+            for axis in c.get("shared_axes") or []:
+                alpha[as_int(axis) - 1] = 1
+            return [tuple(alpha)]
         if kind in ("BatchNormalization", "LayerNormalization"):
             count = (c.get("scale", True) is not False) + (c.get("center", True) is not False)
             size = _axis_size(c.get("axis", -1), input_shape)
             return [(size,)] * (count + 2 * (kind == "BatchNormalization"))
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError, AttributeError):
         return None
-    return None  # nested models, PReLU (its shape follows the input's): checked only by size
-
-
-def _int(value):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(value)
-    return value
-
-
-def _pair(value):
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value, value
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        return _int(value[0]), _int(value[1])
-    raise ValueError(value)
-
-
-def _shape(value):
-    """A plain shape (batch first) from the file, or None."""
-    if isinstance(value, list) and value and all(
-            d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 0) for d in value):
-        return tuple(value)
-    return None
+    return None  # nested models: checked by their own layers and by size
 
 
 def _declared_input(layer):
     """The input shape Keras 3 records in a layer's `build_config`, when it is one plain shape."""
     build = layer.get("build_config")
-    return _shape(build.get("input_shape")) if isinstance(build, dict) else None
+    return plain_shape(build.get("input_shape")) if isinstance(build, dict) else None
 
 
 def _axis_size(axis, input_shape):
     if isinstance(axis, list) and len(axis) == 1:
         axis = axis[0]
-    if input_shape is None or not isinstance(axis, int) or not -len(input_shape) <= axis < len(input_shape):
+    if input_shape is None or not isinstance(axis, int) \
+            or not -len(input_shape) <= axis < len(input_shape):
         return None
     return input_shape[axis]
-
-
-def _flowing_shapes(model_config):
-    """The input shape of each layer of a Sequential model, flowing from its first shape."""
-    layers = layers_of(model_config)
-    shapes = [None] * len(layers)
-    if model_config.get("class_name") != "Sequential" or not layers:
-        return shapes
-    first = layers[0]["config"]
-    shape = _shape(first.get("batch_shape") or first.get("batch_input_shape"))
-    for index, layer in enumerate(layers):
-        shapes[index] = shape
-        try:
-            shape = _output_shape(layer["class_name"], layer["config"], shape) if shape else None
-        except (TypeError, ValueError, ZeroDivisionError):
-            shape = None
-    return shapes
-
-
-def _output_shape(kind, c, shape):
-    """What one layer outputs for `shape`, channels last; None when not computed here."""
-    if kind in _SAME_SHAPE:
-        return shape
-    if kind == "Dense":
-        return shape[:-1] + (_int(c.get("units")),)
-    if kind == "Flatten":
-        rest = shape[1:]
-        return (shape[0], None if None in rest else math.prod(rest))
-    if c.get("data_format", "channels_last") != "channels_last" or len(shape) != 4:
-        return None
-    batch, height, width, channels = shape
-    if kind in ("Conv2D", "SeparableConv2D", "DepthwiseConv2D"):
-        kernel, strides = _pair(c.get("kernel_size")), _pair(c.get("strides", 1))
-        dilation = _pair(c.get("dilation_rate", 1))
-        size = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
-        out = (channels * _int(c.get("depth_multiplier", 1)) if kind == "DepthwiseConv2D"
-               else _int(c.get("filters")))
-        return (batch, *_spatial((height, width), size, strides, c.get("padding", "valid")), out)
-    if kind in ("MaxPooling2D", "AveragePooling2D"):
-        pool = _pair(c.get("pool_size", 2))
-        strides = _pair(c.get("strides") or pool)
-        return (batch, *_spatial((height, width), pool, strides, c.get("padding", "valid")), channels)
-    if kind in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
-        return (batch, 1, 1, channels) if c.get("keepdims") else (batch, channels)
-    return None
-
-
-def _spatial(sizes, windows, strides, padding):
-    if padding == "same":
-        return tuple(None if n is None else -(-n // s) for n, s in zip(sizes, strides))
-    if padding != "valid":
-        raise ValueError(padding)
-    return tuple(None if n is None else max(0, (n - w) // s + 1)
-                 for n, w, s in zip(sizes, windows, strides))
-
-
-_SAME_SHAPE = frozenset({
-    "InputLayer", "Dropout", "SpatialDropout2D", "BatchNormalization", "LayerNormalization",
-    "Activation", "ReLU", "LeakyReLU", "Softmax", "Rescaling", "ELU", "PReLU",
-})
 
 
 def shape_matches(expected, actual):

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from mnist_core.constants import INPUT_SHAPE, NUM_CLASSES
-from mnist_core.errors import ModelFileError, short_reason
-from mnist_core.model_checks import check_model_file
+from mnist_core.errors import ModelFileError
+from mnist_core.model_checks import check_model_file, short_reason
 from mnist_core.model_config_checks import SAFE_LAYERS, check_config  # noqa: F401 (moved there)
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -123,7 +123,7 @@ def _keras_load(path):
     try:
         return keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many kinds; each means "not a loadable model"
-        reason = short_reason(error) or type(error).__name__
+        reason = short_reason(error, path, path.name)
         raise ModelFileError(f"{path.name} could not be loaded as a Keras model ({reason}).") from None
 
 

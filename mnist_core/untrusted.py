@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 
 from mnist_core import model_checks, storage
-from mnist_core.errors import ModelFileError, short_reason
+from mnist_core.errors import ModelFileError
+from mnist_core.model_checks import short_reason
 from mnist_core.model_config_checks import MODEL_CLASSES, check_config
 from mnist_core.model_sandbox import WorkerDidNotStart, run_worker
 
@@ -190,7 +191,7 @@ def rebuild(config, weights, name):
         raise
     except Exception as error:  # Keras raises many kinds; each means "not a usable model"
         raise ModelFileError(f"{name} could not be loaded as a Keras model "
-                             f"({short_reason(str(error))}).") from None
+                             f"({short_reason(error)}).") from None
     return model
 
 

@@ -1,8 +1,9 @@
-"""Hostile model files, built from the project's own real models with zipfile, h5py and byte patches.
+"""Hostile model files, built from the project's real models with zipfile, h5py and byte patches.
 
-Each builder writes one attack of issue #9 (A1-A6) into a folder and returns its path. None needs
-Keras: a shape bomb declares gigabytes and writes nothing, a zip bomb is a member of zeros, and a
-header flag is two bytes.
+The tools to build them, and `ATTACKS`, the catalogue that `model_attacks_hdf5` and
+`model_attacks_archive` fill with one case per attack of issue #9 (A1-A6). None needs Keras: a
+shape bomb declares gigabytes and writes nothing, a zip bomb is a member of zeros, and a header
+flag is two bytes.
 """
 
 import io
@@ -20,6 +21,17 @@ from tests.conftest import FIXTURES, ROOT
 KERAS_MODEL = ROOT / "models" / "tutorial.keras"
 H5_MODEL = FIXTURES / "tutorial_tf_keras2.h5"
 GIB = 2**30
+
+ATTACKS = {}
+"""name -> (suffix of the file, `build(path) -> path`, regular expression of its refusal)."""
+
+
+def case(suffix, refusal):
+    """Registers `build(path)` in `ATTACKS` under its function name."""
+    def register(build):
+        ATTACKS[build.__name__] = (suffix, build, refusal)
+        return build
+    return register
 
 
 def members(path=KERAS_MODEL):
@@ -105,11 +117,17 @@ def set_names(group, key, names):
 
 
 def nested(depth, leaf="0"):
+    """JSON lists nested `depth` deep."""
     return "[" * depth + leaf + "]" * depth
 
 
-def with_initializer(model_config, initializer):
-    """The config with the first Conv2D's kernel initializer replaced."""
-    model_config = json.loads(json.dumps(model_config))
-    model_config["config"]["layers"][1]["config"]["kernel_initializer"] = initializer
+def edit_layers(changes, model_config=None):
+    """The tutorial's config (or `model_config`) with some layers' settings changed.
+
+    Args:
+        changes: {layer index: {setting: value}}.
+    """
+    model_config = model_config or config()
+    for index, settings in changes.items():
+        model_config["config"]["layers"][index]["config"].update(settings)
     return model_config

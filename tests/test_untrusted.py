@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from mnist_core import model_sandbox, storage, untrusted
-from mnist_core.errors import ModelFileError, short_reason
+from mnist_core.errors import ModelFileError
 from mnist_core.model import build_tutorial_model, compile_tutorial
 from tests import model_attacks as attack
 from tests.conftest import FIXTURES, ROOT
@@ -48,13 +48,6 @@ def _same_predictions(loaded, path):
 
 
 # --- Without a child: what the parent decides on its own --------------------------------------
-
-def test_short_reason_keeps_a_short_line_and_cuts_a_long_one_at_a_word():
-    assert short_reason("  Bad shape.\nTraceback...") == "Bad shape."
-    long = "word " * 100
-    cut = short_reason(long, limit=50)
-    assert cut == "word " * 8 + "word..." and len(cut) <= 50
-
 
 def test_reasons_name_the_visitors_file_never_the_sandbox_path(tmp_path):
     copy = tmp_path / "untrusted-0123.keras"
