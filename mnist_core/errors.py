@@ -23,4 +23,3 @@ class BlankImageError(ImageError):
 
 class TrainingCancelled(MnistError):
     """Training was stopped at the user's request before it finished."""
-
