@@ -63,6 +63,7 @@ TEXTS = {
         "elapsed": "{seconds:.0f} s elapsed",
         # The recipes describe themselves in English (the command line shows the same words).
         **{f"recipe_{name}": recipe.summary for name, recipe in RECIPES.items()},
+        "upload_checking": "Checking {name} in a separate process (a few seconds)...",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -126,6 +127,7 @@ TEXTS = {
         "no_history": "Ce modèle n'a pas d'historique d'entraînement enregistré.",
         "data_error": "Les images de test n'ont pas pu être chargées : {message}",
         "elapsed": "{seconds:.0f} s écoulées",
+        "upload_checking": "Vérification de {name} dans un processus à part (quelques secondes)...",
     },
 }
 
