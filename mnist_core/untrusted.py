@@ -19,8 +19,8 @@ from pathlib import Path
 from mnist_core import model_checks, storage
 from mnist_core.errors import ModelFileError
 from mnist_core.model_checks import short_reason
-from mnist_core.model_config_checks import MODEL_CLASSES, check_config
-from mnist_core.model_sandbox import WorkerDidNotStart, run_worker
+from mnist_core.model_config_checks import MODEL_CLASSES, check_config, size_text
+from mnist_core.model_sandbox import MAX_WEIGHT_BYTES, WorkerDidNotStart, run_worker
 
 MAX_FILE_BYTES = model_checks.MAX_MODEL_BYTES
 
@@ -144,8 +144,12 @@ def _read_metadata(path):
 
 
 def _static_check(path, name):
-    """Checks the file's container, config and declared weights, without Keras."""
-    model_checks.check_model_file(path, name)
+    """Checks the file's container, config and declared weights, without Keras.
+
+    Returns:
+        `model_checks.CheckedModel`.
+    """
+    return model_checks.check_model_file(path, name)
 
 
 def _load_in_sandbox(content, file_name, name):
@@ -154,7 +158,10 @@ def _load_in_sandbox(content, file_name, name):
     try:
         path = folder / file_name
         path.write_bytes(content)
-        _static_check(path, name)
+        checked = _static_check(path, name)
+        if checked.weights_bytes > MAX_WEIGHT_BYTES:
+            raise ModelFileError(f"{name} holds {size_text(checked.weights_bytes)} of weights; "
+                                 f"this app loads models of at most {size_text(MAX_WEIGHT_BYTES)}.")
         config, weights = run_worker(path, name)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 import zipfile
 
 import keras
@@ -24,6 +25,7 @@ from tests.conftest import FIXTURES, ROOT
 
 PROBE = np.linspace(0, 1, 4 * 28 * 28, dtype=np.float32).reshape(4, 28, 28, 1)
 MB = 2**20
+PASSED = types.SimpleNamespace(weights_bytes=0)  # what a bypassed static check returns
 TOO_COSTLY = "{} needs more memory (or time) than this app allows for a model file; it was refused."
 
 
@@ -81,7 +83,7 @@ def test_a_refused_file_is_remembered_by_hash_and_starts_no_second_child(monkeyp
         started.append(name)
         raise ModelFileError(TOO_COSTLY.format(name))
 
-    monkeypatch.setattr(untrusted, "_static_check", lambda path, name: None)
+    monkeypatch.setattr(untrusted, "_static_check", lambda path, name: PASSED)
     monkeypatch.setattr(untrusted, "run_worker", refusing_worker)
     for name in ("bomb.keras", "bomb.keras", "renamed.keras"):
         with pytest.raises(ModelFileError) as refused:
@@ -106,6 +108,15 @@ def test_a_static_refusal_is_remembered_too(monkeypatch):
         with pytest.raises(ModelFileError, match=r"^l\.h5 contains a Lambda layer\.$"):
             untrusted.load_untrusted(b"\x89HDF", display_name="l.h5")
     assert checked == ["l.h5"]
+
+
+def test_refuses_more_weights_than_the_sandbox_loads_before_starting_a_child(monkeypatch,
+                                                                             default_model_path):
+    monkeypatch.setattr(untrusted, "MAX_WEIGHT_BYTES", 2**20)
+    monkeypatch.setattr(untrusted, "run_worker", _must_not_run)
+    with pytest.raises(ModelFileError, match=r"^mine\.keras holds 2\.6 MiB of weights; this app "
+                                             r"loads models of at most 1\.0 MiB\.$"):
+        untrusted.load_untrusted(default_model_path.read_bytes(), display_name="mine.keras")
 
 
 def test_rebuild_gives_identical_predictions_and_refuses_weights_that_do_not_fit():
@@ -186,6 +197,7 @@ def test_a_bfloat16_model_keeps_its_policy_and_its_predictions(tmp_path, policy,
 LOAD_IN_A_FRESH_PROCESS = r"""
 import json, logging, re, resource, sys, time
 from pathlib import Path
+from types import SimpleNamespace
 import keras
 from mnist_core import model_sandbox, untrusted
 
@@ -200,7 +212,8 @@ times = Times()
 logging.getLogger("mnist_core.model_sandbox").addHandler(times)
 logging.getLogger("mnist_core.model_sandbox").setLevel(logging.INFO)
 keras.layers.Dense(1).build((None, 1))  # a server's steady state: Keras imported and used
-untrusted._static_check = lambda path, name: None  # bypass: prove the child's limits alone
+# Bypass the static checks, to prove that the child's limits hold alone.
+untrusted._static_check = lambda path, name: SimpleNamespace(weights_bytes=0)
 model_sandbox.TIME_LIMIT_S = float(sys.argv[3])
 before, begun = peak_mb(), time.monotonic()
 try:
@@ -283,6 +296,23 @@ def _extra_members(path):
 
 
 COULD_NOT_LOAD = "{} could not be loaded as a Keras model ("
+
+
+@pytest.mark.slow
+def test_the_largest_model_accepted_costs_both_processes_less_than_the_headroom(tmp_path,
+                                                                                good_load):
+    width = (model_sandbox.MAX_WEIGHT_BYTES // 4 - 10) // (28 * 28 + 11)  # just fits the limit
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(width), keras.layers.Dense(10)])
+    model.save(tmp_path / "big.keras")
+    result = load_in_a_fresh_process(tmp_path / "big.keras", "big.keras", tmp_path / "tmp",
+                                     time_limit=60.0)
+    print(result)
+    assert result["message"] is None
+    headroom_mb = model_sandbox.MEMORY_HEADROOM_BYTES / MB
+    assert result["parent_growth_mb"] < headroom_mb
+    assert result["child_peak_mb"] < good_load["child_peak_mb"] + headroom_mb
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 @pytest.mark.slow
