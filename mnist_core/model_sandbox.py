@@ -58,8 +58,13 @@ _log = logging.getLogger(__name__)
 _one_child = threading.Lock()  # one child at a time: each costs the memory of a Keras import
 
 
-class WorkerDidNotStart(ModelFileError):
-    """The child could not even start in time: the server is busy, the file is not to blame."""
+class NotCheckedNow(ModelFileError):
+    """The server could not check the file now (busy, out of processes or temp disk): the file
+    is not to blame, so this refusal is not remembered."""
+
+
+def not_checked_now(name):
+    return NotCheckedNow(f"The app could not check {name} now; try again in a minute.")
 
 
 def run_worker(path, name):
@@ -75,16 +80,20 @@ def run_worker(path, name):
         yet checked) and its `get_weights()` arrays (read-only views).
 
     Raises:
-        ModelFileError: one sentence naming `name`; `WorkerDidNotStart` when the child did not
+        ModelFileError: one sentence naming `name`; `NotCheckedNow` when the child did not
             reach the file (a busy server).
     """
     path = Path(path)
     command = [sys.executable, "-P", "-s", "-m", WORKER, str(path), str(MEMORY_HEADROOM_BYTES),
                str(MAX_WEIGHT_BYTES)]
     with _one_child:
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, cwd=path.parent,
-                                 env=_child_environment(path.parent), start_new_session=True)
+        try:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, cwd=path.parent,
+                                     env=_child_environment(path.parent), start_new_session=True)
+        except OSError as error:  # out of processes or memory: the server's trouble
+            _log.warning("The model worker could not be started: %s", error)
+            raise not_checked_now(name) from None
         try:
             answer, errors, finished, times = _collect(child,
                                                        MAX_ANSWER_LINE_BYTES + MAX_WEIGHT_BYTES)
@@ -95,7 +104,7 @@ def run_worker(path, name):
     if not answer.startswith(READY):
         _log.warning("The model worker did not start (exit %s): %s", child.returncode,
                      errors.decode(errors="replace"))
-        raise WorkerDidNotStart(f"The app could not check {name} now; try again in a minute.")
+        raise not_checked_now(name)
     too_costly = ModelFileError(f"{name} needs more memory (or time) than this app allows for a "
                                 "model file; it was refused.")
     if not finished or child.returncode < 0:

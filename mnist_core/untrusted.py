@@ -11,6 +11,7 @@ rebuilds the model from them after walking the config again: it never parses the
 
 import collections
 import hashlib
+import logging
 import shutil
 import tempfile
 import threading
@@ -20,13 +21,15 @@ from mnist_core import model_checks, storage
 from mnist_core.errors import ModelFileError
 from mnist_core.model_checks import short_reason
 from mnist_core.model_config_checks import MODEL_CLASSES, check_config, size_text
-from mnist_core.model_sandbox import MAX_WEIGHT_BYTES, WorkerDidNotStart, run_worker
+from mnist_core.model_sandbox import MAX_WEIGHT_BYTES, NotCheckedNow, not_checked_now, run_worker
 
 MAX_FILE_BYTES = model_checks.MAX_MODEL_BYTES
 
 MAX_LAYERS = 64
 """Most layers a rebuilt model may have (the strong model: 23). Building costs this process time
 per layer (2,000 plain layers take Keras minutes), so what the child sends back is bounded too."""
+
+_log = logging.getLogger(__name__)
 
 REMEMBERED_REFUSALS = 64
 """Refused files remembered by hash (the least recently seen is forgotten first)."""
@@ -118,7 +121,7 @@ def load_untrusted(source, display_name=None):
         raise ModelFileError(remembered)
     try:
         model = _load_in_sandbox(content, f"untrusted-{key[0][:16]}{suffix}", name)
-    except WorkerDidNotStart:
+    except NotCheckedNow:
         raise  # the server was busy: the file is not to blame, so it is not remembered
     except ModelFileError as error:
         refusals.remember(key, name, str(error))
@@ -154,10 +157,18 @@ def _static_check(path, name):
 
 def _load_in_sandbox(content, file_name, name):
     """Static checks, then the child, in a fresh temp folder removed whatever happens."""
-    folder = Path(tempfile.mkdtemp(prefix="mnist-untrusted-"))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="mnist-untrusted-"))
+    except OSError as error:  # no temp disk: the server's trouble, not the file's
+        _log.warning("No temp folder for a model file: %s", error)
+        raise not_checked_now(name) from None
     try:
         path = folder / file_name
-        path.write_bytes(content)
+        try:
+            path.write_bytes(content)
+        except OSError as error:
+            _log.warning("A model file could not be written to the temp folder: %s", error)
+            raise not_checked_now(name) from None
         checked = _static_check(path, name)
         if checked.weights_bytes > MAX_WEIGHT_BYTES:
             raise ModelFileError(f"{name} holds {size_text(checked.weights_bytes)} of weights; "

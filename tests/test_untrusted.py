@@ -119,6 +119,18 @@ def test_refuses_more_weights_than_the_sandbox_loads_before_starting_a_child(mon
         untrusted.load_untrusted(default_model_path.read_bytes(), display_name="mine.keras")
 
 
+def test_no_temp_disk_is_the_servers_trouble_said_in_one_sentence_and_not_remembered(
+        monkeypatch):
+    def full_disk(**kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.mkdtemp", full_disk)
+    with pytest.raises(ModelFileError, match=r"^The app could not check m\.keras now; try "
+                                             r"again in a minute\.$"):
+        untrusted.load_untrusted(b"PK bytes", display_name="m.keras")
+    assert len(untrusted.refusals) == 0
+
+
 def test_rebuild_gives_identical_predictions_and_refuses_weights_that_do_not_fit():
     model = build_tutorial_model()
     config = keras.saving.serialize_keras_object(model)
