@@ -1,4 +1,4 @@
-"""The child process that loads one untrusted model file for `mnist_core.untrusted`, then exits.
+"""The child process that loads one untrusted model file for `model_sandbox`, then exits.
 
 Started as `python -P -s -m mnist_core.untrusted_worker FILE HEADROOM WEIGHT_BYTES` (a module,
 not a multiprocessing spawn, which would re-import the Streamlit script). It limits itself
@@ -8,8 +8,8 @@ the disk) and an address space of what the import took plus HEADROOM bytes. What
 makes Keras do, it costs only this process.
 
 It answers on stdout: `ready` and a newline once Keras is imported and the limits are set (the
-parent's clock for the file starts there), then one JSON line, then on success the weights' raw bytes, one array after
-the other in `get_weights()` order. The line is either
+parent's clock for the file starts there), then one JSON line, then on success the weights' raw
+bytes, one array after the other in `get_weights()` order. The line is either
 `{"config": <serialised model>, "weights": [[dtype, shape], ...]}` or
 `{"kind": "memory" | "refused" | "keras", "message": <text>}`.
 """
@@ -31,6 +31,10 @@ READY = b"ready\n"
 
 
 def _limit(kind, value):
+    """Sets both limits of `kind` to `value`, or keeps a lower hard limit already in place."""
+    hard = resource.getrlimit(kind)[1]
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
     resource.setrlimit(kind, (value, value))
 
 
@@ -66,8 +70,8 @@ def _load(path, max_weight_bytes):
     total = sum(w.nbytes for w in weights)
     if total > max_weight_bytes:
         return {"kind": "refused", "message": f"{os.path.basename(path)} holds "
-                f"{total / 2**20:.0f} MB of weights; this app loads models of at most "
-                f"{max_weight_bytes / 2**20:.0f} MB."}, []
+                f"{total / 2**20:,.1f} MiB of weights; this app loads models of at most "
+                f"{max_weight_bytes / 2**20:,.1f} MiB."}, []
     config = keras.saving.serialize_keras_object(model)
     config.pop("compile_config", None)  # loaded with compile=False: nothing to compile
     specs = [[w.dtype.name, list(w.shape)] for w in weights]
