@@ -127,8 +127,10 @@ def main(argv):
     for array in weights:
         answer.write(array.reshape(-1).view(np.uint8).data)  # bfloat16 has no buffer format
     answer.close()
-    return 0
+    sys.stderr.flush()
+    # The answer is complete: skip TensorFlow's teardown, which takes most of a second.
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    main(sys.argv)
