@@ -3,7 +3,8 @@
 Modules, one concept each: `data` (verified MNIST), `model` (the tutorial's CNN and data
 preparation), `recipes` (named ways to train), `callbacks` (live metrics and cancel),
 `training`, `storage` (atomic save, safe load, metadata), `preprocess` (drawings to MNIST input),
-`inference`, `plots`, `jobs` (one background training at a time), and `cli`.
+`inference`, `plots`, `jobs` (one background training at a time), `untrusted` (model files
+nobody vouches for, loaded by `model_sandbox`'s limited child process), and `cli`.
 Keras and TensorFlow are imported lazily, so `python -m mnist_core --help` answers at once.
 """
 

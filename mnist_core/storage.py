@@ -2,33 +2,23 @@
 
 The only code that writes model files. A saved model `NAME.keras` (and, as the tutorial does,
 `NAME.h5`) has its facts in `NAME.json` beside it, so the app and the command line load it with no
-flags. Loading reads the file's layer list *before* Keras builds anything, and refuses layers that
-would run code from the file (Lambda, custom classes), on top of Keras' own safe mode.
+flags. Loading first runs `model_checks.check_model_file` (bounded reads of the file's declared
+facts, its whole config against an allow-list) *before* Keras reads anything, on top of Keras'
+own safe mode.
 """
 
 import dataclasses
 import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 from mnist_core.constants import INPUT_SHAPE, NUM_CLASSES
 from mnist_core.errors import ModelFileError
+from mnist_core.model_checks import check_model_file, short_reason
+from mnist_core.model_config_checks import SAFE_LAYERS, check_config  # noqa: F401 (moved there)
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-
-SAFE_LAYERS = frozenset({
-    "InputLayer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D", "Flatten", "Dense", "Dropout", "SpatialDropout2D", "BatchNormalization",
-    "LayerNormalization", "Activation", "ReLU", "LeakyReLU", "Softmax", "Reshape", "Rescaling",
-    "ZeroPadding2D", "Add", "Concatenate", "DepthwiseConv2D", "SeparableConv2D", "ELU", "PReLU",
-    "Sequential", "Functional", "Model",
-})
-"""Layer classes a model file may name. Anything else (Lambda above all, or a custom class)
-could carry code, so it is refused before Keras deserialises the file."""
-
 
 @dataclasses.dataclass
 class LoadedModel:
@@ -104,77 +94,6 @@ def read_metadata(model_path):
     return data if isinstance(data, dict) else {}
 
 
-def _layers(config):
-    """Yields `(class_name, module)` for every layer of a serialised model, nested models included."""
-    layers = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
-    for layer in layers if isinstance(layers, list) else []:
-        if isinstance(layer, dict):
-            yield layer.get("class_name"), layer.get("module")
-            yield from _layers(layer)
-
-
-def _modules(config):
-    """Every `module` a serialised config names (layers, activations, initializers...)."""
-    if isinstance(config, dict):
-        if isinstance(config.get("module"), str):
-            yield config["module"]
-        for value in config.values():
-            yield from _modules(value)
-    elif isinstance(config, list):
-        for value in config:
-            yield from _modules(value)
-
-
-def check_config(config, name):
-    """Refuses a serialised model that could run code from its file.
-
-    Raises:
-        ModelFileError: a Lambda layer, a layer outside `SAFE_LAYERS`, or any object from a
-            module outside Keras.
-    """
-    if not isinstance(config, dict) or config.get("class_name") not in SAFE_LAYERS:
-        raise ModelFileError(f"{name} does not describe a Keras Sequential or Functional model.")
-    for class_name, module in _layers(config):
-        if class_name in ("Lambda", "TFOpLambda", "SlicingOpLambda"):
-            raise ModelFileError(f"{name} contains a Lambda layer, which would run code from the "
-                                 "file; it was refused for safety.")
-        if class_name not in SAFE_LAYERS:
-            raise ModelFileError(f"{name} uses the layer {class_name}, which this app does not "
-                                 "load; only standard Keras layers are accepted.")
-    for module in _modules(config):
-        if module != "builtins" and module.split(".")[0] != "keras":
-            raise ModelFileError(f"{name} refers to code in the module {module}, which would run "
-                                 "from outside Keras; it was refused for safety.")
-
-
-def _read_config(path):
-    """The model's architecture as JSON, read without deserialising anything."""
-    with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                return json.loads(archive.read("config.json"))
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-            raise ModelFileError(f"{path.name} is damaged or truncated ({error}); "
-                                 "save or download it again.") from None
-    if head == HDF5_SIGNATURE:
-        import h5py
-
-        try:
-            with h5py.File(path, "r") as f:
-                raw = f.attrs.get("model_config")
-        except OSError:
-            raise ModelFileError(f"{path.name} is a damaged or truncated HDF5 file; "
-                                 "save or download it again.") from None
-        if raw is None:
-            raise ModelFileError(f"{path.name} holds weights only, not a whole model; "
-                                 "save it with model.save().")
-        return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-    raise ModelFileError(f"{path.name} is not a Keras model: expected a .keras or .h5 file "
-                         "written by model.save().")
-
-
 def load_model(path):
     """Loads a `.keras` or `.h5` model for MNIST and checks it fits, refusing anything unsafe.
 
@@ -197,7 +116,7 @@ def load_model(path):
         raise ModelFileError(f"There is no model file at {path}.")
     if path.stat().st_size == 0:
         raise ModelFileError(f"{path.name} is empty; save or download it again.")
-    check_config(_read_config(path), path.name)
+    check_model_file(path, path.name)
     model = _keras_load(path)
     _check_shapes(model, path.name)
     return LoadedModel(model, read_metadata(path), path)
@@ -209,7 +128,7 @@ def _keras_load(path):
     try:
         return keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many kinds; each means "not a loadable model"
-        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        reason = short_reason(error, path, path.name)
         raise ModelFileError(f"{path.name} could not be loaded as a Keras model ({reason}).") from None
 
 

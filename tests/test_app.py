@@ -240,3 +240,22 @@ def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
     assert at.number_input(key="epochs").value == 3 and at.number_input(key="batch_size").value == 128
     at.selectbox(key="recipe").set_value("tutorial").run()
     assert at.number_input(key="epochs").value == 10
+
+
+def test_a_refused_upload_is_remembered_so_a_rerun_checks_nothing(models, canvas, monkeypatch):
+    from mnist_core import untrusted
+
+    untrusted.refusals.clear()
+    checked = []
+    check = untrusted._static_check
+    monkeypatch.setattr(untrusted, "_static_check", lambda path, name: (checked.append(name),
+                                                                       check(path, name)))
+    at = start()
+    content = (FIXTURES / "lambda_tf_keras2.h5").read_bytes()
+    at.sidebar.file_uploader(key="upload").set_value(("my lambda.h5", content, "application/x-hdf5"))
+    at.run()
+    at.run()  # a canvas stroke or any widget reruns the whole page
+    errors = [e.value for e in at.sidebar.error]
+    assert errors and errors[0].startswith("my lambda.h5 contains a Lambda layer")
+    assert checked == ["my lambda.h5"]
+    untrusted.refusals.clear()

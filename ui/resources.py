@@ -6,7 +6,6 @@ stroke reads no file and builds no model.
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -72,21 +71,19 @@ def saved_model(path, modified):
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def uploaded_model(digest, name, _content):
-    """`(LoadedModel, Predictor)` for an upload, keyed by its sha256; the file is checked first.
+    """`(LoadedModel, Predictor)` for an upload, keyed by its sha256 and name.
+
+    The file is checked, then loaded in a limited child process (`mnist_core.untrusted`). A
+    refusal is not cached here (Streamlit caches no exception) but remembered by hash there, so
+    a rerun of the page after a refused upload costs a hash, not a load.
 
     Raises:
-        ModelFileError: the upload is not a safe (28, 28, 1) -> 10 model.
+        ModelFileError: one sentence naming the visitor's file: not a safe (28, 28, 1) -> 10
+            model, or one that needs more memory or time than a model file may take.
     """
-    suffix = Path(name).suffix.lower()
-    if suffix not in storage.MODEL_SUFFIXES:
-        from mnist_core.errors import ModelFileError
+    from mnist_core.untrusted import load_untrusted
 
-        raise ModelFileError(f"{name} is not a .keras or .h5 file.")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(_content)
-        loaded = storage.load_model(path)
-    loaded.path = Path(name)
+    loaded = load_untrusted(_content, display_name=name)
     return loaded, Predictor(loaded.model)
 
 

@@ -44,7 +44,8 @@ def model_choice(language, fingerprint):
         content = upload.getvalue()
         digest = resources.digest_of(content)
         try:
-            uploaded = resources.uploaded_model(digest, upload.name, content)
+            with sidebar, st.spinner(text(language, "upload_checking", name=upload.name)):
+                uploaded = resources.uploaded_model(digest, upload.name, content)
         except ModelFileError as error:
             sidebar.error(str(error))
         else:

@@ -82,6 +82,7 @@ TEXTS = {
         "role_best": "★ Best on drawings: reads {drawn:.1%} of the project's drawn digits",
         "role_tutorial": "The tutorial's own model (its recipe, unchanged)",
         "own_model": "Your model {name} is trained: the page now reads your drawings with it.",
+        "upload_checking": "Checking {name} in a separate process (a few seconds)...",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -164,6 +165,7 @@ TEXTS = {
         "role_best": "★ Le meilleur sur les dessins : lit {drawn:.1%} des chiffres dessinés du projet",
         "role_tutorial": "Le modèle du tutoriel lui-même (sa recette, inchangée)",
         "own_model": "Votre modèle {name} est entraîné : la page lit maintenant vos dessins avec lui.",
+        "upload_checking": "Vérification de {name} dans un processus à part (quelques secondes)...",
     },
 }
 

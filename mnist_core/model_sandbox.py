@@ -1,0 +1,238 @@
+"""The limited child process that loads one model file and sends back its config and weights.
+
+`run_worker` starts `python -m mnist_core.untrusted_worker` (a module, not a multiprocessing
+spawn, which would re-import the Streamlit script) in the file's own temp folder, with a minimal
+environment, stdin closed, in its own process group. The worker limits its address space and its
+writes itself once Keras is imported; this side limits its time, reads at most what a model may
+send, and kills the whole group when done. Whatever the file makes Keras do costs only the child.
+"""
+
+import json
+import logging
+import math
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mnist_core import model_checks
+from mnist_core.model_checks import short_reason
+from mnist_core.errors import ModelFileError
+from mnist_core.untrusted_worker import READY
+
+MEMORY_HEADROOM_BYTES = 300 * 2**20
+"""Address space the child may add, after importing Keras, to load the file."""
+
+TIME_LIMIT_S = 10.0
+"""Wall-clock limit of the child from the moment it opens the file."""
+
+START_TIME_LIMIT_S = 60.0
+"""Wall-clock limit of the child's start (importing Keras takes 2-3 s on an idle machine, ten
+times that on a busy one); it is not the file's doing, so running over it is not remembered."""
+
+MAX_WEIGHT_BYTES = min(32 * 2**20, model_checks.MAX_WEIGHT_BYTES)
+"""Largest total of weights (optimizer state included) a file may hold to be loaded here.
+
+Measured: a model of 32 MB of weights loads in the child with about 130 MB of its headroom to
+spare and costs this process about 190 MB while it is rebuilt; one of 48 MB does not fit the
+child's headroom. The strong model holds 5.7 MB."""
+
+MAX_ANSWER_LINE_BYTES = 2 * model_checks.MAX_CONFIG_BYTES
+"""Largest first line of the child's answer (the config Keras re-serialises, with the weights'
+shapes): twice what a file's own config may take."""
+
+WORKER = "mnist_core.untrusted_worker"
+ROOT = Path(__file__).resolve().parent.parent
+STDERR_TAIL_BYTES = 4096
+_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
+           "uint32", "uint64", "bool", "bfloat16")
+
+_log = logging.getLogger(__name__)
+_one_child = threading.Lock()  # one child at a time: each costs the memory of a Keras import
+
+
+class NotCheckedNow(ModelFileError):
+    """The server could not check the file now (busy, out of processes or temp disk): the file
+    is not to blame, so this refusal is not remembered."""
+
+
+def not_checked_now(name):
+    return NotCheckedNow(f"The app could not check {name} now; try again in a minute.")
+
+
+def run_worker(path, name):
+    """Loads `path` in a limited child process and returns what it found.
+
+    Args:
+        path: the file, alone in a temp folder that the caller removes afterwards (the child
+            uses that folder for everything it writes, and may write nothing once it loads).
+        name: the visitor's name for the file, used in every message.
+
+    Returns:
+        `(config, weights)`: the model as `keras.saving.serialize_keras_object` wrote it (not
+        yet checked) and its `get_weights()` arrays (read-only views).
+
+    Raises:
+        ModelFileError: one sentence naming `name`; `NotCheckedNow` when the child did not
+            reach the file (a busy server).
+    """
+    path = Path(path)
+    command = [sys.executable, "-P", "-s", "-m", WORKER, str(path), str(MEMORY_HEADROOM_BYTES),
+               str(MAX_WEIGHT_BYTES)]
+    with _one_child:
+        try:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, cwd=path.parent,
+                                     env=_child_environment(path.parent), start_new_session=True)
+        except OSError as error:  # out of processes or memory: the server's trouble
+            _log.warning("The model worker could not be started: %s", error)
+            raise not_checked_now(name) from None
+        try:
+            answer, errors, finished, times = _collect(child,
+                                                       MAX_ANSWER_LINE_BYTES + MAX_WEIGHT_BYTES)
+        finally:
+            _end(child)
+    _log.info("Model worker for %s: started in %.1f s, then took %s s on the file.", name,
+              times[0], None if times[1] is None else round(times[1], 1))
+    if not answer.startswith(READY):
+        _log.warning("The model worker did not start (exit %s): %s", child.returncode,
+                     errors.decode(errors="replace"))
+        raise not_checked_now(name)
+    too_costly = ModelFileError(f"{name} needs more memory (or time) than this app allows for a "
+                                "model file; it was refused.")
+    if not finished or child.returncode < 0:
+        raise too_costly
+    line, _, payload = answer[len(READY):].partition(b"\n")
+    try:
+        header = json.loads(line) if len(line) <= MAX_ANSWER_LINE_BYTES else None
+    except (ValueError, RecursionError):
+        header = None
+    if not isinstance(header, dict):
+        _log.warning("The model worker failed (exit %s): %s", child.returncode,
+                     errors.decode(errors="replace"))
+        raise _unsafe(name)
+    message = _without_paths(str(header.get("message", "")), path, name)
+    if header.get("kind") == "memory":
+        raise too_costly
+    if header.get("kind") == "refused":
+        raise ModelFileError(message)
+    if header.get("kind") == "keras":
+        raise ModelFileError(f"{name} could not be loaded as a Keras model "
+                             f"({short_reason(message)}).")
+    return header.get("config"), decode_weights(header.get("weights"), payload, name)
+
+
+def decode_weights(specs, payload, name):
+    """The arrays the child described as `[[dtype, shape], ...]`, read from `payload`.
+
+    Raises:
+        ModelFileError: a description that is not a list of known dtypes and shapes, or bytes
+            that do not add up to it (or exceed `MAX_WEIGHT_BYTES`).
+    """
+    import ml_dtypes
+
+    dtypes = {n: np.dtype(ml_dtypes.bfloat16 if n == "bfloat16" else n) for n in _DTYPES}
+    if not isinstance(specs, list) or len(payload) > MAX_WEIGHT_BYTES:
+        raise _unsafe(name)
+    arrays, offset, view = [], 0, memoryview(payload)
+    for spec in specs:
+        if not (isinstance(spec, list) and len(spec) == 2 and spec[0] in dtypes
+                and isinstance(spec[1], list) and len(spec[1]) <= 8
+                and all(isinstance(n, int) and 0 <= n <= MAX_WEIGHT_BYTES for n in spec[1])):
+            raise _unsafe(name)
+        dtype, shape = dtypes[spec[0]], tuple(spec[1])
+        count = math.prod(shape)
+        if offset + count * dtype.itemsize > len(view):
+            raise _unsafe(name)
+        arrays.append(np.frombuffer(view, dtype, count, offset).reshape(shape))
+        offset += count * dtype.itemsize
+    if offset != len(view):
+        raise _unsafe(name)
+    return arrays
+
+
+def _unsafe(name):
+    return ModelFileError(f"{name} could not be loaded safely; it was refused.")
+
+
+def _child_environment(folder):
+    """A minimal environment: the temp folder for everything, no GPU, no inherited settings."""
+    folder = str(folder)
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": folder, "TMPDIR": folder, "TEMP": folder, "TMP": folder,
+        "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONSAFEPATH": "1",
+        "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
+        "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
+        # glibc reserves 64 MB of address space per thread arena; two suffice for one thread.
+        "MALLOC_ARENA_MAX": "2",
+    }
+
+
+def _collect(child, limit):
+    """Reads the child's stdout (at most `limit` bytes) and stderr's tail until it ends or the
+    time is up.
+
+    The child has `START_TIME_LIMIT_S` to say it is ready, then `TIME_LIMIT_S` for the file.
+
+    Returns:
+        `(stdout, stderr tail, finished in time and within the limit, (seconds to start,
+        seconds on the file or None if it never started))`.
+    """
+    begun = time.monotonic()
+    deadline, ready = begun + START_TIME_LIMIT_S, None
+    answer, errors = bytearray(), bytearray()
+
+    def result(finished):
+        now = time.monotonic()
+        return answer, errors, finished, ((ready or now) - begun,
+                                          None if ready is None else now - ready)
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(child.stdout, selectors.EVENT_READ, answer)
+        selector.register(child.stderr, selectors.EVENT_READ, errors)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return result(False)
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 1 << 20)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                key.data.extend(chunk)
+                if ready is None and answer.startswith(READY):
+                    ready = time.monotonic()
+                    deadline = ready + TIME_LIMIT_S
+                if key.data is errors:
+                    del errors[:-STDERR_TAIL_BYTES]
+                elif len(answer) > limit:
+                    return result(False)
+    try:
+        child.wait(max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        return result(False)
+    return result(True)
+
+
+def _end(child):
+    """Kills the child's whole process group (it is still unreaped, so its id is not reused)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    child.wait()
+    child.stdout.close()
+    child.stderr.close()
+
+
+def _without_paths(text, path, name):
+    """`text` naming the visitor's file instead of the sandbox copy, and no other server path."""
+    text = text.replace(str(path), name).replace(str(path.parent), "").replace(path.name, name)
+    return re.sub(r"(?<![\w.])/(?:[\w.-]+/)+([\w.-]+)", r"\1", text)

@@ -1,0 +1,353 @@
+"""Untrusted model files: loaded in a limited child process, same predictions, bounded cost.
+
+The good models must come back identical (the child sends config and weights, this process
+rebuilds). The attacks here *bypass* the static checks (they are patched to accept), to prove the
+child's limits alone hold: each one is loaded by a fresh process that reports its own peak memory,
+its child's, and the time the file took, with its temp folder pointed at a folder we list.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import types
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_core import model_sandbox, storage, untrusted
+from mnist_core.errors import ModelFileError
+from mnist_core.model import build_tutorial_model, compile_tutorial
+from tests import model_attacks as attack
+from tests.conftest import FIXTURES, ROOT
+
+PROBE = np.linspace(0, 1, 4 * 28 * 28, dtype=np.float32).reshape(4, 28, 28, 1)
+MB = 2**20
+PASSED = types.SimpleNamespace(weights_bytes=0)  # what a bypassed static check returns
+TOO_COSTLY = "{} needs more memory (or time) than this app allows for a model file; it was refused."
+
+
+@pytest.fixture(autouse=True)
+def fresh_memory():
+    untrusted.refusals.clear()
+    yield
+    untrusted.refusals.clear()
+
+
+@pytest.fixture
+def patient(monkeypatch):
+    """Good models get time to spare: this shared test machine is at times ten times slower than
+    a server; the time limit itself is pinned by the attacks below."""
+    monkeypatch.setattr(model_sandbox, "TIME_LIMIT_S", 60.0)
+
+
+def _same_predictions(loaded, path):
+    reference = keras.models.load_model(path, compile=False)
+    np.testing.assert_array_equal(loaded.model.predict(PROBE, verbose=0),
+                                  reference.predict(PROBE, verbose=0))
+
+
+# --- Without a child: what the parent decides on its own --------------------------------------
+
+def test_reasons_name_the_visitors_file_never_the_sandbox_path(tmp_path):
+    copy = tmp_path / "untrusted-0123.keras"
+    text = f"Could not open {copy}, see /usr/lib/python3/zipfile.py or {copy.name}"
+    assert model_sandbox._without_paths(text, copy, "mine.keras") == \
+        "Could not open mine.keras, see zipfile.py or mine.keras"
+
+
+def test_refuses_a_file_that_is_not_named_as_a_model():
+    with pytest.raises(ModelFileError, match=r"^notes\.txt is not a Keras model"):
+        untrusted.load_untrusted(b"hello", display_name="notes.txt")
+
+
+def test_refuses_an_empty_or_oversized_file_before_any_check(monkeypatch):
+    monkeypatch.setattr(untrusted, "_static_check", _must_not_run)
+    with pytest.raises(ModelFileError, match=r"^e\.keras is empty"):
+        untrusted.load_untrusted(b"", display_name="e.keras")
+    monkeypatch.setattr(untrusted, "MAX_FILE_BYTES", 10)
+    with pytest.raises(ModelFileError, match=r"^big\.h5 is more than"):
+        untrusted.load_untrusted(b"x" * 11, display_name="big.h5")
+
+
+def _must_not_run(*args):
+    raise AssertionError("called")
+
+
+def test_a_refused_file_is_remembered_by_hash_and_starts_no_second_child(monkeypatch):
+    started = []
+
+    def refusing_worker(path, name):
+        started.append(name)
+        raise ModelFileError(TOO_COSTLY.format(name))
+
+    monkeypatch.setattr(untrusted, "_static_check", lambda path, name: PASSED)
+    monkeypatch.setattr(untrusted, "run_worker", refusing_worker)
+    for name in ("bomb.keras", "bomb.keras", "renamed.keras"):
+        with pytest.raises(ModelFileError) as refused:
+            untrusted.load_untrusted(b"PK same bytes", display_name=name)
+        assert str(refused.value) == TOO_COSTLY.format(name)
+    assert started == ["bomb.keras"]
+    with pytest.raises(ModelFileError):
+        untrusted.load_untrusted(b"PK other bytes", display_name="bomb.keras")
+    assert started == ["bomb.keras", "bomb.keras"]
+
+
+def test_a_static_refusal_is_remembered_too(monkeypatch):
+    checked = []
+
+    def refusing_check(path, name):
+        checked.append(name)
+        raise ModelFileError(f"{name} contains a Lambda layer.")
+
+    monkeypatch.setattr(untrusted, "_static_check", refusing_check)
+    monkeypatch.setattr(untrusted, "run_worker", _must_not_run)
+    for _ in range(2):
+        with pytest.raises(ModelFileError, match=r"^l\.h5 contains a Lambda layer\.$"):
+            untrusted.load_untrusted(b"\x89HDF", display_name="l.h5")
+    assert checked == ["l.h5"]
+
+
+def test_refuses_more_weights_than_the_sandbox_loads_before_starting_a_child(monkeypatch,
+                                                                             default_model_path):
+    monkeypatch.setattr(untrusted, "MAX_WEIGHT_BYTES", 2**20)
+    monkeypatch.setattr(untrusted, "run_worker", _must_not_run)
+    with pytest.raises(ModelFileError, match=r"^mine\.keras holds 2\.6 MiB of weights; this app "
+                                             r"loads models of at most 1\.0 MiB\.$"):
+        untrusted.load_untrusted(default_model_path.read_bytes(), display_name="mine.keras")
+
+
+def test_no_temp_disk_is_the_servers_trouble_said_in_one_sentence_and_not_remembered(
+        monkeypatch):
+    def full_disk(**kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.mkdtemp", full_disk)
+    with pytest.raises(ModelFileError, match=r"^The app could not check m\.keras now; try "
+                                             r"again in a minute\.$"):
+        untrusted.load_untrusted(b"PK bytes", display_name="m.keras")
+    assert len(untrusted.refusals) == 0
+
+
+def test_rebuild_gives_identical_predictions_and_refuses_weights_that_do_not_fit():
+    model = build_tutorial_model()
+    config = keras.saving.serialize_keras_object(model)
+    specs = [[w.dtype.name, list(w.shape)] for w in model.get_weights()]
+    payload = b"".join(w.tobytes() for w in model.get_weights())
+    weights = model_sandbox.decode_weights(specs, payload, "m.keras")
+    rebuilt = untrusted.rebuild(config, weights, "m.keras")
+    np.testing.assert_array_equal(rebuilt.predict(PROBE, verbose=0),
+                                  model.predict(PROBE, verbose=0))
+    for bad_specs, bad_payload in ((specs, payload[:-4]), (specs, payload + b"1234"),
+                                   ([["object", [1]]], b"12345678"), ("nothing", b"")):
+        with pytest.raises(ModelFileError, match=r"^m\.keras could not be loaded safely"):
+            model_sandbox.decode_weights(bad_specs, bad_payload, "m.keras")
+    with pytest.raises(ModelFileError, match=r"^m\.keras could not be loaded as a Keras model"):
+        untrusted.rebuild(config, weights[::-1], "m.keras")
+
+
+def test_rebuild_walks_the_returned_config_again():
+    config = keras.saving.serialize_keras_object(build_tutorial_model())
+    config["config"]["layers"][1]["config"]["kernel_initializer"] = {
+        "module": "evil", "class_name": "GlorotUniform", "config": {}}
+    with pytest.raises(ModelFileError, match=r"^m\.keras refers to code in the module 'evil'"):
+        untrusted.rebuild(config, [], "m.keras")
+    config = keras.saving.serialize_keras_object(build_tutorial_model())
+    config["config"]["layers"] *= 10
+    with pytest.raises(ModelFileError, match=r"^m\.keras has more than 64 layers"):
+        untrusted.rebuild(config, [], "m.keras")
+
+
+# --- With a child ------------------------------------------------------------------------------
+
+def test_loads_the_tutorial_model_with_identical_predictions_and_leaves_no_temp_file(
+        tmp_path, monkeypatch, default_model_path, patient):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    loaded = untrusted.load_untrusted(default_model_path.read_bytes(), display_name="mine.keras")
+    assert loaded.path.name == "mine.keras" and loaded.metadata == {}
+    _same_predictions(loaded, default_model_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_server_too_busy_to_start_the_child_is_not_remembered(tmp_path, monkeypatch,
+                                                                   default_model_path):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setattr(model_sandbox, "START_TIME_LIMIT_S", 0.05)
+    content = default_model_path.read_bytes()
+    with pytest.raises(ModelFileError, match=r"^The app could not check mine\.keras now"):
+        untrusted.load_untrusted(content, display_name="mine.keras")
+    assert list(tmp_path.iterdir()) == []
+    assert len(untrusted.refusals) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [ROOT / "models" / "strong.keras",
+                                  FIXTURES / "tutorial_tf_keras2.h5"], ids=lambda p: p.name)
+def test_loads_the_projects_models_and_a_keras_2_file_with_identical_predictions(path, patient):
+    loaded = untrusted.load_untrusted(path)
+    assert loaded.path.name == path.name
+    _same_predictions(loaded, path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("policy, suffix", [("mixed_bfloat16", ".keras"),
+                                            ("mixed_bfloat16", ".h5"), ("bfloat16", ".keras")])
+def test_a_bfloat16_model_keeps_its_policy_and_its_predictions(tmp_path, policy, suffix, patient):
+    model = compile_tutorial(build_tutorial_model(dtype=policy))
+    storage.save_model(model, tmp_path / "m.keras", {"recipe": "tutorial"}, h5=True)
+    loaded = untrusted.load_untrusted(tmp_path / f"m{suffix}")
+    assert loaded.model.layers[0].dtype_policy.name == policy
+    assert loaded.metadata == {"recipe": "tutorial"}  # read beside a command-line path
+    np.testing.assert_array_equal(loaded.model.predict(PROBE, verbose=0),
+                                  model.predict(PROBE, verbose=0))
+
+
+# --- Attacks that bypass the static checks: the child's limits alone must hold ------------------
+
+LOAD_IN_A_FRESH_PROCESS = r"""
+import json, logging, re, resource, sys, time
+from pathlib import Path
+from types import SimpleNamespace
+import keras
+from mnist_core import model_sandbox, untrusted
+
+def peak_mb():  # VmHWM: this process's own peak (ru_maxrss would count the parent it forked from)
+    return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())[1]) / 1024
+
+class Times(logging.Handler):
+    def emit(self, record):
+        self.args = record.args
+
+times = Times()
+logging.getLogger("mnist_core.model_sandbox").addHandler(times)
+logging.getLogger("mnist_core.model_sandbox").setLevel(logging.INFO)
+keras.layers.Dense(1).build((None, 1))  # a server's steady state: Keras imported and used
+# Bypass the static checks, to prove that the child's limits hold alone.
+untrusted._static_check = lambda path, name: SimpleNamespace(weights_bytes=0)
+model_sandbox.TIME_LIMIT_S = float(sys.argv[3])
+before, begun = peak_mb(), time.monotonic()
+try:
+    untrusted.load_untrusted(Path(sys.argv[1]).read_bytes(), display_name=sys.argv[2])
+    message = None
+except Exception as error:
+    message = f"{type(error).__name__}: {error}"
+print(json.dumps({"message": message, "seconds": time.monotonic() - begun,
+                  "file_seconds": times.args[2] if hasattr(times, "args") else None,
+                  "parent_growth_mb": peak_mb() - before,
+                  "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def load_in_a_fresh_process(path, display_name, temp, time_limit=model_sandbox.TIME_LIMIT_S):
+    """Loads `path` through `load_untrusted` in a new process whose temp folder is `temp`."""
+    temp.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", LOAD_IN_A_FRESH_PROCESS, str(path), display_name,
+                           str(time_limit)],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def good_load(tmp_path_factory):
+    """What loading the tutorial model costs, measured the same way as the attacks."""
+    temp = tmp_path_factory.mktemp("good") / "tmp"
+    result = load_in_a_fresh_process(ROOT / "models" / "tutorial.keras", "good.keras", temp,
+                                     time_limit=60.0)  # a busy test machine must not fail it
+    assert result["message"] is None and list(temp.iterdir()) == []
+    return result
+
+
+def _weights_bomb(path):
+    """A1/A2: the tutorial archive whose weights member inflates to 1 GiB of zeros."""
+    entries = attack.members()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name in ("config.json", "metadata.json"):
+            archive.writestr(name, entries[name])
+        with archive.open("model.weights.h5", "w", force_zip64=True) as member:
+            zeros = bytes(64 * MB)
+            for _ in range(16):
+                member.write(zeros)
+    return path
+
+
+def _h5_shape_bomb(path):
+    """A1: a Keras 2 file whose Dense layer lists one 3 GiB dataset, storing nothing, 3 times."""
+    return attack.h5_with(path, lambda f: (
+        attack.shape_bomb(f["model_weights/dense/dense"], "bomb:0"),
+        attack.set_names(f["model_weights/dense"], "weight_names", ["dense/bomb:0"] * 3)))
+
+
+def _endless_config(path, layers=2000):
+    """A config Keras takes minutes to build: thousands of layers that hold no weights."""
+    config = attack.config()
+    config["config"]["layers"][1:] = [
+        {"module": "keras.layers", "class_name": "Activation", "registered_name": None,
+         "config": {"name": f"a{i}", "activation": "relu", "trainable": True}}
+        for i in range(layers)]
+    return attack.keras_with(path, zipfile.ZIP_DEFLATED, config_json=config)
+
+
+def _extra_members(path):
+    """A4: two large extra members (Keras extracts them to disk) and a corrupt one."""
+    entries = attack.members()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        for index in range(2):
+            archive.writestr(f"assets/big{index}.bin", bytes(128 * MB))
+        archive.writestr("assets/corrupt.bin", b"x" * 4096, zipfile.ZIP_STORED)
+    data = bytearray(path.read_bytes())
+    at = data.rfind(b"x" * 4096)
+    data[at:at + 4] = b"yyyy"  # its CRC no longer matches
+    path.write_bytes(bytes(data))
+    return path
+
+
+COULD_NOT_LOAD = "{} could not be loaded as a Keras model ("
+
+
+@pytest.mark.slow
+def test_the_largest_model_accepted_costs_both_processes_less_than_the_headroom(tmp_path,
+                                                                                good_load):
+    width = (model_sandbox.MAX_WEIGHT_BYTES // 4 - 10) // (28 * 28 + 11)  # just fits the limit
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(width), keras.layers.Dense(10)])
+    model.save(tmp_path / "big.keras")
+    result = load_in_a_fresh_process(tmp_path / "big.keras", "big.keras", tmp_path / "tmp",
+                                     time_limit=60.0)
+    print(result)
+    assert result["message"] is None
+    headroom_mb = model_sandbox.MEMORY_HEADROOM_BYTES / MB
+    assert result["parent_growth_mb"] < headroom_mb
+    assert result["child_peak_mb"] < good_load["child_peak_mb"] + headroom_mb
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build, suffix, refusals", [
+    # Keras catches the MemoryError of reading the member whole and reads it from the zip
+    # instead, where h5py finds no HDF5 signature in the zeros; on a slow machine the time
+    # limit may come first.
+    (_weights_bomb, ".keras", (COULD_NOT_LOAD + "Unable to synchronously open file (file "
+                                                "signature not found)).", TOO_COSTLY)),
+    (_h5_shape_bomb, ".h5", (TOO_COSTLY,)),
+    (_endless_config, ".keras", (TOO_COSTLY,)),
+    (_extra_members, ".keras", ("{} makes Keras write files to disk while loading, which no "
+                                "plain Keras model needs; it was refused.",)),
+], ids=["weights_zip_bomb", "h5_shape_bomb", "endless_config", "extra_and_corrupt_members"])
+def test_an_attack_past_the_static_checks_costs_only_the_limited_child(
+        tmp_path, good_load, build, suffix, refusals):
+    path = build(tmp_path / f"attack{suffix}")
+    name = f"visitor's file{suffix}"
+    result = load_in_a_fresh_process(path, name, tmp_path / "tmp")
+    print(name, result)  # the measured costs, shown with -s
+    assert result["message"] in ["ModelFileError: " + r.format(name) for r in refusals]
+    assert result["parent_growth_mb"] < 300
+    limit_mb = model_sandbox.MEMORY_HEADROOM_BYTES / MB
+    assert result["child_peak_mb"] < good_load["child_peak_mb"] + limit_mb + 50
+    assert result["file_seconds"] <= model_sandbox.TIME_LIMIT_S + 2
+    assert list((tmp_path / "tmp").iterdir()) == []
