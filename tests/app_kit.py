@@ -95,8 +95,11 @@ def canvas_of(digit_image):
     return rgba
 
 
-def start(**kwargs):
+def start(**session):
+    """A new visitor's page, run once; `session` presets its session state (e.g. the open tab)."""
     at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in session.items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception, at.exception
     return at

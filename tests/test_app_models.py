@@ -5,20 +5,10 @@ import json
 import shutil
 
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from mnist_core.jobs import JobState, TrainingJobs
-from tests.app_kit import APP, canvas, models  # noqa: F401
+from tests.app_kit import canvas, models, start  # noqa: F401
 from tests.conftest import ROOT
-
-
-def start(**session):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_first_visit_reads_with_the_best_reader_and_the_tutorial_model_is_one_click_away(

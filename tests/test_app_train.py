@@ -5,34 +5,23 @@ The server's training manager is a real `TrainingJobs` whose state the test sets
 process runs here; test_jobs.py drives real ones.
 """
 
-import shutil
 import time
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from mnist_core.jobs import JobState, TrainingJobs
-from tests.conftest import ROOT
-
-APP = str(ROOT / "streamlit_app.py")
+from tests.app_kit import canvas, models  # noqa: F401
+from tests.app_kit import start as app_start
 
 
 @pytest.fixture
-def jobs(tmp_path, monkeypatch):
-    """A private models folder with the default model; the page's manager is returned here."""
+def jobs(models, monkeypatch):
+    """The page's training manager over the private models folder; its state is set by tests."""
     import ui.resources
 
-    folder = tmp_path / "models"
-    folder.mkdir()
-    for name in ("tutorial.keras", "tutorial.json"):
-        shutil.copy(ROOT / "models" / name, folder / name)
-    monkeypatch.setenv("MNIST_MODELS_DIR", str(folder))
-    st.cache_resource.clear()
-    manager = TrainingJobs(folder)
+    manager = TrainingJobs(models)
     monkeypatch.setattr(ui.resources, "training_jobs", lambda: manager)
-    yield manager
-    st.cache_resource.clear()
+    return manager
 
 
 def running(owner, seconds_left=42.0):
@@ -46,11 +35,7 @@ def running(owner, seconds_left=42.0):
 
 
 def start():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["open_tab"] = "train"  # only the open tab is computed
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return app_start(open_tab="train")  # only the open tab is computed
 
 
 def train_tab(at):
