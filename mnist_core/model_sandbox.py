@@ -90,7 +90,7 @@ def run_worker(path, name):
         try:
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, cwd=path.parent,
-                                     env=_child_environment(path.parent), start_new_session=True)
+                                     env=child_environment(path.parent), start_new_session=True)
         except OSError as error:  # out of processes or memory: the server's trouble
             _log.warning("The model worker could not be started: %s", error)
             raise not_checked_now(name) from None
@@ -162,7 +162,7 @@ def _unsafe(name):
     return ModelFileError(f"{name} could not be loaded safely; it was refused.")
 
 
-def _child_environment(folder):
+def child_environment(folder):
     """A minimal environment: the temp folder for everything, no GPU, no inherited settings."""
     folder = str(folder)
     return {

@@ -351,3 +351,30 @@ def test_an_attack_past_the_static_checks_costs_only_the_limited_child(
     assert result["child_peak_mb"] < good_load["child_peak_mb"] + limit_mb + 50
     assert result["file_seconds"] <= model_sandbox.TIME_LIMIT_S + 2
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_static_checks_run_in_a_child_that_refuses_a_real_lambda_file():
+    # libhdf5 reads the untrusted metadata there; the refusal still names the visitor's file.
+    with pytest.raises(ModelFileError, match=r"^mine\.h5 contains a Lambda layer"):
+        untrusted.load_untrusted((FIXTURES / "lambda_tf_keras2.h5").read_bytes(),
+                                 display_name="mine.h5")
+
+
+def test_a_file_that_crashes_the_static_checks_is_refused_and_the_server_goes_on(monkeypatch):
+    crash = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"  # as a libhdf5 fault would
+    monkeypatch.setattr(untrusted, "_static_command",
+                        lambda path, name: [sys.executable, "-c", crash])
+    monkeypatch.setattr(untrusted, "run_worker", _must_not_run)
+    with pytest.raises(ModelFileError) as refused:
+        untrusted.load_untrusted(b"\x89HDF\r\n\x1a\n crash me", display_name="crash.h5")
+    assert str(refused.value) == ("crash.h5 made the checks every model file goes through fail; "
+                                  "it was refused.")
+
+
+def test_a_static_check_that_cannot_run_is_not_blamed_on_the_file(monkeypatch):
+    monkeypatch.setattr(untrusted, "_static_command",
+                        lambda path, name: [sys.executable, "-c", "raise SystemExit(1)"])
+    with pytest.raises(model_sandbox.NotCheckedNow):
+        untrusted.load_untrusted(b"\x89HDF\r\n\x1a\n not blamed", display_name="fine.h5")
+    assert untrusted.refusals.get((untrusted.hashlib.sha256(
+        b"\x89HDF\r\n\x1a\n not blamed").hexdigest(), ".h5"), "fine.h5") is None
