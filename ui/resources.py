@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_core import settings, storage
+from mnist_core import storage
 from mnist_core.inference import Predictor
 from mnist_core.jobs import TrainingJobs
 
