@@ -17,6 +17,7 @@ however it ends, the worker stops and saves nothing (see `train_worker`).
 
 import copy
 import json
+import math
 import os
 import queue
 import subprocess
@@ -26,7 +27,8 @@ import time
 import traceback
 from pathlib import Path
 
-from mnist_core import models_folder, train_limits
+from mnist_core import models_folder, settings, train_limits
+from mnist_core.errors import MnistError
 from mnist_core.job_state import (  # noqa: F401  (re-exported)
     ACTIVE, CANCELLED, DONE, FAILED, IDLE, LOADING, RUNNING, SAVING, JobState)
 
@@ -69,6 +71,7 @@ class TrainingJobs:
         self._state = JobState()
         self._commands = queue.Queue()
         self._thread = None
+        self._no_data_at = None  # time.monotonic() when a training last found MNIST unreachable
         self._clean_if_free()
 
     def _clean_if_free(self):
@@ -120,6 +123,7 @@ class TrainingJobs:
         check_settings(settings["epochs"], settings["batch_size"], limit)
         limits = train_limits.current()
         train_limits.check(limits, recipe, settings["epochs"], limit)
+        self._check_data_reachable()
         with self._lock:
             if self._state.active:
                 return False
@@ -164,6 +168,19 @@ class TrainingJobs:
             for key, value in changes.items():
                 setattr(self._state, key, value)
 
+    def _check_data_reachable(self):
+        """Refuses a start while MNIST was unreachable for the last training, not long ago.
+
+        Each attempt costs a visitor the whole download chain (~20 s) before failing again;
+        after `MNIST_DATA_RETRY_SECONDS` the next start tries once more.
+        """
+        if self._no_data_at is None:
+            return
+        wait = settings.get("MNIST_DATA_RETRY_SECONDS") - (time.monotonic() - self._no_data_at)
+        if wait > 0:
+            raise MnistError(f"MNIST could not be downloaded for the last training; training "
+                             f"can start again in about {max(1, math.ceil(wait / 60))} min.")
+
     def _apply(self, kind, payload):
         """Folds one event from the child into the state; True once the job has ended."""
         now = time.time()
@@ -182,6 +199,8 @@ class TrainingJobs:
             self._update(status=DONE, finished=now, **payload)
         elif kind in (CANCELLED, FAILED):
             self._update(status=kind, message=payload, finished=now)
+        elif kind == "no_data":
+            self._no_data_at = time.monotonic()
         return kind in (DONE, CANCELLED, FAILED)
 
     def _command(self, settings):

@@ -25,7 +25,7 @@ import traceback
 from pathlib import Path
 
 from mnist_core import models_folder
-from mnist_core.errors import MnistError, TrainingCancelled
+from mnist_core.errors import DataUnavailableError, MnistError, TrainingCancelled
 
 EXIT_ORPHANED = 3
 """Exit status when the parent went away: nothing was saved."""
@@ -37,6 +37,10 @@ a second, and a line per batch of one image would keep the server parsing JSON."
 PR_SET_PDEATHSIG = 1
 BUSY = "Another training is already using this models folder; try again when it has finished."
 CANCELLED = "Training was cancelled; nothing was saved."
+NO_DATA = ("MNIST could not be downloaded for this training, so nothing was trained; try again "
+           "in a few minutes.")
+"""What the page says when the data is unreachable; the reasons (sources tried, the `--data`
+advice meant for the command line) go to the server's log."""
 
 
 def die_with_parent(parent_pid):
@@ -173,6 +177,10 @@ def main(argv=None):
                        stop, events)
     except TrainingCancelled as stopped:
         events.send("cancelled", str(stopped))
+    except DataUnavailableError as error:
+        print(f"MNIST is unavailable: {error}", file=sys.stderr, flush=True)
+        events.send("no_data")
+        events.send("failed", NO_DATA)
     except MnistError as error:
         events.send("failed", str(error))
     except Exception as error:  # the log keeps the traceback; the page gets one sentence

@@ -7,7 +7,7 @@ it holds) to find its loader.
 import sys
 import time
 
-from mnist_core.errors import DataUnavailableError
+from mnist_core.errors import DataUnavailableError, MnistError
 from tests.conftest import make_tiny_data
 
 
@@ -31,4 +31,4 @@ def offline():
 def page_modules():
     """Fails, naming the page's modules the training process has imported (there should be none)."""
     names = sorted(m for m in sys.modules if m.split(".")[0] in ("streamlit", "ui", "streamlit_app"))
-    raise DataUnavailableError(f"Page modules in the training process: {names}.")
+    raise MnistError(f"Page modules in the training process: {names}.")
