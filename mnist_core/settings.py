@@ -71,7 +71,8 @@ SETTINGS = {s.name: s for s in (
             "A visitor's training is stopped, and nothing saved, after this many minutes.",
             _positive_float),
     Setting("MNIST_DATA_RETRY_SECONDS", "300",
-            "After MNIST could not be loaded, the page waits this long before trying again.",
+            "After MNIST could not be loaded (for Explore or a training), the page waits this long "
+            "before trying again.",
             _positive_float),
 )}
 
