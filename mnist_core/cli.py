@@ -116,9 +116,12 @@ def cmd_evaluate(args):
 
     loaded = load_untrusted(args.model)  # any file named on the command line is untrusted
     (_, _), (x_test, y_test) = _load(args)
-    probabilities = Predictor(loaded.model).probabilities(prepare_images(x_test))
-    accuracy = float((probabilities.argmax(axis=1) == y_test).mean())
-    print(f"Test accuracy: {accuracy:.4f}")
+    predicted = Predictor(loaded.model).probabilities(prepare_images(x_test)).argmax(axis=1)
+    print(f"Test accuracy: {float((predicted == y_test).mean()):.4f}")
+    if args.confusion:
+        from mnist_core.evaluation import confusion_matrix, confusion_table
+
+        print(confusion_table(confusion_matrix(y_test, predicted)))
 
 
 def cmd_predict(args):
@@ -274,6 +277,9 @@ def build_parser():
 
     sub = command("evaluate", cmd_evaluate, "Print a model's accuracy on the 10,000 test images.")
     sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
+    sub.add_argument("--confusion", action="store_true",
+                     help="also print the 10x10 confusion matrix (rows: true digit, columns: "
+                          "predicted)")
     data_option(sub)
 
     sub = command("predict", cmd_predict,

@@ -43,7 +43,7 @@ def learning_curves(history):
         `(accuracy_figure, loss_figure)`, two `matplotlib.figure.Figure`s.
     """
     accuracy = _curve(history.get("accuracy", []), history.get("val_accuracy", []),
-                      ACCURACY_TITLE, "Training acc", "Validation acc")
+                      ACCURACY_TITLE, "Training accuracy", "Validation accuracy")
     loss = _curve(history.get("loss", []), history.get("val_loss", []),
                   LOSS_TITLE, "Training loss", "Validation loss")
     return accuracy, loss

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -160,3 +161,19 @@ def test_models_in_an_empty_folder_says_so_in_one_sentence(tmp_path, capsys):
 
     assert main(["models", "--dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_evaluate_confusion_prints_the_matrix_under_the_accuracy(default_model_path, capsys,
+                                                                  mnist):
+    from mnist_core.cli import main
+
+    assert main(["evaluate", str(default_model_path), "--confusion"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Test accuracy: 0.9904"
+    assert lines[1].split() == ["true\\pred"] + [str(d) for d in range(10)]
+    rows = [[int(n) for n in line.split()] for line in lines[2:]]
+    assert [row[0] for row in rows] == list(range(10)) and len(rows) == 10
+    counts = np.array([row[1:] for row in rows])
+    (_, _), (_, y_test) = mnist
+    assert (counts.sum(axis=1) == np.bincount(y_test, minlength=10)).all()  # rows: true digit
+    assert np.trace(counts) == 9904

@@ -22,6 +22,8 @@ def test_learning_curves_are_the_tutorials_two_figures():
         assert to_rgba(dots.get_color()) == to_rgba(line.get_color()) == to_rgba("b")
         assert list(dots.get_xdata()) == [1, 2, 3] and list(dots.get_ydata()) == HISTORY[key]
         assert list(line.get_ydata()) == HISTORY["val_" + key]
+        legend = [text.get_text() for text in axes.get_legend().get_texts()]
+        assert legend == [f"Training {key}", f"Validation {key}"]  # the tutorial's own labels
 
 
 def test_prediction_figure_shows_the_image_in_grey_with_the_french_title():
