@@ -66,6 +66,21 @@ def test_several_digits_side_by_side_are_read_as_a_number_with_each_digit_shown(
     assert at.tabs[0].metric[0].label == "Nombre lu"
 
 
+def test_a_canvas_full_of_marks_shows_a_dozen_digits_in_detail_not_hundreds(models, canvas):
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    for row in range(7):
+        for column in range(7):  # 49 equal bars: 49 "digits"
+            rgba[8 + 38 * row:36 + 38 * row, 10 + 38 * column:18 + 38 * column, :3] = 255
+    at = start()
+    canvas(rgba)
+    at.run()
+    draw = at.tabs[0]
+    assert len(draw.metric[0].value) == 49
+    assert len(draw.image) == 12
+    assert any("The first 12 of its 49 digits" in c.value for c in draw.caption)
+
+
 def test_a_blank_canvas_asks_for_a_digit(models, canvas):
     at = start()
     canvas(np.zeros((280, 280, 4), dtype=np.uint8))  # the toolbar's bin: an empty canvas again

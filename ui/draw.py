@@ -19,6 +19,9 @@ MAX_CANVAS_URL_CHARS = 2 * (4 * CANVAS_SIZE * CANVAS_SIZE) * 4 // 3
 """Twice the base64 length of the canvas as raw RGBA: a PNG of it is never longer, however
 noisy the drawing (PNG adds a few bytes per row, which the factor 2 covers)."""
 NUMBER_COLUMNS = 4  # digits of a number shown side by side, each with its image and chart
+DETAILED_DIGITS = 12
+"""Digits of a number shown with their image and chart (a phone number's worth): a canvas
+scribbled full of small marks can hold ~200 "digits", each an image and a chart to send."""
 CLEARS = "canvas_clears"  # session key: how many times Clear was pressed (part of the canvas key)
 
 
@@ -125,8 +128,9 @@ def _one_digit(language, prediction):
 def _number(language, reading):
     """Several digits: the number, then each digit with what the model saw and its chart."""
     st.metric(text(language, "number_read"), reading.number)
-    for start in range(0, len(reading.digits), NUMBER_COLUMNS):
-        row = reading.digits[start:start + NUMBER_COLUMNS]
+    shown = reading.digits[:DETAILED_DIGITS]
+    for start in range(0, len(shown), NUMBER_COLUMNS):
+        row = shown[start:start + NUMBER_COLUMNS]
         for column, prediction in zip(st.columns(NUMBER_COLUMNS), row):
             zoomed = np.kron(prediction.image, np.ones((ZOOM // 2, ZOOM // 2), dtype=np.float32))
             column.image(zoomed, clamp=True, caption=text(
@@ -134,6 +138,8 @@ def _number(language, reading):
             column.vega_lite_chart(probability_chart(language, prediction.probabilities,
                                                      height=90, titles=False), width="stretch")
     st.caption(text(language, "number_caption"))
+    if len(reading.digits) > len(shown):
+        st.caption(text(language, "number_more", shown=len(shown), count=len(reading.digits)))
 
 
 def probability_chart(language, probabilities, height=200, titles=True):

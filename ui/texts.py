@@ -83,6 +83,7 @@ TEXTS = {
         "role_tutorial": "The tutorial's own model (its recipe, unchanged)",
         "own_model": "Your model {name} is trained: the page now reads your drawings with it.",
         "upload_checking": "Checking {name} in a separate process (a few seconds)...",
+        "number_more": "The first {shown} of its {count} digits are shown in detail.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -166,6 +167,7 @@ TEXTS = {
         "role_tutorial": "Le modèle du tutoriel lui-même (sa recette, inchangée)",
         "own_model": "Votre modèle {name} est entraîné : la page lit maintenant vos dessins avec lui.",
         "upload_checking": "Vérification de {name} dans un processus à part (quelques secondes)...",
+        "number_more": "Les {shown} premiers de ses {count} chiffres sont détaillés.",
     },
 }
 
