@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import os
 import subprocess
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Optional, Sequence
@@ -20,6 +19,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from mnist_core import settings
+from mnist_core.atomic_files import replaced_atomically
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.errors import DataUnavailableError
 from mnist_core.sources import (
@@ -121,15 +121,8 @@ def _write_cache(arrays, path):
     """Writes the arrays atomically: a reader never sees a half-written cache."""
     (x_train, y_train), (x_test, y_test) = arrays
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the cache is no secret
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as temporary, open(temporary, "wb") as f:
+        np.savez(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
 
 def default_sources(path=None):

@@ -4,18 +4,15 @@
 between the app's sessions and no display is needed.
 """
 
-import os
-import tempfile
-from pathlib import Path
-
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from mnist_core.atomic_files import replaced_atomically
 
 ACCURACY_TITLE = "Training and validation accuracy"
 LOSS_TITLE = "Training and validation loss"
 PREDICTION_TITLE = "Prédiction du chiffre affiché : {digit}"
 DPI = 100
-PNG_MODE = 0o644  # mkstemp makes files private; a figure is meant to be looked at
 
 
 def _curve(train, validation, title, train_label, validation_label):
@@ -84,14 +81,6 @@ def save_png(figure, path):
     Raises:
         OSError: the folder is missing or not writable (nothing is left behind).
     """
-    target = Path(path)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            figure.savefig(f, format="png", dpi=DPI)
-        os.chmod(temporary, PNG_MODE)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as temporary, open(temporary, "wb") as f:
+        figure.savefig(f, format="png", dpi=DPI)
     return path

@@ -10,9 +10,9 @@ own safe mode.
 import dataclasses
 import json
 import os
-import tempfile
 from pathlib import Path
 
+from mnist_core.atomic_files import temporary_beside
 from mnist_core.constants import INPUT_SHAPE, NUM_CLASSES
 from mnist_core.errors import ModelFileError
 from mnist_core.model_checks import check_model_file, short_reason
@@ -32,15 +32,6 @@ class LoadedModel:
 def metadata_path(model_path):
     """Where the metadata of `model_path` lives: same folder and stem, `.json`."""
     return Path(model_path).with_suffix(".json")
-
-
-def _temporary_beside(final, suffix):
-    """A new hidden temp file beside `final` (`.STEM-XXXX.suffix`): same folder, so the rename
-    into place is one atomic step; hidden, so no listing ever shows it."""
-    fd, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem}-", suffix=suffix)
-    os.close(fd)
-    os.chmod(temporary, 0o644)
-    return Path(temporary)
 
 
 def save_model(model, path, metadata, h5=False):
@@ -70,7 +61,7 @@ def save_model(model, path, metadata, h5=False):
     temporaries, placed = {}, []
     try:
         for target in in_rename_order:
-            temporaries[target] = _temporary_beside(target, target.suffix)
+            temporaries[target] = temporary_beside(target, target.suffix)
         temporaries[metadata_path(path)].write_text(
             json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
         for target in models:

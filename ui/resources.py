@@ -6,15 +6,12 @@ stroke reads no file and builds no model.
 
 import hashlib
 import os
-from pathlib import Path
 
 import streamlit as st
 
 from mnist_core import storage
 from mnist_core.inference import Predictor
 from mnist_core.jobs import TrainingJobs
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def models_dir():
