@@ -14,15 +14,10 @@ from mnist_core.inference import Predictor
 from mnist_core.jobs import TrainingJobs
 
 
-def models_dir():
-    """The model folder: the `MNIST_MODELS_DIR` setting, else `models/` beside the app."""
-    return storage.models_dir()
-
-
 @st.cache_resource(show_spinner=False)
 def training_jobs():
     """The one training manager of this server process (one training at a time)."""
-    return TrainingJobs(models_dir())
+    return TrainingJobs(storage.models_dir())
 
 
 def models_fingerprint(folder=None):
@@ -35,7 +30,7 @@ def models_fingerprint(folder=None):
         A hashable tuple, `(folder, ((name, size, mtime_ns), ...))`: equal for equal contents
         of the same folder; no entries when the folder is missing.
     """
-    folder = str(folder or models_dir())
+    folder = str(folder or storage.models_dir())
     try:
         with os.scandir(folder) as entries:
             found = []
@@ -56,7 +51,7 @@ def models_fingerprint(folder=None):
 def model_list(fingerprint):
     """`[(path, metadata)]` of the models folder, read again whenever `fingerprint` (from
     `models_fingerprint()`) changes: a model added on disk appears, one removed disappears."""
-    return storage.list_models(models_dir())
+    return storage.list_models(storage.models_dir())
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
