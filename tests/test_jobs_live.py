@@ -58,7 +58,7 @@ def test_the_owners_drawing_is_read_at_each_epoch_and_a_strangers_is_refused(tmp
     assert jobs.cancel("visitor-a") and jobs.wait(60).status == "cancelled"
 
 
-def test_the_curve_in_the_snapshot_is_bounded_whatever_the_worker_sends(tmp_path):
+def test_the_snapshot_is_bounded_whatever_the_worker_sends_and_a_copy_to_its_reader(tmp_path):
     jobs = TrainingJobs(tmp_path)
     jobs._state = JobState(status="running")
     for i in range(5 * MAX_CURVE_POINTS):
@@ -68,3 +68,6 @@ def test_the_curve_in_the_snapshot_is_bounded_whatever_the_worker_sends(tmp_path
                                  "drawing": None})
     state = jobs.snapshot()
     assert len(state.curve) == MAX_CURVE_POINTS and state.latest["epoch"] == 59
+    state.curve.clear()
+    state.history.setdefault("loss", []).append(1.0)
+    assert len(jobs.snapshot().curve) == MAX_CURVE_POINTS and not jobs.snapshot().history
