@@ -15,10 +15,14 @@ Timed from the first batch to the end of the last epoch (a callback placed first
 import argparse
 import io
 import json
+import sys
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def timed(callback, spent):

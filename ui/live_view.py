@@ -20,7 +20,9 @@ from ui.texts import text
 
 DRAWN = "drawn_input"
 """Session key: the Draw view's last prepared 28x28 input (ui/draw.py sets it), or None."""
-DRAWING_ZOOM = 4
+DRAWING_ZOOM = 6  # as the Draw view shows it (ui/draw.py's ZOOM)
+CHART_HEIGHT = 340
+"""The whole chart, its three-line legend included (the plot keeps ~200 pixels)."""
 COLORS = {"batch": "#93c5fd", "train": "#1d4ed8", "val": "#f97316"}
 
 
@@ -61,7 +63,7 @@ def curve_spec(language, title, metric, keys, history, curve, epochs):
              "legend": {"orient": "bottom", "columns": 1, "labelLimit": 320}}
     encoding = {"x": x, "y": y, "color": color}
     return {
-        "height": 240,
+        "height": CHART_HEIGHT,
         "layer": [
             {"data": {"values": batches}, "encoding": encoding,
              "mark": {"type": "line", "strokeWidth": 1.5, "interpolate": "monotone"}},
@@ -106,8 +108,9 @@ def _drawing_read(language, latest):
     probabilities = np.asarray(read["probabilities"], np.float32)
     digit = int(probabilities.argmax())
     zoomed = np.kron(image, np.ones((DRAWING_ZOOM, DRAWING_ZOOM), np.float32))
-    st.image(zoomed, clamp=True, caption=text(language, "drawing_read", epoch=latest["epoch"],
-                                              digit=digit, p=float(probabilities[digit])))
+    st.image(zoomed, clamp=True, width=IMAGE_SIZE * DRAWING_ZOOM,
+             caption=text(language, "drawing_read", digit=digit,
+                          p=float(probabilities[digit])))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
