@@ -43,7 +43,7 @@ def test_a_short_training_shows_each_epochs_answers_filters_and_the_owners_drawi
     expect_prediction(page, 7)
     open_idle_train_tab(page)
     set_number(page, "Epochs", 3)
-    set_number(page, "Training images", 12_000)
+    set_number(page, "Training images", 6_000)
     train_button(page).click()
     panel = page.get_by_role("tabpanel", name="Train")
     expect(panel.get_by_text(re.compile(r"The model after epoch \d"))).to_be_visible(
