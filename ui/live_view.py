@@ -66,7 +66,7 @@ def curve_spec(language, title, metric, keys, history, curve, epochs):
         "height": CHART_HEIGHT,
         "layer": [
             {"data": {"values": batches}, "encoding": encoding,
-             "mark": {"type": "line", "strokeWidth": 1.5, "interpolate": "monotone"}},
+             "mark": {"type": "line", "strokeWidth": 1.5, "interpolate": "monotone", "clip": True}},
             {"data": {"values": per_epoch}, "encoding": encoding,
              "mark": {"type": "line", "point": True}},
         ],
