@@ -13,6 +13,11 @@ folder has room before anything runs; one training per models folder, even acros
 processes (the worker holds the folder's lock); only the visitor whose `owner` token started a
 training can cancel it; the server stops it at the deployer's time limit. When the server ends,
 however it ends, the worker stops and saves nothing (see `train_worker`).
+
+What a page shows live is bounded whatever the settings: the batch curve has at most
+`MAX_CURVE_POINTS` points, the grid and the filters are those of the latest epoch only, and the
+one drawing read at each epoch's end is the owner's latest (`read_drawing()`), checked here and
+again in the training process (`mnist_core.epoch_snapshot`).
 """
 
 import copy
@@ -28,6 +33,8 @@ import traceback
 from pathlib import Path
 
 from mnist_core import models_folder, settings, train_limits
+from mnist_core.batch_curve import MAX_CURVE_POINTS
+from mnist_core.drawing_command import DRAWING_COMMAND, encode_drawing
 from mnist_core.errors import MnistError
 from mnist_core.job_state import (  # noqa: F401  (re-exported)
     ACTIVE, CANCELLED, DONE, FAILED, IDLE, LOADING, RUNNING, SAVING, JobState)
@@ -72,6 +79,8 @@ class TrainingJobs:
         self._commands = queue.Queue()
         self._thread = None
         self._no_data_at = None  # time.monotonic() when a training last found MNIST unreachable
+        self._drawing = None  # the owner's drawing last passed on (encoded), or None
+        self._drawing_due = False  # True while `_drawing` waits to be written to the child
         self._clean_if_free()
 
     def _clean_if_free(self):
@@ -88,9 +97,17 @@ class TrainingJobs:
             return True
 
     def snapshot(self):
-        """A copy of the current `JobState` (with `seconds_left` now), safe to read any time."""
+        """A copy of the current `JobState` (with `seconds_left` now), safe to read any time.
+
+        Its `grid`, `latest` and the points of `curve` are shared, not copied: the job replaces
+        them whole and never changes them in place, so a reader must not either. Copying them
+        deeply took ~2-5 ms a snapshot, and every watching page takes several a second.
+        """
         with self._lock:
-            state = copy.deepcopy(self._state)
+            state = copy.copy(self._state)
+            state.settings, state.running = dict(state.settings), dict(state.running)
+            state.history = {key: list(values) for key, values in state.history.items()}
+            state.curve = list(state.curve)
         state.seconds_left = state.estimate_seconds_left(time.time())
         return state
 
@@ -131,6 +148,7 @@ class TrainingJobs:
             if not self._clean_if_free():
                 return False
             self._commands = queue.Queue()
+            self._drawing, self._drawing_due = None, False
             self._state = JobState(status=LOADING, settings=settings, epochs=settings["epochs"],
                                    started=time.time(), job_id=self._state.job_id + 1,
                                    owner=owner)
@@ -155,6 +173,39 @@ class TrainingJobs:
                 return False
             self._commands.put("cancel")
         return True
+
+    def read_drawing(self, owner, image):
+        """Has the running training read `image` with each epoch's model, for its owner only.
+
+        Only the latest drawing is kept: each call replaces the last, and one equal to it
+        costs nothing. The answer comes back in `snapshot().latest["drawing"]`.
+
+        Args:
+            owner: the token given to `start()`; any other token is ignored.
+            image: float array (28, 28) in [0, 1] (what the model sees), or None to stop.
+
+        Returns:
+            True if it was passed on; False for another visitor, no active training, the same
+            drawing again, or anything that is not such an array.
+        """
+        try:
+            encoded = None if image is None else encode_drawing(image)
+        except ValueError:
+            return False
+        with self._lock:
+            if (not self._state.active or owner is None or owner != self._state.owner
+                    or encoded == self._drawing):
+                return False
+            self._drawing, self._drawing_due = encoded, True
+        return True
+
+    def _due_drawing(self):
+        """The drawing command to write to the child now, or None."""
+        with self._lock:
+            if not self._drawing_due:
+                return None
+            self._drawing_due = False
+            return f"{DRAWING_COMMAND} {self._drawing or 'none'}\n".encode("ascii")
 
     def wait(self, timeout=None):
         """Blocks until the background thread ends (for tests and scripts); returns the state."""
@@ -193,6 +244,14 @@ class TrainingJobs:
             with self._lock:
                 for key, value in payload.items():
                     self._state.history.setdefault(key, []).append(value)
+        elif kind == "curve":
+            with self._lock:
+                if len(self._state.curve) < MAX_CURVE_POINTS:
+                    self._state.curve.append(payload)
+        elif kind == "grid":
+            self._update(grid=payload)
+        elif kind == "snapshot":
+            self._update(latest=payload)
         elif kind == "saving":
             self._update(status=SAVING)
         elif kind == "done":
@@ -245,6 +304,8 @@ class TrainingJobs:
                     asked, reason = time.time(), "limit"
                 if asked is not None:
                     _tell(child, b"cancel\n")
+                elif (drawing := self._due_drawing()) is not None:
+                    _tell(child, drawing)
             if asked is not None and time.time() - asked > KILL_AFTER_S:
                 child.kill()  # e.g. still importing TensorFlow or saving; nothing is listed
             try:

@@ -4,7 +4,9 @@ A fresh interpreter running this module only, so it imports what training needs 
 the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).
 
 Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (begin, batch,
-epoch, saving, done, cancelled, failed); the parent writes `cancel` on stdin to stop it. End of
+curve, grid, snapshot, epoch, saving, done, cancelled, failed); the parent writes `cancel` on
+stdin to stop it, and `drawing BASE64` or `drawing none` for the one drawing to read at each
+epoch's end (`mnist_core.epoch_snapshot`; a line longer than a drawing is dropped unread). End of
 stdin means the parent (the server) is gone, even killed with SIGKILL: the worker then exits at
 once and saves nothing. Linux also sends it SIGTERM when the parent's thread that started it
 dies (`PR_SET_PDEATHSIG`), a second barrier should a stray copy of the pipe keep stdin open.
@@ -25,6 +27,7 @@ import traceback
 from pathlib import Path
 
 from mnist_core import models_folder
+from mnist_core.drawing_command import DRAWING_COMMAND, MAX_COMMAND_CHARS, decode_drawing
 from mnist_core.errors import DataUnavailableError, MnistError, TrainingCancelled
 
 EXIT_ORPHANED = 3
@@ -85,17 +88,44 @@ class Events:
                             "running": {k: logs[k] for k in ("loss", "accuracy") if k in logs}})
 
 
-def listen(fd, stop):
-    """Reads the parent's commands: `cancel` sets `stop`; end of input exits the process now.
+class Drawing:
+    """The latest drawing the parent asked about (`drawing` commands), for `EpochSnapshot`."""
+
+    def __init__(self):
+        self.image = None  # replaced whole, never changed in place: no lock needed
+
+    def __call__(self):
+        return self.image
+
+    def command(self, argument):
+        """`none` forgets the drawing; anything that is not a drawing is ignored."""
+        if argument == "none":
+            self.image = None
+        elif (image := decode_drawing(argument)) is not None:
+            self.image = image
+
+
+def listen(fd, stop, drawing=None):
+    """Reads the parent's commands: `cancel` sets `stop`, `drawing ...` goes to `drawing`;
+    end of input exits the process now.
 
     Reads the raw descriptor, not `sys.stdin`: a thread blocked inside a buffered reader would
-    make the interpreter's shutdown abort.
+    make the interpreter's shutdown abort. A line longer than any command is dropped, so
+    memory stays bounded whatever arrives.
     """
-    pending = b""
-    while chunk := os.read(fd, 1024):
+    pending, overlong = b"", False
+    while chunk := os.read(fd, 4096):
         *lines, pending = (pending + chunk).split(b"\n")
-        if any(line.strip() == b"cancel" for line in lines):
-            stop.set()
+        if overlong and lines:  # the rest of a dropped line
+            lines, overlong = lines[1:], False
+        if len(pending) > MAX_COMMAND_CHARS:
+            pending, overlong = b"", True
+        for line in lines:
+            word, _, argument = line.strip().decode("ascii", "replace").partition(" ")
+            if word == "cancel":
+                stop.set()
+            elif word == DRAWING_COMMAND and drawing is not None and len(line) <= MAX_COMMAND_CHARS:
+                drawing.command(argument)
     os._exit(EXIT_ORPHANED)  # the server is gone: no one would list what we would save
 
 
@@ -111,22 +141,28 @@ def load_function(spec):
     return getattr(importlib.import_module(module), name)
 
 
-def train_and_save(settings, folder, load_data, stop, events):
+def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     """Loads the data, trains, saves beside a visitor mark and prunes old visitor models."""
     data = load_data()
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     from mnist_core import storage
+    from mnist_core.batch_curve import BatchCurve
     from mnist_core.callbacks import ProgressCallback
+    from mnist_core.epoch_snapshot import EpochSnapshot, grid_indices
     from mnist_core.training import train
 
     progress = ProgressCallback(
         on_begin=lambda epochs, steps: events.send("begin", {"epochs": epochs, "steps": steps}),
         on_batch=events.batch,
         on_epoch=lambda epoch, epochs, logs: events.send("epoch", logs))
+    (_, _), (x_test, y_test) = data
+    chosen = grid_indices(y_test)
+    live = [BatchCurve(lambda point: events.send("curve", point)),
+            EpochSnapshot(x_test[chosen], y_test[chosen], events.send, drawing)]
     result = train(settings["recipe"], data=data, epochs=settings["epochs"],
                    batch_size=settings["batch_size"], limit=settings["limit"],
-                   seed=settings["seed"], callbacks=[progress], cancel_event=stop)
+                   seed=settings["seed"], callbacks=[progress, *live], cancel_event=stop)
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     events.send("saving")
@@ -163,8 +199,8 @@ def main(argv=None):
 
     die_with_parent(args.parent)
     events = Events()
-    stop = threading.Event()
-    threading.Thread(target=listen, args=(sys.stdin.fileno(), stop), daemon=True,
+    stop, drawing = threading.Event(), Drawing()
+    threading.Thread(target=listen, args=(sys.stdin.fileno(), stop, drawing), daemon=True,
                      name="parent-commands").start()
     lock = models_folder.FolderLock(args.models)
     try:
@@ -174,7 +210,7 @@ def main(argv=None):
         if args.nice:
             os.nice(args.nice)  # the server answers strokes first
         train_and_save(json.loads(args.settings), args.models, load_function(args.load_data),
-                       stop, events)
+                       stop, events, drawing)
     except TrainingCancelled as stopped:
         events.send("cancelled", str(stopped))
     except DataUnavailableError as error:

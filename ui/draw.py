@@ -67,6 +67,7 @@ def draw_view(language, predictor):
         st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
     with right:
         reading = show_prediction(language, predictor, canvas_data_url(result))
+    st.session_state["drawn_input"] = reading.digits[0].image if reading else None  # live_view
     # Always one line, so the canvas does not move under the finger after the first stroke.
     if reading is None:
         phone_answer.markdown(text(language, "phone_waiting"))

@@ -84,6 +84,14 @@ TEXTS = {
         "own_model": "Your model {name} is trained: the page now reads your drawings with it.",
         "upload_checking": "Checking {name} in a separate process (a few seconds)...",
         "number_more": "The first {shown} of its {count} digits are shown in detail.",
+        # issue 12: the live training view
+        "batch_accuracy": "Training accuracy, batch by batch (smoothed)",
+        "batch_loss": "Training loss, batch by batch (smoothed)",
+        "epoch_view": "The model after epoch {epoch}",
+        "grid_caption": "{right} of {count} test digits read right: a column per digit, under each image the model's answer, green if right, red if wrong.",
+        "filters_caption": "The first convolution's {count} filters ({size}×{size}) as they are now: red weights positive, blue negative.",
+        "drawing_read": "Your drawing, read by this epoch's model: {digit} ({p:.0%} sure)",
+        "drawing_hint": "Draw a digit in the Draw tab: at the end of each epoch, this training's model reads it here.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -168,6 +176,14 @@ TEXTS = {
         "own_model": "Votre modèle {name} est entraîné : la page lit maintenant vos dessins avec lui.",
         "upload_checking": "Vérification de {name} dans un processus à part (quelques secondes)...",
         "number_more": "Les {shown} premiers de ses {count} chiffres sont détaillés.",
+        # issue 12 : la vue en direct de l'entraînement
+        "batch_accuracy": "Précision (entraînement, lot par lot, lissée)",
+        "batch_loss": "Perte (entraînement, lot par lot, lissée)",
+        "epoch_view": "Le modèle après l'époque {epoch}",
+        "grid_caption": "{right} chiffres de test sur {count} bien lus : une colonne par chiffre, sous chaque image la réponse du modèle, en vert si elle est juste, en rouge sinon.",
+        "filters_caption": "Les {count} filtres de la première convolution ({size}×{size}) tels qu'ils sont maintenant : poids positifs en rouge, négatifs en bleu.",
+        "drawing_read": "Votre dessin, lu par le modèle de cette époque : {digit} (sûr à {p:.0%})",
+        "drawing_hint": "Dessinez un chiffre dans l'onglet Dessiner : à la fin de chaque époque, le modèle de cet entraînement le lit ici.",
     },
 }
 

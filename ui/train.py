@@ -1,7 +1,7 @@
 """The Train view: settings within the server's limits, Train and Cancel, and live progress.
 
-Any visitor sees the server's training and its progress; only the page that started it (its
-session's owner token) can cancel it.
+Any visitor sees the server's training and its progress (`ui/live_view.py`); only the page that
+started it (its session's owner token) can cancel it, or have its drawing read by each epoch.
 """
 
 import secrets
@@ -14,6 +14,7 @@ from mnist_core import train_limits
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.recipes import RECIPES
+from ui.live_view import DRAWN, epoch_view, learning_charts
 from ui.texts import text
 
 POLL_SECONDS = 1.0
@@ -124,7 +125,10 @@ def progress_panel(language, jobs):
     @st.fragment(run_every=POLL_SECONDS if active else None)
     def panel():
         state = jobs.snapshot()
-        render_state(language, state)
+        own = state.owner is not None and state.owner == owner_token()
+        if own and state.active:  # the latest drawing, for the next epoch's model to read
+            jobs.read_drawing(state.owner, st.session_state.get(DRAWN))
+        render_state(language, state, own)
         if state.active:
             st.session_state["watching_job"] = state.job_id
         elif st.session_state.get("watching_job") == state.job_id:
@@ -136,8 +140,9 @@ def progress_panel(language, jobs):
     panel()
 
 
-def render_state(language, state):
-    """Draws one snapshot: progress bar, live charts, and the outcome."""
+def render_state(language, state, own=False):
+    """Draws one snapshot: progress bar, live charts, the epoch's pictures, and the outcome;
+    `own` on the page of the visitor who started it."""
     if state.status == "idle":
         st.caption(text(language, "idle_hint"))
         return
@@ -161,7 +166,8 @@ def render_state(language, state):
                             accuracy=state.running.get("accuracy", 0.0)))
     elif state.status == "saving":
         st.progress(1.0, text=text(language, "saving"))
-    history_charts(language, state.history)
+    learning_charts(language, state)
+    epoch_view(language, state, own)
     if state.status == "done":
         st.success(text(language, "done", accuracy=state.test_accuracy,
                         path=Path(state.model_path).name))
@@ -169,32 +175,3 @@ def render_state(language, state):
         st.warning(text(language, "cancelled"))
     elif state.status == "failed":
         st.error(text(language, "failed", message=state.message))
-
-
-def history_charts(language, history):
-    """The tutorial's curves as live charts: accuracy and loss, training vs validation, by epoch.
-
-    Points as well as lines, so the first epoch already shows something. Plain Vega-Lite specs
-    rather than Altair charts: the progress poll redraws them every second on every watching
-    page, and Altair's conversion and schema validation cost ~12 ms a poll (bench/visitors.py).
-    """
-    if not history.get("loss"):
-        return
-    epoch_label = text(language, "epochs")
-    left, right = st.columns(2)
-    for column, title, keys in (
-            (left, "accuracy_chart", (("accuracy", "train_acc"), ("val_accuracy", "val_acc"))),
-            (right, "loss_chart", (("loss", "train_loss"), ("val_loss", "val_loss")))):
-        rows = [{"epoch": epoch, "series": text(language, label), "value": float(value)}
-                for key, label in keys for epoch, value in enumerate(history.get(key, []), 1)]
-        column.vega_lite_chart({
-            "data": {"values": rows}, "height": 240,
-            "mark": {"type": "line", "point": True},
-            "encoding": {
-                "x": {"field": "epoch", "type": "quantitative", "title": epoch_label,
-                      "axis": {"format": "d", "tickMinStep": 1}},
-                "y": {"field": "value", "type": "quantitative", "title": text(language, title),
-                      "scale": {"zero": False}},
-                "color": {"field": "series", "type": "nominal", "title": None,
-                          "legend": {"orient": "bottom"}}},
-        }, width="stretch")
