@@ -71,9 +71,10 @@ def _warmup_cosine(peak, steps):
 
 PRECISIONS = ("auto", "float32")
 """How a recipe computes. `auto`: in bfloat16 with float32 weights (Keras' `mixed_bfloat16`)
-where the CPU computes bfloat16 natively, else float32; on this project's machine that trains
+where the CPU computes bfloat16 natively, else float32; on a CPU with AMX that trains
 the tutorial recipe in ~0.55x the time, to the same accuracy within seed-to-seed spread
-(bench/README.md). `float32`: the tutorial's arithmetic everywhere, bit for bit."""
+(bench/README.md). `float32`: the tutorial's arithmetic everywhere (float32 throughout, summed
+in the order of TensorFlow's oneDNN kernels on x86: see `mnist_core/__init__.py`)."""
 
 
 def dtype_for(precision, cpuinfo="/proc/cpuinfo"):
