@@ -90,7 +90,7 @@ SETTINGS = {s.name: s for s in (
     Setting("MNIST_DRAWINGS_MAX_ROWS", "20000",
             "Most drawings kept; once reached, new corrections are refused (about 4 KB each).",
             _positive_int),
-    Setting("MNIST_DRAWINGS_MAX_MB", "200",
+    Setting("MNIST_DRAWINGS_MAX_MB", "100",
             "Most megabytes the drawings file may take; once reached, new corrections are refused.",
             _positive_float),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",

@@ -124,9 +124,14 @@ def train_and_save(settings, folder, load_data, stop, events):
         on_begin=lambda epochs, steps: events.send("begin", {"epochs": epochs, "steps": steps}),
         on_batch=events.batch,
         on_epoch=lambda epoch, epochs, logs: events.send("epoch", logs))
+    extra = None
+    if settings.get("with_drawings"):  # the visitors' drawings of $MNIST_DRAWINGS_DB
+        from mnist_core.drawings_training import drawings_extra
+
+        extra = drawings_extra()
     result = train(settings["recipe"], data=data, epochs=settings["epochs"],
                    batch_size=settings["batch_size"], limit=settings["limit"],
-                   seed=settings["seed"], callbacks=[progress], cancel_event=stop)
+                   seed=settings["seed"], callbacks=[progress], cancel_event=stop, extra=extra)
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     events.send("saving")
@@ -155,7 +160,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mnist_core.train_worker")
     parser.add_argument("--models", required=True, help="the models folder")
     parser.add_argument("--settings", required=True,
-                        help="JSON: recipe, epochs, batch_size, limit, seed, keep")
+                        help="JSON: recipe, epochs, batch_size, limit, seed, keep, with_drawings")
     parser.add_argument("--load-data", default=None, metavar="MODULE:FUNCTION")
     parser.add_argument("--nice", type=int, default=0)
     parser.add_argument("--parent", type=int, default=0, help="the parent's process id")
