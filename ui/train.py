@@ -15,6 +15,7 @@ from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.recipes import RECIPES
 from ui.texts import text
+from ui.train_drawings import drawings_choice
 
 POLL_SECONDS = 1.0
 MAX_EPOCHS = 50
@@ -84,7 +85,8 @@ def _settings(language, limits):
     st.caption(text(language, "limits", image_epochs=_number(language, limits.max_image_epochs),
                     minutes=f"{limits.max_minutes:g}"))
     settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
-                "limit": None if int(limit) == NUM_TRAIN else int(limit)}
+                "limit": None if int(limit) == NUM_TRAIN else int(limit),
+                **drawings_choice(language)}
     refusal = None
     if int(epochs) * int(limit) > limits.max_image_epochs:
         refusal = text(language, "over_limit", epochs=int(epochs),
