@@ -25,17 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core import settings
-from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.constants import IMAGE_SIZE
+from mnist_core.drawing_row import ROW_BYTES, checked_row, digit
 from mnist_core.errors import MnistError
-from mnist_core.ink_crop import CROP_SIDE as CROP_SIZE
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another (another session, another server process)."""
-LANGUAGES = ("en", "fr")
-MAX_NAME = 200  # characters of a model's file name kept
-MAX_SESSION = 64  # characters of a session id
 RATE_WINDOW_SECONDS = 60.0
 
 MIGRATIONS = (
@@ -220,7 +217,7 @@ class DrawingsDB:
                 recorded `per_minute` drawings in the last minute, or the file is unusable.
             ValueError: a value outside what the page produces.
         """
-        row = _row(session, label, predicted, probabilities, image, crop, model, language)
+        row = checked_row(session, label, predicted, probabilities, image, crop, model, language)
         now = time.time() if now is None else float(now)
         try:
             with self._open() as db:
@@ -256,7 +253,7 @@ class DrawingsDB:
         Returns:
             True if a row of this session had that id (another session's row is never touched).
         """
-        label = _digit(label, "label")
+        label = digit(label, "label")
         try:
             with self._open() as db:
                 changed = db.execute("UPDATE drawings SET label = ? WHERE id = ? AND session = ?",
@@ -311,10 +308,6 @@ class DrawingsDB:
             return self._failed(error)
 
 
-ROW_BYTES = IMAGE_SIZE * IMAGE_SIZE + CROP_SIZE * CROP_SIZE + 4 * NUM_CLASSES + 200
-"""About what one row takes in the file: the two images, the probabilities and the rest."""
-
-
 def _identity(path):
     try:
         info = os.stat(path)
@@ -337,38 +330,4 @@ def _pair_arrays(rows):
     return labels, np.array([r[1] for r in rows], np.int64)
 
 
-def _digit(value, what):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 9:
-        raise ValueError(f"The {what} must be a digit from 0 to 9, not {value!r}.")
-    return int(value)
-
-
-def _as_bytes(image, side, what):
-    a = np.asarray(image)
-    if a.shape != (side, side):
-        raise ValueError(f"The {what} must be {side}x{side}, not {a.shape}.")
-    if a.dtype.kind == "f":
-        if not (np.isfinite(a).all() and a.min() >= 0 and a.max() <= 1):
-            raise ValueError(f"The {what} must hold values between 0 and 1.")
-        a = np.rint(a * 255)
-    elif a.dtype != np.uint8:
-        raise ValueError(f"The {what} must be uint8 or float in [0, 1], not {a.dtype}.")
-    return a.astype(np.uint8).tobytes()
-
-
-def _row(session, label, predicted, probabilities, image, crop, model, language):
-    """The checked column values after `created`, in the table's order."""
-    if not isinstance(session, str) or not 0 < len(session) <= MAX_SESSION:
-        raise ValueError("The session id must be a short text.")
-    if language not in LANGUAGES:
-        raise ValueError(f"The language must be one of {LANGUAGES}, not {language!r}.")
-    p = np.asarray(probabilities, np.float32)
-    if p.shape != (NUM_CLASSES,) or not np.isfinite(p).all():
-        raise ValueError("The probabilities must be ten numbers.")
-    return (session, language, str(model)[:MAX_NAME], _digit(predicted, "predicted digit"),
-            p.tobytes(), _digit(label, "label"), _as_bytes(image, IMAGE_SIZE, "input"),
-            _as_bytes(crop, CROP_SIZE, "crop"))
-
-
-__all__ = ["DrawingsDB", "DrawingRefused", "db_path", "collecting", "CROP_SIZE",
-           "SCHEMA_VERSION", "MIGRATIONS"]
+__all__ = ["DrawingsDB", "DrawingRefused", "db_path", "collecting", "SCHEMA_VERSION", "MIGRATIONS"]
