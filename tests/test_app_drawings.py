@@ -125,3 +125,14 @@ def test_the_train_view_offers_the_drawings_once_there_are_enough(models, monkey
     box.check().run()
     at.button(key="train").click().run()
     assert started.get("with_drawings") is True
+
+
+def test_the_model_list_shows_a_models_score_on_its_held_out_drawings(models):
+    import json
+
+    facts = json.loads((models / "tutorial.json").read_text())
+    facts.update(drawings_accuracy=0.93, drawings_heldout=40)
+    (models / "tutorial.json").write_text(json.dumps(facts))
+    at = start(language="fr")
+    assert any("dessins des visiteurs 93.0% sur 40 mis de côté" in c.value
+               for c in at.sidebar.caption)
