@@ -12,6 +12,7 @@ from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
 from ui.narrow import narrow_screen_styles
 from ui.runtime import keep_keras_state
+from ui.scores import model_scores
 from ui.sidebar import language_choice, model_choice
 from ui.tabs import open_tab
 from ui.texts import text
@@ -37,6 +38,7 @@ with container:
         st.warning(text(language, "no_model"))
     elif tab == "draw":
         draw_view(language, predictor)
+        model_scores(language, server.models)
     else:
         explore_view(language, predictor, model_key, loaded.metadata)
 follow_server(jobs)

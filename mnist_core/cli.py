@@ -56,8 +56,11 @@ def _checked_out(args, kind):
 def _train(args, recipe, data, verbose=1):
     from mnist_core.training import train
 
+    from mnist_core.cli_drawings import extra_of
+
     return train(recipe, data=data, epochs=args.epochs, batch_size=args.batch_size,
-                 limit=args.limit, seed=args.seed, precision=args.precision, verbose=verbose)
+                 limit=args.limit, seed=args.seed, precision=args.precision, verbose=verbose,
+                 extra=extra_of(args))
 
 
 def cmd_data(args):
@@ -106,6 +109,9 @@ def cmd_train(args):
     written = storage.save_model(result.model, out / f"{name}.keras", result.metadata, h5=args.h5)
     print("Wrote " + ", ".join(str(p) for p in written))
     print(f"Test accuracy: {result.test_accuracy:.4f}")
+    if "drawings_heldout" in result.metadata:
+        print(f"Held-out drawings: {result.metadata['drawings_accuracy']:.4f} of "
+              f"{result.metadata['drawings_heldout']}")
 
 
 def cmd_evaluate(args):
@@ -201,7 +207,9 @@ def describe_model(path, metadata, width=0):
     epochs = metadata.get("epochs")
     return (f"{path.name:<{width}}  test {percent('test_accuracy')}  drawn {percent('drawn_accuracy')}"
             f"  recipe {metadata.get('recipe', '?'):<8}  {epochs if epochs else '?':>3} epochs"
-            f"  {str(metadata.get('date', '?'))[:10]}")
+            f"  {str(metadata.get('date', '?'))[:10]}"
+            + (f"  drawings {percent('drawings_accuracy')} of {metadata['drawings_heldout']}"
+               if "drawings_heldout" in metadata else ""))
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -216,6 +224,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
     from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
+    from mnist_core import cli_drawings
     from mnist_core.recipes import PRECISIONS, RECIPES
 
     formatter = _Formatter
@@ -268,6 +277,7 @@ def build_parser():
     sub.add_argument("--name", default=None, help="file name of the model (default: the recipe)")
     sub.add_argument("--h5", action="store_true", help="also write the legacy .h5 file")
     training_options(sub, "recipe default, tutorial")
+    cli_drawings.add_training_option(sub)
 
     sub = command("models", cmd_models,
                   "List the models of a folder with their facts; * marks the default (the best "
@@ -291,6 +301,7 @@ def build_parser():
                      help='print one JSON list of {"file", "digit", "probabilities", "number", '
                           '"unsure", "digits"}: "digit" reads the whole image as one digit, '
                           '"number" the digits left to right, each in "digits"')
+    cli_drawings.add_commands(command)
     return parser
 
 

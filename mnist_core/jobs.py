@@ -112,11 +112,12 @@ class TrainingJobs:
         return state
 
     def start(self, recipe="tutorial", epochs=None, batch_size=None, limit=None, seed=None,
-              owner=None):
+              owner=None, with_drawings=False):
         """Starts a training in the background, if the deployer's limits allow it.
 
         Args:
             recipe, epochs, batch_size, limit, seed: as `mnist_core.training.train` takes them.
+            with_drawings: mix the visitors' recorded drawings in (`drawings_training`).
             owner: a token of the visitor starting it; `cancel(owner)` with the same token is
                 the only way to cancel it (a job started with none is cancelled by `cancel()`).
 
@@ -136,7 +137,8 @@ class TrainingJobs:
         chosen = get_recipe(recipe)
         settings = {"recipe": recipe, "epochs": epochs or chosen.epochs,
                     "batch_size": batch_size or chosen.batch_size, "limit": limit,
-                    "seed": DEFAULT_SEED if seed is None else seed}
+                    "seed": DEFAULT_SEED if seed is None else seed,
+                    **({"with_drawings": True} if with_drawings else {})}
         check_settings(settings["epochs"], settings["batch_size"], limit)
         limits = train_limits.current()
         train_limits.check(limits, recipe, settings["epochs"], limit)

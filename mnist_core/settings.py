@@ -45,6 +45,12 @@ def _positive_float(text):
     return value
 
 
+def _switch(text):
+    if text not in ("0", "1"):
+        raise ValueError("must be 0 or 1")
+    return text == "1"
+
+
 def _names(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
@@ -74,6 +80,21 @@ SETTINGS = {s.name: s for s in (
             "After MNIST could not be loaded (for Explore or a training), the page waits this long "
             "before trying again.",
             _positive_float),
+    # issue 13: visitors' drawings, kept to score the models and train the next one.
+    Setting("MNIST_COLLECT_DRAWINGS", "1",
+            "1: a visitor may record what they drew (the 28x28 input, the cropped ink, their label, "
+            "the model's answer, an anonymous session id); 0: nothing is recorded or offered.",
+            _switch),
+    Setting("MNIST_DRAWINGS_DB", "",
+            "SQLite file of the recorded drawings (empty: `data/drawings.sqlite` beside the app).",),
+    Setting("MNIST_DRAWINGS_MAX_ROWS", "20000",
+            "Most drawings kept; once reached, new corrections are refused (about 4 KB each).",
+            _positive_int),
+    Setting("MNIST_DRAWINGS_MAX_MB", "100",
+            "Most megabytes the drawings file may take; once reached, new corrections are refused.",
+            _positive_float),
+    Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
+            "Most drawings one visitor's session may record in a minute.", _positive_int),
 )}
 
 

@@ -160,9 +160,15 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     chosen = grid_indices(y_test)
     live = [BatchCurve(lambda point: events.send("curve", point)),
             EpochSnapshot(x_test[chosen], y_test[chosen], events.send, drawing)]
+    extra = None
+    if settings.get("with_drawings"):  # the visitors' drawings of $MNIST_DRAWINGS_DB
+        from mnist_core.drawings_training import drawings_extra
+
+        extra = drawings_extra()
     result = train(settings["recipe"], data=data, epochs=settings["epochs"],
                    batch_size=settings["batch_size"], limit=settings["limit"],
-                   seed=settings["seed"], callbacks=[progress, *live], cancel_event=stop)
+                   seed=settings["seed"], callbacks=[progress, *live], cancel_event=stop,
+                   extra=extra)
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     events.send("saving")
@@ -191,7 +197,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mnist_core.train_worker")
     parser.add_argument("--models", required=True, help="the models folder")
     parser.add_argument("--settings", required=True,
-                        help="JSON: recipe, epochs, batch_size, limit, seed, keep")
+                        help="JSON: recipe, epochs, batch_size, limit, seed, keep, with_drawings")
     parser.add_argument("--load-data", default=None, metavar="MODULE:FUNCTION")
     parser.add_argument("--nice", type=int, default=0)
     parser.add_argument("--parent", type=int, default=0, help="the parent's process id")

@@ -8,6 +8,7 @@ import time
 
 from mnist_core import model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TEST, NUM_TRAIN
+from mnist_core.drawings_training import heldout_facts, mix_into
 from mnist_core.drawn_score import drawn_accuracy
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.recipes import dtype_for, get_recipe
@@ -51,7 +52,8 @@ def check_settings(epochs, batch_size, limit):
 
 
 def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=None,
-          seed=DEFAULT_SEED, precision="auto", callbacks=(), cancel_event=None, verbose=0):
+          seed=DEFAULT_SEED, precision="auto", callbacks=(), cancel_event=None, verbose=0,
+          extra=None):
     """Trains a model with a named recipe, validating on the test set as the tutorial does.
 
     Args:
@@ -70,6 +72,8 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
         callbacks: extra Keras callbacks (for instance `ProgressCallback` for live charts).
         cancel_event: a `threading.Event`; once set, training stops after the current batch.
         verbose: Keras' `fit` verbosity (1 shows its progress bar).
+        extra: visitors' recorded drawings to mix in, a `drawings_training.DrawingsExtra`
+            (`drawings_extra()`); its held-out share is scored into the metadata.
 
     Returns:
         A `TrainingResult`.
@@ -92,6 +96,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
         x_train, y_train = x_train[:limit], y_train[:limit]
     mnist_images = len(x_train)
     x_train, y_train, synthetic = training_arrays(chosen, x_train, y_train, seed)
+    x_train, y_train, drawings = mix_into(x_train, y_train, extra)
     (X_train, Y_train), (X_test, Y_test) = tutorial.prepare(((x_train, y_train), (x_test, y_test)))
 
     keras.utils.set_random_seed(seed)
@@ -122,6 +127,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
                              **synthetic)
     if len(x_test) == NUM_TEST:  # the drawn set re-draws MNIST's own test digits
         metadata["drawn_accuracy"] = round(drawn_accuracy(net, x_test, y_test), 4)
+    metadata.update(drawings, **heldout_facts(net, extra))
     return TrainingResult(net, history.history, float(test_accuracy), float(test_loss), metadata)
 
 

@@ -27,6 +27,12 @@ def make_tiny_data(n_train=64, n_test=32, seed=0):
     return split(n_train), split(n_test)
 
 
+@pytest.fixture(autouse=True)
+def private_drawings(tmp_path, monkeypatch):
+    """Every test records visitors' drawings (issue 13) in a file of its own, never in data/."""
+    monkeypatch.setenv("MNIST_DRAWINGS_DB", str(tmp_path / "drawings.sqlite"))
+
+
 @pytest.fixture
 def tiny_data():
     return make_tiny_data()

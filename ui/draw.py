@@ -6,6 +6,7 @@ import streamlit as st
 from mnist_core.errors import ImageError
 from mnist_core.image_files import decode_data_url
 from mnist_core.preprocess import has_ink
+from ui import correction
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.texts import text
 
@@ -108,18 +109,20 @@ def show_prediction(language, predictor, data_url):
         st.info(text(language, "empty_canvas"))
         return None
     if len(reading.digits) == 1:
-        _one_digit(language, reading.digits[0])
+        _one_digit(language, reading.digits[0], pixels)
     else:
         _number(language, reading)
+        correction.for_number(language)
     if reading.unsure:
         st.caption(text(language, "unsure_split"))
     return reading
 
 
-def _one_digit(language, prediction):
+def _one_digit(language, prediction, pixels):
     st.metric(text(language, "predicted"), prediction.digit,
               text(language, "confidence", p=prediction.confidence),
               delta_color="off", delta_arrow="off")
+    correction.correction_control(language, pixels, prediction)  # "What did you draw?"
     st.caption(text(language, "probabilities"))
     st.vega_lite_chart(probability_chart(language, prediction.probabilities), width="stretch")
     zoomed = np.kron(prediction.image, np.ones((ZOOM, ZOOM), dtype=np.float32))

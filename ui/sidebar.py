@@ -142,12 +142,16 @@ def _label(path, metadata, best=False):
 def _facts(language, metadata):
     unknown = text(language, "unknown")
     accuracy = metadata.get("test_accuracy")
+    drawings = metadata.get("drawings_accuracy")
     return text(language, "model_facts",
                 accuracy=f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) else unknown,
                 recipe=metadata.get("recipe", unknown), epochs=metadata.get("epochs", unknown),
                 batch=metadata.get("batch_size", unknown),
                 images=metadata.get("train_images", unknown),
-                date=str(metadata.get("date", unknown))[:10])
+                date=str(metadata.get("date", unknown))[:10]) + (
+        text(language, "drawings_facts", accuracy=drawings,
+             heldout=metadata.get("drawings_heldout", unknown))
+        if isinstance(drawings, (int, float)) else "")
 
 
 def _modified(path):

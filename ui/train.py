@@ -16,6 +16,7 @@ from mnist_core.errors import MnistError
 from mnist_core.recipes import RECIPES
 from ui.live_view import DRAWN, epoch_view, learning_charts
 from ui.texts import text
+from ui.train_drawings import drawings_choice
 
 POLL_SECONDS = 1.0
 MAX_EPOCHS = 50
@@ -85,7 +86,8 @@ def _settings(language, limits):
     st.caption(text(language, "limits", image_epochs=_number(language, limits.max_image_epochs),
                     minutes=f"{limits.max_minutes:g}"))
     settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
-                "limit": None if int(limit) == NUM_TRAIN else int(limit)}
+                "limit": None if int(limit) == NUM_TRAIN else int(limit),
+                **drawings_choice(language)}
     refusal = None
     if int(epochs) * int(limit) > limits.max_image_epochs:
         refusal = text(language, "over_limit", epochs=int(epochs),

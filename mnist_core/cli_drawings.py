@@ -1,0 +1,87 @@
+"""`python -m mnist_core drawings stats|export` and `train --with-drawings`: the command line
+over visitors' recorded drawings (`MNIST_DRAWINGS_DB`)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from mnist_core.errors import MnistError
+
+
+def add_commands(command):
+    """Registers `drawings` (stats, export) through cli.py's `command(name, function, help)`."""
+    sub = command("drawings", None, "Visitors' recorded drawings ($MNIST_DRAWINGS_DB): counts, "
+                  "each model's accuracy on them, and an export for training.")
+    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+    stats = actions.add_parser("stats", help="counts per digit, each model's accuracy on them "
+                               "and on the last 500", description="Counts per digit and each "
+                               "model's accuracy on the recorded drawings.")
+    stats.add_argument("--dir", metavar="DIR", default=None,
+                       help="models folder (default: $MNIST_MODELS_DIR, else models/)")
+    stats.set_defaults(run=cmd_stats)
+    export = actions.add_parser("export", help="write x uint8 (N, 28, 28), y uint8 (N,) as .npz",
+                                description="Write the drawings in the keras.datasets layout.")
+    export.add_argument("--out", metavar="FILE.npz", required=True, help="the file to write")
+    export.set_defaults(run=cmd_export)
+
+
+def add_training_option(sub):
+    """`--with-drawings [FILE.npz or DB]` and `--drawings-weight` for `train`."""
+    from mnist_core.drawings_training import DEFAULT_WEIGHT
+
+    sub.add_argument("--with-drawings", nargs="?", const="", default=None, metavar="SOURCE",
+                     help="mix recorded drawings into training (an .npz from `drawings export` or "
+                          "a drawings database; alone: $MNIST_DRAWINGS_DB), a fifth held out")
+    sub.add_argument("--drawings-weight", type=int, default=DEFAULT_WEIGHT, metavar="N",
+                     help="times each drawing is repeated in an epoch")
+
+
+def extra_of(args):
+    """The `extra` that `train()` takes for these arguments (None without --with-drawings)."""
+    source = getattr(args, "with_drawings", None)
+    if source is None:
+        return None
+    from mnist_core.drawings_training import drawings_extra
+
+    return drawings_extra(source or None, weight=args.drawings_weight)
+
+
+def cmd_stats(args):
+    """Prints counts per digit and each model's accuracy on the drawings."""
+    from mnist_core import storage
+    from mnist_core.drawing_scores import RECENT, SCORED_DRAWINGS, model_score, per_digit_counts
+    from mnist_core.drawings_db import DrawingsDB
+    from mnist_core.inference import Predictor
+
+    db = DrawingsDB()
+    x, y = db.images(last=SCORED_DRAWINGS)
+    total = db.count()
+    print(f"{total} drawings in {db.path}")
+    if not total:
+        return
+    counts = per_digit_counts(db.pairs()[0])
+    print("per digit: " + "  ".join(f"{d}: {n}" for d, n in enumerate(counts)))
+    labels, predicted = db.pairs(last=RECENT)
+    print(f"as read when drawn, last {len(labels)}: {float((labels == predicted).mean()):.2%}")
+    folder = Path(args.dir) if args.dir else storage.models_dir()
+    width = max([len(p.name) for p, _ in storage.list_models(folder)] or [0])
+    for path, _ in storage.list_models(folder):
+        predictor = Predictor(storage.load_model(path).model)
+        every, recent = model_score(predictor, x, y), model_score(predictor, x[-RECENT:], y[-RECENT:])
+        print(f"{path.name:<{width}}  {every.accuracy:7.2%} of {every.total}"
+              f"  last {recent.total}: {recent.accuracy:7.2%}")
+
+
+def cmd_export(args):
+    """Writes the drawings as an .npz: `x` uint8 (N, 28, 28), `y` uint8 (N,)."""
+    from mnist_core.atomic_files import replaced_atomically
+    from mnist_core.drawings_db import DrawingsDB
+
+    out = Path(args.out)
+    if out.suffix != ".npz":
+        raise MnistError(f"The export must be an .npz file, not {out.name}.")
+    x, y = DrawingsDB().images()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with replaced_atomically(out) as temporary:
+        np.savez_compressed(temporary, x=x, y=y)
+    print(f"Wrote {len(y)} drawings to {out}")

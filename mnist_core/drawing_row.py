@@ -1,0 +1,51 @@
+"""One recorded drawing's values, checked: only what the page produces is stored."""
+
+import numpy as np
+
+from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.ink_crop import CROP_SIDE
+
+LANGUAGES = ("en", "fr")
+MAX_NAME = 200  # characters of a model's file name kept
+MAX_SESSION = 64  # characters of a session id
+ROW_BYTES = IMAGE_SIZE * IMAGE_SIZE + CROP_SIDE * CROP_SIDE + 4 * NUM_CLASSES + 200
+"""About what one row takes in the file: the two images, the probabilities and the rest."""
+
+
+def digit(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 9:
+        raise ValueError(f"The {what} must be a digit from 0 to 9, not {value!r}.")
+    return int(value)
+
+
+def _as_bytes(image, side, what):
+    a = np.asarray(image)
+    if a.shape != (side, side):
+        raise ValueError(f"The {what} must be {side}x{side}, not {a.shape}.")
+    if a.dtype.kind == "f":
+        if not (np.isfinite(a).all() and a.min() >= 0 and a.max() <= 1):
+            raise ValueError(f"The {what} must hold values between 0 and 1.")
+        a = np.rint(a * 255)
+    elif a.dtype != np.uint8:
+        raise ValueError(f"The {what} must be uint8 or float in [0, 1], not {a.dtype}.")
+    return a.astype(np.uint8).tobytes()
+
+
+def checked_row(session, label, predicted, probabilities, image, crop, model, language):
+    """The column values after `created`, in the table's order, checked.
+
+    Raises:
+        ValueError: a value outside what the page produces (a label that is not a digit 0..9,
+            an image of another size or range, probabilities that are not ten numbers, an
+            unknown language, an empty or long session id).
+    """
+    if not isinstance(session, str) or not 0 < len(session) <= MAX_SESSION:
+        raise ValueError("The session id must be a short text.")
+    if language not in LANGUAGES:
+        raise ValueError(f"The language must be one of {LANGUAGES}, not {language!r}.")
+    p = np.asarray(probabilities, np.float32)
+    if p.shape != (NUM_CLASSES,) or not np.isfinite(p).all():
+        raise ValueError("The probabilities must be ten numbers.")
+    return (session, language, str(model)[:MAX_NAME], digit(predicted, "predicted digit"),
+            p.tobytes(), digit(label, "label"), _as_bytes(image, IMAGE_SIZE, "input"),
+            _as_bytes(crop, CROP_SIDE, "crop"))

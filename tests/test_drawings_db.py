@@ -1,0 +1,245 @@
+"""Visitors' drawings in SQLite: schema and migrations, two writers, damaged files, limits."""
+
+import logging
+import multiprocessing
+import sqlite3
+
+import numpy as np
+import pytest
+
+from mnist_core import drawings_db
+from mnist_core.drawings_db import DrawingRefused, DrawingsDB
+
+COLUMNS = {"id", "created", "session", "language", "model", "predicted", "probabilities",
+           "label", "input", "crop"}
+
+
+def record(db, label=7, session="s1", now=None, **overrides):
+    values = dict(session=session, label=label, predicted=1,
+                  probabilities=np.eye(10, dtype=np.float32)[1],
+                  image=np.linspace(0, 1, 784, dtype=np.float32).reshape(28, 28),
+                  crop=np.full((56, 56), 9, np.uint8), model="tutorial.keras", language="fr",
+                  now=now)
+    values.update(overrides)
+    return db.record(**values)
+
+
+def columns(path):
+    with sqlite3.connect(path) as raw:
+        return {row[1] for row in raw.execute("PRAGMA table_info(drawings)")}
+
+
+def test_a_new_file_has_the_current_schema_in_wal_mode(tmp_path):
+    path = tmp_path / "sub" / "d.sqlite"
+    db = DrawingsDB(path)
+    record(db)
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == drawings_db.SCHEMA_VERSION
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert columns(path) == COLUMNS  # nothing else about the visitor is kept
+
+
+def test_stores_the_inputs_as_uint8_bytes_and_reads_them_back(tmp_path):
+    db = DrawingsDB(tmp_path / "d.sqlite")
+    image = np.linspace(0, 1, 784, dtype=np.float32).reshape(28, 28)
+    record(db, image=image, label=4)
+    x, y = db.images()
+    assert x.dtype == np.uint8 and x.shape == (1, 28, 28) and y.tolist() == [4]
+    np.testing.assert_array_equal(x[0], np.rint(image * 255).astype(np.uint8))
+    with sqlite3.connect(tmp_path / "d.sqlite") as raw:
+        size_input, size_crop, language, model = raw.execute(
+            "SELECT length(input), length(crop), language, model FROM drawings").fetchone()
+    assert (size_input, size_crop, language, model) == (784, 56 * 56, "fr", "tutorial.keras")
+
+
+def test_migrates_a_version_1_file_keeping_its_rows(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.execute(drawings_db.MIGRATIONS[0])
+        raw.execute("PRAGMA user_version = 1")
+        raw.execute("INSERT INTO drawings (created, session, language, model, predicted, "
+                    "probabilities, label, input, crop) VALUES (1, 'old', 'en', 'm', 1, ?, 7, "
+                    "?, ?)", (bytes(40), bytes(784), bytes(3136)))
+    raw.close()
+    db = DrawingsDB(path)
+    assert db.count() == 1
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        indexes = {row[1] for row in raw.execute("PRAGMA index_list(drawings)")}
+    assert "drawings_by_session" in indexes
+    assert db.session_pairs("old")[0].tolist() == [7]
+
+
+def test_leaves_a_file_from_a_newer_app_untouched_and_refuses_in_one_sentence(tmp_path):
+    path = tmp_path / "new.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    raw.close()
+    before = path.read_bytes()
+    with pytest.raises(DrawingRefused) as refused:
+        record(DrawingsDB(path))
+    assert refused.value.reason == "unavailable" and "\n" not in str(refused.value)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_an_unreadable_file_is_moved_aside_and_a_new_one_started(tmp_path, caplog, damage):
+    path = tmp_path / "d.sqlite"
+    if damage == "garbage":
+        path.write_bytes(b"\x8fnot a database at all " * 300)
+    else:
+        db = DrawingsDB(path)
+        for i in range(200):
+            record(db, now=i * 100.0)
+        db._keeper.close()
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    with caplog.at_level(logging.WARNING, logger="mnist_core.drawings_db"):
+        fresh = DrawingsDB(path)
+        record(fresh)
+        assert fresh.count() == 1
+    aside = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name and "-wal" not in p.name
+             and "-shm" not in p.name]
+    assert len(aside) == 1 and aside[0].name.startswith("d.sqlite.unreadable-")
+    lines = [r for r in caplog.records if r.name == "mnist_core.drawings_db"]
+    assert len(lines) == 1 and aside[0].name in lines[0].getMessage()
+
+
+def test_a_folder_where_the_file_should_be_is_moved_aside(tmp_path):
+    path = tmp_path / "d.sqlite"
+    path.mkdir()
+    db = DrawingsDB(path)
+    record(db)
+    assert path.is_file() and db.count() == 1
+
+
+def test_a_file_damaged_while_open_is_replaced_at_the_next_write(tmp_path):
+    path = tmp_path / "d.sqlite"
+    db = DrawingsDB(path)
+    record(db)
+    db._keeper.close()
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"d.sqlite{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"garbage" * 1000)
+    with pytest.raises(DrawingRefused):
+        record(db)
+    record(db)  # checked again, moved aside, started anew
+    assert db.count() == 1
+
+
+def test_refuses_once_the_rows_limit_is_reached(tmp_path):
+    db = DrawingsDB(tmp_path / "d.sqlite", max_rows=3)
+    for i in range(3):
+        record(db, session=f"s{i}")
+    with pytest.raises(DrawingRefused) as refused:
+        record(db, session="late")
+    assert refused.value.reason == "full" and db.count() == 3
+    assert str(refused.value).count(".") == 1
+
+
+def test_refuses_once_the_bytes_limit_is_reached(tmp_path):
+    db = DrawingsDB(tmp_path / "d.sqlite", max_bytes=120_000)
+    with pytest.raises(DrawingRefused) as refused:
+        for i in range(1000):
+            record(db, session=f"s{i}")
+    assert refused.value.reason == "full"
+    assert 5 < db.count() < 40  # ~4 KB a row
+    assert (tmp_path / "d.sqlite").stat().st_size <= 120_000
+
+
+def test_limits_a_session_per_minute_and_lets_it_go_on_after(tmp_path):
+    db = DrawingsDB(tmp_path / "d.sqlite", per_minute=5)
+    for i in range(5):
+        record(db, now=1000.0 + i)
+    with pytest.raises(DrawingRefused) as refused:
+        record(db, now=1010.0)
+    assert refused.value.reason == "too_fast"
+    record(db, session="another", now=1010.0)  # other visitors are not held up
+    record(db, now=1000.0 + 61)  # a minute later the first ones have left the window
+    assert db.count() == 7
+
+
+def test_reads_the_deployers_limits_at_each_write(tmp_path, monkeypatch):
+    db = DrawingsDB(tmp_path / "d.sqlite")
+    record(db)
+    monkeypatch.setenv("MNIST_DRAWINGS_MAX_ROWS", "1")
+    with pytest.raises(DrawingRefused):
+        record(db, session="s2")
+
+
+@pytest.mark.parametrize("overrides", [
+    {"label": 10}, {"label": -1}, {"label": "7"}, {"label": True}, {"label": 7.0},
+    {"predicted": 12}, {"image": np.zeros((28, 29))}, {"image": np.full((28, 28), 2.0)},
+    {"crop": np.zeros((56, 56), np.int32)}, {"probabilities": [np.nan] * 10},
+    {"probabilities": [0.1] * 11}, {"language": "de"}, {"session": ""}, {"session": "x" * 65},
+])
+def test_rejects_values_the_page_never_produces(tmp_path, overrides):
+    db = DrawingsDB(tmp_path / "d.sqlite")
+    with pytest.raises(ValueError):
+        record(db, **overrides)
+    assert db.count() == 0
+
+
+def test_keeps_at_most_200_characters_of_a_model_name(tmp_path):
+    db = DrawingsDB(tmp_path / "d.sqlite")
+    record(db, model="m" * 10_000)
+    with sqlite3.connect(tmp_path / "d.sqlite") as raw:
+        assert raw.execute("SELECT length(model) FROM drawings").fetchone()[0] == 200
+
+
+def test_a_session_relabels_only_its_own_drawings(tmp_path):
+    db = DrawingsDB(tmp_path / "d.sqlite")
+    mine = record(db, label=1, session="me")
+    assert db.relabel(mine, "me", 7)
+    assert not db.relabel(mine, "someone-else", 3)
+    assert db.session_pairs("me")[0].tolist() == [7]
+
+
+def test_reading_a_missing_file_creates_nothing(tmp_path):
+    db = DrawingsDB(tmp_path / "none.sqlite")
+    assert db.count() == 0 and len(db.images()[0]) == 0
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def _writer(path, session, n, max_rows, queue):
+    db = DrawingsDB(path, max_rows=max_rows, per_minute=10_000)
+    done = refused = 0
+    for i in range(n):
+        try:
+            record(db, session=session, label=i % 10)
+            done += 1
+        except DrawingRefused as error:
+            assert error.reason == "full"
+            refused += 1
+    queue.put((done, refused))
+
+
+def _two_writers(path, n, max_rows):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    DrawingsDB(path).count()
+    workers = [context.Process(target=_writer, args=(str(path), name, n, max_rows, queue))
+               for name in ("a", "b")]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    return results
+
+
+def test_two_processes_write_at_once_and_lose_nothing(tmp_path):
+    path = tmp_path / "d.sqlite"
+    results = _two_writers(path, 150, max_rows=10_000)
+    assert sorted(results) == [(150, 0), (150, 0)]
+    db = DrawingsDB(path)
+    assert db.count() == 300
+    assert len(db.session_pairs("a")[0]) == len(db.session_pairs("b")[0]) == 150
+
+
+def test_two_processes_never_both_take_the_last_free_rows(tmp_path):
+    path = tmp_path / "d.sqlite"
+    results = _two_writers(path, 100, max_rows=120)
+    assert sum(done for done, _ in results) == 120
+    assert DrawingsDB(path).count() == 120

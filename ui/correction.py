@@ -1,0 +1,97 @@
+"""Under a prediction, "What did you draw?": the visitor's label, recorded with the drawing.
+
+Single digits only: a number's digits come from the page's own cut (`mnist_core.segment`), and
+a wrong cut is not a wrong reading, so a label given to a piece of a number could teach the
+next model a segmentation error. A number asks the visitor to draw one digit at a time.
+"""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from mnist_core.constants import NUM_CLASSES
+from mnist_core.drawings_db import DrawingRefused
+from mnist_core.errors import ImageError
+from ui.drawings_store import session_id, store
+from ui.scores import own_score
+from ui.texts import text
+
+RECORDING = "drawings_recording"  # session key of the visitor's switch (on by default)
+RECORDED = "drawings_recorded"  # session key: {drawing digest: row id} of this session
+NOTICE = "drawings_notice"  # session key: (drawing digest, text key, values) after a choice
+UPLOADED = "uploaded"  # ui.sidebar's option for an uploaded model
+CONTROL = "what_drawn"  # container key of the control (Streamlit gives it class st-key-KEY)
+CSS = f"""<style>
+div.st-key-{CONTROL} [role="radiogroup"] {{ flex-wrap: wrap; overflow: visible; }}
+</style>"""
+"""Streamlit's pills scroll sideways when they do not fit: on a 390-pixel phone the 9 would
+hide past the edge, so the ten digits wrap onto a second row instead."""
+
+
+def correction_control(language, pixels, prediction):
+    """The ten digits under one digit's prediction; choosing one records the drawing.
+
+    Args:
+        language: 'en' or 'fr'.
+        pixels: the canvas as decoded (H, W, 4) uint8, already checked and bounded.
+        prediction: the `Prediction` shown.
+    """
+    if store() is None:  # the deployer switched recording off
+        return
+    digest = hashlib.sha256(np.rint(prediction.image * 255).astype(np.uint8)).hexdigest()[:16]
+    key = f"what_drawn_{digest}"  # a new drawing, a fresh control
+    with st.container(key=CONTROL):
+        st.html(CSS)
+        st.pills(text(language, "what_drawn"), list(range(NUM_CLASSES)), key=key,
+                 help=text(language, "what_drawn_help"),
+                 on_change=_chosen, args=(key, digest, pixels, prediction, language))
+    notice = st.session_state.get(NOTICE)
+    if notice and notice[0] == digest:
+        (st.success if notice[1] == "recorded" else st.info)(text(language, notice[1], **notice[2]))
+    st.toggle(text(language, "record_toggle"), value=True, key=RECORDING)
+    if st.session_state.get(RECORDED):
+        own_score(language, session_id())
+
+
+def for_number(language):
+    """What a number shows instead of the control."""
+    if store() is not None:
+        st.caption(text(language, "one_digit_only"))
+
+
+def _chosen(key, digest, pixels, prediction, language):
+    """Records (or relabels) the drawing with the digit chosen; a refusal is one sentence."""
+    label = st.session_state.get(key)
+    if label is None:  # the visitor unselected it: nothing to record
+        return
+    if not st.session_state.get(RECORDING, True):
+        st.session_state[NOTICE] = (digest, "not_recording", {})
+        return
+    recorded = st.session_state.setdefault(RECORDED, {})
+    db = store()
+    try:
+        if digest in recorded:
+            db.relabel(recorded[digest], session_id(), int(label))
+        else:
+            from mnist_core.ink_crop import ink_crop
+
+            recorded[digest] = db.record(
+                session=session_id(), label=int(label), predicted=prediction.digit,
+                probabilities=prediction.probabilities, image=prediction.image,
+                crop=ink_crop(pixels), model=_model_name(), language=language)
+    except DrawingRefused as refused:
+        st.session_state[NOTICE] = (digest, f"drawings_{refused.reason}", {})
+    except (ImageError, ValueError, AttributeError):
+        st.session_state[NOTICE] = (digest, "drawings_unavailable", {})
+    else:
+        st.session_state[NOTICE] = (digest, "recorded", {"digit": int(label)})
+
+
+def _model_name():
+    """The chosen model's file name ('upload:' and its hash for an upload): nothing else."""
+    chosen = st.session_state.get("model_choice")
+    if chosen == UPLOADED:
+        return f"upload:{str(st.session_state.get('accepted_upload', ''))[:12]}"
+    return Path(str(chosen)).name

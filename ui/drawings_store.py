@@ -1,0 +1,35 @@
+"""The server process's one handle on the drawings file, and this session's anonymous id."""
+
+import secrets
+
+import streamlit as st
+
+from mnist_core import drawings_db
+from mnist_core.errors import MnistError
+
+SESSION_ID = "drawings_session"
+"""Session key of the anonymous id stored with this session's drawings: random, drawn when the
+session first records, derived from nothing about the visitor (not the training owner token,
+which is a secret that cancels trainings)."""
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store(path):
+    return drawings_db.DrawingsDB(path)
+
+
+def store():
+    """The `DrawingsDB` of `MNIST_DRAWINGS_DB`, or None when the deployer switched recording
+    off (`MNIST_COLLECT_DRAWINGS=0`) or set an unusable value (the log says which)."""
+    try:
+        if not drawings_db.collecting():
+            return None
+        return _store(str(drawings_db.db_path()))
+    except MnistError as error:
+        drawings_db.log.warning("%s", error)
+        return None
+
+
+def session_id():
+    """This session's anonymous id (16 random hex digits)."""
+    return st.session_state.setdefault(SESSION_ID, secrets.token_hex(8))

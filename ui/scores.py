@@ -1,0 +1,72 @@
+"""Scores on recorded drawings: the visitor's own, and every model's on all visitors' drawings."""
+
+import streamlit as st
+
+from mnist_core import drawing_scores
+from mnist_core.drawings_db import DrawingRefused
+from mnist_core.errors import MnistError
+from ui import resources
+from ui.drawings_store import store
+from ui.texts import text
+
+
+def own_score(language, session):
+    """"Read right n of m" for this session's drawings, and what the model took them for."""
+    try:
+        labels, predicted = store().session_pairs(session)
+    except DrawingRefused:
+        return
+    mine = drawing_scores.score(labels, predicted)
+    if not mine.total:
+        return
+    st.markdown(text(language, "own_score", right=mine.right, total=mine.total))
+    misread = [(truth, read, int(mine.confusion[truth, read]))
+               for truth in range(10) for read in range(10)
+               if truth != read and mine.confusion[truth, read]]
+    if misread:
+        st.caption(text(language, "own_confusion", pairs=", ".join(
+            text(language, "misread_pair", truth=t, read=r, n=n) for t, r, n in misread)))
+
+
+@st.fragment
+def model_scores(language, fingerprint):
+    """Each model of the list on every visitor's recorded drawings (the last
+    `SCORED_DRAWINGS`). A fragment of its own, so a stroke on the canvas never waits for it."""
+    db = store()
+    if db is None:
+        return
+    try:
+        count = db.count()
+    except DrawingRefused:
+        return
+    with st.expander(text(language, "scores_title"), expanded=False):
+        if not count:
+            st.caption(text(language, "scores_none"))
+            return
+        shown = min(count, drawing_scores.SCORED_DRAWINGS)
+        st.caption(text(language, "scores_caption", n=shown))
+        for path, _ in resources.model_list(fingerprint):
+            right, total = _model_score(str(path), _modified(path), count)
+            if total:
+                st.markdown(text(language, "score_row", name=path.name, accuracy=right / total,
+                                 right=right, total=total))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _model_score(path, modified, count):
+    """`(right, total)` of one model on the recorded drawings; `count` (rows recorded) and
+    `modified` (the model file's mtime) invalidate it."""
+    try:
+        images, labels = store().images(last=drawing_scores.SCORED_DRAWINGS)
+        _, predictor = resources.saved_model(path, modified)
+    except MnistError:  # a model that fails to load, a store that fails: no row, no crash
+        return 0, 0
+    found = drawing_scores.model_score(predictor, images, labels)
+    return found.right, found.total
+
+
+def _modified(path):
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
