@@ -13,23 +13,37 @@ DRAWN_SET_SEED = 0
 """The drawn set every model is scored on (`bench/eval_drawn.py` reports the same one)."""
 
 
-def drawn_accuracy(model, x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED):
-    """Accuracy of `model` on the drawn digits, each prepared with `to_mnist_input`.
+def drawn_set(x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED):
+    """The drawn digits as the model sees them: each drawing prepared with `to_mnist_input`.
 
     Args:
-        model: a Keras model taking float32 (N, 28, 28, 1) in [0, 1], returning (N, 10).
         x_test, y_test: MNIST's test split (uint8 (10000, 28, 28), (10000,)), which the drawn
             set re-draws, so its labels are MNIST's own.
         n, seed: which drawn set.
 
     Returns:
-        A float in [0, 1].
+        `(images, labels)`: float32 (n, 28, 28) in [0, 1] and int (n,).
     """
     from mnist_core.drawn_digits import make_drawn_digits
-    from mnist_core.inference import Predictor
     from mnist_core.preprocess import to_mnist_input
 
     images, labels = make_drawn_digits(n, seed, source=(x_test, y_test))
-    prepared = np.stack([to_mnist_input(image) for image in images])
+    return np.stack([to_mnist_input(image) for image in images]), np.asarray(labels)
+
+
+def drawn_accuracy(model, x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED):
+    """Accuracy of `model` on the drawn digits, each prepared with `to_mnist_input`.
+
+    Args:
+        model: a Keras model taking float32 (N, 28, 28, 1) in [0, 1], returning (N, 10).
+        x_test, y_test: MNIST's test split, as for `drawn_set`.
+        n, seed: which drawn set.
+
+    Returns:
+        A float in [0, 1].
+    """
+    from mnist_core.inference import Predictor
+
+    prepared, labels = drawn_set(x_test, y_test, n, seed)
     predicted = Predictor(model).probabilities(prepared).argmax(axis=1)
-    return float((predicted == np.asarray(labels)).mean())
+    return float((predicted == labels).mean())

@@ -2,7 +2,8 @@
 
 One composed image is sent to the browser instead of one element per image: 48 images are one
 small PNG, not 48 requests. Labels are drawn into the picture (Pillow's own font), so the page
-needs no layout per tile; a label `"7>1 · 98%"` draws the `>` as an arrow (the font has none).
+needs no layout per tile; in a label `"7>1|98%"` the `>` is drawn as an arrow (the font has
+none) and what follows `|` is set against the tile's right edge.
 """
 
 import numpy as np
@@ -25,8 +26,8 @@ def image_grid(images, labels=None, columns=GRID_COLUMNS, zoom=GRID_ZOOM):
 
     Args:
         images: uint8 array (N, 28, 28), grey levels 0..255 (MNIST: white digit on black).
-        labels: N short strings (about 10 characters fit), or None for no labels; `>` is
-            drawn as an arrow.
+        labels: N short strings (about 9 characters fit), or None for no labels; `>` is
+            drawn as an arrow, and the text after a `|` is aligned right.
         columns: tiles per row (fewer when N is smaller).
         zoom: each pixel becomes zoom x zoom pixels.
 
@@ -60,7 +61,10 @@ def _draw_labels(grid, labels, columns, cell_w, cell_h, side):
     for i, label in enumerate(labels):
         x = (i % columns) * cell_w + GAP // 2
         y = (i // columns) * cell_h + GAP // 2 + side + 1
-        for n, part in enumerate(str(label).split(">")):
+        label, _, right = str(label).partition("|")
+        if right:
+            draw.text((x + side - draw.textlength(right, font=font), y), right, fill=INK, font=font)
+        for n, part in enumerate(label.split(">")):
             if n:  # an arrow between the parts
                 middle = y + FONT_SIZE // 2 + 2
                 draw.line([(x + 1, middle), (x + 8, middle)], fill=INK, width=1)

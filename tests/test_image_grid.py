@@ -24,13 +24,14 @@ def test_tiles_go_row_by_row_at_their_zoom():
 
 def test_labels_are_drawn_under_each_tile():
     plain = image_grid(squares(2), columns=2, zoom=2)
-    labelled = image_grid(squares(2), ["7>1 · 98%", "3"], columns=2, zoom=2)
+    labelled = image_grid(squares(2), ["7>1|98%", "3"], columns=2, zoom=2)
     assert labelled.shape[0] == plain.shape[0] + LABEL_HEIGHT
     strip = labelled[GAP // 2 + 56:GAP // 2 + 56 + LABEL_HEIGHT]
     inked = (strip < PAPER).any(axis=0)
     cell = 56 + GAP
     assert 35 < inked[:cell].sum() <= cell, "the long label fills its own tile's width"
     assert 0 < inked[cell:].sum() < 10, "the one-character label is short"
+    assert inked[cell - GAP // 2 - 3:cell - GAP // 2].any(), "the confidence ends at the right edge"
 
 
 def test_a_grid_narrower_than_its_columns_is_only_as_wide_as_its_images():

@@ -1,0 +1,94 @@
+"""Take it home: the chosen model as `.keras` and as the tutorial's `mnist_model.h5`.
+
+A file is made only when its button is pressed (Streamlit calls the button's function then, on
+a thread of its own), and the bytes of the last few are kept, so a rerun costs nothing and a
+second download of the same model makes nothing again. A model of the models folder hands out
+its `.keras` file as it is; an upload hands out the model as rebuilt on the server.
+"""
+
+import collections
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from mnist_core import storage
+from ui.texts import text
+
+DOWNLOADS_KEPT = 4
+"""Files kept in memory, each at most `storage.MAX_DOWNLOAD_BYTES` (the strong model's
+`.keras` is 5.8 MB, its `.h5` 2 MB)."""
+H5_NAME = "mnist_model.h5"  # what the tutorial's `model.save('mnist_model.h5')` writes
+
+
+class DownloadCache:
+    """The bytes of the last `size` downloads, by (model key, suffix); safe across threads.
+
+    Args:
+        size: how many files to keep.
+    """
+
+    def __init__(self, size=DOWNLOADS_KEPT):
+        self._size = size
+        self._files = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        """The bytes under `key`, made with `make()` (no arguments) when not kept."""
+        with self._lock:
+            if key in self._files:
+                self._files.move_to_end(key)
+                return self._files[key]
+        content = make()
+        with self._lock:
+            self._files[key] = content
+            self._files.move_to_end(key)
+            while len(self._files) > self._size:
+                self._files.popitem(last=False)
+        return content
+
+
+@st.cache_resource(show_spinner=False)
+def download_cache():
+    """The server's one `DownloadCache`."""
+    return DownloadCache()
+
+
+def file_maker(model, path, suffix):
+    """A function of no arguments giving the file's bytes: a saved `.keras` read as it is,
+    anything else saved from the model in memory."""
+    if path is not None and Path(path).suffix == suffix:
+        return lambda: storage.saved_file_bytes(path)
+    return lambda: storage.model_bytes(model, suffix)
+
+
+def download_buttons(language, container, loaded, model_key, name):
+    """Two buttons that download the chosen model, as `<name>.keras` and as `mnist_model.h5`.
+
+    Args:
+        language: 'en' or 'fr'.
+        container: where the buttons go.
+        loaded: the model's `LoadedModel`.
+        model_key: the page's key for the model (a path, or `upload:<sha256>`).
+        name: the model's file name (the upload's own for an upload).
+    """
+    cache = download_cache()
+    path = None if model_key.startswith("upload:") else loaded.path
+    version = _version(path)
+    container.caption(text(language, "download_title"))
+    left, right = container.columns(2)
+    for column, suffix, file_name in ((left, ".keras", Path(name).stem + ".keras"),
+                                      (right, ".h5", H5_NAME)):
+        make = file_maker(loaded.model, path, suffix)
+        column.download_button(
+            text(language, f"download{suffix.replace('.', '_')}"),
+            lambda key=(model_key, version, suffix), make=make: cache.get(key, make),
+            file_name=file_name, mime="application/octet-stream", on_click="ignore",
+            icon=":material/download:", key=f"download{suffix}", width="stretch")
+
+
+def _version(path):
+    try:
+        return Path(path).stat().st_mtime_ns if path is not None else None
+    except OSError:
+        return None
