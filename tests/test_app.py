@@ -173,13 +173,16 @@ def test_every_text_has_a_french_version_with_the_same_blanks():
                           if name}, key
 
 
-def test_explore_shows_the_tutorials_last_step(models, canvas, mnist):
+def test_explore_shows_the_tutorials_last_step(models, canvas, mnist, monkeypatch):
+    import ui.test_set_view
+
+    monkeypatch.setattr(ui.test_set_view, "REPORT_WAIT_SECONDS", 0.0)  # its report: elsewhere
     at = open_tab(start(), "explore")
     explore = at.tabs[2]
     labels = {m.label: m.value for m in explore.metric}
     assert labels["True label"] == "7" and labels["Predicted digit"] == "7"
     assert any("The predicted digit is: 7" in md.value for md in explore.markdown)
-    assert len(explore.image) == 3  # the prediction figure and the two learning curves
+    assert len(explore.image) == 3  # the prediction figure and the two learning curves, first
     at.number_input(key="test_index").set_value(1).run()
     assert {m.label: m.value for m in at.tabs[2].metric}["True label"] == "2"
 
