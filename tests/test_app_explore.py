@@ -58,6 +58,7 @@ def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, w
     at.sidebar.radio(key="language").set_value("fr").run()
     assert any(h.value == "Sur les 10 000 images de test" for h in explore_tab(at).subheader)
     assert any(c.startswith("96 images mal lues") for c in captions(at))
+    assert any("| 1 | 1\u202f135 |" in md.value for md in explore_tab(at).markdown)
 
 
 @pytest.fixture

@@ -96,10 +96,15 @@ def per_digit_table(language, names, accuracies, counts=None):
     lines = ["| " + " | ".join(head + list(names)) + " |",
              "|" + " ---: |" * (len(head) + len(names))]
     for digit in range(NUM_CLASSES):
-        cells = [str(digit)] + ([f"{int(counts[digit]):,}"] if counts is not None else [])
+        cells = [str(digit)] + ([_thousands(language, counts[digit])] if counts is not None else [])
         cells += ["–" if np.isnan(a[digit]) else f"{a[digit]:.1%}" for a in accuracies]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _thousands(language, n):
+    """1,135 in English, 1 135 in French (a narrow no-break space, as "10 000" in the title)."""
+    return f"{int(n):,}".replace(",", "\u202f" if language == "fr" else ",")
 
 
 def _default_cell(counts):
