@@ -197,19 +197,35 @@ def test_the_heatmap_shades_mistakes_and_outlines_the_chosen_cell():
     assert spec["layer"][0]["params"][0]["name"] == "cell"
 
 
-def test_the_download_cache_makes_a_file_once_and_keeps_only_the_last_few():
+def test_the_download_cache_makes_a_file_once_and_keeps_a_bounded_number_of_bytes():
     made = []
-    cache = DownloadCache(size=2)
+    cache = DownloadCache(max_bytes=10)
 
-    def maker(name):
-        return lambda: made.append(name) or name.encode()
+    def maker(name, size=4):
+        return lambda: made.append(name) or name.encode() * size
 
-    assert cache.get("a", maker("a")) == b"a"
-    assert cache.get("a", maker("a")) == b"a"
+    assert cache.get("a", maker("a")) == b"aaaa"
+    assert cache.get("a", maker("a")) == b"aaaa"
     cache.get("b", maker("b"))
-    cache.get("c", maker("c"))  # "a" is the oldest: dropped
+    cache.get("c", maker("c"))  # 12 bytes in all: "a", the oldest, is dropped
     cache.get("a", maker("a"))
     assert made == ["a", "b", "c", "a"]
+    assert cache.get("huge", maker("huge", 100)) == b"huge" * 100  # bigger than the budget:
+    cache.get("c", maker("c"))  # given, never kept, and nothing else is dropped for it
+    assert made == ["a", "b", "c", "a", "huge"]
+
+
+@pytest.mark.parametrize("name, stem", [
+    ("tutorial.keras", "tutorial"),
+    ("../../etc/passwd.h5", "passwd"),
+    ('my "model"\r\nSet-Cookie: x.h5', "my_model_Set-Cookie_x"),
+    ("....h5", "model"),
+    ("a" * 300 + ".h5", "a" * 64),
+])
+def test_an_uploads_name_becomes_a_plain_file_name(name, stem):
+    from ui.downloads import safe_stem
+
+    assert safe_stem(name) == stem
 
 
 def test_the_sidebar_offers_the_chosen_model_as_keras_and_as_h5(models, canvas):

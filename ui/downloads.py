@@ -7,6 +7,7 @@ its `.keras` file as it is; an upload hands out the model as rebuilt on the serv
 """
 
 import collections
+import re
 import threading
 from pathlib import Path
 
@@ -15,21 +16,23 @@ import streamlit as st
 from mnist_core import storage
 from ui.texts import text
 
-DOWNLOADS_KEPT = 4
-"""Files kept in memory, each at most `storage.MAX_DOWNLOAD_BYTES` (the strong model's
-`.keras` is 5.8 MB, its `.h5` 2 MB)."""
+DOWNLOADS_KEPT_BYTES = 24 * 2**20
+"""Bytes of downloads kept in memory, all files together (the strong model's `.keras` is
+5.8 MB, its `.h5` 2 MB): strangers' uploads cannot make the server hold more. A file larger
+than this is made again at each download."""
 H5_NAME = "mnist_model.h5"  # what the tutorial's `model.save('mnist_model.h5')` writes
 
 
 class DownloadCache:
-    """The bytes of the last `size` downloads, by (model key, suffix); safe across threads.
+    """The bytes of the last downloads, by (model key, suffix), at most `max_bytes` in all;
+    safe across threads.
 
     Args:
-        size: how many files to keep.
+        max_bytes: how many bytes to keep, the files' sizes added up.
     """
 
-    def __init__(self, size=DOWNLOADS_KEPT):
-        self._size = size
+    def __init__(self, max_bytes=DOWNLOADS_KEPT_BYTES):
+        self._max_bytes = max_bytes
         self._files = collections.OrderedDict()
         self._lock = threading.Lock()
 
@@ -40,10 +43,12 @@ class DownloadCache:
                 self._files.move_to_end(key)
                 return self._files[key]
         content = make()
+        if len(content) > self._max_bytes:
+            return content
         with self._lock:
             self._files[key] = content
             self._files.move_to_end(key)
-            while len(self._files) > self._size:
+            while sum(len(kept) for kept in self._files.values()) > self._max_bytes:
                 self._files.popitem(last=False)
         return content
 
@@ -77,7 +82,7 @@ def download_buttons(language, container, loaded, model_key, name):
     version = _version(path)
     container.caption(text(language, "download_title"))
     left, right = container.columns(2)
-    for column, suffix, file_name in ((left, ".keras", Path(name).stem + ".keras"),
+    for column, suffix, file_name in ((left, ".keras", safe_stem(name) + ".keras"),
                                       (right, ".h5", H5_NAME)):
         make = file_maker(loaded.model, path, suffix)
         column.download_button(
@@ -85,6 +90,13 @@ def download_buttons(language, container, loaded, model_key, name):
             lambda key=(model_key, version, suffix), make=make: cache.get(key, make),
             file_name=file_name, mime="application/octet-stream", on_click="ignore",
             icon=":material/download:", key=f"download{suffix}", width="stretch")
+
+
+def safe_stem(name):
+    """A file name's stem fit for a download: an upload's name is the visitor's own text, so
+    only letters, digits, dots, dashes and underscores are kept, at most 64 of them."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(name)).stem)[:64].strip("._")
+    return stem or "model"
 
 
 def _version(path):

@@ -1,8 +1,8 @@
 """Each model's report on the 10,000 test images (and on the project's drawn digits), computed
 once per model in the background and kept for a few models.
 
-The tutorial's model reads the test set in ~2 s on 2 cores, the strong one in several times
-that: a page never waits for it. One background thread per model computes its report (one
+The strong model reads the test set in several times the tutorial's time (bench/eval_test_set.py):
+a page never waits for it. One background thread per model computes its report (one
 report at a time per server, so a stranger uploading many models cannot put every core to
 it); the page shows that it is reading and looks again every second. Reports of at most
 `REPORTS_KEPT` models are kept (each is ~100 KB); a model edited on disk gets a new one.
