@@ -246,7 +246,8 @@ def test_a_saved_model_downloads_as_its_own_file_and_as_a_loadable_h5(models, tm
     h5 = tmp_path / "mnist_model.h5"
     h5.write_bytes(file_maker(loaded.model, loaded.path, ".h5")())
     probe = np.linspace(0, 1, 2 * 28 * 28, dtype=np.float32).reshape(2, 28, 28, 1)
-    np.testing.assert_array_equal(keras.models.load_model(h5, compile=False).predict(probe, verbose=0),
+    reloaded = keras.models.load_model(h5, compile=False)
+    np.testing.assert_array_equal(reloaded.predict(probe, verbose=0),
                                   loaded.model.predict(probe, verbose=0))
 
 

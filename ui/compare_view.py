@@ -52,8 +52,9 @@ def compare_view(language, x_test, y_test, name, report):
     st.caption(text(language, "compare_totals", first=first_name, second=second_name,
                     a=report.test.accuracy, b=second.test.accuracy,
                     da=report.drawn, db=second.drawn))
-    for only, reader, right, wrong in ((comparison.only_first, second.test, first_name, second_name),
-                                       (comparison.only_second, report.test, second_name, first_name)):
+    sides = ((comparison.only_first, second.test, first_name, second_name),
+             (comparison.only_second, report.test, second_name, first_name))
+    for only, reader, right, wrong in sides:
         shown = only[:GRID_SHOWN]
         grid(language, x_test, shown, misread_labels(report.test, shown, reader),
              text(language, "only_right", count=len(only), right=right, wrong=wrong), len(only))

@@ -64,7 +64,8 @@ def test_set_view(language, x_test, report):
     shown = chosen[:GRID_SHOWN]
     key = "cell_right" if _chosen()[0] == _chosen()[1] else "cell_wrong"
     caption = text(language, key, count=len(chosen), true=_chosen()[0], read=_chosen()[1])
-    grid(language, x_test, shown, [f"{test.confidence[i]:.0%}" for i in shown], caption, len(chosen))
+    labels = [f"{test.confidence[i]:.0%}" for i in shown]
+    grid(language, x_test, shown, labels, caption, len(chosen))
     st.subheader(text(language, "misread_title"))
     shown = wrong[:GRID_SHOWN]
     grid(language, x_test, shown, misread_labels(test, shown, test),
@@ -166,7 +167,8 @@ def confusion_chart(language, counts, chosen, height=330):
                  "stroke": {"condition": {"test": "datum.chosen", "value": "#1f6feb"},
                             "value": "#eeeeee"},
                  "strokeWidth": {"condition": {"test": "datum.chosen", "value": 3}, "value": 0.5},
-                 "tooltip": [{"field": "true", "title": true}, {"field": "predicted", "title": read},
+                 "tooltip": [{"field": "true", "title": true},
+                             {"field": "predicted", "title": read},
                              {"field": "count", "title": text(language, "images")}]}},
             {"mark": {"type": "text", "fontSize": 10},
              "transform": [{"filter": "datum.count > 0"}],
