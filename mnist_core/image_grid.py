@@ -16,7 +16,7 @@ shows at nearly full size and a desktop column shows unscaled."""
 GRID_ZOOM = 2
 LABEL_HEIGHT = 16
 GAP = 8
-FONT_SIZE = 12
+FONT_SIZE = 11
 PAPER = 255  # the page is light: the label strips and gaps are white, the label text dark
 INK = 40
 
