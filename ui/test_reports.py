@@ -5,7 +5,7 @@ The strong model reads the test set in several times the tutorial's time (bench/
 a page never waits for it. One background thread per model computes its report (one
 report at a time per server, so a stranger uploading many models cannot put every core to
 it); the page shows that it is reading and looks again every second. Reports of at most
-`REPORTS_KEPT` models are kept (each is ~100 KB); a model edited on disk gets a new one.
+`REPORTS_KEPT` models are kept (each is ~200 KB); a model edited on disk gets a new one.
 """
 
 import dataclasses
