@@ -1,8 +1,19 @@
-"""Where a model goes wrong on the test set: the confusion matrix, as numbers and as text."""
+"""Where a model goes wrong on the test set: the confusion matrix, per-digit accuracy, the images
+it misreads (surest first), and how two models differ, from its probabilities.
+
+Pure functions of arrays, except `batched_probabilities`, which runs a `Predictor` over raw images
+in batches. The page computes a `Report` once per model and keeps it.
+"""
+
+import dataclasses
 
 import numpy as np
 
 from mnist_core.constants import NUM_CLASSES
+
+EVALUATION_BATCH = 500
+"""Images per call when a whole test set goes through a model: small enough that a stroke
+drawn meanwhile waits for at most one batch, large enough that calls cost little."""
 
 
 def confusion_matrix(truth, predicted):
@@ -27,3 +38,146 @@ def confusion_table(counts):
     lines += [f"{digit:>9}" + "".join(f"{int(n):>{width}}" for n in row)
               for digit, row in enumerate(counts)]
     return "\n".join(lines)
+
+
+def per_digit_accuracy(counts):
+    """Share of each true digit read right, from a confusion matrix.
+
+    Returns:
+        float64 array (10,) in [0, 1]; NaN for a digit with no image.
+    """
+    counts = np.asarray(counts)
+    totals = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, np.diag(counts) / np.maximum(totals, 1), np.nan)
+
+
+def _surest_first(indices, confidence):
+    """`indices` ordered by `confidence[indices]`, highest first; ties by index (stable)."""
+    indices = np.asarray(indices, dtype=np.int64)
+    return indices[np.argsort(-confidence[indices], kind="stable")]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Report:
+    """What one model reads on a labelled set of images (`make_report` builds it).
+
+    Attributes:
+        labels: int64 array (N,), the true digits.
+        predicted: int64 array (N,), the model's digits (argmax of its probabilities).
+        confidence: float32 array (N,), the probability the model gave its digit.
+        confusion: int64 array (10, 10), rows true digit, columns predicted.
+    """
+
+    labels: np.ndarray
+    predicted: np.ndarray
+    confidence: np.ndarray
+    confusion: np.ndarray
+
+    @property
+    def accuracy(self):
+        """Share of images read right, in [0, 1]."""
+        return float(np.trace(self.confusion) / max(1, self.confusion.sum()))
+
+    @property
+    def per_digit(self):
+        """`per_digit_accuracy(self.confusion)`: float array (10,)."""
+        return per_digit_accuracy(self.confusion)
+
+    def cell(self, true, predicted):
+        """Indices of the images of digit `true` read as `predicted`, surest first."""
+        chosen = np.flatnonzero((self.labels == true) & (self.predicted == predicted))
+        return _surest_first(chosen, self.confidence)
+
+    def misclassified(self):
+        """Indices of the images read wrong, the ones the model was surest of first."""
+        return _surest_first(np.flatnonzero(self.labels != self.predicted), self.confidence)
+
+
+def make_report(probabilities, labels):
+    """A `Report` from a model's probabilities on labelled images.
+
+    Args:
+        probabilities: float array (N, 10), one row per image.
+        labels: int array (N,), true digits 0..9.
+
+    Returns:
+        A `Report`.
+
+    Raises:
+        ValueError: the shapes do not match, or a label is not a digit.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float32)
+    labels = np.asarray(labels).astype(np.int64)
+    if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
+        raise ValueError(f"probabilities must be (N, {NUM_CLASSES}), not {probabilities.shape}")
+    if labels.shape != probabilities.shape[:1]:
+        raise ValueError(f"{labels.shape[0] if labels.ndim else 0} labels for "
+                         f"{probabilities.shape[0]} rows of probabilities")
+    if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise ValueError("labels must be digits 0..9")
+    predicted = probabilities.argmax(axis=1).astype(np.int64)
+    confidence = probabilities[np.arange(len(labels)), predicted]
+    return Report(labels, predicted, confidence, confusion_matrix(labels, predicted))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Comparison:
+    """Two models' reports on the same images (`compare` builds it).
+
+    Attributes:
+        per_digit: float array (2, 10): row 0 the first model's accuracy per digit, row 1 the
+            second's.
+        only_first: indices the first model reads right and the second wrong, those the second
+            was surest of first.
+        only_second: the other way round, those the first was surest of first.
+    """
+
+    per_digit: np.ndarray
+    only_first: np.ndarray
+    only_second: np.ndarray
+
+
+def compare(first, second):
+    """Where two models' readings of the same images differ.
+
+    Args:
+        first, second: `Report`s of the same labelled images.
+
+    Returns:
+        A `Comparison`.
+
+    Raises:
+        ValueError: the reports are not of the same images (labels differ).
+    """
+    if first.labels.shape != second.labels.shape or np.any(first.labels != second.labels):
+        raise ValueError("the two reports are not of the same labelled images")
+    right_first = first.predicted == first.labels
+    right_second = second.predicted == second.labels
+    return Comparison(
+        np.stack([first.per_digit, second.per_digit]),
+        _surest_first(np.flatnonzero(right_first & ~right_second), second.confidence),
+        _surest_first(np.flatnonzero(right_second & ~right_first), first.confidence))
+
+
+def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH):
+    """A model's probabilities for raw MNIST images, prepared and read batch by batch.
+
+    Batches keep memory flat (the float32 copy of 10,000 images would be 31 MB) and let other
+    work (a visitor's stroke) run between them.
+
+    Args:
+        probabilities: function taking float32 (n, 28, 28, 1) in [0, 1] and returning (n, 10),
+            such as `Predictor.probabilities`.
+        x: uint8 array (N, 28, 28), grey levels 0..255.
+        batch_size: images per call.
+
+    Returns:
+        float32 array (N, 10).
+    """
+    from mnist_core.model import prepare_images
+
+    parts = [np.asarray(probabilities(prepare_images(x[start:start + batch_size])), np.float32)
+             for start in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
+

@@ -10,6 +10,7 @@ own safe mode.
 import dataclasses
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from mnist_core.atomic_files import temporary_beside
@@ -19,6 +20,9 @@ from mnist_core.model_checks import check_model_file, short_reason
 from mnist_core.model_config_checks import SAFE_LAYERS, check_config  # noqa: F401 (moved there)
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+DOWNLOAD_SUFFIXES = (".keras", ".h5")
+MAX_DOWNLOAD_BYTES = 64 * 2**20
+"""The largest model file handed out for download: ten times the strong model's .keras."""
 
 @dataclasses.dataclass
 class LoadedModel:
@@ -74,6 +78,51 @@ def save_model(model, path, metadata, h5=False):
             target.unlink(missing_ok=True)
         raise
     return [*models, metadata_path(path)]
+
+
+def model_bytes(model, suffix):
+    """The file a visitor downloads: `model` saved as `.keras` or as the tutorial's legacy `.h5`.
+
+    Saved into a private temp folder that is always removed, then read back whole.
+
+    Args:
+        model: a Keras model.
+        suffix: `.keras` or `.h5`.
+
+    Returns:
+        The file's bytes; `keras.models.load_model` of them gives the same model.
+
+    Raises:
+        ValueError: `suffix` is neither.
+        ModelFileError: the file would be over `MAX_DOWNLOAD_BYTES`.
+    """
+    if suffix not in DOWNLOAD_SUFFIXES:
+        raise ValueError(f"a model downloads as {' or '.join(DOWNLOAD_SUFFIXES)}, not {suffix!r}")
+    with tempfile.TemporaryDirectory(prefix="mnist-download-") as folder:
+        path = Path(folder) / f"model{suffix}"
+        model.save(path)
+        return _bounded_read(path, f"This model as {suffix}")
+
+
+def saved_file_bytes(path):
+    """The bytes of a model file of the models folder, for a download, at most `MAX_DOWNLOAD_BYTES`.
+
+    Raises:
+        ModelFileError: the file is gone or over the bound.
+    """
+    try:
+        return _bounded_read(Path(path), Path(path).name)
+    except OSError:
+        raise ModelFileError(f"{Path(path).name} is no longer on the server.") from None
+
+
+def _bounded_read(path, name):
+    with open(path, "rb") as file:
+        content = file.read(MAX_DOWNLOAD_BYTES + 1)  # never more, whatever the file grew to
+    if len(content) > MAX_DOWNLOAD_BYTES:
+        raise ModelFileError(f"{name} is larger than the {MAX_DOWNLOAD_BYTES >> 20} MB a "
+                             f"download may be; ask the server's owner for the file.")
+    return content
 
 
 def read_metadata(model_path):

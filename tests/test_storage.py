@@ -174,3 +174,41 @@ def test_the_shipped_models_carry_their_drawn_digit_accuracy_and_strong_is_the_d
     entries = storage.list_models(ROOT / "models")
     assert all(isinstance(m.get("drawn_accuracy"), float) for _, m in entries)
     assert storage.default_entry(entries)[0].name == "strong.keras"
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_downloaded_bytes_load_back_with_the_same_predictions(tmp_path, trained, suffix):
+    content = storage.model_bytes(trained, suffix)
+    path = tmp_path / ("mnist_model.h5" if suffix == ".h5" else "m.keras")
+    path.write_bytes(content)
+    reloaded = keras.models.load_model(path, compile=False)
+    np.testing.assert_array_equal(reloaded.predict(PROBE, verbose=0),
+                                  trained.predict(PROBE, verbose=0))
+    assert storage.load_model(path).model is not None, "the page accepts it back as an upload"
+
+
+def test_model_bytes_leave_no_temp_folder_behind(tmp_path, trained, monkeypatch):
+    monkeypatch.setattr(storage.tempfile, "tempdir", str(tmp_path))
+    storage.model_bytes(trained, ".h5")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_model_bytes_refuse_other_formats(trained):
+    with pytest.raises(ValueError, match=".keras or .h5"):
+        storage.model_bytes(trained, ".pkl")
+
+
+def test_a_download_over_the_bound_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(storage, "MAX_DOWNLOAD_BYTES", 1000)
+    big = tmp_path / "big.keras"
+    big.write_bytes(b"x" * 5000)
+    with pytest.raises(ModelFileError, match="big.keras is larger than"):
+        storage.saved_file_bytes(big)
+    small = tmp_path / "small.keras"
+    small.write_bytes(b"y" * 1000)
+    assert storage.saved_file_bytes(small) == b"y" * 1000
+
+
+def test_a_saved_file_removed_meanwhile_is_one_sentence(tmp_path):
+    with pytest.raises(ModelFileError, match="gone.keras is no longer on the server"):
+        storage.saved_file_bytes(tmp_path / "gone.keras")

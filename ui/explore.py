@@ -1,13 +1,19 @@
-"""The Explore view: the tutorial's last step (predict a test image) and its learning curves."""
+"""The Explore view: the tutorial's last step (predict a test image), its learning curves, then
+the chosen model over the whole test set (`ui.test_set_view`) and beside a second model
+(`ui.compare_view`)."""
 
 import io
+from pathlib import Path
 
 import streamlit as st
 
 from mnist_core import plots
 from mnist_core.constants import NUM_TEST
 from mnist_core.model import prepare_images
+from ui.compare_view import compare_view
 from ui.mnist_loader import MnistLoading, MnistUnavailable, mnist_test_data, mnist_test_loader
+from ui.test_reports import report_load
+from ui.test_set_view import ready_report, test_set_view
 from ui.texts import text
 
 LOADING_POLL_SECONDS = 1.0
@@ -40,27 +46,45 @@ def _wait_for_mnist():
 
 @st.fragment
 def explore_view(language, predictor, model_key, metadata):
-    """A test image with the model's prediction and the true label, then the learning curves."""
+    """The tutorial's last step and learning curves, then the model over all test images."""
     st.caption(text(language, "explore_intro"))
     index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key="test_index"))
+    data = None
     try:
-        x_test, y_test = mnist_test_data()
+        data = mnist_test_data()
     except MnistLoading:
         st.info(text(language, "data_loading"))
         _wait_for_mnist()
     except MnistUnavailable as error:
         # For the visitor; the reason and what a deployer can do are in the server's log.
         st.warning(text(language, "data_unavailable", minutes=error.minutes))
-    else:
-        image = prepare_images(x_test[index:index + 1])[0]
-        prediction = predictor.predict_prepared(image)
-        left, right = st.columns([1, 1])
-        left.image(_prediction_png(model_key, index, prediction.digit, image), width=300)
-        right.metric(text(language, "predicted"), prediction.digit,
-                     text(language, "confidence", p=prediction.confidence),
-                     delta_color="off", delta_arrow="off")
-        right.metric(text(language, "true_label"), int(y_test[index]))
-        right.write(text(language, "predicted_sentence", digit=prediction.digit))
+    if data is not None:
+        _tutorial_step(language, predictor, model_key, data, index)
+    _curves(language, model_key, metadata)
+    if data is None:
+        return
+    x_test, y_test = data
+    report = ready_report(language, report_load(model_key, predictor, metadata, x_test, y_test))
+    if report is None:
+        return
+    test_set_view(language, x_test, report)
+    compare_view(language, x_test, y_test, _model_name(model_key), report)
+
+
+def _tutorial_step(language, predictor, model_key, data, index):
+    x_test, y_test = data
+    image = prepare_images(x_test[index:index + 1])[0]
+    prediction = predictor.predict_prepared(image)
+    left, right = st.columns([1, 1])
+    left.image(_prediction_png(model_key, index, prediction.digit, image), width=300)
+    right.metric(text(language, "predicted"), prediction.digit,
+                 text(language, "confidence", p=prediction.confidence),
+                 delta_color="off", delta_arrow="off")
+    right.metric(text(language, "true_label"), int(y_test[index]))
+    right.write(text(language, "predicted_sentence", digit=prediction.digit))
+
+
+def _curves(language, model_key, metadata):
     st.subheader(text(language, "curves"))
     history = metadata.get("history") or {}
     if not history.get("accuracy"):
@@ -70,3 +94,9 @@ def explore_view(language, predictor, model_key, metadata):
     left, right = st.columns(2)
     left.image(accuracy)
     right.image(loss)
+
+
+def _model_name(model_key):
+    if model_key.startswith("upload:"):
+        return getattr(st.session_state.get("upload"), "name", None) or "upload"
+    return Path(model_key).name

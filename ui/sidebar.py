@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_core.errors import ModelFileError
 from mnist_core import storage
 from ui import resources
+from ui.downloads import download_buttons
 from ui.follow import ADOPTED
 from ui.texts import LANGUAGES, text
 
@@ -92,6 +93,8 @@ def model_choice(language, fingerprint):
             return None, None, None
     role = _role(language, key, best, loaded.metadata)
     chooser.caption((role + " · " if role else "") + _facts(language, loaded.metadata))
+    download_buttons(language, chooser, loaded, key,
+                     upload.name if key.startswith("upload:") else Path(key).name)
     return loaded, predictor, key
 
 

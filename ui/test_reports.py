@@ -1,0 +1,90 @@
+"""Each model's report on the 10,000 test images (and on the project's drawn digits), computed
+once per model in the background and kept for a few models.
+
+The strong model reads the test set in several times the tutorial's time (bench/eval_test_set.py):
+a page never waits for it. One background thread per model computes its report (one
+report at a time per server, so a stranger uploading many models cannot put every core to
+it); the page shows that it is reading and looks again every second. Reports of at most
+`REPORTS_KEPT` models are kept (each is ~200 KB); a model edited on disk gets a new one.
+"""
+
+import dataclasses
+import os
+import threading
+
+import streamlit as st
+
+from mnist_core.evaluation import batched_probabilities, make_report
+from ui.mnist_loader import BackgroundLoad
+
+REPORTS_KEPT = 4
+RETRY_SECONDS = 60.0
+"""After a failed report (a bug: it is logged), when a page may try again."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelReport:
+    """A model's `mnist_core.evaluation.Report` on the test set, and its drawn-digit accuracy."""
+
+    test: object
+    drawn: float
+
+
+class _Shared:
+    """What every report job of this server shares: one lock (one job at a time) and the
+    prepared drawn-digit set (3 MB, made once: ~3 s)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.drawn_set = None
+
+
+@st.cache_resource(show_spinner=False)
+def _shared():
+    return _Shared()
+
+
+def report_key(model_key):
+    """A key naming the model's current version: a saved model's path with its mtime, so a
+    model replaced on disk gets a new report; an upload's key (its hash) as it is."""
+    try:
+        return f"{model_key}@{os.stat(model_key).st_mtime_ns}"
+    except (OSError, ValueError, TypeError):
+        return model_key
+
+
+@st.cache_resource(show_spinner=False, max_entries=REPORTS_KEPT)
+def _report_load(key, _predictor, _known_drawn, _x_test, _y_test):
+    shared = _shared()
+    return BackgroundLoad(
+        lambda: _evaluate(_predictor, _known_drawn, _x_test, _y_test, shared),
+        lambda: RETRY_SECONDS)
+
+
+def _evaluate(predictor, known_drawn, x_test, y_test, shared):
+    with shared.lock:
+        test = make_report(batched_probabilities(predictor.probabilities, x_test), y_test)
+        drawn = known_drawn
+        if drawn is None:  # an upload, or a model older than the figure
+            if shared.drawn_set is None:
+                from mnist_core.drawn_score import prepared_drawn_set
+
+                shared.drawn_set = prepared_drawn_set(x_test, y_test)
+            images, labels = shared.drawn_set
+            drawn = float((predictor.probabilities(images).argmax(axis=1) == labels).mean())
+    return ModelReport(test, drawn)
+
+
+def report_load(model_key, predictor, metadata, x_test, y_test):
+    """The server's `BackgroundLoad` of the model's `ModelReport`; its `get(wait)` starts the
+    computation when none is under way, and `loading` tells whether one is.
+
+    Args:
+        model_key: the page's key for the model (a path, or `upload:<sha256>`).
+        predictor: its `mnist_core.inference.Predictor`.
+        metadata: its metadata; a `drawn_accuracy` there is used as it is.
+        x_test, y_test: MNIST's test split.
+    """
+    known = metadata.get("drawn_accuracy")
+    known = float(known) if isinstance(known, (int, float)) and 0 <= known <= 1 else None
+    return _report_load(report_key(model_key), predictor, known, x_test, y_test)
