@@ -68,7 +68,10 @@ def draw_view(language, predictor):
         st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
     with right:
         reading = show_prediction(language, predictor, canvas_data_url(result))
-    st.session_state["drawn_input"] = reading.digits[0].image if reading else None  # live_view
+    # The Train view's live panel reads this drawing with each epoch's model: one digit only,
+    # since a number's first digit alone is not what the visitor drew.
+    single = reading is not None and len(reading.digits) == 1
+    st.session_state["drawn_input"] = reading.digits[0].image if single else None
     # Always one line, so the canvas does not move under the finger after the first stroke.
     if reading is None:
         phone_answer.markdown(text(language, "phone_waiting"))
