@@ -291,6 +291,9 @@ def build_parser():
                      help='print one JSON list of {"file", "digit", "probabilities", "number", '
                           '"unsure", "digits"}: "digit" reads the whole image as one digit, '
                           '"number" the digits left to right, each in "digits"')
+    from mnist_core.cli_explain import add_parser as add_explain
+
+    add_explain(command)
     return parser
 
 

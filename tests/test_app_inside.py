@@ -1,0 +1,49 @@
+"""The Draw view's "Inside the network" section under AppTest: closed by default, every section
+drawn for the current drawing in both languages, one section at a time."""
+
+import pytest
+
+from tests.app_kit import canvas, canvas_of, models, start  # noqa: F401 (fixtures)
+from ui.inside import OPEN, SECTION, SECTIONS
+
+
+def _drawn(canvas, mnist, **session):  # noqa: F811
+    (_, _), (x_test, _) = mnist
+    at = start(**session)
+    canvas(canvas_of(x_test[0]))  # a 7
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_inside_view_is_closed_by_default_and_draws_nothing(models, canvas, mnist):  # noqa: F811
+    at = _drawn(canvas, mnist)
+    draw = at.tabs[0]
+    assert at.toggle(key=OPEN).value is False
+    assert len(draw.image) == 1  # only the 28x28 input under the answer
+    assert not draw.get("button_group")  # no section chooser
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_section_shows_for_the_current_drawing(models, canvas, mnist, language, section):  # noqa: F811
+    at = _drawn(canvas, mnist, language=language, **{OPEN: True, SECTION: section})
+    draw = at.tabs[0]
+    captions = " ".join(c.value for c in draw.caption)
+    if section == "layers":
+        # The tutorial's CNN: 4 layers of feature maps (grids), 3 dense ones (bars).
+        assert len(draw.image) == 1 + 4
+        assert len(draw.get("vega_lite_chart")) == 1 + 3
+        assert {"en": "dense (Dense) · 128 · 204,928", "fr": "dense (Dense) · 128 · 204\u202f928"}[
+            language] in captions
+    elif section == "architecture":
+        assert {"en": "225,034", "fr": "225\u202f034"}[language] in " ".join(
+            md.value for md in draw.markdown)
+        assert len(draw.dataframe) == 1
+    elif section in ("preprocess", "saliency"):
+        assert len(draw.image) == 2  # the input, then one list of pictures
+    elif section == "filters":
+        assert len(draw.image) == 2
+    words = {"en": "Inside the network", "fr": "À l'intérieur du réseau"}[language]
+    assert at.toggle(key=OPEN).label == words
+

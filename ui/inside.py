@@ -1,0 +1,180 @@
+"""Inside the network: under the Draw view's answer, what the CNN computed for this drawing.
+
+A toggle, closed by default, so the ordinary stroke pays nothing for it; once open, one section
+at a time (the preprocessing, the architecture, every layer's output, the first filters, the
+saliency), so only what is on screen is drawn. One traced call (`mnist_core.explain`) gives every
+layer's output and the saliency; what depends only on the model (the `Explainer`, its table,
+its filter picture) is built once per model.
+"""
+
+import threading
+import weakref
+
+import numpy as np
+import streamlit as st
+
+from mnist_core import explain_plots
+from mnist_core.errors import ImageError
+from mnist_core.explain import Explainer
+from ui.texts import text
+
+SECTIONS = ("preprocess", "architecture", "layers", "filters", "saliency")
+DEFAULT_SECTION = "layers"
+OPEN = "inside_open"  # session keys: the toggle, the section shown, the digit of a number
+SECTION = "inside_section"
+DIGIT = "inside_digit"
+PICTURE_PX = 140  # side of each 28x28 picture (preprocessing, saliency): 5 fit a phone's width
+GRID_PX = 480  # about the width a feature-map grid is zoomed to (the browser shrinks it on a phone)
+FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
+BARS_HEIGHT = 90
+
+_explainers = weakref.WeakKeyDictionary()  # Predictor -> (Explainer, table, filter picture)
+_lock = threading.Lock()
+
+
+def model_parts(predictor):
+    """`(Explainer, layer table rows, filter picture or None)` for the predictor's model, built
+    once per model (the page caches one Predictor per model) and dropped with it."""
+    with _lock:
+        parts = _explainers.get(predictor)
+        if parts is None:
+            explainer = Explainer(predictor.model)
+            rows = [{"layer": f"{i.name} ({i.class_name})", "shape": str((None, *i.output_shape)),
+                     "params": i.params} for i in explainer.layers]
+            kernel = explainer.filters
+            picture = (None if kernel is None
+                       else explain_plots.zoom(explain_plots.filter_grid(kernel), FILTER_ZOOM))
+            parts = _explainers[predictor] = (explainer, rows, picture)
+    return parts
+
+
+def inside_view(language, predictor, data_url, reading):
+    """The toggle and, when it is on, the chosen section for the digit just read.
+
+    Args:
+        language: 'en' or 'fr'.
+        predictor: the page's `mnist_core.inference.Predictor` for the selected model.
+        data_url: the canvas as the browser sent it (for the preprocessing pictures).
+        reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
+    """
+    if reading is None or not reading.digits:
+        return
+    if not st.toggle(text(language, "inside_toggle"), key=OPEN,
+                     help=text(language, "inside_toggle_help")):
+        return
+    section = st.segmented_control(
+        text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION, key=SECTION,
+        format_func=lambda name: text(language, f"inside_{name}"), label_visibility="collapsed")
+    section = section or DEFAULT_SECTION  # a second click on the open section unselects it
+    digits = reading.digits
+    index = 0
+    if len(digits) > 1:
+        index = st.radio(text(language, "inside_which"), range(len(digits)), horizontal=True,
+                         key=DIGIT, format_func=lambda i: f"{i + 1}: {digits[i].digit}")
+        index = min(index or 0, len(digits) - 1)
+    explainer, rows, filters = model_parts(predictor)
+    st.caption(text(language, f"inside_{section}_about"))
+    if section == "architecture":
+        st.dataframe(rows, hide_index=True, width="stretch", column_config={
+            "layer": text(language, "inside_col_layer"), "shape": text(language, "inside_col_shape"),
+            "params": st.column_config.NumberColumn(text(language, "inside_col_params"), format="%d")})
+        st.markdown(text(language, "inside_total", total=_count(language, explainer.total_params)))
+    elif section == "filters":
+        if filters is None:
+            st.info(text(language, "inside_no_conv"))
+        else:
+            st.image(filters, caption=text(language, "inside_filters_caption",
+                                           n=explainer.filters.shape[3]), clamp=True)
+    elif section == "preprocess":
+        _preprocess(language, predictor, data_url, digits[index], len(digits) > 1)
+    else:
+        seen = explainer.explain(digits[index].image)
+        if section == "layers":
+            _layers(language, explainer, seen)
+        else:
+            _saliency(language, seen)
+
+
+def _count(language, n):
+    """A whole number as each language writes it: 225,034 or 225 034 (narrow no-break space)."""
+    return f"{n:,}".replace(",", "\u202f") if language == "fr" else f"{n:,}"
+
+
+def _picture(image):
+    """A 28x28 (or any small) array zoomed in whole pixels to about PICTURE_PX wide."""
+    return explain_plots.zoom(image, max(1, PICTURE_PX // max(image.shape[:2])))
+
+
+def _preprocess(language, predictor, data_url, prediction, several):
+    if several:  # each digit was cut out of the drawing first: its own steps are not kept
+        st.image(_picture(prediction.image), clamp=True,
+                 caption=text(language, "inside_stage_centred", digit=prediction.digit))
+        st.caption(text(language, "inside_number_note"))
+        return
+    from mnist_core.image_files import decode_data_url
+    from mnist_core.preprocess_stages import preprocessing_stages
+    from ui.draw import MAX_CANVAS_SIDE, MAX_CANVAS_URL_CHARS
+
+    try:
+        pixels = decode_data_url(data_url, max_chars=MAX_CANVAS_URL_CHARS,
+                                 max_side=MAX_CANVAS_SIDE, name="The drawing")
+        stages = preprocessing_stages(pixels)
+    except ImageError:  # the Draw view already said so
+        return
+    naive = predictor.predict_prepared(stages.naive)
+    pictures = [stages.ink, stages.crop, stages.fitted, stages.centred, stages.naive]
+    captions = [text(language, "inside_stage_ink"), text(language, "inside_stage_crop"),
+                text(language, "inside_stage_fit"),
+                text(language, "inside_stage_centred", digit=prediction.digit),
+                text(language, "inside_stage_naive", digit=naive.digit, p=naive.confidence)]
+    # A list of images wraps onto as many rows as the screen needs.
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True)
+
+
+def _fitted_picture(image):
+    """Any picture shown about PICTURE_PX on its longer side: zoomed up in whole pixels, or
+    subsampled down (the drawing itself), framed in grey so white ink at its edge shows."""
+    side = max(image.shape)
+    if side > PICTURE_PX:
+        step = -(-side // PICTURE_PX)
+        image = image[::step, ::step]
+    else:
+        image = explain_plots.zoom(image, max(1, PICTURE_PX // side))
+    return np.pad(image, [(1, 1), (1, 1)] + [(0, 0)] * (image.ndim - 2), constant_values=0.5)
+
+
+def _layers(language, explainer, seen):
+    from ui.draw import probability_chart
+
+    for info, output in zip(explainer.layers, seen.outputs):
+        caption = text(language, "inside_layer", name=info.name, kind=info.class_name,
+                       shape=" × ".join(map(str, info.output_shape)), params=_count(language, info.params))
+        if output.ndim == 3:
+            grid = explain_plots.tile_grid(output)
+            st.image(explain_plots.zoom(grid, max(1, GRID_PX // grid.shape[1])), caption=caption,
+                     clamp=True)
+        elif output.ndim == 1 and output.size == 10 and info is explainer.layers[-1]:
+            st.caption(caption)
+            st.vega_lite_chart(probability_chart(language, output, height=BARS_HEIGHT,
+                                                 titles=False), width="stretch")
+        else:
+            st.caption(caption)
+            st.vega_lite_chart(_bars(output.reshape(-1)), width="stretch")
+
+
+def _bars(values):
+    """Dense activations as thin bars (a Vega-Lite spec): unit index across, value up."""
+    return {"data": {"values": [{"unit": i, "a": float(v)} for i, v in enumerate(values)]},
+            "height": BARS_HEIGHT, "mark": {"type": "bar", "tooltip": True},
+            "encoding": {"x": {"field": "unit", "type": "quantitative", "title": None},
+                         "y": {"field": "a", "type": "quantitative", "title": None}}}
+
+
+def _saliency(language, seen):
+    heat = explain_plots.overlay(np.zeros_like(seen.image), seen.saliency)
+    pictures = [seen.image, heat, explain_plots.overlay(seen.image, seen.saliency)]
+    captions = [text(language, "inside_sal_input"), text(language, "inside_sal_map"),
+                text(language, "inside_sal_overlay", digit=seen.digit)]
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True)
+    if float(seen.saliency.max()) == 0.0:
+        st.caption(text(language, "inside_sal_empty"))
