@@ -55,17 +55,24 @@ def tile_grid(maps, columns=GRID_COLUMNS, per_tile=True):
     return grid
 
 
-def filter_grid(kernel, columns=GRID_COLUMNS):
+def filter_grid(kernel, columns=GRID_COLUMNS, tile_zoom=1):
     """The first convolution's filters (k, k, channels, n) as one RGB image, one shared scale.
 
     Several input channels are averaged (an MNIST model has one). White is a weight of 0,
     red a positive weight (the filter answers ink there), blue a negative one (it answers
     background there), as strong as the largest weight of all filters; the gaps are black.
 
+    Args:
+        kernel: float array (k, k, channels, n).
+        columns: filters per row.
+        tile_zoom: each weight as a tile_zoom x tile_zoom block; the gaps stay `GAP` wide.
+
     Returns:
-        float32 RGB array (rows * (k + GAP) - GAP, columns * (k + GAP) - GAP, 3) in [0, 1].
+        float32 RGB array (rows * (z + GAP) - GAP, columns * (z + GAP) - GAP, 3) in [0, 1],
+        z = k * tile_zoom.
     """
     kernel = np.asarray(kernel, dtype=np.float32).mean(axis=2)
+    kernel = zoom(kernel, tile_zoom) if tile_zoom > 1 else kernel
     bound = float(np.abs(kernel).max()) or 1.0
     h, w, n = kernel.shape
     columns = max(1, min(columns, n))

@@ -39,7 +39,7 @@ def test_each_section_shows_for_the_current_drawing(models, canvas, mnist, langu
     elif section == "architecture":
         assert {"en": "225,034", "fr": "225\u202f034"}[language] in " ".join(
             md.value for md in draw.markdown)
-        assert len(draw.dataframe) == 1
+        assert len(draw.table) == 1 and len(draw.table[0].value) == 7
     elif section in ("preprocess", "saliency"):
         assert len(draw.image) == 2  # the input, then one list of pictures
     elif section == "filters":

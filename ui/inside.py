@@ -23,7 +23,7 @@ DEFAULT_SECTION = "layers"
 OPEN = "inside_open"  # session keys: the toggle, the section shown, the digit of a number
 SECTION = "inside_section"
 DIGIT = "inside_digit"
-PICTURE_PX = 140  # side of each 28x28 picture (preprocessing, saliency): 5 fit a phone's width
+PICTURE_PX = 140  # width of each picture of a row (preprocessing, saliency): 2 a row on a phone
 GRID_PX = 480  # about the width a feature-map grid is zoomed to (the browser shrinks it on a phone)
 FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
 BARS_HEIGHT = 90
@@ -43,7 +43,7 @@ def model_parts(predictor):
                      "params": i.params} for i in explainer.layers]
             kernel = explainer.filters
             picture = (None if kernel is None
-                       else explain_plots.zoom(explain_plots.filter_grid(kernel), FILTER_ZOOM))
+                       else explain_plots.filter_grid(kernel, tile_zoom=FILTER_ZOOM))
             parts = _explainers[predictor] = (explainer, rows, picture)
     return parts
 
@@ -75,9 +75,11 @@ def inside_view(language, predictor, data_url, reading):
     explainer, rows, filters = model_parts(predictor)
     st.caption(text(language, f"inside_{section}_about"))
     if section == "architecture":
-        st.dataframe(rows, hide_index=True, width="stretch", column_config={
-            "layer": text(language, "inside_col_layer"), "shape": text(language, "inside_col_shape"),
-            "params": st.column_config.NumberColumn(text(language, "inside_col_params"), format="%d")})
+        # A plain table (HTML): the data grid draws on a canvas, blank in some browsers.
+        st.table([{text(language, "inside_col_layer"): row["layer"],
+                   text(language, "inside_col_shape"): row["shape"],
+                   text(language, "inside_col_params"): _count(language, row["params"])}
+                  for row in rows])
         st.markdown(text(language, "inside_total", total=_count(language, explainer.total_params)))
     elif section == "filters":
         if filters is None:
@@ -128,19 +130,25 @@ def _preprocess(language, predictor, data_url, prediction, several):
                 text(language, "inside_stage_centred", digit=prediction.digit),
                 text(language, "inside_stage_naive", digit=naive.digit, p=naive.confidence)]
     # A list of images wraps onto as many rows as the screen needs.
-    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True)
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True,
+             width=PICTURE_PX)
 
 
 def _fitted_picture(image):
-    """Any picture shown about PICTURE_PX on its longer side: zoomed up in whole pixels, or
-    subsampled down (the drawing itself), framed in grey so white ink at its edge shows."""
-    side = max(image.shape)
+    """Any picture made square and about PICTURE_PX a side: a narrow one (the crop) padded in
+    dark grey, so its box shows; zoomed up in whole pixels, or subsampled down (the drawing
+    itself); framed in mid-grey, so white ink at its edge still shows."""
+    h, w = image.shape[:2]
+    side = max(h, w)
+    rest = [(0, 0)] * (image.ndim - 2)
+    top, left = (side - h) // 2, (side - w) // 2
+    image = np.pad(image, [(top, side - h - top), (left, side - w - left)] + rest,
+                   constant_values=0.25)
     if side > PICTURE_PX:
-        step = -(-side // PICTURE_PX)
-        image = image[::step, ::step]
+        image = image[::-(-side // PICTURE_PX), ::-(-side // PICTURE_PX)]
     else:
         image = explain_plots.zoom(image, max(1, PICTURE_PX // side))
-    return np.pad(image, [(1, 1), (1, 1)] + [(0, 0)] * (image.ndim - 2), constant_values=0.5)
+    return np.pad(image, [(1, 1), (1, 1)] + rest, constant_values=0.5)
 
 
 def _layers(language, explainer, seen):
@@ -166,7 +174,8 @@ def _bars(values):
     """Dense activations as thin bars (a Vega-Lite spec): unit index across, value up."""
     return {"data": {"values": [{"unit": i, "a": float(v)} for i, v in enumerate(values)]},
             "height": BARS_HEIGHT, "mark": {"type": "bar", "tooltip": True},
-            "encoding": {"x": {"field": "unit", "type": "quantitative", "title": None},
+            "encoding": {"x": {"field": "unit", "type": "quantitative", "title": None,
+                               "scale": {"domain": [0, len(values)], "nice": False}},
                          "y": {"field": "a", "type": "quantitative", "title": None}}}
 
 
@@ -175,6 +184,7 @@ def _saliency(language, seen):
     pictures = [seen.image, heat, explain_plots.overlay(seen.image, seen.saliency)]
     captions = [text(language, "inside_sal_input"), text(language, "inside_sal_map"),
                 text(language, "inside_sal_overlay", digit=seen.digit)]
-    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True)
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True,
+             width=PICTURE_PX)
     if float(seen.saliency.max()) == 0.0:
         st.caption(text(language, "inside_sal_empty"))
