@@ -47,3 +47,12 @@ def test_each_section_shows_for_the_current_drawing(models, canvas, mnist, langu
     words = {"en": "Inside the network", "fr": "À l'intérieur du réseau"}[language]
     assert at.toggle(key=OPEN).label == words
 
+
+
+def test_clear_keeps_the_view_open_on_its_section(models, canvas, mnist):  # noqa: F811
+    at = _drawn(canvas, mnist, **{OPEN: True, SECTION: "saliency"})
+    at.button(key="clear_canvas").click().run()
+    assert at.toggle(key=OPEN).value is True and len(at.tabs[0].image) == 0
+    canvas(canvas_of(mnist[1][0][1]))  # a 2
+    at.run()
+    assert at.session_state[SECTION] == "saliency" and len(at.tabs[0].image) == 2

@@ -57,8 +57,8 @@ def inside_view(language, predictor, data_url, reading):
         data_url: the canvas as the browser sent it (for the preprocessing pictures).
         reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
     """
-    if reading is None or not reading.digits:
-        return
+    # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
+    # from a run loses its state, and Clear would close the view or reset the section.
     if not st.toggle(text(language, "inside_toggle"), key=OPEN,
                      help=text(language, "inside_toggle_help")):
         return
@@ -66,6 +66,8 @@ def inside_view(language, predictor, data_url, reading):
         text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION, key=SECTION,
         format_func=lambda name: text(language, f"inside_{name}"), label_visibility="collapsed")
     section = section or DEFAULT_SECTION  # a second click on the open section unselects it
+    if reading is None or not reading.digits:
+        return
     digits = reading.digits
     index = 0
     if len(digits) > 1:
