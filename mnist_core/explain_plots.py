@@ -17,6 +17,11 @@ GRID_COLUMNS = 8
 SALIENCY_TINT = np.array([1.0, 0.25, 0.0], np.float32)
 """The colour the saliency is painted in over the grey input (orange-red)."""
 
+BAR_COLOUR = np.array([0.0, 0.4, 0.8], np.float32)
+BARS_PX = 64
+BARS_WIDTH = 480
+"""Colour, height and about the width of a bitmap bar chart of activations."""
+
 POSITIVE = np.array([0.84, 0.1, 0.1], np.float32)
 NEGATIVE = np.array([0.1, 0.3, 0.85], np.float32)
 """Colours of the largest positive and negative filter weights (white is 0)."""
@@ -86,6 +91,34 @@ def filter_grid(kernel, columns=GRID_COLUMNS, tile_zoom=1):
     rgb = (1 - strength) + strength * colour
     rgb[np.isnan(signed)] = 0.0
     return rgb.astype(np.float32)
+
+
+def bars_picture(values, height=BARS_PX, width=BARS_WIDTH):
+    """Activations as a bar chart drawn in pixels: one column per unit, blue on white.
+
+    A bitmap, not a chart spec: a browser shows it at once, where a chart library would lay
+    out hundreds of bars on every stroke. Negative values (a batch normalisation's output)
+    hang below a grey zero line.
+
+    Args:
+        values: float array (n,).
+        height: pixels from the lowest to the highest value.
+        width: about how wide the picture is: each unit gets `width // n` columns, at least 1.
+
+    Returns:
+        float32 RGB array (height, n * columns, 3) in [0, 1].
+    """
+    values = np.asarray(values, np.float32).reshape(-1)
+    columns = max(1, width // max(1, len(values)))
+    top, bottom = max(float(values.max()), 0.0), min(float(values.min()), 0.0)
+    span = (top - bottom) or 1.0
+    zero = int(round((top / span) * (height - 1)))  # the row of value 0
+    rows = np.arange(height)[:, None]
+    level = np.rint((top - values) / span * (height - 1)).astype(int)[None, :]
+    filled = ((rows >= level) & (rows <= zero)) | ((rows <= level) & (rows >= zero))
+    picture = np.where(filled[:, :, None], BAR_COLOUR, np.float32(1.0))
+    picture[zero] = np.where(filled[zero][:, None], BAR_COLOUR, np.float32(0.6))
+    return np.repeat(picture, columns, axis=1).astype(np.float32)
 
 
 def overlay(image, saliency):

@@ -16,7 +16,14 @@ def _drawn(canvas, mnist, **session):  # noqa: F811
     return at
 
 
-def test_the_inside_view_is_closed_by_default_and_draws_nothing(models, canvas, mnist):  # noqa: F811
+def test_the_inside_view_is_closed_by_default_and_draws_nothing(models, canvas, mnist,  # noqa: F811
+                                                                 monkeypatch):
+    import ui.inside
+
+    def no_explainer(model):
+        raise AssertionError("a closed inside view built an Explainer")
+
+    monkeypatch.setattr(ui.inside, "Explainer", no_explainer)
     at = _drawn(canvas, mnist)
     draw = at.tabs[0]
     assert at.toggle(key=OPEN).value is False
@@ -29,11 +36,13 @@ def test_the_inside_view_is_closed_by_default_and_draws_nothing(models, canvas, 
 def test_each_section_shows_for_the_current_drawing(models, canvas, mnist, language, section):  # noqa: F811
     at = _drawn(canvas, mnist, language=language, **{OPEN: True, SECTION: section})
     draw = at.tabs[0]
-    captions = " ".join(c.value for c in draw.caption)
+    captions = " ".join([c.value for c in draw.caption]
+                        + [str(c) for i in draw.image for c in (i.captions or [])])
     if section == "layers":
-        # The tutorial's CNN: 4 layers of feature maps (grids), 3 dense ones (bars).
-        assert len(draw.image) == 1 + 4
-        assert len(draw.get("vega_lite_chart")) == 1 + 3
+        # The tutorial's CNN: 4 layers of feature maps (grids), 3 dense ones (bars), all
+        # pictures: no chart but the Draw view's own.
+        assert len(draw.image) == 1 + 4 + 3
+        assert len(draw.get("vega_lite_chart")) == 1
         assert {"en": "dense (Dense) · 128 · 204,928", "fr": "dense (Dense) · 128 · 204\u202f928"}[
             language] in captions
     elif section == "architecture":
@@ -56,3 +65,13 @@ def test_clear_keeps_the_view_open_on_its_section(models, canvas, mnist):  # noq
     canvas(canvas_of(mnist[1][0][1]))  # a 2
     at.run()
     assert at.session_state[SECTION] == "saliency" and len(at.tabs[0].image) == 2
+
+
+def test_a_layer_with_thousands_of_maps_is_shown_as_its_first_64():
+    import numpy as np
+
+    from ui.inside import GRID_PX, MAX_MAPS, layer_picture
+
+    picture = layer_picture(np.ones((28, 28, 4096), np.float32))  # what an upload could make
+    assert MAX_MAPS == 64 and picture.shape == (8 * 29 - 1, 8 * 29 - 1)  # 8 x 8 tiles, no zoom
+    assert layer_picture(np.ones((5, 5, 64), np.float32)).shape[1] <= GRID_PX

@@ -49,7 +49,7 @@ def test_the_inside_view_follows_every_stroke(desktop):
     panel = open_inside(desktop, "en", "Draw")
     show(desktop, panel, "en", "layers")
     before = image_sources(panel)
-    assert len(before) == 1 + 4  # the 28x28 input, then the tutorial CNN's 4 grids of maps
+    assert len(before) == 1 + 4 + 3  # the 28x28 input, the tutorial CNN's 4 grids, 3 bar charts
     screenshot(desktop, "inside-en-layers")
     for section in SECTIONS:
         show(desktop, panel, "en", section)

@@ -26,7 +26,11 @@ DIGIT = "inside_digit"
 PICTURE_PX = 140  # width of each picture of a row (preprocessing, saliency): 2 a row on a phone
 GRID_PX = 480  # about the width a feature-map grid is zoomed to (the browser shrinks it on a phone)
 FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
-BARS_HEIGHT = 90
+MAX_MAPS = 64
+"""Feature maps shown per layer (the tutorial's widest layer has 64): an uploaded model may
+have thousands of filters per layer, and each stroke would send them all."""
+MAX_BARS = 2048
+"""Units shown per dense layer (the tutorial's Flatten has 1,600)."""
 
 _explainers = weakref.WeakKeyDictionary()  # Predictor -> (Explainer, table, filter picture)
 _lock = threading.Lock()
@@ -154,31 +158,25 @@ def _fitted_picture(image):
 
 
 def _layers(language, explainer, seen):
-    from ui.draw import probability_chart
-
     for info, output in zip(explainer.layers, seen.outputs):
         caption = text(language, "inside_layer", name=info.name, kind=info.class_name,
                        shape=" × ".join(map(str, info.output_shape)), params=_count(language, info.params))
+        shown = output.shape[-1] if output.ndim == 3 else output.size
+        if shown > (MAX_MAPS if output.ndim == 3 else MAX_BARS):
+            caption += " · " + text(language, "inside_first", shown=MAX_MAPS if output.ndim == 3
+                                    else MAX_BARS, count=_count(language, shown))
         if output.ndim == 3:
-            grid = explain_plots.tile_grid(output)
-            st.image(explain_plots.zoom(grid, max(1, GRID_PX // grid.shape[1])), caption=caption,
+            st.image(layer_picture(output), caption=caption, clamp=True)
+        else:  # bars in pixels: a chart per dense layer took the browser ~100 ms each stroke
+            st.image(explain_plots.bars_picture(output.reshape(-1)[:MAX_BARS]), caption=caption,
                      clamp=True)
-        elif output.ndim == 1 and output.size == 10 and info is explainer.layers[-1]:
-            st.caption(caption)
-            st.vega_lite_chart(probability_chart(language, output, height=BARS_HEIGHT,
-                                                 titles=False), width="stretch")
-        else:
-            st.caption(caption)
-            st.vega_lite_chart(_bars(output.reshape(-1)), width="stretch")
 
 
-def _bars(values):
-    """Dense activations as thin bars (a Vega-Lite spec): unit index across, value up."""
-    return {"data": {"values": [{"unit": i, "a": float(v)} for i, v in enumerate(values)]},
-            "height": BARS_HEIGHT, "mark": {"type": "bar", "tooltip": True},
-            "encoding": {"x": {"field": "unit", "type": "quantitative", "title": None,
-                               "scale": {"domain": [0, len(values)], "nice": False}},
-                         "y": {"field": "a", "type": "quantitative", "title": None}}}
+def layer_picture(maps):
+    """The first `MAX_MAPS` feature maps (h, w, n) of a layer as one grid, zoomed in whole pixels
+    to about `GRID_PX` wide."""
+    grid = explain_plots.tile_grid(maps[:, :, :MAX_MAPS])
+    return explain_plots.zoom(grid, max(1, GRID_PX // grid.shape[1]))
 
 
 def _saliency(language, seen):

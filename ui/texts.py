@@ -116,6 +116,7 @@ TEXTS = {
         "inside_sal_map": "Saliency",
         "inside_sal_overlay": "Overlaid: what pushed towards {digit}",
         "inside_sal_empty": "No place pushed the model towards this answer more than the rest: the map is empty.",
+        "inside_first": "the first {shown} of {count} shown",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -232,6 +233,7 @@ TEXTS = {
         "inside_sal_map": "Saillance",
         "inside_sal_overlay": "Superposée : ce qui a poussé vers {digit}",
         "inside_sal_empty": "Aucun endroit n'a poussé le modèle vers cette réponse plus que les autres : la carte est vide.",
+        "inside_first": "affichage limité à {shown} sur {count}",
     },
 }
 
