@@ -73,5 +73,6 @@ def test_a_layer_with_thousands_of_maps_is_shown_as_its_first_64():
     from ui.inside import GRID_PX, MAX_MAPS, layer_picture
 
     picture = layer_picture(np.ones((28, 28, 4096), np.float32))  # what an upload could make
-    assert MAX_MAPS == 64 and picture.shape == (8 * 29 - 1, 8 * 29 - 1)  # 8 x 8 tiles, no zoom
+    side = 2 * (8 * 29 - 1)  # 8 x 8 tiles of 28 pixels and their gaps, zoomed twice
+    assert MAX_MAPS == 64 and picture.shape == (side, side)
     assert layer_picture(np.ones((5, 5, 64), np.float32)).shape[1] <= GRID_PX
