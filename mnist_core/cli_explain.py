@@ -1,4 +1,4 @@
-"""`python -m mnist_core explain MODEL IMAGE`: what the network sees in one image, as PNGs and a table."""
+"""`python -m mnist_core explain MODEL IMAGE`: what the network sees in one image, as PNG files."""
 
 import json
 import sys
@@ -18,7 +18,8 @@ def add_parser(command):
     sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
     sub.add_argument("image", metavar="IMAGE", help="an image file (PNG/JPEG, either polarity)")
     sub.add_argument("--out", metavar="DIR", default=None,
-                     help="folder for " + ", ".join(PICTURES) + " (default: a new folder under runs/)")
+                     help="folder for " + ", ".join(PICTURES)
+                     + " (default: a new folder under runs/)")
     sub.add_argument("--json", action="store_true",
                      help='print {"digit", "probabilities", "input": 28x28, "saliency": 28x28, '
                           '"layers": [{"name", "class", "output_shape", "params"}]} instead of '
@@ -28,8 +29,8 @@ def add_parser(command):
 
 def layer_table(explainer):
     """The layers as `model.summary()` lists them: name (class), output shape, parameters, total."""
-    rows = [(f"{info.name} ({info.class_name})", str((None, *info.output_shape)), f"{info.params:,}")
-            for info in explainer.layers]
+    rows = [(f"{i.name} ({i.class_name})", str((None, *i.output_shape)), f"{i.params:,}")
+            for i in explainer.layers]
     heads = ("Layer (type)", "Output Shape", "Param #")
     widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(3)]
     line = lambda r: f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}"  # noqa: E731
@@ -39,7 +40,7 @@ def layer_table(explainer):
 
 
 def cmd_explain(args):
-    """Writes the four pictures of what `args.model` sees in `args.image`; prints the table or JSON."""
+    """Writes the four pictures of what the model sees in the image; prints the table or JSON."""
     from mnist_core import explain_plots, plots
     from mnist_core.cli import _new_run_folder
     from mnist_core.explain import Explainer

@@ -94,8 +94,8 @@ class Explainer:
         self._chain = isinstance(model, keras.Sequential)
         picked = [(layer, _single_output(layer)) for layer in model.layers
                   if not isinstance(layer, keras.layers.InputLayer)]
-        if self._chain:
-            self._steps = [layer for layer, _ in picked]
+        if self._chain:  # every layer in turn, and whether its output is shown
+            self._steps = [(layer, output is not None) for layer, output in picked]
         picked = [(layer, output) for layer, output in picked if output is not None]
         self.layers = [LayerInfo(layer.name, type(layer).__name__,
                                  tuple(int(d) for d in output.shape[1:]), int(layer.count_params()))
@@ -132,7 +132,8 @@ class Explainer:
             digit = tf.argmax(probabilities[0])
             score = logs[0, digit] - tf.reduce_mean(logs[0])
         if self._cam_index is None:
-            saliency = tf.abs(tape.gradient(score, images, unconnected_gradients="zero"))[0, :, :, 0]
+            gradient = tape.gradient(score, images, unconnected_gradients="zero")
+            saliency = tf.abs(gradient)[0, :, :, 0]
         else:
             maps = outputs[self._cam_index]
             gradient = tf.cast(tape.gradient(score, maps, unconnected_gradients="zero"), tf.float32)
@@ -152,9 +153,10 @@ class Explainer:
         # belong to a graph other than the model's own output's (its gradient would be
         # unconnected): calling the layers in turn gives the tensors the answer came from.
         outputs = []
-        for layer in self._steps:
+        for layer, shown in self._steps:
             images = layer(images, training=False)
-            outputs.append(images)
+            if shown:
+                outputs.append(images)
         return outputs + [images]
 
     def explain(self, image):

@@ -17,10 +17,11 @@ GRID_COLUMNS = 8
 SALIENCY_TINT = np.array([1.0, 0.25, 0.0], np.float32)
 """The colour the saliency is painted in over the grey input (orange-red)."""
 
-BAR_COLOUR = np.array([0.0, 0.4, 0.8], np.float32)
+BAR_GREY = np.float32(0.2)
 BARS_PX = 64
 BARS_WIDTH = 480
-"""Colour, height and about the width of a bitmap bar chart of activations."""
+"""Grey level, height and about the width of a bitmap bar chart of activations (one
+channel: a third of the pixels to encode on every stroke)."""
 
 POSITIVE = np.array([0.84, 0.1, 0.1], np.float32)
 NEGATIVE = np.array([0.1, 0.3, 0.85], np.float32)
@@ -51,13 +52,18 @@ def tile_grid(maps, columns=GRID_COLUMNS, per_tile=True):
     h, w, n = maps.shape
     columns = max(1, min(columns, n))
     rows = -(-n // columns)
-    grid = np.full((rows * (h + GAP) - GAP, columns * (w + GAP) - GAP), 0.5, np.float32)
-    together = scaled(maps)
-    for k in range(n):
-        r, c = divmod(k, columns)
-        tile = scaled(maps[:, :, k]) if per_tile else together[:, :, k]
-        grid[r * (h + GAP):r * (h + GAP) + h, c * (w + GAP):c * (w + GAP) + w] = tile
-    return grid
+    if per_tile:  # each map to its own [0, 1]; a flat map to 0
+        low, high = maps.min(axis=(0, 1)), maps.max(axis=(0, 1))
+        span = np.where(high > low, high - low, 1.0)
+        tiles = np.where(high > low, (maps - low) / span, 0.0)
+    else:
+        tiles = scaled(maps)
+    # One array operation, not a loop over tiles (64 maps x 16 layers on every stroke): pad
+    # each tile with its gap, lay the tiles out as (rows, columns), then interleave the axes.
+    padded = np.full((h + GAP, w + GAP, rows * columns), 0.5, np.float32)
+    padded[:h, :w, :n] = tiles
+    padded = padded.reshape(h + GAP, w + GAP, rows, columns).transpose(2, 0, 3, 1)
+    return padded.reshape(rows * (h + GAP), columns * (w + GAP))[:-GAP, :-GAP]
 
 
 def filter_grid(kernel, columns=GRID_COLUMNS, tile_zoom=1):
@@ -85,7 +91,8 @@ def filter_grid(kernel, columns=GRID_COLUMNS, tile_zoom=1):
     signed = np.full((rows * (h + GAP) - GAP, columns * (w + GAP) - GAP), np.nan, np.float32)
     for k in range(n):
         r, c = divmod(k, columns)
-        signed[r * (h + GAP):r * (h + GAP) + h, c * (w + GAP):c * (w + GAP) + w] = kernel[:, :, k] / bound
+        top, left = r * (h + GAP), c * (w + GAP)
+        signed[top:top + h, left:left + w] = kernel[:, :, k] / bound
     strength = np.abs(np.nan_to_num(signed))[:, :, None]
     colour = np.where(np.nan_to_num(signed)[:, :, None] >= 0, POSITIVE, NEGATIVE)
     rgb = (1 - strength) + strength * colour
@@ -93,8 +100,8 @@ def filter_grid(kernel, columns=GRID_COLUMNS, tile_zoom=1):
     return rgb.astype(np.float32)
 
 
-def bars_picture(values, height=BARS_PX, width=BARS_WIDTH):
-    """Activations as a bar chart drawn in pixels: one column per unit, blue on white.
+def bars_picture(values, width=BARS_WIDTH):
+    """Activations as a bar chart drawn in pixels: one column per unit, dark grey on white.
 
     A bitmap, not a chart spec: a browser shows it at once, where a chart library would lay
     out hundreds of bars on every stroke. Negative values (a batch normalisation's output)
@@ -102,23 +109,24 @@ def bars_picture(values, height=BARS_PX, width=BARS_WIDTH):
 
     Args:
         values: float array (n,).
-        height: pixels from the lowest to the highest value.
         width: about how wide the picture is: each unit gets `width // n` columns, at least 1.
 
     Returns:
-        float32 RGB array (height, n * columns, 3) in [0, 1].
+        float32 grey array (height, n * columns) in [0, 1], `BARS_PX` pixels high for
+        `BARS_WIDTH` wide, in proportion: shown at any width, it keeps its shape.
     """
     values = np.asarray(values, np.float32).reshape(-1)
     columns = max(1, width // max(1, len(values)))
+    height = max(8, round(len(values) * columns * BARS_PX / BARS_WIDTH))
     top, bottom = max(float(values.max()), 0.0), min(float(values.min()), 0.0)
     span = (top - bottom) or 1.0
     zero = int(round((top / span) * (height - 1)))  # the row of value 0
     rows = np.arange(height)[:, None]
     level = np.rint((top - values) / span * (height - 1)).astype(int)[None, :]
     filled = ((rows >= level) & (rows <= zero)) | ((rows <= level) & (rows >= zero))
-    picture = np.where(filled[:, :, None], BAR_COLOUR, np.float32(1.0))
-    picture[zero] = np.where(filled[zero][:, None], BAR_COLOUR, np.float32(0.6))
-    return np.repeat(picture, columns, axis=1).astype(np.float32)
+    picture = np.where(filled, BAR_GREY, np.float32(1.0)).astype(np.float32)
+    picture[zero] = np.where(filled[zero], BAR_GREY, np.float32(0.6))
+    return np.repeat(picture, columns, axis=1)
 
 
 def overlay(image, saliency):
@@ -165,7 +173,7 @@ def preprocess_figure(stages, digit, naive_digit):
 
 
 def layers_figure(explainer, explanation):
-    """Every layer's output: feature maps as grids, dense activations as bars, then probabilities."""
+    """Every layer's output: feature maps as grids, dense activations (probabilities) as bars."""
     rows = len(explainer.layers)
     figure = Figure(figsize=(8, 2.2 * rows), layout="constrained")
     for axes, info, output in zip(np.atleast_1d(figure.subplots(rows, 1)), explainer.layers,

@@ -24,13 +24,16 @@ OPEN = "inside_open"  # session keys: the toggle, the section shown, the digit o
 SECTION = "inside_section"
 DIGIT = "inside_digit"
 PICTURE_PX = 140  # width of each picture of a row (preprocessing, saliency): 2 a row on a phone
-GRID_PX = 480  # about the width a feature-map grid is zoomed to (the browser shrinks it on a phone)
+GRID_PX = 480  # width a layer's picture is shown at (narrower on a phone)
 FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
 MAX_MAPS = 64
 """Feature maps shown per layer (the tutorial's widest layer has 64): an uploaded model may
 have thousands of filters per layer, and each stroke would send them all."""
 MAX_BARS = 2048
 """Units shown per dense layer (the tutorial's Flatten has 1,600)."""
+
+VIEW = "inside_view"  # container key: its pictures are enlarged crisp, pixel by pixel
+PIXELATED = f"<style>div.st-key-{VIEW} img {{ image-rendering: pixelated; }}</style>"
 
 _explainers = weakref.WeakKeyDictionary()  # Predictor -> (Explainer, table, filter picture)
 _lock = threading.Lock()
@@ -61,6 +64,11 @@ def inside_view(language, predictor, data_url, reading):
         data_url: the canvas as the browser sent it (for the preprocessing pictures).
         reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
     """
+    with st.container(key=VIEW):
+        _view(language, predictor, data_url, reading)
+
+
+def _view(language, predictor, data_url, reading):
     # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
     # from a run loses its state, and Clear would close the view or reset the section.
     if not st.toggle(text(language, "inside_toggle"), key=OPEN,
@@ -72,6 +80,7 @@ def inside_view(language, predictor, data_url, reading):
     section = section or DEFAULT_SECTION  # a second click on the open section unselects it
     if reading is None or not reading.digits:
         return
+    st.html(PIXELATED)
     digits = reading.digits
     index = 0
     if len(digits) > 1:
@@ -108,14 +117,14 @@ def _count(language, n):
     return f"{n:,}".replace(",", "\u202f") if language == "fr" else f"{n:,}"
 
 
-def _picture(image):
-    """A 28x28 (or any small) array zoomed in whole pixels to about PICTURE_PX wide."""
-    return explain_plots.zoom(image, max(1, PICTURE_PX // max(image.shape[:2])))
+def _bytes(picture):
+    """float [0, 1] -> uint8, which Streamlit encodes as it is (a float array it converts first)."""
+    return np.rint(np.clip(picture, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def _preprocess(language, predictor, data_url, prediction, several):
     if several:  # each digit was cut out of the drawing first: its own steps are not kept
-        st.image(_picture(prediction.image), clamp=True,
+        st.image(_fitted_picture(prediction.image), width=PICTURE_PX,
                  caption=text(language, "inside_stage_centred", digit=prediction.digit))
         st.caption(text(language, "inside_number_note"))
         return
@@ -136,8 +145,7 @@ def _preprocess(language, predictor, data_url, prediction, several):
                 text(language, "inside_stage_centred", digit=prediction.digit),
                 text(language, "inside_stage_naive", digit=naive.digit, p=naive.confidence)]
     # A list of images wraps onto as many rows as the screen needs.
-    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True,
-             width=PICTURE_PX)
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, width=PICTURE_PX)
 
 
 def _fitted_picture(image):
@@ -150,33 +158,32 @@ def _fitted_picture(image):
     top, left = (side - h) // 2, (side - w) // 2
     image = np.pad(image, [(top, side - h - top), (left, side - w - left)] + rest,
                    constant_values=0.25)
-    if side > PICTURE_PX:
+    if side > PICTURE_PX:  # the drawing itself: a quarter of its pixels is plenty to see
         image = image[::-(-side // PICTURE_PX), ::-(-side // PICTURE_PX)]
-    else:
-        image = explain_plots.zoom(image, max(1, PICTURE_PX // side))
-    return np.pad(image, [(1, 1), (1, 1)] + rest, constant_values=0.5)
+    return _bytes(np.pad(image, [(1, 1), (1, 1)] + rest, constant_values=0.5))
 
 
 def _layers(language, explainer, seen):
     for info, output in zip(explainer.layers, seen.outputs):
         caption = text(language, "inside_layer", name=info.name, kind=info.class_name,
-                       shape=" × ".join(map(str, info.output_shape)), params=_count(language, info.params))
+                       shape=" × ".join(map(str, info.output_shape)),
+                       params=_count(language, info.params))
         shown = output.shape[-1] if output.ndim == 3 else output.size
         if shown > (MAX_MAPS if output.ndim == 3 else MAX_BARS):
             caption += " · " + text(language, "inside_first", shown=MAX_MAPS if output.ndim == 3
                                     else MAX_BARS, count=_count(language, shown))
         if output.ndim == 3:
-            st.image(layer_picture(output), caption=caption, clamp=True)
+            picture = layer_picture(output)
         else:  # bars in pixels: a chart per dense layer took the browser ~100 ms each stroke
-            st.image(explain_plots.bars_picture(output.reshape(-1)[:MAX_BARS]), caption=caption,
-                     clamp=True)
+            picture = explain_plots.bars_picture(output.reshape(-1)[:MAX_BARS])
+        st.image(_bytes(picture), caption=caption, width=GRID_PX)
 
 
 def layer_picture(maps):
-    """The first `MAX_MAPS` feature maps (h, w, n) of a layer as one grid, zoomed in whole pixels
-    to about `GRID_PX` wide."""
-    grid = explain_plots.tile_grid(maps[:, :, :MAX_MAPS])
-    return explain_plots.zoom(grid, max(1, GRID_PX // grid.shape[1]))
+    """The first `MAX_MAPS` feature maps (h, w, n) of a layer as one grid, one pixel per value:
+    the browser enlarges it (crisp, see `PIXELATED`), so each stroke encodes a quarter of the
+    pixels a zoomed copy would have."""
+    return explain_plots.tile_grid(maps[:, :, :MAX_MAPS])
 
 
 def _saliency(language, seen):
@@ -184,7 +191,6 @@ def _saliency(language, seen):
     pictures = [seen.image, heat, explain_plots.overlay(seen.image, seen.saliency)]
     captions = [text(language, "inside_sal_input"), text(language, "inside_sal_map"),
                 text(language, "inside_sal_overlay", digit=seen.digit)]
-    st.image([_fitted_picture(p) for p in pictures], caption=captions, clamp=True,
-             width=PICTURE_PX)
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, width=PICTURE_PX)
     if float(seen.saliency.max()) == 0.0:
         st.caption(text(language, "inside_sal_empty"))
