@@ -33,7 +33,10 @@ MAX_BARS = 2048
 """Units shown per dense layer (the tutorial's Flatten has 1,600)."""
 
 VIEW = "inside_view"  # container key: its pictures are enlarged crisp, pixel by pixel
-PIXELATED = f"<style>div.st-key-{VIEW} img {{ image-rendering: pixelated; }}</style>"
+PIXELATED = (f"<style>div.st-key-{VIEW} img {{ image-rendering: pixelated; height: auto; }}"
+             # A picture asked at GRID_PX wide shrinks to a phone's width instead of overflowing.
+             f" div.st-key-{VIEW} [data-testid='stImage'],"
+             f" div.st-key-{VIEW} [data-testid='stImage'] * {{ max-width: 100%; }}</style>")
 
 _explainers = weakref.WeakKeyDictionary()  # Predictor -> (Explainer, table, filter picture)
 _lock = threading.Lock()
