@@ -6,6 +6,11 @@ The app's path is `Predictor.predict(canvas_rgba)`: MNIST-style preprocessing of
 canvas plus the traced model. The reference is the tutorial's `model.predict(x, verbose=0)` on the
 same drawings, already preprocessed (so the reference does less work). Prints p50 and p99 of each
 and the ratio of the p50s. Goal: app p50 <= 5 ms.
+
+Then the Draw view's "Inside the network" (issue 11) on the same drawings: the preprocessing
+steps (`preprocessing_stages`), one `Explainer.explain` call (every layer's output and the
+saliency) and every picture the page makes of them (feature-map grids, saliency overlays),
+all of it for every stroke, although the page draws only the open section. Goal: p50 <= 20 ms.
 """
 
 import argparse
@@ -40,6 +45,7 @@ def main():
     from mnist_core.drawn_digits import make_drawn_digits
     from mnist_core.inference import Predictor
     from mnist_core.preprocess import to_mnist_input
+    from mnist_core.preprocess_stages import preprocessing_stages
 
     (_, _), (x_test, y_test) = load_data()
     drawings, labels = make_drawn_digits(n=args.n, seed=0, source=(x_test, y_test))
@@ -62,6 +68,8 @@ def main():
         model.predict(x, verbose=0)
         reference.append(time.perf_counter() - started)
 
+    inside = inside_latency(model, drawings, preprocessing_stages)
+
     app_p50, app_p99 = percentiles(app)
     ref_p50, ref_p99 = percentiles(reference)
     print(f"Prediction latency, {os.cpu_count()} CPU cores, model {Path(args.model).name}:")
@@ -71,6 +79,36 @@ def main():
           f"p50 {ref_p50:.2f} ms, p99 {ref_p99:.2f} ms")
     print(f"  app p50 / model.predict p50: {app_p50 / ref_p50:.3f}   goal app p50 <= 5 ms: "
           f"{'met' if app_p50 <= 5 else 'NOT met'}")
+    in_p50, in_p99 = percentiles(inside)
+    print(f"  inside view (steps + explain + pictures), {len(inside)} drawings: "
+          f"p50 {in_p50:.2f} ms, p99 {in_p99:.2f} ms;  inside p50 / app p50: {in_p50 / app_p50:.2f}"
+          f"   goal inside p50 <= 20 ms: {'met' if in_p50 <= 20 else 'NOT met'}")
+
+
+def inside_latency(model, drawings, preprocessing_stages):
+    """Seconds per drawing for everything the inside view can show of it (all sections)."""
+    from mnist_core import explain_plots
+    from mnist_core.explain import Explainer
+
+    explainer = Explainer(model)
+
+    def everything(drawing):
+        stages = preprocessing_stages(drawing)
+        seen = explainer.explain(stages.centred)
+        for output in seen.outputs:
+            if output.ndim == 3:
+                explain_plots.tile_grid(output)
+        explain_plots.overlay(seen.image, seen.saliency)
+        return seen
+
+    for drawing in drawings[:20]:  # warm-up: tracing
+        everything(drawing)
+    seconds = []
+    for drawing in drawings:
+        started = time.perf_counter()
+        everything(drawing)
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 if __name__ == "__main__":

@@ -302,6 +302,9 @@ def build_parser():
                           '"unsure", "digits"}: "digit" reads the whole image as one digit, '
                           '"number" the digits left to right, each in "digits"')
     cli_drawings.add_commands(command)
+    from mnist_core.cli_explain import add_parser as add_explain
+
+    add_explain(command)
     return parser
 
 

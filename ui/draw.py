@@ -7,6 +7,7 @@ from mnist_core.errors import ImageError
 from mnist_core.image_files import decode_data_url
 from mnist_core.preprocess import has_ink
 from ui import correction
+from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.texts import text
 
@@ -80,6 +81,7 @@ def draw_view(language, predictor):
                                    p=reading.digits[0].confidence))
     else:
         phone_answer.markdown(text(language, "phone_number", number=reading.number))
+    inside_view(language, predictor, canvas_data_url(result), reading)  # closed: costs nothing
 
 
 def show_prediction(language, predictor, data_url):

@@ -1,0 +1,78 @@
+"""The Draw view's "Inside the network" section under AppTest: closed by default, every section
+drawn for the current drawing in both languages, one section at a time."""
+
+import pytest
+
+from tests.app_kit import canvas, canvas_of, models, start  # noqa: F401 (fixtures)
+from ui.inside import OPEN, SECTION, SECTIONS
+
+
+def _drawn(canvas, mnist, **session):  # noqa: F811
+    (_, _), (x_test, _) = mnist
+    at = start(**session)
+    canvas(canvas_of(x_test[0]))  # a 7
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_inside_view_is_closed_by_default_and_draws_nothing(models, canvas, mnist,  # noqa: F811
+                                                                 monkeypatch):
+    import ui.inside
+
+    def no_explainer(model):
+        raise AssertionError("a closed inside view built an Explainer")
+
+    monkeypatch.setattr(ui.inside, "Explainer", no_explainer)
+    at = _drawn(canvas, mnist)
+    draw = at.tabs[0]
+    assert at.toggle(key=OPEN).value is False
+    assert len(draw.image) == 1  # only the 28x28 input under the answer
+    assert not draw.get("button_group")  # no section chooser
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_section_shows_for_the_current_drawing(models, canvas, mnist,  # noqa: F811
+                                                   language, section):
+    at = _drawn(canvas, mnist, language=language, **{OPEN: True, SECTION: section})
+    draw = at.tabs[0]
+    captions = " ".join([c.value for c in draw.caption]
+                        + [str(c) for i in draw.image for c in (i.captions or [])])
+    if section == "layers":
+        # The tutorial's CNN: 4 layers of feature maps (grids), 3 dense ones (bars), all
+        # pictures: no chart but the Draw view's own.
+        assert len(draw.image) == 1 + 4 + 3
+        assert len(draw.get("vega_lite_chart")) == 1
+        dense = {"en": "204,928", "fr": "204\u202f928"}[language]
+        assert f"dense (Dense) · 128 · {dense}" in captions
+    elif section == "architecture":
+        assert {"en": "225,034", "fr": "225\u202f034"}[language] in " ".join(
+            md.value for md in draw.markdown)
+        assert len(draw.table) == 1 and len(draw.table[0].value) == 7
+    elif section in ("preprocess", "saliency"):
+        assert len(draw.image) == 2  # the input, then one list of pictures
+    elif section == "filters":
+        assert len(draw.image) == 2
+    words = {"en": "Inside the network", "fr": "À l'intérieur du réseau"}[language]
+    assert at.toggle(key=OPEN).label == words
+
+
+
+def test_clear_keeps_the_view_open_on_its_section(models, canvas, mnist):  # noqa: F811
+    at = _drawn(canvas, mnist, **{OPEN: True, SECTION: "saliency"})
+    at.button(key="clear_canvas").click().run()
+    assert at.toggle(key=OPEN).value is True and len(at.tabs[0].image) == 0
+    canvas(canvas_of(mnist[1][0][1]))  # a 2
+    at.run()
+    assert at.session_state[SECTION] == "saliency" and len(at.tabs[0].image) == 2
+
+
+def test_a_layer_with_thousands_of_maps_is_shown_as_its_first_64():
+    import numpy as np
+
+    from ui.inside import MAX_MAPS, layer_picture
+
+    picture = layer_picture(np.ones((28, 28, 4096), np.float32))  # what an upload could make
+    side = 8 * 29 - 1  # 8 x 8 tiles of 28 pixels and their gaps
+    assert MAX_MAPS == 64 and picture.shape == (side, side)

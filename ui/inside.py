@@ -1,0 +1,199 @@
+"""Inside the network: under the Draw view's answer, what the CNN computed for this drawing.
+
+A toggle, closed by default, so the ordinary stroke pays nothing for it; once open, one section
+at a time (the preprocessing, the architecture, every layer's output, the first filters, the
+saliency), so only what is on screen is drawn. One traced call (`mnist_core.explain`) gives every
+layer's output and the saliency; what depends only on the model (the `Explainer`, its table,
+its filter picture) is built once per model.
+"""
+
+import threading
+import weakref
+
+import numpy as np
+import streamlit as st
+
+from mnist_core import explain_plots
+from mnist_core.errors import ImageError
+from mnist_core.explain import Explainer
+from ui.texts import text
+
+SECTIONS = ("preprocess", "architecture", "layers", "filters", "saliency")
+DEFAULT_SECTION = "layers"
+OPEN = "inside_open"  # session keys: the toggle, the section shown, the digit of a number
+SECTION = "inside_section"
+DIGIT = "inside_digit"
+PICTURE_PX = 140  # width of each picture of a row (preprocessing, saliency): 2 a row on a phone
+GRID_PX = 480  # width a layer's picture is shown at (narrower on a phone)
+FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
+MAX_MAPS = 64
+"""Feature maps shown per layer (the tutorial's widest layer has 64): an uploaded model may
+have thousands of filters per layer, and each stroke would send them all."""
+MAX_BARS = 2048
+"""Units shown per dense layer (the tutorial's Flatten has 1,600)."""
+
+VIEW = "inside_view"  # container key: its pictures are enlarged crisp, pixel by pixel
+PIXELATED = (f"<style>div.st-key-{VIEW} img {{ image-rendering: pixelated; height: auto; }}"
+             # A picture asked at GRID_PX wide shrinks to a phone's width instead of overflowing.
+             f" div.st-key-{VIEW} [data-testid='stImage'],"
+             f" div.st-key-{VIEW} [data-testid='stImage'] * {{ max-width: 100%; }}</style>")
+
+_explainers = weakref.WeakKeyDictionary()  # Predictor -> (Explainer, table, filter picture)
+_lock = threading.Lock()
+
+
+def model_parts(predictor):
+    """`(Explainer, layer table rows, filter picture or None)` for the predictor's model, built
+    once per model (the page caches one Predictor per model) and dropped with it."""
+    with _lock:
+        parts = _explainers.get(predictor)
+        if parts is None:
+            explainer = Explainer(predictor.model)
+            rows = [{"layer": f"{i.name} ({i.class_name})", "shape": str((None, *i.output_shape)),
+                     "params": i.params} for i in explainer.layers]
+            kernel = explainer.filters
+            picture = (None if kernel is None
+                       else explain_plots.filter_grid(kernel, tile_zoom=FILTER_ZOOM))
+            parts = _explainers[predictor] = (explainer, rows, picture)
+    return parts
+
+
+def inside_view(language, predictor, data_url, reading):
+    """The toggle and, when it is on, the chosen section for the digit just read.
+
+    Args:
+        language: 'en' or 'fr'.
+        predictor: the page's `mnist_core.inference.Predictor` for the selected model.
+        data_url: the canvas as the browser sent it (for the preprocessing pictures).
+        reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
+    """
+    with st.container(key=VIEW):
+        _view(language, predictor, data_url, reading)
+
+
+def _view(language, predictor, data_url, reading):
+    # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
+    # from a run loses its state, and Clear would close the view or reset the section.
+    if not st.toggle(text(language, "inside_toggle"), key=OPEN,
+                     help=text(language, "inside_toggle_help")):
+        return
+    section = st.segmented_control(
+        text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION, key=SECTION,
+        format_func=lambda name: text(language, f"inside_{name}"), label_visibility="collapsed")
+    section = section or DEFAULT_SECTION  # a second click on the open section unselects it
+    if reading is None or not reading.digits:
+        return
+    st.html(PIXELATED)
+    digits = reading.digits
+    index = 0
+    if len(digits) > 1:
+        index = st.radio(text(language, "inside_which"), range(len(digits)), horizontal=True,
+                         key=DIGIT, format_func=lambda i: f"{i + 1}: {digits[i].digit}")
+        index = min(index or 0, len(digits) - 1)
+    explainer, rows, filters = model_parts(predictor)
+    st.caption(text(language, f"inside_{section}_about"))
+    if section == "architecture":
+        # A plain table (HTML): the data grid draws on a canvas, blank in some browsers.
+        st.table([{text(language, "inside_col_layer"): row["layer"],
+                   text(language, "inside_col_shape"): row["shape"],
+                   text(language, "inside_col_params"): _count(language, row["params"])}
+                  for row in rows])
+        st.markdown(text(language, "inside_total", total=_count(language, explainer.total_params)))
+    elif section == "filters":
+        if filters is None:
+            st.info(text(language, "inside_no_conv"))
+        else:
+            st.image(filters, caption=text(language, "inside_filters_caption",
+                                           n=explainer.filters.shape[3]), clamp=True)
+    elif section == "preprocess":
+        _preprocess(language, predictor, data_url, digits[index], len(digits) > 1)
+    else:
+        seen = explainer.explain(digits[index].image)
+        if section == "layers":
+            _layers(language, explainer, seen)
+        else:
+            _saliency(language, seen)
+
+
+def _count(language, n):
+    """A whole number as each language writes it: 225,034 or 225 034 (narrow no-break space)."""
+    return f"{n:,}".replace(",", "\u202f") if language == "fr" else f"{n:,}"
+
+
+def _bytes(picture):
+    """float [0, 1] -> uint8, which Streamlit encodes as it is (a float array it converts first)."""
+    return np.rint(np.clip(picture, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def _preprocess(language, predictor, data_url, prediction, several):
+    if several:  # each digit was cut out of the drawing first: its own steps are not kept
+        st.image(_fitted_picture(prediction.image), width=PICTURE_PX,
+                 caption=text(language, "inside_stage_centred", digit=prediction.digit))
+        st.caption(text(language, "inside_number_note"))
+        return
+    from mnist_core.image_files import decode_data_url
+    from mnist_core.preprocess_stages import preprocessing_stages
+    from ui.draw import MAX_CANVAS_SIDE, MAX_CANVAS_URL_CHARS
+
+    try:
+        pixels = decode_data_url(data_url, max_chars=MAX_CANVAS_URL_CHARS,
+                                 max_side=MAX_CANVAS_SIDE, name="The drawing")
+        stages = preprocessing_stages(pixels)
+    except ImageError:  # the Draw view already said so
+        return
+    naive = predictor.predict_prepared(stages.naive)
+    pictures = [stages.ink, stages.crop, stages.fitted, stages.centred, stages.naive]
+    captions = [text(language, "inside_stage_ink"), text(language, "inside_stage_crop"),
+                text(language, "inside_stage_fit"),
+                text(language, "inside_stage_centred", digit=prediction.digit),
+                text(language, "inside_stage_naive", digit=naive.digit, p=naive.confidence)]
+    # A list of images wraps onto as many rows as the screen needs.
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, width=PICTURE_PX)
+
+
+def _fitted_picture(image):
+    """Any picture made square and about PICTURE_PX a side: a narrow one (the crop) padded in
+    dark grey, so its box shows; zoomed up in whole pixels, or subsampled down (the drawing
+    itself); framed in mid-grey, so white ink at its edge still shows."""
+    h, w = image.shape[:2]
+    side = max(h, w)
+    rest = [(0, 0)] * (image.ndim - 2)
+    top, left = (side - h) // 2, (side - w) // 2
+    image = np.pad(image, [(top, side - h - top), (left, side - w - left)] + rest,
+                   constant_values=0.25)
+    if side > PICTURE_PX:  # the drawing itself: a quarter of its pixels is plenty to see
+        image = image[::-(-side // PICTURE_PX), ::-(-side // PICTURE_PX)]
+    return _bytes(np.pad(image, [(1, 1), (1, 1)] + rest, constant_values=0.5))
+
+
+def _layers(language, explainer, seen):
+    for info, output in zip(explainer.layers, seen.outputs):
+        caption = text(language, "inside_layer", name=info.name, kind=info.class_name,
+                       shape=" × ".join(map(str, info.output_shape)),
+                       params=_count(language, info.params))
+        shown = output.shape[-1] if output.ndim == 3 else output.size
+        if shown > (MAX_MAPS if output.ndim == 3 else MAX_BARS):
+            caption += " · " + text(language, "inside_first", shown=MAX_MAPS if output.ndim == 3
+                                    else MAX_BARS, count=_count(language, shown))
+        if output.ndim == 3:
+            picture = layer_picture(output)
+        else:  # bars in pixels: a chart per dense layer took the browser ~100 ms each stroke
+            picture = explain_plots.bars_picture(output.reshape(-1)[:MAX_BARS])
+        st.image(_bytes(picture), caption=caption, width=GRID_PX)
+
+
+def layer_picture(maps):
+    """The first `MAX_MAPS` feature maps (h, w, n) of a layer as one grid, one pixel per value:
+    the browser enlarges it (crisp, see `PIXELATED`), so each stroke encodes a quarter of the
+    pixels a zoomed copy would have."""
+    return explain_plots.tile_grid(maps[:, :, :MAX_MAPS])
+
+
+def _saliency(language, seen):
+    heat = explain_plots.overlay(np.zeros_like(seen.image), seen.saliency)
+    pictures = [seen.image, heat, explain_plots.overlay(seen.image, seen.saliency)]
+    captions = [text(language, "inside_sal_input"), text(language, "inside_sal_map"),
+                text(language, "inside_sal_overlay", digit=seen.digit)]
+    st.image([_fitted_picture(p) for p in pictures], caption=captions, width=PICTURE_PX)
+    if float(seen.saliency.max()) == 0.0:
+        st.caption(text(language, "inside_sal_empty"))
