@@ -90,7 +90,10 @@ class Explainer:
         import keras
         import tensorflow as tf
 
+        from mnist_core.compute_precision import for_this_cpu
+
         self.model = model
+        model = for_this_cpu(model)  # float32 where bfloat16 would be emulated
         self._chain = isinstance(model, keras.Sequential)
         picked = [(layer, _single_output(layer)) for layer in model.layers
                   if not isinstance(layer, keras.layers.InputLayer)]

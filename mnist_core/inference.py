@@ -71,13 +71,16 @@ class Predictor:
     def __init__(self, model):
         import tensorflow as tf
 
+        from mnist_core.compute_precision import for_this_cpu
+
         self.model = model
+        self._compute = for_this_cpu(model)  # float32 where bfloat16 would be emulated
         signature = [tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)]
         self._forward = tf.function(self._call, input_signature=signature,
                                     autograph=False, reduce_retracing=True)
 
     def _call(self, images):
-        return self.model(images, training=False)
+        return self._compute(images, training=False)
 
     def probabilities(self, images):
         """Class probabilities for MNIST-style input.
