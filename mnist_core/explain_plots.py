@@ -210,7 +210,7 @@ def saliency_figure(explanation):
     """The input, its saliency map and the two overlaid, titled with the answer."""
     figure = Figure(figsize=(9, 3.4), layout="constrained")
     panels = [(explanation.image, "Input (28x28)", "gray"),
-              (explanation.saliency, "Saliency (HiResCAM)", "inferno"),
+              (explanation.saliency, "Saliency (integrated gradients)", "inferno"),
               (overlay(explanation.image, explanation.saliency), "Overlaid", None)]
     for axes, (image, title, cmap) in zip(figure.subplots(1, 3), panels):
         axes.imshow(image, cmap=cmap, vmin=0, vmax=1)

@@ -12,7 +12,7 @@ from mnist_core import cli, explain_plots, storage
 from mnist_core.constants import TUTORIAL_PARAM_COUNT
 from mnist_core.explain import Explainer
 from mnist_core.inference import Predictor
-from mnist_core.preprocess import _rank_filter, naive_downscale, to_mnist_input
+from mnist_core.preprocess import naive_downscale, to_mnist_input
 from mnist_core.preprocess_stages import preprocessing_stages
 from tests.conftest import ROOT
 
@@ -25,11 +25,6 @@ def tutorial():
 @pytest.fixture(scope="module")
 def strong():
     return storage.load_model(ROOT / "models" / "strong.keras").model
-
-
-def near_ink(image, reach=3):
-    """Where the ink is, and `reach` pixels around it: bool (28, 28)."""
-    return _rank_filter((image > 0.2).astype(np.float32), reach, np.maximum) > 0
 
 
 @pytest.mark.parametrize("name", ["tutorial", "strong"])
@@ -59,39 +54,36 @@ def test_the_tutorial_cnn_is_summarised_as_model_summary_counts_it(tutorial):
     np.testing.assert_array_equal(explainer.filters, tutorial.layers[0].get_weights()[0])
 
 
-@pytest.mark.parametrize("name, least", [("tutorial", 1.4), ("strong", 1.15)])
-def test_the_saliency_of_clear_digits_lies_mostly_on_and_around_their_ink(name, least, request,
-                                                                          mnist):
+@pytest.mark.parametrize("name", ["tutorial", "strong"])
+def test_the_saliency_of_clear_digits_lies_on_their_ink(name, request, mnist):
     (_, _), (x_test, y_test) = mnist
     explainer = Explainer(request.getfixturevalue(name))
-    shares, areas = [], []
+    clear = 0
     for image, label in zip(x_test[:40] / 255.0, y_test[:40]):
         seen = explainer.explain(image)
         if seen.digit == label and seen.probabilities[label] > 0.9:  # clear digits only
+            clear += 1
             assert seen.saliency.shape == (28, 28) and seen.saliency.max() == pytest.approx(1.0)
-            near = near_ink(image)
-            shares.append(seen.saliency[near].sum() / seen.saliency.sum())
-            areas.append(near.mean())
-    shares, areas = np.array(shares), np.array(areas)
-    # The ink and 3 pixels around it cover about half the field, so a map spread evenly would
-    # put about half of itself there (ratio 1); the measured medians are 1.59 and 1.25.
-    assert len(shares) >= 30
-    assert np.median(shares) > 0.6 and np.median(shares / areas) > least
-    assert np.mean(shares > areas) >= 0.8
+            assert seen.saliency[image == 0].sum() == 0  # no ink, no credit
+            # Not one bright pixel: the credit is spread along the strokes.
+            assert (seen.saliency > 0.1).sum() >= 10
+    assert clear >= 30
 
 
-def test_a_model_without_convolution_gets_the_input_gradient_as_saliency():
+def test_a_model_without_convolution_gets_its_exact_integrated_gradients():
+    # For a linear score, integrated gradients are exact: the pixel times the score's weight.
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
                               keras.layers.Dense(10, activation="softmax")])
     explainer = Explainer(model)
     image = np.zeros((28, 28), np.float32)
     image[10:18, 12:15] = 1.0
+    image[3:6, 3:6] = 0.5
     seen = explainer.explain(image)
-    assert explainer.filters is None and seen.saliency_layer is None
-    gradient_of_logit = np.abs(model.layers[-1].get_weights()[0][:, seen.digit]
-                               - model.layers[-1].get_weights()[0].mean(axis=1)).reshape(28, 28)
-    np.testing.assert_allclose(seen.saliency, gradient_of_logit / gradient_of_logit.max(),
-                               atol=1e-4)
+    assert explainer.filters is None
+    kernel = model.layers[-1].get_weights()[0]
+    weight_of_score = (kernel[:, seen.digit] - kernel.mean(axis=1)).reshape(28, 28)
+    expected = np.maximum(image * weight_of_score, 0)
+    np.testing.assert_allclose(seen.saliency, expected / expected.max(), atol=1e-4)
 
 
 def test_a_functional_model_with_a_branch_is_walked_without_naming_a_layer():
