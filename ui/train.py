@@ -43,9 +43,13 @@ def train_view(language, jobs):
     settings, refusal = _settings(language, limits)
     others = state.active and state.owner != owner
     go, stop, _ = st.columns([1, 1, 4])
-    # Callbacks run before the page is drawn again, so the buttons already show the new state.
-    go.button(text(language, "train"), type="primary", disabled=state.active or bool(refusal),
-              key="train", on_click=_start, args=(jobs, settings, owner))
+    # Not an on_click callback: its arguments would be this page's previous settings, and a
+    # visitor who types a number and clicks Train at once sends both in one run. The settings
+    # above are this run's; the rerun draws the buttons in the new state.
+    if go.button(text(language, "train"), type="primary", disabled=state.active or bool(refusal),
+                 key="train"):
+        _start(jobs, settings, owner)
+        st.rerun()
     if not others:  # someone else's training shows no Cancel at all: it is not theirs to stop
         stop.button(text(language, "cancel"), disabled=not state.active, key="cancel",
                     on_click=jobs.cancel, args=(owner,))
