@@ -110,6 +110,9 @@ def stroke(page, points):
     Raises:
         ValueError: the canvas on the page is not CANVAS x CANVAS pixels.
     """
+    # A person scrolls back to the canvas; the mouse only reaches what is on screen (a page
+    # grown by the inside view or the digits under the answer can push the canvas off it).
+    canvas(page).scroll_into_view_if_needed()
     box = canvas(page).bounding_box()
     if box["width"] != CANVAS or box["height"] != CANVAS:
         raise ValueError(f"the canvas is {box['width']}x{box['height']}, not {CANVAS}x{CANVAS}")
