@@ -15,7 +15,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by na
     wait_for_app_idle,
 )
 from tests.test_browser_page import desktop, phone, touch_stroke  # noqa: F401
-from ui.inside import SECTIONS
+from ui.inside import SECTIONS, VIEW
 from ui.texts import text
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -24,16 +24,21 @@ expect = sync_api.expect
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
+def chooser(panel):
+    # The inside view's own section chooser: "What did you draw?" is a button group too.
+    return panel.locator(f".st-key-{VIEW}").get_by_test_id("stButtonGroup")
+
+
 def open_inside(page, language, tab):
     panel = draw_panel(page, tab)
     panel.get_by_text(text(language, "inside_toggle"), exact=True).click()
-    expect(panel.get_by_test_id("stButtonGroup")).to_be_visible()
+    expect(chooser(panel)).to_be_visible()
     wait_for_app_idle(page)
     return panel
 
 
 def show(page, panel, language, section):
-    panel.get_by_test_id("stButtonGroup").get_by_text(
+    chooser(panel).get_by_text(
         text(language, f"inside_{section}"), exact=True).click()
     expect(panel.get_by_text(text(language, f"inside_{section}_about")[:40])).to_be_visible()
     wait_for_app_idle(page)
