@@ -22,9 +22,10 @@ from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
 LOG_FLOOR = 1e-30
 """Probabilities are floored here before their log, so a class the model rules out entirely
 (a probability that underflowed to 0) gives a finite score."""
-SALIENCY_STEPS = 8
-"""Steps from black to the drawing for integrated gradients: one batch of 16 through the network
-(~5 ms more per stroke for the tutorial's CNN here, bench/predict_latency.py --inside)."""
+SALIENCY_STEPS = 4
+"""Steps from black to the drawing for integrated gradients, one batch through the network: with
+8, the inside view of strong.keras took 21.3 ms p50 a stroke, with 4, 17.2 ms
+(bench/predict_latency.py, AVX2 2-core machine); a coarse sum, but a map of which strokes count."""
 
 
 @dataclasses.dataclass(frozen=True)
