@@ -11,12 +11,9 @@ import shutil
 import pytest
 
 from tests.browser_kit import (
-    MS,
     ServerError,
-    canvas,
     draw_panel,
     free_port,
-    launch_chromium,
     line,
     start_server,
     stop_server,
@@ -24,8 +21,9 @@ from tests.browser_kit import (
     wait_until_healthy,
 )
 from tests.conftest import ROOT
-from tests.test_browser import ARTIFACTS, WAIT_SECONDS, screenshot, seven, wait_for_app_idle
-from tests.test_browser_page import DESKTOP, PHONE, touch_stroke
+from tests.test_browser import (  # noqa: F401  (browser: a fixture, found by pytest by name)
+    ARTIFACTS, browser, screenshot, seven, wait_for_app_idle)
+from tests.test_browser_page import DESKTOP, PHONE, open_page, touch_stroke
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -53,24 +51,6 @@ def server(tmp_path_factory):
         pytest.fail(str(error))
     finally:
         stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser, url, options):
-    context = browser.new_context(**options)
-    context.set_default_timeout(WAIT_SECONDS * MS)
-    expect.set_options(timeout=WAIT_SECONDS * MS)
-    page = context.new_page()
-    page.goto(url)
-    expect(canvas(page)).to_be_visible(timeout=60 * MS)
-    return page
 
 
 def digit_button(page, digit):
