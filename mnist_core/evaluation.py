@@ -117,8 +117,22 @@ def make_report(probabilities, labels):
     if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
         raise ValueError("labels must be digits 0..9")
     predicted = probabilities.argmax(axis=1).astype(np.int64)
-    confidence = probabilities[np.arange(len(labels)), predicted]
-    return Report(labels, predicted, confidence, confusion_matrix(labels, predicted))
+    return report_from_readings(predicted, probabilities[np.arange(len(labels)), predicted], labels)
+
+
+def report_from_readings(predicted, confidence, labels):
+    """A `Report` from what a model read: its digit and that digit's probability per image
+    (what `mnist_core.report_store` keeps on disk).
+
+    Args:
+        predicted: int array (N,), digits 0..9.
+        confidence: float array (N,), the probability given to each predicted digit.
+        labels: int array (N,), the true digits.
+    """
+    labels = np.asarray(labels).astype(np.int64)
+    predicted = np.asarray(predicted).astype(np.int64)
+    return Report(labels, predicted, np.asarray(confidence, dtype=np.float32),
+                  confusion_matrix(labels, predicted))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

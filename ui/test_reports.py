@@ -6,6 +6,8 @@ a page never waits for it. One background thread per model computes its report (
 report at a time per server, so a stranger uploading many models cannot put every core to
 it); the page shows that it is reading and looks again every second. Reports of at most
 `REPORTS_KEPT` models are kept (each is ~200 KB); a model edited on disk gets a new one.
+A saved model's report is also kept on disk (`mnist_core.report_store`), so a restarted server
+reads it back in milliseconds instead of computing it again; an upload's stays in memory.
 """
 
 import dataclasses
@@ -14,10 +16,12 @@ import threading
 
 import streamlit as st
 
+from mnist_core import report_store
 from mnist_core.evaluation import batched_probabilities, make_report
 from ui.mnist_loader import BackgroundLoad
 
 REPORTS_KEPT = 4
+UPLOAD_PREFIX = "upload:"  # an upload's model key: `upload:<sha256>` (ui/sidebar.py)
 RETRY_SECONDS = 60.0
 """After a failed report (a bug: it is logged), when a page may try again."""
 
@@ -54,14 +58,21 @@ def report_key(model_key):
 
 
 @st.cache_resource(show_spinner=False, max_entries=REPORTS_KEPT)
-def _report_load(key, _predictor, _known_drawn, _x_test, _y_test):
+def _report_load(key, _model_key, _predictor, _known_drawn, _x_test, _y_test):
     shared = _shared()
     return BackgroundLoad(
-        lambda: _evaluate(_predictor, _known_drawn, _x_test, _y_test, shared),
+        lambda: _evaluate(_model_key, _predictor, _known_drawn, _x_test, _y_test, shared),
         lambda: RETRY_SECONDS)
 
 
-def _evaluate(predictor, known_drawn, x_test, y_test, shared):
+def _evaluate(model_key, predictor, known_drawn, x_test, y_test, shared):
+    """The model's report: from the disk store when a saved model's is there (no lock: a
+    stored report costs a file read), else computed, one model at a time, and stored."""
+    digest = _saved_digest(model_key)
+    if digest is not None:
+        stored = report_store.load_report(model_key, y_test, digest)
+        if stored is not None and (known_drawn is not None or stored[1] is not None):
+            return ModelReport(stored[0], stored[1] if known_drawn is None else known_drawn)
     with shared.lock:
         test = make_report(batched_probabilities(predictor.probabilities, x_test), y_test)
         drawn = known_drawn
@@ -72,7 +83,19 @@ def _evaluate(predictor, known_drawn, x_test, y_test, shared):
                 shared.drawn_set = prepared_drawn_set(x_test, y_test)
             images, labels = shared.drawn_set
             drawn = float((predictor.probabilities(images).argmax(axis=1) == labels).mean())
+    if digest is not None:  # never an upload: a stranger's files do not reach the disk
+        report_store.save_report(model_key, test, drawn, digest)
     return ModelReport(test, drawn)
+
+
+def _saved_digest(model_key):
+    """The sha256 of a saved model's file, or None for an upload or a file gone meanwhile."""
+    if model_key.startswith(UPLOAD_PREFIX):
+        return None
+    try:
+        return report_store.file_digest(model_key)
+    except OSError:
+        return None
 
 
 def report_load(model_key, predictor, metadata, x_test, y_test):
@@ -87,4 +110,4 @@ def report_load(model_key, predictor, metadata, x_test, y_test):
     """
     known = metadata.get("drawn_accuracy")
     known = float(known) if isinstance(known, (int, float)) and 0 <= known <= 1 else None
-    return _report_load(report_key(model_key), predictor, known, x_test, y_test)
+    return _report_load(report_key(model_key), model_key, predictor, known, x_test, y_test)

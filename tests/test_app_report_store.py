@@ -1,0 +1,85 @@
+"""The page's test-set reports go through the disk store: a saved model's report survives a
+server restart, and a visitor's upload never reaches the disk."""
+
+import numpy as np
+import pytest
+import streamlit as st
+
+import ui.test_reports
+from mnist_core import report_store
+
+
+class CountingPredictor:
+    """Reads every image as 1; counts the images it was asked to read."""
+
+    def __init__(self):
+        self.images = 0
+
+    def probabilities(self, images):
+        self.images += len(images)
+        out = np.zeros((len(images), 10), np.float32)
+        out[:, 1] = 1
+        return out
+
+
+@pytest.fixture
+def fresh_caches():
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def tiny_set(n=20):
+    return np.zeros((n, 28, 28), np.uint8), np.arange(n) % 10
+
+
+def test_a_saved_models_report_is_read_back_after_a_restart(tmp_path, fresh_caches):
+    model = tmp_path / "saved.keras"
+    model.write_bytes(b"a saved model")
+    x, y = tiny_set()
+    first = CountingPredictor()
+    computed = ui.test_reports.report_load(str(model), first, {"drawn_accuracy": 0.5},
+                                           x, y).get(wait=30)
+    assert first.images == len(x)
+    assert report_store.report_path(model).is_file()
+
+    st.cache_resource.clear()  # what a restarted server holds
+    second = CountingPredictor()
+    again = ui.test_reports.report_load(str(model), second, {"drawn_accuracy": 0.5},
+                                        x, y).get(wait=30)
+    assert second.images == 0, "the stored report was computed again"
+    assert again.test.accuracy == computed.test.accuracy == pytest.approx(0.1)
+    assert again.drawn == 0.5
+
+
+def test_a_model_without_the_figure_keeps_its_drawn_score_on_disk(tmp_path, fresh_caches):
+    model = tmp_path / "old.keras"
+    model.write_bytes(b"an older model")
+    shared = ui.test_reports._shared()
+    shared.drawn_set = (np.zeros((4, 28, 28), np.float32), np.array([1, 1, 1, 2]))
+    x, y = tiny_set()
+    ui.test_reports.report_load(str(model), CountingPredictor(), {}, x, y).get(wait=30)
+    st.cache_resource.clear()
+    later = CountingPredictor()
+    report = ui.test_reports.report_load(str(model), later, {}, x, y).get(wait=30)
+    assert later.images == 0 and report.drawn == pytest.approx(0.75)
+
+
+def test_an_uploads_report_never_reaches_the_disk(tmp_path, fresh_caches, monkeypatch):
+    written = []
+    monkeypatch.setattr(report_store, "save_report", lambda *args, **kw: written.append(args))
+    x, y = tiny_set()
+    report = ui.test_reports.report_load("upload:" + "0" * 64, CountingPredictor(),
+                                         {"drawn_accuracy": 0.5}, x, y).get(wait=30)
+    assert report.test.accuracy == pytest.approx(0.1)
+    assert written == []
+
+
+def test_a_folder_that_takes_no_report_still_shows_one(tmp_path, fresh_caches):
+    model = tmp_path / "saved.keras"
+    model.write_bytes(b"a saved model")
+    (tmp_path / report_store.REPORTS_FOLDER).write_text("not a folder")
+    x, y = tiny_set()
+    report = ui.test_reports.report_load(str(model), CountingPredictor(),
+                                         {"drawn_accuracy": 0.5}, x, y).get(wait=30)
+    assert report.test.accuracy == pytest.approx(0.1)
