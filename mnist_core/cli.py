@@ -303,8 +303,10 @@ def build_parser():
                           '"number" the digits left to right, each in "digits"')
     cli_drawings.add_commands(command)
     from mnist_core.cli_explain import add_parser as add_explain
+    from mnist_core.cli_reports import add_parser as add_reports
 
     add_explain(command)
+    add_reports(command)
     return parser
 
 

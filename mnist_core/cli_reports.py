@@ -1,0 +1,45 @@
+"""`python -m mnist_core reports`: every model of a folder read over the 10,000 test images once
+and stored (`mnist_core.report_store`), so the page's Explore shows each at once, even on the
+first visit after a restart. The shipped models' reports are made this way."""
+
+import time
+from pathlib import Path
+
+
+def add_parser(command):
+    """Registers `reports` through cli.py's `command(name, function, help)`."""
+    sub = command("reports", cmd_reports,
+                  "Compute and store the test-set report of every model in a folder (confusion, "
+                  "misread images, drawn-digit accuracy) for the page's Explore view.")
+    sub.add_argument("--dir", metavar="DIR", default=None,
+                     help="models folder (default: $MNIST_MODELS_DIR, else models/ beside the app)")
+    sub.add_argument("--data", metavar="PATH", default=None,
+                     help="your own copy of MNIST, tried when the cache and the downloads fail")
+
+
+def cmd_reports(args):
+    """Prints, for each model of the folder, whether its report was stored or already there."""
+    from mnist_core import report_store, storage
+    from mnist_core.data import load_data
+    from mnist_core.drawn_score import drawn_accuracy
+    from mnist_core.evaluation import batched_probabilities, make_report
+    from mnist_core.inference import Predictor
+
+    folder = Path(args.dir) if args.dir else storage.models_dir()
+    (_, _), (x_test, y_test) = load_data(path=args.data)
+    for path, metadata in storage.list_models(folder):
+        digest = report_store.file_digest(path)
+        if report_store.load_report(path, y_test, digest) is not None:
+            print(f"{path.name}: already stored")
+            continue
+        started = time.perf_counter()
+        loaded = storage.load_model(path)
+        report = make_report(batched_probabilities(Predictor(loaded.model).probabilities, x_test),
+                             y_test)
+        drawn = metadata.get("drawn_accuracy")
+        if not isinstance(drawn, (int, float)):
+            drawn = drawn_accuracy(loaded.model, x_test, y_test)
+        stored = report_store.save_report(path, report, drawn, digest)
+        print(f"{path.name}: test accuracy {report.accuracy:.4f}, "
+              f"{'stored' if stored else 'NOT stored (see the log)'} "
+              f"in {time.perf_counter() - started:.1f} s")
