@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from mnist_core import models_folder
+from mnist_core import models_folder, report_store
 from mnist_core.errors import MnistError
 from mnist_core.jobs import TrainingJobs
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_tiny_data
 
 TINY, SLOW = "tests.job_loaders:tiny", "tests.job_loaders:slow_tiny"
 
@@ -50,6 +50,10 @@ def test_runs_in_the_background_saves_a_marked_model_and_prunes_the_oldest(tmp_p
     assert len(new) == 2 and new[0].endswith(".json") and new[1] == new[0][:-5] + ".keras"
     metadata = json.loads((tmp_path / new[0]).read_text())
     assert metadata["trained_by_visitor"] is True and metadata["epochs"] == 2
+    (_, _), (_, y_test) = make_tiny_data()
+    stored = report_store.load_report(tmp_path / new[1], y_test)
+    assert stored is not None, "the new model's test-set report was not stored for Explore"
+    assert stored[0].accuracy == pytest.approx(state.test_accuracy, abs=1e-6)
 
 
 def test_a_second_start_is_refused_while_one_runs(tmp_path):
