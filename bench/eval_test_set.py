@@ -8,6 +8,11 @@ The product is what the page computes once per model (`ui/test_reports.py`): the
 `model.predict(prepare_images(x_test), batch_size=EVALUATION_BATCH)` on the same images. Each
 is timed once warm (a first batch traced beforehand), best of `--repeats`. Prints seconds,
 accuracies and the ratio. Goal: ~2 s for the tutorial's model on 2 cores.
+
+Two more figures per model: the floor this CPU sets (the model's multiply-adds for 10,000
+images, counted from its Conv2D and Dense layers, over the float32 rate of a 2048x2048 matrix
+product measured in the same run), and the time to read the report back from the disk store
+(`mnist_core.report_store`), which is what a page waits for once a model's report is stored.
 """
 
 import argparse
@@ -30,6 +35,31 @@ def best_of(repeats, work):
     return min(times), value
 
 
+def matmul_gflops(size=2048, repeats=5):
+    """float32 GFLOP/s of this CPU on one large matrix product (TensorFlow, all cores)."""
+    import tensorflow as tf
+
+    a = tf.random.normal([size, size])
+    product = tf.function(lambda m: tf.matmul(m, m))
+    product(a).numpy()
+    seconds, _ = best_of(repeats, lambda: product(a).numpy())
+    return 2 * size ** 3 / seconds / 1e9
+
+
+def gflop_per_image(model):
+    """Multiply-adds x 2 of one image through the model's Conv2D and Dense layers, in GFLOP."""
+    total = 0
+    for layer in model.layers:
+        kind = layer.__class__.__name__
+        if kind == "Conv2D":
+            _, h, w, out = layer.output.shape
+            kh, kw, inputs, _ = layer.kernel.shape
+            total += 2 * h * w * out * kh * kw * inputs
+        elif kind == "Dense":
+            total += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+    return total / 1e9
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -44,8 +74,11 @@ def main():
     from mnist_core.inference import Predictor
     from mnist_core.model import prepare_images
 
+    from mnist_core import report_store
+
     (_, _), (x_test, y_test) = load_data()
-    print(f"{os.cpu_count()} CPUs; batches of {EVALUATION_BATCH}")
+    rate = matmul_gflops()
+    print(f"{os.cpu_count()} CPUs; batches of {EVALUATION_BATCH}; float32 matmul {rate:.0f} GFLOP/s")
     for path in args.models:
         model = storage.load_model(path).model
         predictor = Predictor(model)
@@ -59,6 +92,13 @@ def main():
         print(f"{Path(path).name}: report {product:.2f} s (accuracy {report.accuracy:.4f}, "
               f"{len(report.misclassified())} misread); model.predict {reference:.2f} s "
               f"(accuracy {reference_accuracy:.4f}); ratio {product / reference:.2f}")
+        work = gflop_per_image(model) * len(x_test)
+        stored = report_store.load_report(path, y_test) is not None
+        read, _ = best_of(args.repeats, lambda: report_store.load_report(path, y_test))
+        print(f"  {work:.0f} GFLOP for {len(x_test):,} images: at least {work / rate:.2f} s at "
+              f"the matmul rate (the report runs at "
+              f"{work / product:.0f} GFLOP/s); stored report read back in {read * 1000:.0f} ms"
+              + ("" if stored else " (none stored: `python -m mnist_core reports`)"))
 
 
 if __name__ == "__main__":
