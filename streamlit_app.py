@@ -17,12 +17,14 @@ from ui.sidebar import language_choice, model_choice
 from ui.tabs import open_tab
 from ui.texts import text
 from ui.train import train_view
+from ui.uploader_words import uploader_words
 
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
 keep_keras_state()
 narrow_screen_styles()
 
 language = language_choice()
+uploader_words(language, st.get_option("server.maxUploadSize"))
 jobs = resources.training_jobs()
 server = page_drawn_from(jobs)
 loaded, predictor, model_key = model_choice(language, server.models)

@@ -168,6 +168,24 @@ def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_m
     stroke(desktop, line((140, 40), (140, 240)))
     expect_prediction(desktop, 1, tab="Dessiner", label="Chiffre prédit")
     screenshot(desktop, "desktop-fr-prediction")
+    assert uploader_words(desktop) == ["Téléverser", "25 Mo par fichier • KERAS, H5"], (
+        "Streamlit's English uploader words show on the French page")
+    desktop.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    expect(desktop.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible()
+    assert uploader_words(desktop) == ["Upload", "25MB per file • KERAS, H5"]
+
+
+def uploader_words(page):
+    """The words a visitor sees on the uploader's button and limit line: Streamlit's own text,
+    or the CSS-generated text drawn in its place (`ui.uploader_words`)."""
+    return page.evaluate("""() => ['[data-testid="stFileUploaderDropzone"] button p',
+                                   '[data-testid="stFileUploaderDropzoneInstructions"] span']
+        .map(selector => document.querySelector(selector))
+        .map(e => {
+            const after = getComputedStyle(e, '::after').content;
+            const shown = parseFloat(getComputedStyle(e).fontSize) > 0;
+            return shown ? e.innerText : JSON.parse(after);
+        })""")
 
 
 def test_the_open_tab_stays_open_when_the_language_changes(desktop):

@@ -83,6 +83,8 @@ TEXTS = {
         "role_tutorial": "The tutorial's own model (its recipe, unchanged)",
         "own_model": "Your model {name} is trained: the page now reads your drawings with it.",
         "upload_checking": "Checking {name} in a separate process (a few seconds)...",
+        "upload_button": "Upload",
+        "upload_limit": "{mb} MB per file • KERAS, H5",
         "number_more": "The first {shown} of its {count} digits are shown in detail.",
         # issue 12: the live training view
         "batch_accuracy": "Training accuracy, batch by batch (smoothed)",
@@ -255,6 +257,8 @@ TEXTS = {
         "role_tutorial": "Le modèle du tutoriel lui-même (sa recette, inchangée)",
         "own_model": "Votre modèle {name} est entraîné : la page lit maintenant vos dessins avec lui.",
         "upload_checking": "Vérification de {name} dans un processus à part (quelques secondes)...",
+        "upload_button": "Téléverser",
+        "upload_limit": "{mb} Mo par fichier • KERAS, H5",
         "number_more": "Les {shown} premiers de ses {count} chiffres sont détaillés.",
         # issue 12 : la vue en direct de l'entraînement
         "batch_accuracy": "Précision (entraînement, lot par lot, lissée)",

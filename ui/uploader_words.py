@@ -1,0 +1,40 @@
+"""The model uploader's own words in the page's language.
+
+Streamlit 1.67 writes its file uploader's button ("Upload") and limit line ("25MB per file •
+KERAS, H5") in English whatever the page's language, and takes no parameter to change them
+(streamlit/streamlit#13500). On a French page this CSS shrinks those words to nothing and puts
+the page's own in their place as generated content, which screen readers read as well. An
+English page keeps Streamlit's own words.
+"""
+
+import streamlit as st
+
+from ui.texts import text
+
+BUTTON = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
+LIMIT = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+WORDS_PX = 14  # Streamlit's own size for both (0.875rem)
+
+
+def uploader_words(language, limit_mb):
+    """Puts the uploader's button and limit line in `language` (call once per full run).
+
+    Args:
+        language: 'en' or 'fr'.
+        limit_mb: the server's upload limit in MB (`server.maxUploadSize`).
+    """
+    if language == "en":
+        return
+    button = _css_string(text(language, "upload_button"))
+    limit = _css_string(text(language, "upload_limit", mb=limit_mb))
+    st.html(f"""<style>
+{BUTTON}, {LIMIT} {{ font-size: 0; }}
+{BUTTON}::after {{ content: {button}; font-size: {WORDS_PX}px; }}
+{LIMIT}::after {{ content: {limit}; font-size: {WORDS_PX}px; }}
+</style>""")
+
+
+def _css_string(words):
+    """`words` as a CSS string literal (quotes and backslashes escaped, no markup possible)."""
+    escaped = words.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return f'"{escaped}"'
