@@ -134,5 +134,5 @@ def test_the_model_list_shows_a_models_score_on_its_held_out_drawings(models):
     facts.update(drawings_accuracy=0.93, drawings_heldout=40)
     (models / "tutorial.json").write_text(json.dumps(facts))
     at = start(language="fr")
-    assert any("dessins des visiteurs 93.0% sur 40 mis de côté" in c.value
+    assert any("dessins des visiteurs 93,0\u202f% sur 40 mis de côté" in c.value
                for c in at.sidebar.caption)

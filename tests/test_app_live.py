@@ -73,6 +73,6 @@ def test_the_live_view_speaks_french(jobs):
     shown = captions(tab)
     assert shown[0].startswith("27 chiffres de test sur 32 bien lus")
     assert shown[1].startswith("Les 32 filtres de la première convolution")
-    assert shown[2] == "Votre dessin, lu par le modèle de cette époque : 2 (sûr à 91%)"
+    assert shown[2] == "Votre dessin, lu par le modèle de cette époque : 2 (sûr à 91\u202f%)"
     series, _ = chart_series(tab)
     assert series[1][0] == ["Perte (entraînement, lot par lot, lissée)"]

@@ -70,7 +70,7 @@ def test_a_short_training_shows_each_epochs_answers_filters_and_the_owners_drawi
     french = page.get_by_role("tabpanel", name="Entraîner")
     expect(french.get_by_text("Le modèle après l'époque 3")).to_be_visible()
     expect(french.get_by_text(re.compile(
-        r"Votre dessin, lu par le modèle de cette époque : 7 \(sûr à \d+%\)"))).to_be_visible()
+        r"Votre dessin, lu par le modèle de cette époque : 7 \(sûr à \d+\u202f%\)"))).to_be_visible()
     screenshot(page, "live-done-owner-fr")
 
     context = browser.new_context(**PHONE)

@@ -9,6 +9,7 @@ from mnist_core.preprocess import has_ink
 from ui import correction
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
+from ui.numbers import chart_locale
 from ui.texts import text
 
 CANVAS_SIZE = 280
@@ -158,7 +159,7 @@ def probability_chart(language, probabilities, height=200, titles=True):
     of every stroke's ~20 ms on the server (0.4 ms this way; bench/visitors.py's profile).
     """
     digit, probability = text(language, "digit"), text(language, "probability")
-    return {
+    return chart_locale(language, {
         "data": {"values": [{"digit": i, "p": float(p)} for i, p in enumerate(probabilities)]},
         "height": height, "mark": {"type": "bar", "tooltip": True},
         "encoding": {
@@ -166,4 +167,4 @@ def probability_chart(language, probabilities, height=200, titles=True):
                   "axis": {"labelAngle": 0}},
             "y": {"field": "p", "type": "quantitative", "title": probability if titles else None,
                   "scale": {"domain": [0, 1]}, "axis": None if not titles else {}}},
-    }
+    })

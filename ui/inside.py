@@ -16,6 +16,7 @@ import streamlit as st
 from mnist_core import explain_plots
 from mnist_core.errors import ImageError
 from mnist_core.explain import Explainer
+from ui.numbers import whole
 from ui.texts import text
 
 SECTIONS = ("preprocess", "architecture", "layers", "filters", "saliency")
@@ -96,9 +97,9 @@ def _view(language, predictor, data_url, reading):
         # A plain table (HTML): the data grid draws on a canvas, blank in some browsers.
         st.table([{text(language, "inside_col_layer"): row["layer"],
                    text(language, "inside_col_shape"): row["shape"],
-                   text(language, "inside_col_params"): _count(language, row["params"])}
+                   text(language, "inside_col_params"): whole(language, row["params"])}
                   for row in rows])
-        st.markdown(text(language, "inside_total", total=_count(language, explainer.total_params)))
+        st.markdown(text(language, "inside_total", total=whole(language, explainer.total_params)))
     elif section == "filters":
         if filters is None:
             st.info(text(language, "inside_no_conv"))
@@ -113,11 +114,6 @@ def _view(language, predictor, data_url, reading):
             _layers(language, explainer, seen)
         else:
             _saliency(language, seen)
-
-
-def _count(language, n):
-    """A whole number as each language writes it: 225,034 or 225 034 (narrow no-break space)."""
-    return f"{n:,}".replace(",", "\u202f") if language == "fr" else f"{n:,}"
 
 
 def _bytes(picture):
@@ -170,11 +166,11 @@ def _layers(language, explainer, seen):
     for info, output in zip(explainer.layers, seen.outputs):
         caption = text(language, "inside_layer", name=info.name, kind=info.class_name,
                        shape=" × ".join(map(str, info.output_shape)),
-                       params=_count(language, info.params))
+                       params=whole(language, info.params))
         shown = output.shape[-1] if output.ndim == 3 else output.size
         if shown > (MAX_MAPS if output.ndim == 3 else MAX_BARS):
             caption += " · " + text(language, "inside_first", shown=MAX_MAPS if output.ndim == 3
-                                    else MAX_BARS, count=_count(language, shown))
+                                    else MAX_BARS, count=whole(language, shown))
         if output.ndim == 3:
             picture = layer_picture(output)
         else:  # bars in pixels: a chart per dense layer took the browser ~100 ms each stroke

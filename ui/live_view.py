@@ -16,6 +16,7 @@ from PIL import Image
 from mnist_core.constants import IMAGE_SIZE
 from mnist_core.drawing_command import decode_drawing
 from mnist_core.epoch_pictures import answer_grid, filter_grid
+from ui.numbers import chart_locale
 from ui.texts import text
 
 DRAWN = "drawn_input"
@@ -62,7 +63,7 @@ def curve_spec(language, title, metric, keys, history, curve, epochs):
              "scale": {"domain": labels, "range": list(COLORS.values())},
              "legend": {"orient": "bottom", "columns": 1, "labelLimit": 320}}
     encoding = {"x": x, "y": y, "color": color}
-    return {
+    return chart_locale(language, {
         "height": CHART_HEIGHT,
         "layer": [
             {"data": {"values": batches}, "encoding": encoding,
@@ -70,7 +71,7 @@ def curve_spec(language, title, metric, keys, history, curve, epochs):
             {"data": {"values": per_epoch}, "encoding": encoding,
              "mark": {"type": "line", "point": True}},
         ],
-    }
+    })
 
 
 def epoch_view(language, state, own):

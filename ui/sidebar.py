@@ -10,6 +10,7 @@ from mnist_core import storage
 from ui import resources
 from ui.downloads import download_buttons
 from ui.follow import ADOPTED
+from ui.numbers import percent
 from ui.texts import LANGUAGES, text
 
 UPLOADED = "uploaded"
@@ -147,7 +148,7 @@ def _facts(language, metadata):
     accuracy = metadata.get("test_accuracy")
     drawings = metadata.get("drawings_accuracy")
     return text(language, "model_facts",
-                accuracy=f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) else unknown,
+                accuracy=percent(language, accuracy, 2) if isinstance(accuracy, (int, float)) else unknown,
                 recipe=metadata.get("recipe", unknown), epochs=metadata.get("epochs", unknown),
                 batch=metadata.get("batch_size", unknown),
                 images=metadata.get("train_images", unknown),

@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_core.constants import NUM_CLASSES
 from mnist_core.image_grid import image_grid
 from ui.mnist_loader import MnistLoading, MnistUnavailable
+from ui.numbers import chart_locale, percent, whole
 from ui.texts import text
 
 GRID_SHOWN = 48
@@ -45,9 +46,9 @@ def test_set_view(language, x_test, report):
     st.subheader(text(language, "test_set_title"))
     wrong = test.misclassified()
     figures = st.columns(3)
-    figures[0].metric(text(language, "test_accuracy"), f"{test.accuracy:.2%}")
+    figures[0].metric(text(language, "test_accuracy"), percent(language, test.accuracy, 2))
     figures[1].metric(text(language, "misread"), f"{len(wrong)}")
-    figures[2].metric(text(language, "drawn_accuracy"), f"{report.drawn:.1%}")
+    figures[2].metric(text(language, "drawn_accuracy"), percent(language, report.drawn))
     _default_cell(test.confusion)
     matrix, per_digit = st.columns([3, 2], gap="medium")
     with matrix:
@@ -97,15 +98,10 @@ def per_digit_table(language, names, accuracies, counts=None):
     lines = ["| " + " | ".join(head + list(names)) + " |",
              "|" + " ---: |" * (len(head) + len(names))]
     for digit in range(NUM_CLASSES):
-        cells = [str(digit)] + ([_thousands(language, counts[digit])] if counts is not None else [])
-        cells += ["–" if np.isnan(a[digit]) else f"{a[digit]:.1%}" for a in accuracies]
+        cells = [str(digit)] + ([whole(language, counts[digit])] if counts is not None else [])
+        cells += ["–" if np.isnan(a[digit]) else percent(language, a[digit]) for a in accuracies]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def _thousands(language, n):
-    """1,135 in English, 1 135 in French (a narrow no-break space, as "10 000" in the title)."""
-    return f"{int(n):,}".replace(",", "\u202f" if language == "fr" else ",")
 
 
 def _default_cell(counts):
@@ -149,7 +145,7 @@ def confusion_chart(language, counts, chosen, height=330):
                "chosen": (t, p) == tuple(chosen)}
               for t in range(NUM_CLASSES) for p in range(NUM_CLASSES)]
     true, read = text(language, "cell_true"), text(language, "cell_read")
-    return {
+    return chart_locale(language, {
         "data": {"values": values}, "height": height,
         "encoding": {
             "x": {"field": "predicted", "type": "ordinal", "title": read,
@@ -176,4 +172,4 @@ def confusion_chart(language, counts, chosen, height=330):
                           "color": {"condition": {"test": "datum.dark",
                                                   "value": "#ffffff"}, "value": "#333333"}}},
         ],
-    }
+    })

@@ -1,6 +1,7 @@
 """Every piece of text the page shows, in English and French (the tutorial is French)."""
 
 from mnist_core.recipes import RECIPES
+from ui.numbers import FrenchNumbers
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 
@@ -352,7 +353,13 @@ TEXTS = {
 }
 
 
+_FRENCH = FrenchNumbers()
+
+
 def text(language, key, **values):
-    """The page text `key` in `language` ('en' or 'fr'), with `values` filled in."""
+    """The page text `key` in `language` ('en' or 'fr'), with `values` filled in; in French,
+    numbers are written the French way (`ui.numbers`: 96,7 %, 1 135)."""
     template = TEXTS.get(language, TEXTS["en"]).get(key) or TEXTS["en"][key]
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    return _FRENCH.format(template, **values) if language == "fr" else template.format(**values)

@@ -15,6 +15,7 @@ from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.recipes import RECIPES
 from ui.live_view import DRAWN, epoch_view, learning_charts
+from ui.numbers import whole
 from ui.texts import text
 from ui.train_drawings import drawings_choice
 
@@ -87,7 +88,7 @@ def _settings(language, limits):
     limit = third.number_input(text(language, "train_images"), MIN_IMAGES, most_images,
                                most_images, step=1000, key="train_images",
                                help=text(language, "train_images_help"))
-    st.caption(text(language, "limits", image_epochs=_number(language, limits.max_image_epochs),
+    st.caption(text(language, "limits", image_epochs=whole(language, limits.max_image_epochs),
                     minutes=f"{limits.max_minutes:g}"))
     settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
                 "limit": None if int(limit) == NUM_TRAIN else int(limit),
@@ -95,14 +96,9 @@ def _settings(language, limits):
     refusal = None
     if int(epochs) * int(limit) > limits.max_image_epochs:
         refusal = text(language, "over_limit", epochs=int(epochs),
-                       images=_number(language, int(limit)),
-                       most=_number(language, limits.max_image_epochs))
+                       images=whole(language, int(limit)),
+                       most=whole(language, limits.max_image_epochs))
     return settings, refusal
-
-
-def _number(language, value):
-    """600,000 in English, 600 000 in French (a narrow no-break space)."""
-    return f"{value:,}".replace(",", "\u202f" if language == "fr" else ",")
 
 
 def _most_epochs(limits):
