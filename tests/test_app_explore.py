@@ -145,6 +145,9 @@ def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(model
     at.sidebar.radio(key="language").set_value("fr").run()
     assert any(" images que tutorial.keras lit bien et tutorial.keras (upload) mal" in c
                for c in captions(at))
+    at.sidebar.file_uploader(key="upload").set_value(None).run()  # the chosen model goes
+    assert not at.exception, at.exception
+    assert "Il n'y a pas d'autre modèle sur le serveur pour comparer." in captions(at)
 
 
 def test_a_removed_upload_leaves_the_comparison_for_a_saved_model(models, canvas, mnist, waits,
