@@ -2,6 +2,7 @@
 second model beside it) and the parts behind it: reports computed one at a time and kept for a
 few models, a click on the heatmap, downloads made on demand and kept for a few files."""
 
+import hashlib
 import re
 import threading
 import time
@@ -14,6 +15,7 @@ import ui.test_reports
 import ui.test_set_view
 from mnist_core import storage
 from tests.app_kit import canvas, models, open_tab, start  # noqa: F401
+from tests.conftest import FIXTURES
 from ui.downloads import DownloadCache
 
 
@@ -61,18 +63,22 @@ def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, w
     assert any("| 1 | 1\u202f135 |" in md.value for md in explore_tab(at).markdown)
 
 
-@pytest.fixture
-def shifted(models):
-    """A second model: the tutorial's with its bias pushed towards 1, so it misreads many."""
+def save_shifted(models, path):
+    """Saves at `path` the tutorial's model with its bias pushed towards 1: it misreads many."""
     model = storage.load_model(models / "tutorial.keras").model
     last = model.layers[-1]
     kernel, bias = last.get_weights()
     bias = bias.copy()
     bias[1] += 10.0
     last.set_weights([kernel, bias])
-    storage.save_model(model, models / "shifted.keras", {"recipe": "tutorial",
-                                                          "drawn_accuracy": 0.5})
-    return models / "shifted.keras"
+    storage.save_model(model, path, {"recipe": "tutorial", "drawn_accuracy": 0.5})
+    return path
+
+
+@pytest.fixture
+def shifted(models):
+    """A second model on the server: the shifted one."""
+    return save_shifted(models, models / "shifted.keras")
 
 
 def test_a_second_model_is_compared_digit_by_digit_and_image_by_image(models, canvas, mnist,
@@ -88,6 +94,74 @@ def test_a_second_model_is_compared_digit_by_digit_and_image_by_image(models, ca
     assert only[0].startswith(f"{first} images tutorial.keras reads right and shifted.keras wrong")
     assert second >= 0
     assert any("drawn digits: 97.5% and 50.0%" in c for c in captions(at))
+
+
+# ---- A visitor's upload in the comparison -----------------------------------------------------
+
+def upload(at, name, content):
+    """Sends `content` as the visitor's upload `name` and reruns; returns its model key."""
+    at.sidebar.file_uploader(key="upload").set_value((name, content, "application/octet-stream"))
+    at.run()
+    assert not at.exception, at.exception
+    return f"upload:{hashlib.sha256(content).hexdigest()}"
+
+
+def compare_table(at):
+    """The comparison's table, the one whose columns are models (not the report's)."""
+    return next(md.value for md in explore_tab(at).markdown
+                if md.value.startswith("| Digit |") and "| Images |" not in md.value)
+
+
+def test_a_saved_model_is_compared_with_this_visitors_upload_and_no_one_elses(models, canvas,
+                                                                             mnist, waits):
+    at = open_tab(start(), "explore")
+    key = upload(at, "mnist_model.h5", (FIXTURES / "tutorial_tf_keras2.h5").read_bytes())
+    at.sidebar.selectbox(key="model_choice").set_value(str(models / "tutorial.keras")).run()
+    compare = at.selectbox(key="compare_with")
+    assert compare.options == ["mnist_model.h5 (upload)"]
+    compare.set_value(key).run()
+    assert not at.exception, at.exception
+    assert compare_table(at).startswith("| Digit | tutorial.keras | mnist_model.h5 (upload) |")
+    assert any("images tutorial.keras reads right and mnist_model.h5 (upload) wrong" in c
+               for c in captions(at))
+    stranger = open_tab(start(), "explore")  # another visitor, on the same server
+    assert "There is no other model on the server to compare with." in captions(stranger)
+
+
+def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(models, canvas,
+                                                                           mnist, waits, tmp_path):
+    shifted = save_shifted(models, tmp_path / "tutorial.keras")  # the visitor's own copy
+    at = open_tab(start(), "explore")
+    upload(at, "tutorial.keras", shifted.read_bytes())
+    assert at.sidebar.selectbox(key="model_choice").value == "uploaded"
+    compare = at.selectbox(key="compare_with")
+    assert compare.options == ["tutorial.keras"] and compare.value == str(models / "tutorial.keras")
+    assert compare_table(at).startswith("| Digit | tutorial.keras (upload) | tutorial.keras |")
+    only = [c for c in captions(at) if " reads right and " in c]
+    second = int(only[1].split()[0])
+    assert second > 20, "the saved model reads many that the visitor's shifted copy misreads"
+    assert only[1].startswith(f"{second} images tutorial.keras reads right and "
+                              "tutorial.keras (upload) wrong")
+    at.sidebar.radio(key="language").set_value("fr").run()
+    assert any(" images que tutorial.keras lit bien et tutorial.keras (upload) mal" in c
+               for c in captions(at))
+    at.sidebar.file_uploader(key="upload").set_value(None).run()  # the chosen model goes
+    assert not at.exception, at.exception
+    assert "Il n'y a pas d'autre modèle sur le serveur pour comparer." in captions(at)
+
+
+def test_a_removed_upload_leaves_the_comparison_for_a_saved_model(models, canvas, mnist, waits,
+                                                                  shifted):
+    at = open_tab(start(), "explore")
+    key = upload(at, "mnist_model.h5", (FIXTURES / "tutorial_tf_keras2.h5").read_bytes())
+    at.sidebar.selectbox(key="model_choice").set_value(str(models / "tutorial.keras")).run()
+    at.selectbox(key="compare_with").set_value(key).run()
+    assert "mnist_model.h5 (upload)" in compare_table(at)
+    at.sidebar.file_uploader(key="upload").set_value(None).run()
+    assert not at.exception, at.exception
+    compare = at.selectbox(key="compare_with")
+    assert compare.options == ["shifted.keras"] and compare.value == str(shifted)
+    assert compare_table(at).startswith("| Digit | tutorial.keras | shifted.keras |")
 
 
 # ---- The parts behind the view -----------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Explore over the whole test set and the downloads, in headless Chromium: a click (or a tap on
 a phone) on a confusion cell shows its images, nothing overflows a 390-pixel phone, in English
-and French, and both downloaded files load back as the same model.
+and French, both downloaded files load back as the same model, and a visitor's upload is there
+to compare with, across Explore's own reruns.
 
 Server, browser and helpers come from test_browser.py; screenshots go to test-artifacts/.
 Run with `pytest -m browser tests/test_browser_explore.py`.
 """
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from PIL import Image
 
 from mnist_core import storage
 from tests.browser_kit import MS
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     app_url,
     browser,
@@ -126,5 +128,42 @@ def test_the_chosen_model_downloads_as_keras_and_as_mnist_model_h5(browser, app_
         h5 = storage.load_model(files[".h5"]).model
         np.testing.assert_array_equal(h5.predict(probe, verbose=0),
                                       original.predict(probe, verbose=0))
+    finally:
+        page.context.close()
+
+
+def test_a_saved_model_is_compared_with_the_visitors_upload_in_french(browser, app_url):
+    page = open_page(browser, app_url, DESKTOP)
+    try:
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Français", exact=True).click()
+        wait_for_app_idle(page)
+        sidebar.locator("input[type=file]").set_input_files(files=[{
+            "name": "mnist_model.h5", "mimeType": "application/x-hdf5",
+            "buffer": (FIXTURES / "tutorial_tf_keras2.h5").read_bytes()}])
+        expect(sidebar.get_by_text("mnist_model.h5 chargé depuis votre fichier.")).to_be_visible()
+        wait_for_app_idle(page)
+        sidebar.get_by_role("combobox", name="Modèle").click()  # back to the server's model
+        page.get_by_role("option", name=re.compile(r"^tutorial\.keras")).click()
+        wait_for_app_idle(page)
+        panel = open_explore(page, "Explorer")
+        expect(panel.get_by_role("combobox", name="Second modèle")).to_have_value(
+            "mnist_model.h5 (upload)")
+        table = panel.locator("table", has_text="mnist_model.h5 (upload)")
+        expect(table).to_be_visible(timeout=REPORT_SECONDS * MS)
+        expect(table.locator("th")).to_have_text(["Chiffre", "tutorial.keras",
+                                                  "mnist_model.h5 (upload)"])
+        expect(panel.get_by_text(" images que tutorial.keras lit bien et mnist_model.h5 "
+                                 "(upload) mal")).to_be_visible()
+        wait_for_app_idle(page)
+        screenshot(page, "explore-compare-upload-fr")
+        # Another test image reruns Explore's fragment only, without the sidebar: the upload
+        # is still there to compare with.
+        index = panel.get_by_role("spinbutton", name="Numéro de l'image de test")
+        index.fill("1")
+        index.press("Enter")
+        expect(panel.get_by_test_id("stMetricValue").nth(1)).to_have_text("2")
+        wait_for_app_idle(page)
+        expect(table).to_be_visible()
     finally:
         page.context.close()

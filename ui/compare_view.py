@@ -1,5 +1,6 @@
-"""Explore's comparison of the chosen model with a second one of the list: accuracy per digit
-side by side, and the test images one reads right and the other wrong."""
+"""Explore's comparison of the chosen model with a second one: a model of the server's list or
+this visitor's own upload; accuracy per digit side by side, and the test images one reads right
+and the other wrong."""
 
 import os
 from pathlib import Path
@@ -12,41 +13,52 @@ from ui import resources
 from ui.test_reports import report_load
 from ui.test_set_view import GRID_SHOWN, grid, misread_labels, per_digit_table, ready_report
 from ui.texts import text
+from ui.visitor_upload import visitor_upload
 
-OTHER = "compare_with"  # session key: the second model's path
+OTHER = "compare_with"  # session key: the second model's key (a path, or `upload:<sha256>`)
 
 
-def compare_view(language, x_test, y_test, name, report):
-    """Lets the visitor pick a second model of the list and shows where the two differ.
+def compare_view(language, x_test, y_test, model_key, name, report):
+    """Lets the visitor pick a second model and shows where the two differ.
 
     Args:
         language: 'en' or 'fr'.
         x_test, y_test: MNIST's test split.
-        name: the chosen model's file name.
+        model_key: the chosen model's key (a path, or `upload:<sha256>`).
+        name: its display name.
         report: its `ui.test_reports.ModelReport`.
     """
     st.subheader(text(language, "compare_title"))
+    upload = visitor_upload()
     entries = resources.model_list(resources.models_fingerprint())
-    others = [str(path) for path, _ in entries if Path(path).name != name]
-    if not others:
+    labels = {str(path): Path(path).name for path, _ in entries}
+    if upload is not None:
+        labels[upload.key] = upload.label
+    labels.pop(model_key, None)
+    if not labels:
         st.caption(text(language, "compare_none"))
         return
+    others = list(labels)
     if st.session_state.get(OTHER) not in others:
-        st.session_state[OTHER] = others[0]
+        st.session_state[OTHER] = others[0]  # e.g. the upload compared with was removed
     other = st.selectbox(text(language, "compare_with"), others, key=OTHER,
-                         format_func=lambda path: Path(path).name)
-    try:
-        modified = os.stat(other).st_mtime
-        loaded, predictor = resources.saved_model(other, modified)
-    except (OSError, ModelFileError) as error:
-        st.warning(str(error) if isinstance(error, ModelFileError)
-                   else text(language, "model_gone_short", name=Path(other).name))
-        return
+                         format_func=labels.get, help=text(language, "compare_with_help"))
+    if upload is not None and other == upload.key:
+        loaded, predictor, other_name = upload.loaded, upload.predictor, upload.label
+    else:
+        other_name = Path(other).name
+        try:
+            modified = os.stat(other).st_mtime
+            loaded, predictor = resources.saved_model(other, modified)
+        except (OSError, ModelFileError) as error:
+            st.warning(str(error) if isinstance(error, ModelFileError)
+                       else text(language, "model_gone_short", name=other_name))
+            return
     second = ready_report(language, report_load(other, predictor, loaded.metadata,
                                                 x_test, y_test))
     if second is None:
         return
-    first_name, second_name = name, Path(other).name
+    first_name, second_name = name, other_name
     comparison = compare(report.test, second.test)
     st.markdown(per_digit_table(language, [first_name, second_name], comparison.per_digit))
     st.caption(text(language, "compare_totals", first=first_name, second=second_name,

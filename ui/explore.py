@@ -15,6 +15,7 @@ from ui.mnist_loader import MnistLoading, MnistUnavailable, mnist_test_data, mni
 from ui.test_reports import report_load
 from ui.test_set_view import ready_report, test_set_view
 from ui.texts import text
+from ui.visitor_upload import visitor_upload
 
 LOADING_POLL_SECONDS = 1.0
 
@@ -68,7 +69,7 @@ def explore_view(language, predictor, model_key, metadata):
     if report is None:
         return
     test_set_view(language, x_test, report)
-    compare_view(language, x_test, y_test, _model_name(model_key), report)
+    compare_view(language, x_test, y_test, model_key, _model_name(model_key), report)
 
 
 def _tutorial_step(language, predictor, model_key, data, index):
@@ -98,5 +99,6 @@ def _curves(language, model_key, metadata):
 
 def _model_name(model_key):
     if model_key.startswith("upload:"):
-        return getattr(st.session_state.get("upload"), "name", None) or "upload"
+        upload = visitor_upload()
+        return upload.label if upload is not None and upload.key == model_key else "upload"
     return Path(model_key).name

@@ -12,6 +12,7 @@ from ui.downloads import download_buttons
 from ui.follow import ADOPTED
 from ui.numbers import percent
 from ui.texts import LANGUAGES, text
+from ui.visitor_upload import UploadRecord, keep_upload
 
 UPLOADED = "uploaded"
 VANISHED = "vanished_model"  # session key: (file name, model chosen instead)
@@ -55,6 +56,8 @@ def model_choice(language, fingerprint):
                 st.session_state["accepted_upload"] = digest
                 st.session_state["model_choice"] = UPLOADED  # a new upload is what they want
             sidebar.success(text(language, "upload_ok", name=upload.name))
+    record = UploadRecord(f"upload:{digest}", upload.name, *uploaded) if uploaded else None
+    keep_upload(record)  # for Explore's comparison, whose fragment reruns skip this
 
     entries = resources.model_list(fingerprint)
     models = {str(path): metadata for path, metadata in entries}
@@ -75,15 +78,14 @@ def model_choice(language, fingerprint):
             st.toast(text(language, "model_gone", name=Path(chosen).name,
                           fallback=Path(fallback).name), icon=":material/info:")
     names = {key: _label(key, models.get(key, {}), key == best) for key in options}
-    if uploaded:
-        names[UPLOADED] = f"{upload.name} (upload)"
+    if record:
+        names[UPLOADED] = record.label
     key = chooser.selectbox(text(language, "model"), options, format_func=names.get,
                             key="model_choice", help=text(language, "model_help"))
     _vanished_notice(language, chooser, key)
     _adopted_notice(language, chooser, key)
     if key == UPLOADED:
-        loaded, predictor = uploaded
-        key = f"upload:{digest}"
+        loaded, predictor, key = record.loaded, record.predictor, record.key
     else:
         try:
             loaded, predictor = resources.saved_model(key, _modified(key))

@@ -175,6 +175,8 @@ TEXTS = {
         "inside_sal_overlay": "Overlaid: what pushed towards {digit}",
         "inside_sal_empty": "No place pushed the model towards this answer more than the rest: the map is empty.",
         "inside_first": "the first {shown} of {count} shown",
+        # issue 12: compare with an upload
+        "compare_with_help": "The server's models, and the model you uploaded if there is one: only you see your upload.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -349,6 +351,8 @@ TEXTS = {
         "inside_sal_overlay": "Superposée : ce qui a poussé vers {digit}",
         "inside_sal_empty": "Aucun endroit n'a poussé le modèle vers cette réponse plus que les autres : la carte est vide.",
         "inside_first": "affichage limité à {shown} sur {count}",
+        # issue 12: compare with an upload
+        "compare_with_help": "Les modèles du serveur, et le modèle que vous avez téléversé s'il y en a un : vous seul voyez votre fichier.",
     },
 }
 
