@@ -13,7 +13,7 @@ from ui import resources
 from ui.test_reports import report_load
 from ui.test_set_view import GRID_SHOWN, grid, misread_labels, per_digit_table, ready_report
 from ui.texts import text
-from ui.visitor_upload import visitor_upload
+from ui.visitor_upload import UPLOADER, upload_model, visitor_upload
 
 OTHER = "compare_with"  # session key: the second model's key (a path, or `upload:<sha256>`)
 
@@ -44,7 +44,11 @@ def compare_view(language, x_test, y_test, model_key, name, report):
     other = st.selectbox(text(language, "compare_with"), others, key=OTHER,
                          format_func=labels.get, help=text(language, "compare_with_help"))
     if upload is not None and other == upload.key:
-        loaded, predictor, other_name = upload.loaded, upload.predictor, upload.label
+        other_name = upload.label
+        try:
+            loaded, predictor = upload_model(upload, st.session_state[UPLOADER].getvalue())
+        except (KeyError, AttributeError, ModelFileError):
+            return  # cleared a moment ago: the next full run drops it from the list
     else:
         other_name = Path(other).name
         try:

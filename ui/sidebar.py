@@ -12,7 +12,7 @@ from ui.downloads import download_buttons
 from ui.follow import ADOPTED
 from ui.numbers import percent
 from ui.texts import LANGUAGES, text
-from ui.visitor_upload import UploadRecord, keep_upload
+from ui.visitor_upload import UPLOADER, UploadRecord, keep_upload
 
 UPLOADED = "uploaded"
 VANISHED = "vanished_model"  # session key: (file name, model chosen instead)
@@ -41,7 +41,7 @@ def model_choice(language, fingerprint):
     """
     sidebar = st.sidebar
     chooser = sidebar.container()
-    upload = sidebar.file_uploader(text(language, "upload"), type=["keras", "h5"], key="upload")
+    upload = sidebar.file_uploader(text(language, "upload"), type=["keras", "h5"], key=UPLOADER)
     uploaded = None
     if upload is not None:
         content = upload.getvalue()
@@ -56,7 +56,7 @@ def model_choice(language, fingerprint):
                 st.session_state["accepted_upload"] = digest
                 st.session_state["model_choice"] = UPLOADED  # a new upload is what they want
             sidebar.success(text(language, "upload_ok", name=upload.name))
-    record = UploadRecord(f"upload:{digest}", upload.name, *uploaded) if uploaded else None
+    record = UploadRecord(digest, upload.name) if uploaded else None
     keep_upload(record)  # for Explore's comparison, whose fragment reruns skip this
 
     entries = resources.model_list(fingerprint)
@@ -85,7 +85,7 @@ def model_choice(language, fingerprint):
     _vanished_notice(language, chooser, key)
     _adopted_notice(language, chooser, key)
     if key == UPLOADED:
-        loaded, predictor, key = record.loaded, record.predictor, record.key
+        (loaded, predictor), key = uploaded, record.key
     else:
         try:
             loaded, predictor = resources.saved_model(key, _modified(key))

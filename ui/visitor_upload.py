@@ -3,6 +3,9 @@
 The sidebar checks and loads an upload on every full run and keeps the result here (None when
 there is none, or when it was refused); Explore is a `st.fragment`, whose reruns skip the
 sidebar, and still finds it. It lives in `st.session_state`, so no visitor sees another's.
+The record names the upload only: its model stays in the server's small shared cache
+(`resources.uploaded_model`, 4 models), so a session never pins a stranger-sized model in memory
+beyond the bytes Streamlit already keeps of its upload.
 """
 
 import dataclasses
@@ -10,6 +13,7 @@ import dataclasses
 import streamlit as st
 
 UPLOAD_RECORD = "visitor_upload"  # session key: this visitor's `UploadRecord`, or None
+UPLOADER = "upload"  # widget key: the sidebar's file uploader
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,16 +21,17 @@ class UploadRecord:
     """An upload that passed the checks.
 
     Attributes:
-        key: the page's key for the model, `upload:<sha256>` of the file.
+        digest: the sha256 of the file.
         name: the file name the visitor sent.
-        loaded: its `mnist_core.storage.LoadedModel`.
-        predictor: its `mnist_core.inference.Predictor`.
     """
 
-    key: str
+    digest: str
     name: str
-    loaded: object
-    predictor: object
+
+    @property
+    def key(self):
+        """The page's key for the model, `upload:<sha256>`."""
+        return f"upload:{self.digest}"
 
     @property
     def label(self):
@@ -43,3 +48,16 @@ def keep_upload(record):
 def visitor_upload():
     """This visitor's accepted upload as an `UploadRecord`, or None."""
     return st.session_state.get(UPLOAD_RECORD)
+
+
+def upload_model(record, content):
+    """`(LoadedModel, Predictor)` of the upload: from the shared cache, or checked and loaded
+    again (`resources.uploaded_model`) should the cache have let it go.
+
+    Args:
+        record: this visitor's `UploadRecord`.
+        content: the upload's bytes (the uploader's value).
+    """
+    from ui import resources
+
+    return resources.uploaded_model(record.digest, record.name, content)
