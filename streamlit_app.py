@@ -42,5 +42,5 @@ with container:
         draw_view(language, predictor)
         model_scores(language, server.models)
     else:
-        explore_view(language, predictor, model_key, loaded.metadata)
+        explore_view(language, predictor, model_key, loaded.metadata, loaded.digest)
 follow_server(jobs)

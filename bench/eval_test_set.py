@@ -4,7 +4,8 @@
 
 The product is what the page computes once per model (`ui/test_reports.py`): the traced
 `Predictor` over the raw test images, prepared and read in batches of `EVALUATION_BATCH`, then
-`make_report` (confusion, per digit, misread images sorted). The reference is Keras'
+`make_report` (confusion, per digit, misread images sorted): `evaluation.report_of`. The
+reference is Keras'
 `model.predict(prepare_images(x_test), batch_size=EVALUATION_BATCH)` on the same images. Each
 is timed once warm (a first batch traced beforehand), best of `--repeats`. Prints seconds,
 accuracies and the ratio. Goal: ~2 s for the tutorial's model on 2 cores.
@@ -70,7 +71,7 @@ def main():
 
     from mnist_core import storage
     from mnist_core.data import load_data
-    from mnist_core.evaluation import EVALUATION_BATCH, batched_probabilities, make_report
+    from mnist_core.evaluation import EVALUATION_BATCH, report_of
     from mnist_core.inference import Predictor
     from mnist_core.model import prepare_images
 
@@ -80,12 +81,13 @@ def main():
     rate = matmul_gflops()
     print(f"{os.cpu_count()} CPUs; batches of {EVALUATION_BATCH}; float32 matmul {rate:.0f} GFLOP/s")
     for path in args.models:
-        model = storage.load_model(path).model
+        loaded = storage.load_model(path)
+        model = loaded.model
         predictor = Predictor(model)
         predictor.probabilities(prepare_images(x_test[:EVALUATION_BATCH]))  # trace
         model.predict(prepare_images(x_test[:EVALUATION_BATCH]), verbose=0)
-        product, report = best_of(args.repeats, lambda: make_report(
-            batched_probabilities(predictor.probabilities, x_test), y_test))
+        product, report = best_of(args.repeats, lambda: report_of(
+            predictor.probabilities, x_test, y_test))
         reference, probabilities = best_of(args.repeats, lambda: model.predict(
             prepare_images(x_test), batch_size=EVALUATION_BATCH, verbose=0))
         reference_accuracy = float((probabilities.argmax(axis=1) == y_test).mean())
@@ -93,12 +95,12 @@ def main():
               f"{len(report.misclassified())} misread); model.predict {reference:.2f} s "
               f"(accuracy {reference_accuracy:.4f}); ratio {product / reference:.2f}")
         work = gflop_per_image(model) * len(x_test)
-        stored = report_store.load_report(path, y_test) is not None
-        read, _ = best_of(args.repeats, lambda: report_store.load_report(path, y_test))
+        read, stored = best_of(args.repeats, lambda: report_store.load_report(
+            path, y_test, loaded.digest))
         print(f"  {work:.0f} GFLOP for {len(x_test):,} images: at least {work / rate:.2f} s at "
               f"the matmul rate (the report runs at "
               f"{work / product:.0f} GFLOP/s); stored report read back in {read * 1000:.0f} ms"
-              + ("" if stored else " (none stored: `python -m mnist_core reports`)"))
+              + ("" if stored is not None else " (none stored: `python -m mnist_core reports`)"))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ first visit after a restart. The shipped models' reports are made this way."""
 import time
 from pathlib import Path
 
+from mnist_core.errors import MnistError, ModelFileError
+
 
 def add_parser(command):
     """Registers `reports` through cli.py's `command(name, function, help)`."""
@@ -18,28 +20,45 @@ def add_parser(command):
 
 
 def cmd_reports(args):
-    """Prints, for each model of the folder, whether its report was stored or already there."""
-    from mnist_core import report_store, storage
+    """Prints, for each model of the folder, whether its report was stored or already there.
+
+    Raises:
+        MnistError: some model could not be read (each named on its own line above).
+    """
+    from mnist_core import storage
     from mnist_core.data import load_data
-    from mnist_core.drawn_score import drawn_accuracy
-    from mnist_core.evaluation import batched_probabilities, make_report
-    from mnist_core.inference import Predictor
 
     folder = Path(args.dir) if args.dir else storage.models_dir()
     (_, _), (x_test, y_test) = load_data(path=args.data)
+    skipped = 0
     for path, metadata in storage.list_models(folder):
-        digest = report_store.file_digest(path)
-        if report_store.load_report(path, y_test, digest) is not None:
-            print(f"{path.name}: already stored")
-            continue
-        started = time.perf_counter()
-        loaded = storage.load_model(path)
-        report = make_report(batched_probabilities(Predictor(loaded.model).probabilities, x_test),
-                             y_test)
-        drawn = metadata.get("drawn_accuracy")
-        if not isinstance(drawn, (int, float)):
-            drawn = drawn_accuracy(loaded.model, x_test, y_test)
-        stored = report_store.save_report(path, report, drawn, digest)
-        print(f"{path.name}: test accuracy {report.accuracy:.4f}, "
-              f"{'stored' if stored else 'NOT stored (see the log)'} "
-              f"in {time.perf_counter() - started:.1f} s")
+        try:
+            print(f"{path.name}: {_store(path, metadata, x_test, y_test)}")
+        except (ModelFileError, OSError) as error:  # unreadable, or removed meanwhile
+            skipped += 1
+            reason = str(error) if isinstance(error, ModelFileError) else "it is gone"
+            print(f"{path.name}: skipped ({reason})")
+    if skipped:
+        raise MnistError(f"{skipped} model(s) of {folder.name}/ could not be read; the others' "
+                         "reports are stored.")
+
+
+def _store(path, metadata, x_test, y_test):
+    from mnist_core import report_store, storage
+    from mnist_core.drawn_score import drawn_accuracy
+    from mnist_core.evaluation import report_of
+    from mnist_core.inference import Predictor
+
+    started = time.perf_counter()
+    loaded = storage.load_model(path)
+    if loaded.digest is None:
+        raise ModelFileError(f"{path.name} changed while it was read; run the command again.")
+    if report_store.load_report(path, y_test, loaded.digest) is not None:
+        return "already stored"
+    report = report_of(Predictor(loaded.model).probabilities, x_test, y_test)
+    drawn = metadata.get("drawn_accuracy")
+    if not isinstance(drawn, (int, float)):
+        drawn = drawn_accuracy(loaded.model, x_test, y_test)
+    stored = report_store.save_report(path, report, drawn, loaded.digest)
+    outcome = "stored" if stored else "NOT stored (see the log)"
+    return f"test accuracy {report.accuracy:.4f}, {outcome} in {time.perf_counter() - started:.1f} s"

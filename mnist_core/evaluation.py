@@ -195,3 +195,14 @@ def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH):
              for start in range(0, len(x), batch_size)]
     return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
+
+def report_of(probabilities, x, labels):
+    """A model's `Report` on raw labelled images: `batched_probabilities`, then `make_report`.
+
+    Args:
+        probabilities: function taking float32 (n, 28, 28, 1) in [0, 1] and returning (n, 10),
+            such as `Predictor.probabilities`.
+        x: uint8 array (N, 28, 28), grey levels 0..255.
+        labels: int array (N,), the true digits.
+    """
+    return make_report(batched_probabilities(probabilities, x), labels)

@@ -18,6 +18,7 @@ its exit, so at most one training writes into a folder, whichever server process
 import argparse
 import datetime
 import json
+import logging
 import os
 import signal
 import sys
@@ -172,6 +173,9 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     events.send("saving")
+    report = _test_report(result.model, x_test, y_test)
+    if stop.is_set():  # a cancel while the report was read: nothing is saved yet
+        raise TrainingCancelled(CANCELLED)
     path = _new_model_path(folder, settings["recipe"])
     metadata = {**result.metadata, models_folder.VISITOR_MARK: True}
     try:
@@ -179,21 +183,27 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     except OSError:
         raise MnistError("The model could not be saved: the models folder is full or not "
                          "writable, and nothing was kept; the deployer must free space.") from None
-    _keep_report(result.model, path, x_test, y_test, metadata.get("drawn_accuracy"))
+    if report is not None:  # a few milliseconds; a folder that takes none costs a log line
+        from mnist_core.report_store import save_report
+
+        save_report(path, report, metadata.get("drawn_accuracy"), storage.file_digest(path))
     models_folder.prune_visitor_models(folder, settings["keep"])
     events.send("done", {"test_accuracy": result.test_accuracy, "model_path": str(path)})
 
 
-def _keep_report(model, path, x_test, y_test, drawn):
-    """Stores the new model's test-set report for the page's Explore (`report_store`): the
-    model and the test images are at hand here (~1.5 s for the tutorial's CNN), where the page
-    would spend longer on its first visit. A folder that takes no report costs a log line."""
-    from mnist_core import report_store
-    from mnist_core.evaluation import batched_probabilities, make_report
+def _test_report(model, x_test, y_test):
+    """The new model's test-set report, for the page's Explore (`report_store`): the model and
+    the test images are at hand here (~1 s for the tutorial's CNN), where the page would spend
+    longer on its first visit. Read before the model is saved, so a cancel meanwhile saves
+    nothing; a failure here costs the report only (logged), never the model."""
+    from mnist_core.evaluation import report_of
     from mnist_core.inference import Predictor
 
-    report = make_report(batched_probabilities(Predictor(model).probabilities, x_test), y_test)
-    report_store.save_report(path, report, drawn)
+    try:
+        return report_of(Predictor(model).probabilities, x_test, y_test)
+    except Exception:  # noqa: BLE001 - the model matters, its report does not
+        logging.getLogger(__name__).exception("The new model's test-set report failed")
+        return None
 
 
 def _new_model_path(folder, recipe):

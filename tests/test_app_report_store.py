@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui.test_reports
 from mnist_core import report_store
+from mnist_core.storage import file_digest
 
 
 class CountingPredictor:
@@ -39,14 +40,14 @@ def test_a_saved_models_report_is_read_back_after_a_restart(tmp_path, fresh_cach
     x, y = tiny_set()
     first = CountingPredictor()
     computed = ui.test_reports.report_load(str(model), first, {"drawn_accuracy": 0.5},
-                                           x, y).get(wait=30)
+                                           x, y, file_digest(model)).get(wait=30)
     assert first.images == len(x)
-    assert report_store.report_path(model).is_file()
+    assert report_store.report_path(model, file_digest(model)).is_file()
 
     st.cache_resource.clear()  # what a restarted server holds
     second = CountingPredictor()
     again = ui.test_reports.report_load(str(model), second, {"drawn_accuracy": 0.5},
-                                        x, y).get(wait=30)
+                                        x, y, file_digest(model)).get(wait=30)
     assert second.images == 0, "the stored report was computed again"
     assert again.test.accuracy == computed.test.accuracy == pytest.approx(0.1)
     assert again.drawn == 0.5
@@ -58,10 +59,12 @@ def test_a_model_without_the_figure_keeps_its_drawn_score_on_disk(tmp_path, fres
     shared = ui.test_reports._shared()
     shared.drawn_set = (np.zeros((4, 28, 28), np.float32), np.array([1, 1, 1, 2]))
     x, y = tiny_set()
-    ui.test_reports.report_load(str(model), CountingPredictor(), {}, x, y).get(wait=30)
+    ui.test_reports.report_load(str(model), CountingPredictor(), {}, x, y,
+                                file_digest(model)).get(wait=30)
     st.cache_resource.clear()
     later = CountingPredictor()
-    report = ui.test_reports.report_load(str(model), later, {}, x, y).get(wait=30)
+    report = ui.test_reports.report_load(str(model), later, {}, x, y,
+                                         file_digest(model)).get(wait=30)
     assert later.images == 0 and report.drawn == pytest.approx(0.75)
 
 
@@ -69,8 +72,9 @@ def test_an_uploads_report_never_reaches_the_disk(tmp_path, fresh_caches, monkey
     written = []
     monkeypatch.setattr(report_store, "save_report", lambda *args, **kw: written.append(args))
     x, y = tiny_set()
-    report = ui.test_reports.report_load("upload:" + "0" * 64, CountingPredictor(),
-                                         {"drawn_accuracy": 0.5}, x, y).get(wait=30)
+    digest = "0" * 64  # as if it had one: only its being an upload keeps it off the disk
+    report = ui.test_reports.report_load("upload:" + digest, CountingPredictor(),
+                                         {"drawn_accuracy": 0.5}, x, y, digest).get(wait=30)
     assert report.test.accuracy == pytest.approx(0.1)
     assert written == []
 
@@ -81,5 +85,20 @@ def test_a_folder_that_takes_no_report_still_shows_one(tmp_path, fresh_caches):
     (tmp_path / report_store.REPORTS_FOLDER).write_text("not a folder")
     x, y = tiny_set()
     report = ui.test_reports.report_load(str(model), CountingPredictor(),
-                                         {"drawn_accuracy": 0.5}, x, y).get(wait=30)
+                                         {"drawn_accuracy": 0.5}, x, y,
+                                         file_digest(model)).get(wait=30)
     assert report.test.accuracy == pytest.approx(0.1)
+
+
+def test_a_model_without_a_known_digest_is_reported_but_never_stored(tmp_path, fresh_caches,
+                                                                      monkeypatch):
+    """A file replaced while it was loaded has no digest: its report is not written under
+    the name of bytes it was not read from."""
+    written = []
+    monkeypatch.setattr(report_store, "save_report", lambda *args, **kw: written.append(args))
+    model = tmp_path / "changing.keras"
+    model.write_bytes(b"bytes being replaced")
+    x, y = tiny_set()
+    report = ui.test_reports.report_load(str(model), CountingPredictor(),
+                                         {"drawn_accuracy": 0.5}, x, y, None).get(wait=30)
+    assert report.test.accuracy == pytest.approx(0.1) and written == []

@@ -14,6 +14,7 @@ import pytest
 from mnist_core import models_folder, report_store
 from mnist_core.errors import MnistError
 from mnist_core.jobs import TrainingJobs
+from mnist_core.storage import file_digest
 from tests.conftest import ROOT, make_tiny_data
 
 TINY, SLOW = "tests.job_loaders:tiny", "tests.job_loaders:slow_tiny"
@@ -51,7 +52,8 @@ def test_runs_in_the_background_saves_a_marked_model_and_prunes_the_oldest(tmp_p
     metadata = json.loads((tmp_path / new[0]).read_text())
     assert metadata["trained_by_visitor"] is True and metadata["epochs"] == 2
     (_, _), (_, y_test) = make_tiny_data()
-    stored = report_store.load_report(tmp_path / new[1], y_test)
+    stored = report_store.load_report(tmp_path / new[1], y_test,
+                                      file_digest(tmp_path / new[1]))
     assert stored is not None, "the new model's test-set report was not stored for Explore"
     assert stored[0].accuracy == pytest.approx(state.test_accuracy, abs=1e-6)
 
@@ -199,6 +201,7 @@ def test_creating_a_manager_removes_leftovers_of_an_interrupted_save(tmp_path):
 PARENT = """
 import sys, time
 from mnist_core.jobs import TrainingJobs
+from mnist_core.storage import file_digest
 jobs = TrainingJobs(sys.argv[1], load_data="tests.job_loaders:tiny")
 jobs.start(epochs=500, batch_size=1, limit=64)
 while jobs.snapshot().step < 3:

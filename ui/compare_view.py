@@ -59,7 +59,7 @@ def compare_view(language, x_test, y_test, model_key, name, report):
                        else text(language, "model_gone_short", name=other_name))
             return
     second = ready_report(language, report_load(other, predictor, loaded.metadata,
-                                                x_test, y_test))
+                                                x_test, y_test, loaded.digest))
     if second is None:
         return
     first_name, second_name = name, other_name

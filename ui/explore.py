@@ -46,7 +46,7 @@ def _wait_for_mnist():
 
 
 @st.fragment
-def explore_view(language, predictor, model_key, metadata):
+def explore_view(language, predictor, model_key, metadata, digest=None):
     """The tutorial's last step and learning curves, then the model over all test images."""
     st.caption(text(language, "explore_intro"))
     index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key="test_index"))
@@ -65,7 +65,8 @@ def explore_view(language, predictor, model_key, metadata):
     if data is None:
         return
     x_test, y_test = data
-    report = ready_report(language, report_load(model_key, predictor, metadata, x_test, y_test))
+    report = ready_report(language, report_load(model_key, predictor, metadata, x_test, y_test,
+                                                  digest))
     if report is None:
         return
     test_set_view(language, x_test, report)

@@ -10,9 +10,9 @@ from mnist_core import storage
 from ui import resources
 from ui.downloads import download_buttons
 from ui.follow import ADOPTED
-from ui.numbers import percent
+from ui.numbers import percent, whole
 from ui.texts import LANGUAGES, text
-from ui.visitor_upload import UPLOADER, UploadRecord, keep_upload
+from ui.visitor_upload import UPLOAD_TYPES, UPLOADER, UploadRecord, keep_upload
 
 UPLOADED = "uploaded"
 VANISHED = "vanished_model"  # session key: (file name, model chosen instead)
@@ -41,7 +41,7 @@ def model_choice(language, fingerprint):
     """
     sidebar = st.sidebar
     chooser = sidebar.container()
-    upload = sidebar.file_uploader(text(language, "upload"), type=["keras", "h5"], key=UPLOADER)
+    upload = sidebar.file_uploader(text(language, "upload"), type=UPLOAD_TYPES, key=UPLOADER)
     uploaded = None
     if upload is not None:
         content = upload.getvalue()
@@ -150,14 +150,19 @@ def _facts(language, metadata):
     accuracy = metadata.get("test_accuracy")
     drawings = metadata.get("drawings_accuracy")
     return text(language, "model_facts",
-                accuracy=percent(language, accuracy, 2) if isinstance(accuracy, (int, float)) else unknown,
+                accuracy=(percent(language, accuracy, 2) if isinstance(accuracy, (int, float))
+                          else unknown),
                 recipe=metadata.get("recipe", unknown), epochs=metadata.get("epochs", unknown),
                 batch=metadata.get("batch_size", unknown),
-                images=metadata.get("train_images", unknown),
+                images=_whole_or(language, metadata.get("train_images"), unknown),
                 date=str(metadata.get("date", unknown))[:10]) + (
         text(language, "drawings_facts", accuracy=drawings,
              heldout=metadata.get("drawings_heldout", unknown))
         if isinstance(drawings, (int, float)) else "")
+
+
+def _whole_or(language, n, unknown):
+    return whole(language, n) if isinstance(n, int) and not isinstance(n, bool) else unknown
 
 
 def _modified(path):

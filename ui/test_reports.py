@@ -17,7 +17,7 @@ import threading
 import streamlit as st
 
 from mnist_core import report_store
-from mnist_core.evaluation import batched_probabilities, make_report
+from mnist_core.evaluation import report_of
 from ui.mnist_loader import BackgroundLoad
 
 REPORTS_KEPT = 4
@@ -58,23 +58,24 @@ def report_key(model_key):
 
 
 @st.cache_resource(show_spinner=False, max_entries=REPORTS_KEPT)
-def _report_load(key, _model_key, _predictor, _known_drawn, _x_test, _y_test):
+def _report_load(key, _model_key, _digest, _predictor, _known_drawn, _x_test, _y_test):
     shared = _shared()
     return BackgroundLoad(
-        lambda: _evaluate(_model_key, _predictor, _known_drawn, _x_test, _y_test, shared),
+        lambda: _evaluate(_model_key, _digest, _predictor, _known_drawn, _x_test, _y_test,
+                          shared),
         lambda: RETRY_SECONDS)
 
 
-def _evaluate(model_key, predictor, known_drawn, x_test, y_test, shared):
+def _evaluate(model_key, digest, predictor, known_drawn, x_test, y_test, shared):
     """The model's report: from the disk store when a saved model's is there (no lock: a
-    stored report costs a file read), else computed, one model at a time, and stored."""
-    digest = _saved_digest(model_key)
+    stored report costs a file read), else computed, one model at a time, and stored.
+    `digest` is None for an upload (a stranger's model never reaches the disk)."""
     if digest is not None:
         stored = report_store.load_report(model_key, y_test, digest)
         if stored is not None and (known_drawn is not None or stored[1] is not None):
             return ModelReport(stored[0], stored[1] if known_drawn is None else known_drawn)
     with shared.lock:
-        test = make_report(batched_probabilities(predictor.probabilities, x_test), y_test)
+        test = report_of(predictor.probabilities, x_test, y_test)
         drawn = known_drawn
         if drawn is None:  # an upload, or a model older than the figure
             if shared.drawn_set is None:
@@ -83,22 +84,12 @@ def _evaluate(model_key, predictor, known_drawn, x_test, y_test, shared):
                 shared.drawn_set = prepared_drawn_set(x_test, y_test)
             images, labels = shared.drawn_set
             drawn = float((predictor.probabilities(images).argmax(axis=1) == labels).mean())
-    if digest is not None:  # never an upload: a stranger's files do not reach the disk
+    if digest is not None:
         report_store.save_report(model_key, test, drawn, digest)
     return ModelReport(test, drawn)
 
 
-def _saved_digest(model_key):
-    """The sha256 of a saved model's file, or None for an upload or a file gone meanwhile."""
-    if model_key.startswith(UPLOAD_PREFIX):
-        return None
-    try:
-        return report_store.file_digest(model_key)
-    except OSError:
-        return None
-
-
-def report_load(model_key, predictor, metadata, x_test, y_test):
+def report_load(model_key, predictor, metadata, x_test, y_test, digest=None):
     """The server's `BackgroundLoad` of the model's `ModelReport`; its `get(wait)` starts the
     computation when none is under way, and `loading` tells whether one is.
 
@@ -107,7 +98,13 @@ def report_load(model_key, predictor, metadata, x_test, y_test):
         predictor: its `mnist_core.inference.Predictor`.
         metadata: its metadata; a `drawn_accuracy` there is used as it is.
         x_test, y_test: MNIST's test split.
+        digest: for a saved model, the sha256 of the bytes it was loaded from
+            (`LoadedModel.digest`): its report is then kept on disk under that name, and kept
+            in memory under it too. None for an upload, or a file replaced while it was read.
     """
     known = metadata.get("drawn_accuracy")
     known = float(known) if isinstance(known, (int, float)) and 0 <= known <= 1 else None
-    return _report_load(report_key(model_key), model_key, predictor, known, x_test, y_test)
+    if model_key.startswith(UPLOAD_PREFIX):
+        digest = None
+    key = f"{model_key}#{digest}" if digest else report_key(model_key)
+    return _report_load(key, model_key, digest, predictor, known, x_test, y_test)

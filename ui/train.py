@@ -89,7 +89,7 @@ def _settings(language, limits):
                                most_images, step=1000, key="train_images",
                                help=text(language, "train_images_help"))
     st.caption(text(language, "limits", image_epochs=whole(language, limits.max_image_epochs),
-                    minutes=f"{limits.max_minutes:g}"))
+                    minutes=float(limits.max_minutes)))
     settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
                 "limit": None if int(limit) == NUM_TRAIN else int(limit),
                 **drawings_choice(language)}

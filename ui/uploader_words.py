@@ -2,17 +2,21 @@
 
 Streamlit 1.67 writes its file uploader's button ("Upload") and limit line ("25MB per file •
 KERAS, H5") in English whatever the page's language, and takes no parameter to change them
-(streamlit/streamlit#13500). On a French page this CSS shrinks those words to nothing and puts
-the page's own in their place as generated content, which screen readers read as well. An
-English page keeps Streamlit's own words.
+(streamlit/streamlit#13500). On a French page this CSS shrinks those words to nothing and draws
+the page's own in their place, as generated content. Sighted visitors see French only; a screen
+reader may read both, Streamlit's English words (still in the page, at size 0) and the French
+ones. An English page keeps Streamlit's own words. Only the sidebar's uploader is meant.
 """
 
 import streamlit as st
 
 from ui.texts import text
+from ui.visitor_upload import UPLOAD_TYPES
 
-BUTTON = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
-LIMIT = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+SIDEBAR = '[data-testid="stSidebar"] '
+BUTTON = (SIDEBAR + '[data-testid="stFileUploaderDropzone"] button '
+          '[data-testid="stMarkdownContainer"] p')
+LIMIT = SIDEBAR + '[data-testid="stFileUploaderDropzoneInstructions"] span'
 WORDS_PX = 14  # Streamlit's own size for both (0.875rem)
 
 
@@ -25,8 +29,9 @@ def uploader_words(language, limit_mb):
     """
     if language == "en":
         return
+    types = ", ".join(kind.upper() for kind in UPLOAD_TYPES)
     button = _css_string(text(language, "upload_button"))
-    limit = _css_string(text(language, "upload_limit", mb=limit_mb))
+    limit = _css_string(text(language, "upload_limit", mb=limit_mb, types=types))
     st.html(f"""<style>
 {BUTTON}, {LIMIT} {{ font-size: 0; }}
 {BUTTON}::after {{ content: {button}; font-size: {WORDS_PX}px; }}

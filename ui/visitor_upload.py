@@ -14,6 +14,7 @@ import streamlit as st
 
 UPLOAD_RECORD = "visitor_upload"  # session key: this visitor's `UploadRecord`, or None
 UPLOADER = "upload"  # widget key: the sidebar's file uploader
+UPLOAD_TYPES = ("keras", "h5")  # the file types it takes
 
 
 @dataclasses.dataclass(frozen=True)
