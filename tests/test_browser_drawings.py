@@ -96,6 +96,7 @@ def test_on_a_phone_the_ten_digits_wrap_inside_the_screen_and_take_a_tap(browser
         page.get_by_test_id("stExpandSidebarButton").tap()
         page.get_by_text("Français").tap()
         page.get_by_test_id("stSidebarCollapseButton").tap()
+        expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()  # then draw
         expect(page.get_by_text("Qu'avez-vous dessiné ?")).to_have_count(0)
         wait_for_app_idle(page)
     touch_stroke(page, line((140, 40), (140, 240)))
