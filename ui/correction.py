@@ -17,6 +17,7 @@ from mnist_core.errors import ImageError
 from ui.drawings_store import session_id, store
 from ui.scores import own_score
 from ui.texts import text
+from ui.visitor_upload import UPLOAD_PREFIX
 
 RECORDING = "drawings_recording"  # session key of the visitor's switch (on by default)
 RECORDED = "drawings_recorded"  # session key: {drawing digest: row id} of this session
@@ -93,5 +94,5 @@ def _model_name():
     """The chosen model's file name ('upload:' and its hash for an upload): nothing else."""
     chosen = st.session_state.get("model_choice")
     if chosen == UPLOADED:
-        return f"upload:{str(st.session_state.get('accepted_upload', ''))[:12]}"
+        return UPLOAD_PREFIX + str(st.session_state.get("accepted_upload", ""))[:12]
     return Path(str(chosen)).name

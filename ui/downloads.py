@@ -15,6 +15,7 @@ import streamlit as st
 
 from mnist_core import storage
 from ui.texts import text
+from ui.visitor_upload import is_upload
 
 DOWNLOADS_KEPT_BYTES = 24 * 2**20
 """Bytes of downloads kept in memory, all files together (the strong model's `.keras` is
@@ -78,7 +79,7 @@ def download_buttons(language, container, loaded, model_key, name):
         name: the model's file name (the upload's own for an upload).
     """
     cache = download_cache()
-    path = None if model_key.startswith("upload:") else loaded.path
+    path = None if is_upload(model_key) else loaded.path
     version = _version(path)
     container.caption(text(language, "download_title"))
     left, right = container.columns(2)

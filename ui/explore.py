@@ -15,7 +15,7 @@ from ui.mnist_loader import MnistLoading, MnistUnavailable, mnist_test_data, mni
 from ui.test_reports import report_load
 from ui.test_set_view import ready_report, test_set_view
 from ui.texts import text
-from ui.visitor_upload import visitor_upload
+from ui.visitor_upload import is_upload, visitor_upload
 
 LOADING_POLL_SECONDS = 1.0
 
@@ -99,7 +99,7 @@ def _curves(language, model_key, metadata):
 
 
 def _model_name(model_key):
-    if model_key.startswith("upload:"):
+    if is_upload(model_key):
         upload = visitor_upload()
         return upload.label if upload is not None and upload.key == model_key else "upload"
     return Path(model_key).name

@@ -12,7 +12,7 @@ from ui.downloads import download_buttons
 from ui.follow import ADOPTED
 from ui.numbers import percent, whole
 from ui.texts import LANGUAGES, text
-from ui.visitor_upload import UPLOAD_TYPES, UPLOADER, UploadRecord, keep_upload
+from ui.visitor_upload import UPLOAD_TYPES, UPLOADER, UploadRecord, is_upload, keep_upload
 
 UPLOADED = "uploaded"
 VANISHED = "vanished_model"  # session key: (file name, model chosen instead)
@@ -97,7 +97,7 @@ def model_choice(language, fingerprint):
     role = _role(language, key, best, loaded.metadata)
     chooser.caption((role + " · " if role else "") + _facts(language, loaded.metadata))
     download_buttons(language, chooser, loaded, key,
-                     upload.name if key.startswith("upload:") else Path(key).name)
+                     record.name if is_upload(key) else Path(key).name)
     return loaded, predictor, key
 
 

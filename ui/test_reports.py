@@ -19,9 +19,9 @@ import streamlit as st
 from mnist_core import report_store
 from mnist_core.evaluation import report_of
 from ui.mnist_loader import BackgroundLoad
+from ui.visitor_upload import is_upload
 
 REPORTS_KEPT = 4
-UPLOAD_PREFIX = "upload:"  # an upload's model key: `upload:<sha256>` (ui/sidebar.py)
 RETRY_SECONDS = 60.0
 """After a failed report (a bug: it is logged), when a page may try again."""
 
@@ -104,7 +104,7 @@ def report_load(model_key, predictor, metadata, x_test, y_test, digest=None):
     """
     known = metadata.get("drawn_accuracy")
     known = float(known) if isinstance(known, (int, float)) and 0 <= known <= 1 else None
-    if model_key.startswith(UPLOAD_PREFIX):
+    if is_upload(model_key):
         digest = None
     key = f"{model_key}#{digest}" if digest else report_key(model_key)
     return _report_load(key, model_key, digest, predictor, known, x_test, y_test)

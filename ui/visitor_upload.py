@@ -12,9 +12,12 @@ import dataclasses
 
 import streamlit as st
 
+from ui import resources
+
 UPLOAD_RECORD = "visitor_upload"  # session key: this visitor's `UploadRecord`, or None
 UPLOADER = "upload"  # widget key: the sidebar's file uploader
 UPLOAD_TYPES = ("keras", "h5")  # the file types it takes
+UPLOAD_PREFIX = "upload:"  # an upload's model key is `upload:<sha256>`; a saved model's, its path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,12 +35,17 @@ class UploadRecord:
     @property
     def key(self):
         """The page's key for the model, `upload:<sha256>`."""
-        return f"upload:{self.digest}"
+        return UPLOAD_PREFIX + self.digest
 
     @property
     def label(self):
         # Language-neutral, as the sidebar's: a selectbox keeps the labels it was drawn with.
         return f"{self.name} (upload)"
+
+
+def is_upload(model_key):
+    """Whether the page's model key names an upload (else it is a saved model's path)."""
+    return model_key.startswith(UPLOAD_PREFIX)
 
 
 def keep_upload(record):
@@ -59,6 +67,4 @@ def upload_model(record, content):
         record: this visitor's `UploadRecord`.
         content: the upload's bytes (the uploader's value).
     """
-    from ui import resources
-
     return resources.uploaded_model(record.digest, record.name, content)
