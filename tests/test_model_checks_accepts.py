@@ -155,9 +155,12 @@ def test_a_config_at_the_size_limit_is_checked_within_a_second(tmp_path, filler)
     path = attack.keras_with(tmp_path / "big.keras", config_json=config)
     size = len(json.dumps(config))
     assert model_checks.MAX_CONFIG_BYTES * 0.95 < size <= model_checks.MAX_CONFIG_BYTES
-    start = time.process_time()  # CPU time: the machine may be shared, its wall clock slowed
+    # CPU time of this thread, which runs the check: the machine may be shared (its wall clock
+    # slowed), and threads other tests left in this process (TensorFlow's, a report's) would
+    # count in the whole process's time (1.11 s once in a full run, against under 0.2 s alone).
+    start = time.thread_time()
     model_checks.check_model_file(path, "big.keras")
-    assert time.process_time() - start < MAX_CHECK_SECONDS
+    assert time.thread_time() - start < MAX_CHECK_SECONDS
 
 
 def test_accepts_an_archive_whose_weights_start_where_hdf5_looks_for_a_superblock(tmp_path):
