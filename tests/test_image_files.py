@@ -3,7 +3,6 @@
 import base64
 import io
 import struct
-import time
 import tracemalloc
 import zlib
 
@@ -156,16 +155,16 @@ def test_a_grey_png_comes_back_as_opaque_rgba():
     assert (got[:, :, 3] == 255).all()
 
 
-def test_refuses_a_13000_pixel_square_drawing_in_milliseconds(no_pixel_decoding):
+def test_refuses_a_13000_pixel_square_drawing_before_decoding_it(no_pixel_decoding):
+    # Decoding would cost seconds and 1.7 GB; the fixture fails the test if any pixel is decoded,
+    # and the whole refusal stays under 1 MB (the 50-byte PNG only declares its size).
     url = data_url(png_declaring(13_000, 13_000))  # 676 MB as RGBA, 1.7 GB as PIL decodes it
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(ImageError, match="The drawing is 13000x13000 pixels, more than 2048"):
         decode_data_url(url)
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 0.25 and peak < 1_000_000
+    assert peak < 1_000_000
 
 
 def test_refuses_a_drawing_past_pils_own_bomb_limit_saying_it_is_too_large(no_pixel_decoding):
