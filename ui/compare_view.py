@@ -2,7 +2,6 @@
 this visitor's own upload; accuracy per digit side by side, and the test images one reads right
 and the other wrong."""
 
-import os
 from pathlib import Path
 
 import streamlit as st
@@ -52,8 +51,10 @@ def compare_view(language, x_test, y_test, model_key, name, report):
     else:
         other_name = Path(other).name
         try:
-            modified = os.stat(other).st_mtime
-            loaded, predictor = resources.saved_model(other, modified)
+            version = resources.file_version(other)
+            if version is None:
+                raise FileNotFoundError(other)
+            loaded, predictor = resources.saved_model(other, version)
         except (OSError, ModelFileError) as error:
             st.warning(str(error) if isinstance(error, ModelFileError)
                        else text(language, "model_gone_short", name=other_name))

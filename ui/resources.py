@@ -20,15 +20,32 @@ def training_jobs():
     return TrainingJobs(storage.models_dir())
 
 
+def file_version(path):
+    """Which content a file holds, told without reading it; None when it is missing.
+
+    The inode, size and both times: the kernel sets the change time (ctime) at every write,
+    rename or copy and nothing can set it back, so a model replaced by `cp -p` or `rsync -a`
+    (same size, its old mtime restored) still reads as new, where an mtime alone did not.
+    """
+    try:
+        return _version(os.stat(path))
+    except OSError:
+        return None
+
+
+def _version(info):
+    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
 def models_fingerprint(folder=None):
-    """What the models folder holds, cheaply: its visible files' names, sizes and mtimes.
+    """What the models folder holds, cheaply: its visible files' names and versions.
 
     One `os.scandir`, no file opened, so every page can call it every few seconds. Hidden
     files (a save in progress writes to one, then renames it) are left out.
 
     Returns:
-        A hashable tuple, `(folder, ((name, size, mtime_ns), ...))`: equal for equal contents
-        of the same folder; no entries when the folder is missing.
+        A hashable tuple, `(folder, ((name, file_version), ...))`: equal while nothing in the
+        folder is written; no entries when the folder is missing.
     """
     folder = str(folder or storage.models_dir())
     try:
@@ -41,7 +58,7 @@ def models_fingerprint(folder=None):
                     info = entry.stat()
                 except OSError:
                     continue  # removed between the listing and the stat
-                found.append((entry.name, info.st_size, info.st_mtime_ns))
+                found.append((entry.name, _version(info)))
     except OSError:
         return folder, ()
     return folder, tuple(sorted(found))
@@ -55,8 +72,8 @@ def model_list(fingerprint):
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def saved_model(path, modified):
-    """`(LoadedModel, Predictor)` for a file in models/; `modified` (mtime) invalidates it."""
+def saved_model(path, version):
+    """`(LoadedModel, Predictor)` for a file in models/; its `file_version` invalidates it."""
     loaded = storage.load_model(path)
     return loaded, Predictor(loaded.model)
 

@@ -46,27 +46,20 @@ def model_scores(language, fingerprint):
         shown = min(count, drawing_scores.SCORED_DRAWINGS)
         st.caption(text(language, "scores_caption", n=shown))
         for path, _ in resources.model_list(fingerprint):
-            right, total = _model_score(str(path), _modified(path), count)
+            right, total = _model_score(str(path), resources.file_version(path), count)
             if total:
                 st.markdown(text(language, "score_row", name=path.name, accuracy=right / total,
                                  right=right, total=total))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _model_score(path, modified, count):
+def _model_score(path, version, count):
     """`(right, total)` of one model on the recorded drawings; `count` (rows recorded) and
-    `modified` (the model file's mtime) invalidate it."""
+    `version` (the model file's `file_version`) invalidate it."""
     try:
         images, labels = store().images(last=drawing_scores.SCORED_DRAWINGS)
-        _, predictor = resources.saved_model(path, modified)
+        _, predictor = resources.saved_model(path, version)
     except MnistError:  # a model that fails to load, a store that fails: no row, no crash
         return 0, 0
     found = drawing_scores.model_score(predictor, images, labels)
     return found.right, found.total
-
-
-def _modified(path):
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0

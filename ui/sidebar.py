@@ -88,7 +88,7 @@ def model_choice(language, fingerprint):
         (loaded, predictor), key = uploaded, record.key
     else:
         try:
-            loaded, predictor = resources.saved_model(key, _modified(key))
+            loaded, predictor = resources.saved_model(key, resources.file_version(key))
         except ModelFileError as error:
             if not os.path.exists(key):
                 st.rerun()  # removed a moment ago: the next run chooses another and says so
@@ -163,10 +163,3 @@ def _facts(language, metadata):
 
 def _whole_or(language, n, unknown):
     return whole(language, n) if isinstance(n, int) and not isinstance(n, bool) else unknown
-
-
-def _modified(path):
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return 0.0
