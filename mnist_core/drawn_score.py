@@ -36,9 +36,15 @@ def drawn_accuracy(model, x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED,
     """
     from mnist_core.inference import Predictor
 
-    prepared, labels = prepared_drawn_set(x_test, y_test, n, seed, cache_dir)
-    predicted = Predictor(model).probabilities(prepared).argmax(axis=1)
-    return float((predicted == labels).mean())
+    return share_read_right(Predictor(model), prepared_drawn_set(x_test, y_test, n, seed,
+                                                                 cache_dir))
+
+
+def share_read_right(predictor, drawn_set):
+    """The share of `drawn_set` (`prepared_drawn_set`'s `(images, labels)`) that `predictor`
+    (an `inference.Predictor`) reads right: a float in [0, 1]."""
+    images, labels = drawn_set
+    return float((predictor.probabilities(images).argmax(axis=1) == labels).mean())
 
 
 def prepared_drawn_set(x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED, cache_dir=None):

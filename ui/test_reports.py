@@ -78,12 +78,11 @@ def _evaluate(model_key, digest, predictor, known_drawn, x_test, y_test, shared)
         test = report_of(predictor.probabilities, x_test, y_test)
         drawn = known_drawn
         if drawn is None:  # an upload, or a model older than the figure
-            if shared.drawn_set is None:
-                from mnist_core.drawn_score import prepared_drawn_set
+            from mnist_core.drawn_score import prepared_drawn_set, share_read_right
 
+            if shared.drawn_set is None:
                 shared.drawn_set = prepared_drawn_set(x_test, y_test)
-            images, labels = shared.drawn_set
-            drawn = float((predictor.probabilities(images).argmax(axis=1) == labels).mean())
+            drawn = share_read_right(predictor, shared.drawn_set)
     if digest is not None:
         report_store.save_report(model_key, test, drawn, digest)
     return ModelReport(test, drawn)
