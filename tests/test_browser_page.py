@@ -170,22 +170,33 @@ def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_m
     screenshot(desktop, "desktop-fr-prediction")
     assert uploader_words(desktop) == ["Téléverser", "25 Mo par fichier • KERAS, H5"], (
         "Streamlit's English uploader words show on the French page")
+    heard = uploader_heard(desktop)  # what a screen reader reads: the French words only
+    assert 'button "Téléverser"' in heard and "25 Mo par fichier" in heard, heard
+    assert "Upload" not in heard and "25MB" not in heard, heard
     desktop.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     expect(desktop.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible()
     assert uploader_words(desktop) == ["Upload", "25MB per file • KERAS, H5"]
+    assert 'button "Upload"' in uploader_heard(desktop)
 
 
 def uploader_words(page):
-    """The words a visitor sees on the uploader's button and limit line: Streamlit's own text,
-    or the CSS-generated text drawn in its place (`ui.uploader_words`)."""
-    return page.evaluate("""() => ['[data-testid="stFileUploaderDropzone"] button p',
-                                   '[data-testid="stFileUploaderDropzoneInstructions"] span']
-        .map(selector => document.querySelector(selector))
-        .map(e => {
-            const after = getComputedStyle(e, '::after').content;
-            const shown = parseFloat(getComputedStyle(e).fontSize) > 0;
-            return shown ? e.innerText : JSON.parse(after);
+    """The words a visitor sees on the uploader's button and limit line: Streamlit's own text
+    where it is displayed, then any CSS-generated text drawn after it (`ui.uploader_words`)."""
+    return page.evaluate("""() => [
+            '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]',
+            '[data-testid="stFileUploaderDropzoneInstructions"] > div']
+        .map(selector => document.querySelector('[data-testid="stSidebar"] ' + selector))
+        .map(box => {
+            const own = box.firstElementChild;
+            const after = getComputedStyle(box, '::after').content;
+            return (getComputedStyle(own).display === 'none' ? '' : own.innerText)
+                + (after === 'none' ? '' : JSON.parse(after));
         })""")
+
+
+def uploader_heard(page):
+    """The uploader's accessibility tree, as Playwright writes it (names and texts)."""
+    return page.get_by_test_id("stSidebar").get_by_test_id("stFileUploaderDropzone").aria_snapshot()
 
 
 def test_the_open_tab_stays_open_when_the_language_changes(desktop):

@@ -2,10 +2,11 @@
 
 Streamlit 1.67 writes its file uploader's button ("Upload") and limit line ("25MB per file •
 KERAS, H5") in English whatever the page's language, and takes no parameter to change them
-(streamlit/streamlit#13500). On a French page this CSS shrinks those words to nothing and draws
-the page's own in their place, as generated content. Sighted visitors see French only; a screen
-reader may read both, Streamlit's English words (still in the page, at size 0) and the French
-ones. An English page keeps Streamlit's own words. Only the sidebar's uploader is meant.
+(streamlit/streamlit#13500). On a French page this CSS takes those words out of the page
+(`display: none`) and draws the page's own after them, as generated content of the element that
+held them: sighted visitors and screen readers alike get the French words only. (Generated
+content on a hidden element itself is dropped from the accessibility tree: the button had no
+name.) An English page keeps Streamlit's own words. Only the sidebar's uploader is meant.
 """
 
 import streamlit as st
@@ -14,9 +15,9 @@ from ui.texts import text
 from ui.visitor_upload import UPLOAD_TYPES
 
 SIDEBAR = '[data-testid="stSidebar"] '
-BUTTON = (SIDEBAR + '[data-testid="stFileUploaderDropzone"] button '
-          '[data-testid="stMarkdownContainer"] p')
-LIMIT = SIDEBAR + '[data-testid="stFileUploaderDropzoneInstructions"] span'
+BUTTON_BOX = (SIDEBAR + '[data-testid="stFileUploaderDropzone"] button '
+              '[data-testid="stMarkdownContainer"]')
+LIMIT_BOX = SIDEBAR + '[data-testid="stFileUploaderDropzoneInstructions"] > div'
 WORDS_PX = 14  # Streamlit's own size for both (0.875rem)
 
 
@@ -33,9 +34,9 @@ def uploader_words(language, limit_mb):
     button = _css_string(text(language, "upload_button"))
     limit = _css_string(text(language, "upload_limit", mb=limit_mb, types=types))
     st.html(f"""<style>
-{BUTTON}, {LIMIT} {{ font-size: 0; }}
-{BUTTON}::after {{ content: {button}; font-size: {WORDS_PX}px; }}
-{LIMIT}::after {{ content: {limit}; font-size: {WORDS_PX}px; }}
+{BUTTON_BOX} > p, {LIMIT_BOX} > span {{ display: none; }}
+{BUTTON_BOX}::after {{ content: {button}; font-size: {WORDS_PX}px; }}
+{LIMIT_BOX}::after {{ content: {limit}; font-size: {WORDS_PX}px; }}
 </style>""")
 
 
