@@ -17,6 +17,10 @@ GRID_ZOOM = 2
 LABEL_HEIGHT = 16
 GAP = 8
 FONT_SIZE = 11
+SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
+"""Pillow's own font (Aileron) has no glyph for the narrow no-break space that French sets
+before % (U+202F), nor for the no-break space (U+00A0): it draws each as a box. Nothing wraps in
+a picture, so a plain space, 2 pixels wide at this size like a narrow space, reads the same."""
 PAPER = 255  # the page is light: the label strips and gaps are white, the label text dark
 INK = 40
 
@@ -27,7 +31,8 @@ def image_grid(images, labels=None, columns=GRID_COLUMNS, zoom=GRID_ZOOM):
     Args:
         images: uint8 array (N, 28, 28), grey levels 0..255 (MNIST: white digit on black).
         labels: N short strings (about 9 characters fit), or None for no labels; `>` is
-            drawn as an arrow, and the text after a `|` is aligned right.
+            drawn as an arrow, the text after a `|` is aligned right, and no-break spaces
+            are drawn as plain ones (see `SPACES`).
         columns: tiles per row (fewer when N is smaller).
         zoom: each pixel becomes zoom x zoom pixels.
 
@@ -61,7 +66,7 @@ def _draw_labels(grid, labels, columns, cell_w, cell_h, side):
     for i, label in enumerate(labels):
         x = (i % columns) * cell_w + GAP // 2
         y = (i // columns) * cell_h + GAP // 2 + side + 1
-        label, _, right = str(label).partition("|")
+        label, _, right = str(label).translate(SPACES).partition("|")
         if right:
             draw.text((x + side - draw.textlength(right, font=font), y), right, fill=INK, font=font)
         for n, part in enumerate(label.split(">")):

@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 import time
+import types
 
 import keras
 import numpy as np
@@ -25,6 +26,20 @@ def waits(monkeypatch):
     monkeypatch.setattr(ui.test_set_view, "REPORT_WAIT_SECONDS", 300.0)
 
 
+@pytest.fixture
+def grid_labels(monkeypatch):
+    """The labels of every grid picture the page draws, in order (cleared by the test)."""
+    drawn = []
+    draw = ui.test_set_view.image_grid
+
+    def recording(images, labels=None, **kwargs):
+        drawn.append(list(labels))
+        return draw(images, labels, **kwargs)
+
+    monkeypatch.setattr(ui.test_set_view, "image_grid", recording)
+    return drawn
+
+
 def explore_tab(at):
     return at.tabs[2]
 
@@ -33,7 +48,8 @@ def captions(at):
     return [c.value for c in explore_tab(at).caption]
 
 
-def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, waits):
+def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, waits,
+                                                        grid_labels):
     at = open_tab(start(), "explore")
     assert not at.exception, at.exception
     explore = explore_tab(at)
@@ -57,19 +73,29 @@ def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, w
     assert re.match(r"\d+ images of 3 read right, surest first\. The first 48 of \d+ are shown\.",
                     right)
     assert "There is no other model on the server to compare with." in captions(at)
+    cell_labels, misread = grid_labels[-2:]
+    assert all(re.fullmatch(r"\d{1,3}%", label) for label in cell_labels), cell_labels
+    assert all(re.fullmatch(r"\d>\d\|\d{1,3}%", label) for label in misread), misread
+    grid_labels.clear()
     at.sidebar.radio(key="language").set_value("fr").run()
     assert any(h.value == "Sur les 10 000 images de test" for h in explore_tab(at).subheader)
     assert any(c.startswith("96 images mal lues") for c in captions(at))
     assert any("| 1 | 1\u202f135 |" in md.value for md in explore_tab(at).markdown)
+    # The grids' labels write their percentages the French way too ("98 %"); the picture
+    # draws the narrow space as a plain one (tests/test_image_grid.py).
+    cell_labels, misread = grid_labels[-2:]
+    assert all(re.fullmatch(r"\d{1,3}\u202f%", label) for label in cell_labels), cell_labels
+    assert all(re.fullmatch(r"\d>\d\|\d{1,3}\u202f%", label) for label in misread), misread
 
 
-def save_shifted(models, path):
-    """Saves at `path` the tutorial's model with its bias pushed towards 1: it misreads many."""
+def save_shifted(models, path, push=10.0):
+    """Saves at `path` the tutorial's model with its bias pushed towards 1: it misreads many
+    (130 with the default `push`, nearly every image not a 1 with 100)."""
     model = storage.load_model(models / "tutorial.keras").model
     last = model.layers[-1]
     kernel, bias = last.get_weights()
     bias = bias.copy()
-    bias[1] += 10.0
+    bias[1] += push
     last.set_weights([kernel, bias])
     storage.save_model(model, path, {"recipe": "tutorial", "drawn_accuracy": 0.5})
     return path
@@ -129,8 +155,9 @@ def test_a_saved_model_is_compared_with_this_visitors_upload_and_no_one_elses(mo
 
 
 def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(models, canvas,
-                                                                           mnist, waits, tmp_path):
-    shifted = save_shifted(models, tmp_path / "tutorial.keras")  # the visitor's own copy
+                                                                           mnist, waits, tmp_path,
+                                                                           grid_labels):
+    shifted = save_shifted(models, tmp_path / "tutorial.keras", push=100.0)  # the visitor's copy
     at = open_tab(start(), "explore")
     upload(at, "tutorial.keras", shifted.read_bytes())
     assert at.sidebar.selectbox(key="model_choice").value == "uploaded"
@@ -142,9 +169,17 @@ def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(model
     assert second > 20, "the saved model reads many that the visitor's shifted copy misreads"
     assert only[1].startswith(f"{second} images tutorial.keras reads right and "
                               "tutorial.keras (upload) wrong")
+    misread = {m.label: m.value for m in explore_tab(at).metric}["Test images misread"]
+    assert re.fullmatch(r"\d,\d{3}", misread), "the copy misreads thousands, grouped"
+    grid_labels.clear()
     at.sidebar.radio(key="language").set_value("fr").run()
+    figures = {m.label: m.value for m in explore_tab(at).metric}
+    assert figures["Images de test mal lues"] == misread.replace(",", "\u202f")
     assert any(" images que tutorial.keras lit bien et tutorial.keras (upload) mal" in c
                for c in captions(at))
+    only_second = grid_labels[-1]  # the comparison's last grid: read right by the saved model
+    assert only_second and all(re.fullmatch(r"\d>\d\|\d{1,3}\u202f%", label)
+                               for label in only_second), only_second
     at.sidebar.file_uploader(key="upload").set_value(None).run()  # the chosen model goes
     assert not at.exception, at.exception
     assert "Il n'y a pas d'autre modèle sur le serveur pour comparer." in captions(at)
@@ -240,6 +275,17 @@ def test_a_model_replaced_on_disk_gets_a_new_report_key(tmp_path):
     path.write_bytes(b"two, later")
     assert ui.test_reports.report_key(str(path)) != before
     assert ui.test_reports.report_key("upload:abc") == "upload:abc"
+
+
+def test_grid_labels_write_their_percentages_as_the_visitors_language_does():
+    truth = types.SimpleNamespace(labels=np.array([7, 3, 5]))
+    reader = types.SimpleNamespace(predicted=np.array([1, 8, 5]),
+                                   confidence=np.array([0.981, 0.5, 0.9996]))
+    assert ui.test_set_view.misread_labels("en", truth, [0, 2], reader) == ["7>1|98%", "5>5|100%"]
+    assert ui.test_set_view.misread_labels("fr", truth, [0, 2], reader) == \
+        ["7>1|98\u202f%", "5>5|100\u202f%"]
+    assert ui.test_set_view.confidence_labels("en", reader, [1]) == ["50%"]
+    assert ui.test_set_view.confidence_labels("fr", reader, [1]) == ["50\u202f%"]
 
 
 @pytest.mark.parametrize("selection, chosen", [

@@ -46,3 +46,22 @@ def test_no_images_give_a_blank_strip():
 def test_labels_must_match_the_images():
     with pytest.raises(ValueError, match="2 labels for 3 images"):
         image_grid(squares(3), ["a", "b"])
+
+
+def test_a_narrow_no_break_space_is_drawn_as_a_plain_space_not_a_box():
+    # French sets U+202F before % ("98 %"); Pillow's own font has no glyph for it and would
+    # draw a box.
+    french = image_grid(squares(1), ["7>1|98\u202f%"], zoom=2)
+    assert (french == image_grid(squares(1), ["7>1|98 %"], zoom=2)).all()
+    assert (image_grid(squares(1), ["1\u00a0135"], zoom=2)
+            == image_grid(squares(1), ["1 135"], zoom=2)).all()
+
+
+def test_the_widest_french_label_fits_its_tile_without_overlap():
+    def inked(label):
+        strip = image_grid(squares(1), [label], zoom=2)[GAP // 2 + 56:]
+        return np.flatnonzero((strip < PAPER).any(axis=0))
+
+    left, right = inked("7>1|"), inked("|100\u202f%")
+    assert right[0] >= GAP // 2 and right[-1] < GAP // 2 + 56, "the label stays in its tile"
+    assert left[-1] + 2 < right[0], "the digits and the confidence do not touch"

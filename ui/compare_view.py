@@ -73,5 +73,5 @@ def compare_view(language, x_test, y_test, model_key, name, report):
              (comparison.only_second, report.test, second_name, first_name))
     for only, reader, right, wrong in sides:
         shown = only[:GRID_SHOWN]
-        grid(language, x_test, shown, misread_labels(report.test, shown, reader),
+        grid(language, x_test, shown, misread_labels(language, report.test, shown, reader),
              text(language, "only_right", count=len(only), right=right, wrong=wrong), len(only))

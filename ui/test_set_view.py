@@ -47,7 +47,7 @@ def test_set_view(language, x_test, report):
     wrong = test.misclassified()
     figures = st.columns(3)
     figures[0].metric(text(language, "test_accuracy"), percent(language, test.accuracy, 2))
-    figures[1].metric(text(language, "misread"), f"{len(wrong)}")
+    figures[1].metric(text(language, "misread"), whole(language, len(wrong)))
     figures[2].metric(text(language, "drawn_accuracy"), percent(language, report.drawn))
     _default_cell(test.confusion)
     matrix, per_digit = st.columns([3, 2], gap="medium")
@@ -65,11 +65,10 @@ def test_set_view(language, x_test, report):
     shown = chosen[:GRID_SHOWN]
     key = "cell_right" if _chosen()[0] == _chosen()[1] else "cell_wrong"
     caption = text(language, key, count=len(chosen), true=_chosen()[0], read=_chosen()[1])
-    labels = [f"{test.confidence[i]:.0%}" for i in shown]
-    grid(language, x_test, shown, labels, caption, len(chosen))
+    grid(language, x_test, shown, confidence_labels(language, test, shown), caption, len(chosen))
     st.subheader(text(language, "misread_title"))
     shown = wrong[:GRID_SHOWN]
-    grid(language, x_test, shown, misread_labels(test, shown, test),
+    grid(language, x_test, shown, misread_labels(language, test, shown, test),
          text(language, "misread_caption", count=len(wrong)), len(wrong))
 
 
@@ -86,10 +85,16 @@ def grid(language, x_test, indices, labels, caption, count):
     st.caption(caption)
 
 
-def misread_labels(truth, indices, reader):
-    """Labels "7>1|98%": the true digit, what `reader` read and how sure it was."""
-    return [f"{truth.labels[i]}>{reader.predicted[i]}|{reader.confidence[i]:.0%}"
-            for i in indices]
+def confidence_labels(language, reader, indices):
+    """Labels "98%" ("98 %" in French): how sure `reader` was of each image."""
+    return [percent(language, reader.confidence[i], 0) for i in indices]
+
+
+def misread_labels(language, truth, indices, reader):
+    """Labels "7>1|98%" ("7>1|98 %" in French): the true digit, what `reader` read and how
+    sure it was."""
+    return [f"{truth.labels[i]}>{reader.predicted[i]}|{label}"
+            for i, label in zip(indices, confidence_labels(language, reader, indices))]
 
 
 def per_digit_table(language, names, accuracies, counts=None):
