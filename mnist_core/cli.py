@@ -1,4 +1,8 @@
-"""The command line, `python -m mnist_core`: a thin shell over the library, one function per command."""
+"""The command line, `python -m mnist_core`: a thin shell over the library, one function per command.
+
+`data`, `tutorial`, `train` and `evaluate`, which share the data and training options, are here;
+`models`, `predict`, `drawings`, `explain` and `reports` register from their own `cli_*` modules.
+"""
 
 import argparse
 import datetime
@@ -140,35 +144,6 @@ def _seed(text):
     return seed
 
 
-def cmd_models(args):
-    """Lists the models of a folder with their facts, one per line; `*` marks the default."""
-    from mnist_core import storage
-
-    folder = Path(args.dir) if args.dir else storage.models_dir()
-    entries = storage.list_models(folder)
-    if not entries:
-        raise MnistError(f"There is no model in {folder}: train one with "
-                         "`python -m mnist_core train --out FOLDER`.")
-    default = storage.default_entry(entries)
-    width = max(len(path.name) for path, _ in entries)
-    for path, metadata in entries:
-        print(("* " if (path, metadata) == default else "  ") + describe_model(path, metadata, width))
-
-
-def describe_model(path, metadata, width=0):
-    """One line of facts: name, test and drawn-digit accuracy, recipe, epochs, date."""
-    def percent(key):
-        value = metadata.get(key)
-        return f"{value:7.2%}" if isinstance(value, (int, float)) else "      ?"
-
-    epochs = metadata.get("epochs")
-    return (f"{path.name:<{width}}  test {percent('test_accuracy')}  drawn {percent('drawn_accuracy')}"
-            f"  recipe {metadata.get('recipe', '?'):<8}  {epochs if epochs else '?':>3} epochs"
-            f"  {str(metadata.get('date', '?'))[:10]}"
-            + (f"  drawings {percent('drawings_accuracy')} of {metadata['drawings_heldout']}"
-               if "drawings_heldout" in metadata else ""))
-
-
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows defaults in help, except the empty ones (None, False), which would read as noise."""
 
@@ -181,7 +156,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
     from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
-    from mnist_core import cli_drawings, cli_predict
+    from mnist_core import cli_drawings, cli_models, cli_predict
     from mnist_core.recipes import PRECISIONS, RECIPES
 
     formatter = _Formatter
@@ -236,11 +211,7 @@ def build_parser():
     training_options(sub, "recipe default, tutorial")
     cli_drawings.add_training_option(sub)
 
-    sub = command("models", cmd_models,
-                  "List the models of a folder with their facts; * marks the default (the best "
-                  "reader of drawn digits, which the page starts with).")
-    sub.add_argument("--dir", metavar="DIR", default=None,
-                     help="models folder (default: $MNIST_MODELS_DIR, else models/ beside the app)")
+    cli_models.add_parser(command)
 
     sub = command("evaluate", cmd_evaluate, "Print a model's accuracy on the 10,000 test images.")
     sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
