@@ -1,13 +1,16 @@
-"""The command line, `python -m mnist_core`: a thin shell over the library, one function per command."""
+"""The command line, `python -m mnist_core`: a thin shell over the library, one function per command.
+
+`data`, `tutorial`, `train` and `evaluate`, which share the data and training options, are here;
+`models`, `predict`, `drawings`, `explain` and `reports` register from their own `cli_*` modules.
+"""
 
 import argparse
 import datetime
-import json
 import sys
 from pathlib import Path
 
 from mnist_core.constants import DEFAULT_SEED
-from mnist_core.errors import BlankImageError, MnistError
+from mnist_core.errors import MnistError
 
 TUTORIAL_MODEL_NAME = "mnist_model"
 MAX_SEED = 2**32 - 1
@@ -130,48 +133,6 @@ def cmd_evaluate(args):
         print(confusion_table(confusion_matrix(y_test, predicted)))
 
 
-def cmd_predict(args):
-    """Prints the digit in each image file."""
-    from mnist_core.image_files import blank_file_error, load_image
-    from mnist_core.inference import Predictor
-    from mnist_core.untrusted import load_untrusted
-
-    predictor = Predictor(load_untrusted(args.model).model)
-    answers = []
-    for name in args.images:
-        try:
-            image = load_image(name)
-            prediction, number = predictor.predict(image), predictor.predict_number(image)
-        except BlankImageError:  # its own text speaks of the page's canvas
-            raise blank_file_error(name) from None
-        answers.append({"file": name, "digit": prediction.digit,
-                        "probabilities": _rounded(prediction.probabilities),
-                        **_number_fields(number)})
-        if not args.json:
-            print(f"{name}: {_number_line(number)}")
-    if args.json:
-        print(json.dumps(answers))
-
-
-def _rounded(probabilities):
-    return [round(float(p), 6) for p in probabilities]
-
-
-def _number_fields(number):
-    """JSON fields of a `NumberPrediction`: "digit" and "probabilities" stay the whole image's."""
-    return {"number": number.number, "unsure": number.unsure,
-            "digits": [{"digit": p.digit, "probabilities": _rounded(p.probabilities),
-                        "box": list(box)} for p, box in zip(number.digits, number.boxes)]}
-
-
-def _number_line(number):
-    """'7 (99.1%)' for one digit; '2024 (2 99.0%, 0 98.1%, 2 97.7%, 4 99.9%)' for several."""
-    each = ", ".join(f"{p.digit} {p.confidence:.1%}" for p in number.digits)
-    if len(number.digits) == 1:
-        each = each[2:]  # one digit: '7 (99.1%)', as before numbers were read
-    return f"{number.number} ({each})" + (", unsure how to split" if number.unsure else "")
-
-
 def _seed(text):
     """argparse type for --seed: a whole number in 0..MAX_SEED, else one line from argparse."""
     try:
@@ -181,35 +142,6 @@ def _seed(text):
     if not 0 <= seed <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"{seed} is outside 0..{MAX_SEED}")
     return seed
-
-
-def cmd_models(args):
-    """Lists the models of a folder with their facts, one per line; `*` marks the default."""
-    from mnist_core import storage
-
-    folder = Path(args.dir) if args.dir else storage.models_dir()
-    entries = storage.list_models(folder)
-    if not entries:
-        raise MnistError(f"There is no model in {folder}: train one with "
-                         "`python -m mnist_core train --out FOLDER`.")
-    default = storage.default_entry(entries)
-    width = max(len(path.name) for path, _ in entries)
-    for path, metadata in entries:
-        print(("* " if (path, metadata) == default else "  ") + describe_model(path, metadata, width))
-
-
-def describe_model(path, metadata, width=0):
-    """One line of facts: name, test and drawn-digit accuracy, recipe, epochs, date."""
-    def percent(key):
-        value = metadata.get(key)
-        return f"{value:7.2%}" if isinstance(value, (int, float)) else "      ?"
-
-    epochs = metadata.get("epochs")
-    return (f"{path.name:<{width}}  test {percent('test_accuracy')}  drawn {percent('drawn_accuracy')}"
-            f"  recipe {metadata.get('recipe', '?'):<8}  {epochs if epochs else '?':>3} epochs"
-            f"  {str(metadata.get('date', '?'))[:10]}"
-            + (f"  drawings {percent('drawings_accuracy')} of {metadata['drawings_heldout']}"
-               if "drawings_heldout" in metadata else ""))
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -224,7 +156,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
     from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
-    from mnist_core import cli_drawings
+    from mnist_core import cli_drawings, cli_models, cli_predict
     from mnist_core.recipes import PRECISIONS, RECIPES
 
     formatter = _Formatter
@@ -279,11 +211,7 @@ def build_parser():
     training_options(sub, "recipe default, tutorial")
     cli_drawings.add_training_option(sub)
 
-    sub = command("models", cmd_models,
-                  "List the models of a folder with their facts; * marks the default (the best "
-                  "reader of drawn digits, which the page starts with).")
-    sub.add_argument("--dir", metavar="DIR", default=None,
-                     help="models folder (default: $MNIST_MODELS_DIR, else models/ beside the app)")
+    cli_models.add_parser(command)
 
     sub = command("evaluate", cmd_evaluate, "Print a model's accuracy on the 10,000 test images.")
     sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
@@ -292,15 +220,7 @@ def build_parser():
                           "predicted)")
     data_option(sub)
 
-    sub = command("predict", cmd_predict,
-                  "Print the digit, or the number written left to right, in each image "
-                  "(PNG/JPEG of any size, either polarity).")
-    sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
-    sub.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
-    sub.add_argument("--json", action="store_true",
-                     help='print one JSON list of {"file", "digit", "probabilities", "number", '
-                          '"unsure", "digits"}: "digit" reads the whole image as one digit, '
-                          '"number" the digits left to right, each in "digits"')
+    cli_predict.add_parser(command)
     cli_drawings.add_commands(command)
     from mnist_core.cli_explain import add_parser as add_explain
     from mnist_core.cli_reports import add_parser as add_reports

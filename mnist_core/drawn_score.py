@@ -80,12 +80,12 @@ def _digest(x_test, y_test, n, seed):
     """Names everything the prepared set depends on, so a change makes a new file."""
     import PIL
 
-    from mnist_core import constants, drawn_digits, preprocess
+    from mnist_core import constants, drawn_digits, ink, preprocess
 
     h = hashlib.sha256(f"{n} {seed} {np.__version__} {PIL.__version__}".encode())
     h.update(np.ascontiguousarray(x_test, np.uint8).tobytes())
     h.update(np.ascontiguousarray(y_test, np.int64).tobytes())
-    for module in (constants, drawn_digits, preprocess):
+    for module in (constants, drawn_digits, ink, preprocess):
         h.update(inspect.getsource(module).encode())
     return h.hexdigest()[:20]
 

@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from mnist_core import preprocess
+from mnist_core import ink
 from mnist_core.errors import BlankImageError, ImageError
-from mnist_core.preprocess import check_size
+from mnist_core.ink import check_size
 
 DATA_URL_PREFIX = "data:image/png;base64,"
 """What a canvas' `toDataURL()` value starts with; anything else is refused."""
@@ -126,7 +126,7 @@ def decode_data_url(url, max_chars=MAX_DATA_URL_CHARS, max_side=MAX_DRAWING_SIDE
 def blank_file_error(name):
     """The error for an image file that holds no ink, naming the file.
 
-    `mnist_core.preprocess` raises BlankImageError worded for the page's canvas; a file given
+    `mnist_core.ink` raises BlankImageError worded for the page's canvas; a file given
     on the command line gets this sentence instead.
 
     Args:
@@ -152,7 +152,7 @@ def _too_large(name, error, limit=None):
     """ImageError for PIL's DecompressionBombError, whose message gives the pixel count only."""
     found = re.search(r"\((\d+) pixels\)", str(error))
     size = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
-    limit = limit or f"the {preprocess.MAX_PIXELS / 1e6:g}-megapixel limit"
+    limit = limit or f"the {ink.MAX_PIXELS / 1e6:g}-megapixel limit"
     return ImageError(f"{name} is too large ({size}, more than {limit}): use a smaller image.")
 
 

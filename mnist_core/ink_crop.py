@@ -4,7 +4,8 @@ the 28x28 input, at twice its resolution, so a flag or a crossbar stays visible.
 import numpy as np
 from PIL import Image
 
-from mnist_core.preprocess import _crop_to_ink, ink_map
+from mnist_core.ink import ink_map
+from mnist_core.preprocess import _crop_to_ink
 
 CROP_SIDE = 56
 

@@ -1,12 +1,9 @@
 """One background training at a time, in a child process, watched through snapshots.
 
 The app's Train view drives this. Training runs in its own process, `python -m
-mnist_core.train_worker`, so it goes on while a visitor draws, switches view or reloads the
-page, and every page asks `snapshot()` where it stands. A process rather than a thread because
-the server's own housekeeping is not thread-safe for Keras (Streamlit clears Keras' global state
-after script runs), and because a process runs at a lower priority, gives its memory back when
-it ends, and can be stopped at any moment. A fresh interpreter rather than multiprocessing's
-spawn, which would import the page as the child's `__main__`.
+mnist_core.train_worker` (started and watched by `mnist_core.job_process`, which says why a
+process), so it goes on while a visitor draws, switches view or reloads the page, and every
+page asks `snapshot()` where it stands.
 
 Who may do what: `start()` checks the deployer's limits (`train_limits`) and that the models
 folder has room before anything runs; one training per models folder, even across server
@@ -21,18 +18,13 @@ again in the training process (`mnist_core.epoch_snapshot`).
 """
 
 import copy
-import json
 import math
-import os
 import queue
-import subprocess
-import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 
-from mnist_core import models_folder, settings, train_limits
+from mnist_core import job_process, models_folder, settings, train_limits
 from mnist_core.batch_curve import MAX_CURVE_POINTS
 from mnist_core.drawing_command import DRAWING_COMMAND, encode_drawing
 from mnist_core.errors import MnistError
@@ -41,12 +33,6 @@ from mnist_core.job_state import (  # noqa: F401  (re-exported)
 
 CHILD_NICE = 5
 """The training process yields the CPU to the server, so a stroke is answered at once."""
-KILL_AFTER_S = 15
-"""A child that has not stopped this long after Cancel (or the time limit) is killed."""
-POLL_S = 0.1
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""Put on the worker's import path, so it starts whatever the server's working folder."""
-CANCELLED_MESSAGE = "Training was cancelled; nothing was saved."
 
 
 class TrainingJobs:
@@ -264,105 +250,10 @@ class TrainingJobs:
             self._no_data_at = time.monotonic()
         return kind in (DONE, CANCELLED, FAILED)
 
-    def _command(self, settings):
-        load_data = self._load_data
-        if callable(load_data):
-            load_data = f"{load_data.__module__}:{load_data.__qualname__}"
-        command = [sys.executable, "-m", "mnist_core.train_worker", "--models",
-                   str(self.models_dir), "--settings", json.dumps(settings),
-                   "--nice", str(self._nice), "--parent", str(os.getpid())]
-        return command + (["--load-data", load_data] if load_data else [])
-
     def _run(self, settings, max_seconds, commands):
-        """Server-side thread: starts the child, relays its events, passes cancel on, enforces
-        the time limit. The child is started from this thread, which lives as long as the child:
-        Linux signals the child when the thread that started it ends (`PR_SET_PDEATHSIG`)."""
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
-        child, lines = None, queue.Queue()
-        try:
-            child = subprocess.Popen(self._command(settings), stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env)
-            self._update(pid=child.pid)
-            threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True,
-                             name="mnist-training-events").start()
-            self._relay(child, lines, commands, time.time() + max_seconds, max_seconds)
-        except Exception as error:  # the server must stay up; the log keeps the details
-            traceback.print_exc()
-            self._apply(FAILED, f"Training could not run ({type(error).__name__}: "
-                                f"{str(error)[:200]}); the app still works, try again.")
-        finally:
-            if child is not None:
-                _end(child)
-
-    def _relay(self, child, lines, commands, deadline, max_seconds):
-        ended, asked, reason = False, None, None
-        while not ended:
-            if asked is None:
-                if not commands.empty():
-                    commands.get()
-                    asked, reason = time.time(), "cancel"
-                elif time.time() > deadline:
-                    asked, reason = time.time(), "limit"
-                if asked is not None:
-                    _tell(child, b"cancel\n")
-                elif (drawing := self._due_drawing()) is not None:
-                    _tell(child, drawing)
-            if asked is not None and time.time() - asked > KILL_AFTER_S:
-                child.kill()  # e.g. still importing TensorFlow or saving; nothing is listed
-            try:
-                line = lines.get(timeout=POLL_S)
-            except queue.Empty:
-                continue
-            if line is None:  # the child closed its output: it has ended
-                code = child.wait()
-                if reason == "cancel":
-                    self._apply(CANCELLED, CANCELLED_MESSAGE)
-                elif reason == "limit":
-                    self._apply(FAILED, _over_time(max_seconds))
-                else:
-                    self._apply(FAILED, f"The training process stopped unexpectedly (exit code "
-                                        f"{code}, perhaps out of memory); nothing was saved, "
-                                        "and you can try again.")
-                return
-            try:
-                kind, payload = json.loads(line)
-            except ValueError:
-                continue
-            if reason == "limit" and kind == CANCELLED:
-                kind, payload = FAILED, _over_time(max_seconds)
-            ended = self._apply(kind, payload)
-
-
-def _over_time(max_seconds):
-    return (f"Training was stopped at this server's limit of {max_seconds / 60:g} minutes; "
-            "nothing was saved. Try fewer epochs or images.")
-
-
-def _read_lines(stream, lines):
-    """Feeds the child's output lines into `lines`, then None at its end."""
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
-
-
-def _tell(child, message):
-    try:
-        child.stdin.write(message)
-        child.stdin.flush()
-    except (BrokenPipeError, OSError, ValueError):
-        pass  # it has ended already
-
-
-def _end(child):
-    """Waits for the child to exit (killing it if it hangs), then closes its pipes."""
-    try:
-        child.wait(5)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-    for stream in (child.stdin, child.stdout):
-        try:
-            stream.close()
-        except OSError:
-            pass
+        """Server-side thread: runs the child (`job_process.run_child`) until it ends, folding
+        its events into the state."""
+        job_process.run_child(
+            self.models_dir, settings, nice=self._nice, load_data=self._load_data,
+            max_seconds=max_seconds, commands=commands, apply=self._apply,
+            started=lambda pid: self._update(pid=pid), due_drawing=self._due_drawing)

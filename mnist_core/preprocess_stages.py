@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_core import preprocess
+from mnist_core.ink import ink_map
 from mnist_core.preprocess import BOX_SIZE
 
 
@@ -22,7 +23,7 @@ class Stages:
 
     Attributes:
         ink: (h, w) the ink as drawn, the whole canvas (box-averaged first when larger than
-            `preprocess.WORK_SIDE`).
+            `ink.WORK_SIDE`).
         crop: (h', w') the ink cropped to its bounding box, strokes brought to MNIST's width
             when they were far thinner or thicker.
         fitted: (20, 20) the crop scaled so its longer side is 20 pixels, aspect kept, in the
@@ -51,9 +52,9 @@ def preprocessing_stages(image):
 
     Raises:
         BlankImageError: the image holds no ink.
-        ImageError: the array has the wrong shape or values, or more than `MAX_PIXELS` pixels.
+        ImageError: the array has the wrong shape or values, or more than `ink.MAX_PIXELS` pixels.
     """
-    ink = preprocess.ink_map(image)
+    ink = ink_map(image)
     crop = preprocess._normalise_stroke(preprocess._crop_to_ink(ink))
     centred = preprocess._place(crop)
     naive = np.asarray(Image.fromarray(ink).resize(centred.shape[::-1], preprocess._RESAMPLE),

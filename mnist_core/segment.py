@@ -1,6 +1,6 @@
 """Read several digits side by side: split a drawing into one image per digit, left to right.
 
-The ink (as `preprocess.ink_map()` reads it) is cut into 8-connected blobs. Blobs that overlap
+The ink (as `ink.ink_map()` reads it) is cut into 8-connected blobs. Blobs that overlap
 strongly in x are parts of one digit (the two strokes of a 4, the crossbar of a 7, the foot of a
 European 1, the top stroke of a 5) and are merged; marks far smaller than the digits (a dot, a
 stray touch of the pen) are ignored; what remains is read left to right. A blob wider than a
@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 
 from mnist_core.blobs import blob_boxes, label_blobs, paint_runs, union_boxes
-from mnist_core.preprocess import ink_map, work_factor
+from mnist_core.ink import ink_map, work_factor
 
 INK_LEVEL = 0.3
 """Ink at least this strong (of the strongest) joins blobs: anti-aliased halos and faint smudges

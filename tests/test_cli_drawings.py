@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from mnist_core import cli
+from mnist_core import cli, cli_models
 from mnist_core.drawings_db import DrawingsDB, db_path
 from tests.conftest import ROOT
 
@@ -71,7 +71,7 @@ def test_train_with_drawings_puts_the_held_out_share_in_the_metadata(tmp_path, t
     assert "Held-out drawings:" in capsys.readouterr().out
     metadata = json.loads((tmp_path / "tutorial.json").read_text())
     assert metadata["drawings_heldout"] == 6 and metadata["drawings_trained"] == 24
-    line = cli.describe_model(tmp_path / "tutorial.keras", metadata)
+    line = cli_models.describe_model(tmp_path / "tutorial.keras", metadata)
     assert "drawings" in line and "of 6" in line
 
 

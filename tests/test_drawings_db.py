@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from mnist_core import drawings_db
+from mnist_core import drawings_file
 from mnist_core.drawings_db import DrawingRefused, DrawingsDB
 
 COLUMNS = {"id", "created", "session", "language", "model", "predicted", "probabilities",
@@ -34,7 +34,7 @@ def test_a_new_file_has_the_current_schema_in_wal_mode(tmp_path):
     db = DrawingsDB(path)
     record(db)
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == drawings_db.SCHEMA_VERSION
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == drawings_file.SCHEMA_VERSION
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert columns(path) == COLUMNS  # nothing else about the visitor is kept
 
@@ -55,7 +55,7 @@ def test_stores_the_inputs_as_uint8_bytes_and_reads_them_back(tmp_path):
 def test_migrates_a_version_1_file_keeping_its_rows(tmp_path):
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as raw:
-        raw.execute(drawings_db.MIGRATIONS[0])
+        raw.execute(drawings_file.MIGRATIONS[0])
         raw.execute("PRAGMA user_version = 1")
         raw.execute("INSERT INTO drawings (created, session, language, model, predicted, "
                     "probabilities, label, input, crop) VALUES (1, 'old', 'en', 'm', 1, ?, 7, "

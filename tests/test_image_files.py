@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from mnist_core import image_files, preprocess
+from mnist_core import image_files, ink
 from mnist_core.errors import ImageError
 from mnist_core.image_files import DATA_URL_PREFIX, decode_data_url, load_image
 from tests.test_preprocess import SEVEN
@@ -114,7 +114,7 @@ def test_load_image_names_a_missing_file(tmp_path):
 
 def test_load_image_checks_the_size_before_decoding_any_pixel(tmp_path, monkeypatch):
     path = write(tmp_path, SEVEN, "big.png")
-    monkeypatch.setattr(preprocess, "MAX_PIXELS", 280 * 280 - 1)
+    monkeypatch.setattr(ink, "MAX_PIXELS", 280 * 280 - 1)
 
     def decode(self):
         raise AssertionError("pixels were decoded before the size check")

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from mnist_core import preprocess
+from mnist_core import ink
 from mnist_core.errors import BlankImageError, ImageError
-from mnist_core.preprocess import (MNIST_CENTRE, MNIST_STROKE, THINNED_STROKE, has_ink,
-                                   naive_downscale, to_mnist_input)
+from mnist_core.ink import has_ink
+from mnist_core.preprocess import (MNIST_CENTRE, MNIST_STROKE, THINNED_STROKE, naive_downscale,
+                                   to_mnist_input)
 
 ROWS, COLS = np.mgrid[0:28, 0:28]
 
@@ -210,7 +211,7 @@ def test_naive_downscale_keeps_position_and_size():
 
 
 def test_rejects_images_over_max_pixels(monkeypatch):
-    monkeypatch.setattr(preprocess, "MAX_PIXELS", 100)
+    monkeypatch.setattr(ink, "MAX_PIXELS", 100)
     with pytest.raises(ImageError, match="megapixel limit"):
         to_mnist_input(np.zeros((10, 11), np.uint8))
     to_mnist_input(on_canvas(np.full((4, 4), 255, np.uint8), 3, 3, size=10))  # 100 is allowed
@@ -232,5 +233,5 @@ def test_rejects_arrays_that_are_not_images(bad, words):
 
 def test_large_images_are_shrunk_first_and_give_the_same_digit(monkeypatch):
     expected = to_mnist_input(SEVEN)
-    monkeypatch.setattr(preprocess, "WORK_SIDE", 140)
+    monkeypatch.setattr(ink, "WORK_SIDE", 140)
     np.testing.assert_allclose(to_mnist_input(SEVEN), expected, atol=0.06)

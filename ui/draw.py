@@ -5,7 +5,7 @@ import streamlit as st
 
 from mnist_core.errors import ImageError
 from mnist_core.image_files import decode_data_url
-from mnist_core.preprocess import has_ink
+from mnist_core.ink import has_ink
 from ui import correction
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM

@@ -1,0 +1,61 @@
+"""`python -m mnist_core predict MODEL IMAGE...`: the digit, or the number written left to right,
+in each image file, one line per file or one JSON list."""
+
+import json
+
+from mnist_core.errors import BlankImageError
+
+
+def add_parser(command):
+    """Registers `predict` through cli.py's `command(name, function, help)`."""
+    sub = command("predict", cmd_predict,
+                  "Print the digit, or the number written left to right, in each image "
+                  "(PNG/JPEG of any size, either polarity).")
+    sub.add_argument("model", metavar="MODEL", help="a .keras or .h5 model file")
+    sub.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
+    sub.add_argument("--json", action="store_true",
+                     help='print one JSON list of {"file", "digit", "probabilities", "number", '
+                          '"unsure", "digits"}: "digit" reads the whole image as one digit, '
+                          '"number" the digits left to right, each in "digits"')
+
+
+def cmd_predict(args):
+    """Prints the digit in each image file."""
+    from mnist_core.image_files import blank_file_error, load_image
+    from mnist_core.inference import Predictor
+    from mnist_core.untrusted import load_untrusted
+
+    predictor = Predictor(load_untrusted(args.model).model)
+    answers = []
+    for name in args.images:
+        try:
+            image = load_image(name)
+            prediction, number = predictor.predict(image), predictor.predict_number(image)
+        except BlankImageError:  # its own text speaks of the page's canvas
+            raise blank_file_error(name) from None
+        answers.append({"file": name, "digit": prediction.digit,
+                        "probabilities": _rounded(prediction.probabilities),
+                        **_number_fields(number)})
+        if not args.json:
+            print(f"{name}: {_number_line(number)}")
+    if args.json:
+        print(json.dumps(answers))
+
+
+def _rounded(probabilities):
+    return [round(float(p), 6) for p in probabilities]
+
+
+def _number_fields(number):
+    """JSON fields of a `NumberPrediction`: "digit" and "probabilities" stay the whole image's."""
+    return {"number": number.number, "unsure": number.unsure,
+            "digits": [{"digit": p.digit, "probabilities": _rounded(p.probabilities),
+                        "box": list(box)} for p, box in zip(number.digits, number.boxes)]}
+
+
+def _number_line(number):
+    """'7 (99.1%)' for one digit; '2024 (2 99.0%, 0 98.1%, 2 97.7%, 4 99.9%)' for several."""
+    each = ", ".join(f"{p.digit} {p.confidence:.1%}" for p in number.digits)
+    if len(number.digits) == 1:
+        each = each[2:]  # one digit: '7 (99.1%)', as before numbers were read
+    return f"{number.number} ({each})" + (", unsure how to split" if number.unsure else "")

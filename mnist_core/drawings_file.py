@@ -1,0 +1,192 @@
+"""The drawings' SQLite file: its schema and migrations, and a file SQLite cannot read replaced.
+
+The file is shared by every session of a server and by several server processes: WAL mode lets
+readers and one writer work at once, and `busy_timeout` makes a second writer wait its turn. A
+file SQLite cannot read (garbage, truncated, a folder) is moved aside under a name that says so,
+a new one is started, and one log line says where the old one went; the page never sees an
+exception from here. What a row holds, the limits and the queries are `drawings_db`'s.
+"""
+
+import contextlib
+import logging
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from mnist_core.errors import MnistError
+
+# The drawings store's one logger, under the name it has always had, so a deployer's log
+# settings for it still apply.
+log = logging.getLogger("mnist_core.drawings_db")
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a writer waits for another (another session, another server process)."""
+MIGRATIONS = (
+    # 1: the drawings themselves.
+    """CREATE TABLE drawings (
+        id INTEGER PRIMARY KEY,
+        created REAL NOT NULL,
+        session TEXT NOT NULL,
+        language TEXT NOT NULL,
+        model TEXT NOT NULL,
+        predicted INTEGER NOT NULL CHECK (predicted BETWEEN 0 AND 9),
+        probabilities BLOB NOT NULL,
+        label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+        input BLOB NOT NULL,
+        crop BLOB NOT NULL)""",
+    # 2: a visitor's score and the rate limit read one session's recent rows.
+    "CREATE INDEX drawings_by_session ON drawings (session, created)",
+)
+"""Migration n (1-based) takes a file from schema version n-1 to n; `PRAGMA user_version`
+holds the version. Append only: a released migration is never edited."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+FULL = "This server keeps no more drawings (its store is full), so yours was not recorded."
+TOO_FAST = ("You have recorded many drawings in the last minute; wait a moment before "
+            "recording the next one.")
+UNAVAILABLE = "Drawings cannot be recorded on this server right now; the page works as before."
+
+
+class DrawingRefused(MnistError):
+    """A drawing was not recorded: a limit was reached, or the store is unavailable. One
+    sentence; `reason` ('full', 'too_fast' or 'unavailable') lets the page say it in its
+    language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.reason = {FULL: "full", TOO_FAST: "too_fast"}.get(message, "unavailable")
+
+
+class DrawingsFile:
+    """The drawings file: opened (and migrated, or replaced if unreadable) on first use;
+    `drawings_db.DrawingsDB` writes and reads its rows.
+
+    Each call opens its own short connection, so the object may be shared by every session's
+    thread of a server process.
+
+    Args:
+        path: the SQLite file; its folder is created if missing.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._checked = False
+        self._keeper = None
+
+    # ---- opening, migrating, replacing an unreadable file ----------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self):
+        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                     isolation_level=None)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # In WAL mode NORMAL is still safe against a crashed process; only a power cut
+            # may lose the last few drawings, and a write waits for no disk flush.
+            connection.execute("PRAGMA synchronous = NORMAL")
+            yield connection
+        finally:
+            connection.close()
+
+    def _open(self):
+        """Checks (once per object), migrates and returns a connection context."""
+        if not self._checked:
+            if self._keeper is not None:  # held open on a file since found damaged
+                self._keeper.close()
+                self._keeper = None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            seen = _identity(self.path)
+            try:
+                self._check_and_migrate()
+            except sqlite3.DatabaseError as error:
+                if not _unreadable(error):
+                    raise  # busy beyond the timeout: not the file's fault, try again later
+                self._move_aside(error, seen)
+                self._check_and_migrate()
+            self._checked = True
+            # An idle connection held open: the last connection to close checkpoints the WAL
+            # into the file and flushes it (~20 ms), which every short write would pay.
+            self._keeper = sqlite3.connect(self.path, check_same_thread=False)
+            self._keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return self._connect()
+
+    def _check_and_migrate(self):
+        with self._connect() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
+                raise DrawingRefused(UNAVAILABLE)  # a newer app's file: leave it as it is
+            if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise sqlite3.DatabaseError("WAL mode refused")
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check found damage")
+            db.execute("BEGIN IMMEDIATE")  # two processes migrating at once: one waits
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:  # a newer app migrated it meanwhile
+                    raise DrawingRefused(UNAVAILABLE)
+                for number in range(version + 1, SCHEMA_VERSION + 1):
+                    db.execute(MIGRATIONS[number - 1])
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _move_aside(self, error, seen):
+        """Renames the unreadable file (and its WAL files) to `NAME.unreadable-STAMP`.
+
+        Only the very file found unreadable (`seen`: its device and inode): should another
+        process have moved it and started a new one meanwhile, the new one stays."""
+        if _identity(self.path) != seen:
+            return
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
+        try:
+            os.replace(self.path, aside)
+        except FileNotFoundError:
+            return  # another process has just moved it
+        except OSError as failure:
+            log.warning("The drawings file %s is unreadable (%s) and could not be moved aside "
+                        "(%s); drawings are not recorded.", self.path, error, failure)
+            raise DrawingRefused(UNAVAILABLE) from None
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+        log.warning("The drawings file %s was unreadable (%s): moved aside to %s, a new one is "
+                    "started.", self.path, error, aside.name)
+
+    def _failed(self, error):
+        """A write or read the file refused mid-way: replaced next time, one sentence now."""
+        log.warning("The drawings file %s failed (%s).", self.path, error)
+        if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
+            self._checked = False  # corrupt since it was opened: checked (and moved) next time
+        raise DrawingRefused(UNAVAILABLE) from None
+
+    def _read(self, query, parameters=()):
+        if not self._checked and not self.path.exists():
+            return []  # nothing recorded yet: reading creates no file
+        try:
+            with self._open() as db:
+                return db.execute(query, parameters).fetchall()
+        except sqlite3.Error as error:
+            return self._failed(error)
+
+
+def _identity(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _unreadable(error):
+    """Whether SQLite's error means the file itself is unusable (not a database, damaged, a
+    folder), rather than busy."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return True  # DatabaseError proper: "file is not a database", "malformed", ...
+    message = str(error).lower()
+    return "unable to open" in message or "malformed" in message or "damage" in message
+
+
+__all__ = ["DrawingsFile", "DrawingRefused", "SCHEMA_VERSION", "MIGRATIONS"]
