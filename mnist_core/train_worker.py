@@ -1,4 +1,5 @@
-"""The training process: `python -m mnist_core.train_worker`, started and watched by `jobs`.
+"""The training process: `python -m mnist_core.train_worker`, started and watched by
+`job_process.run_child` for `jobs`.
 
 A fresh interpreter running this module only, so it imports what training needs and nothing of
 the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).
