@@ -9,6 +9,7 @@ import datetime
 import sys
 from pathlib import Path
 
+from mnist_core.cli_options import data_option
 from mnist_core.constants import DEFAULT_SEED
 from mnist_core.errors import MnistError
 
@@ -171,11 +172,6 @@ def build_parser():
                                   formatter_class=formatter)
         sub.set_defaults(run=function)
         return sub
-
-    def data_option(sub):
-        sub.add_argument("--data", metavar="PATH", default=None,
-                         help="your own copy of MNIST (.npz or folder of IDX files), tried when "
-                              "the cache and the downloads fail; $MNIST_PATH also works")
 
     def training_options(sub, recipe_default_note):
         sub.add_argument("--epochs", type=int, default=None,

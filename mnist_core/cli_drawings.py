@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_core.cli_options import models_dir_option, models_folder
 from mnist_core.errors import MnistError
 
 
@@ -16,8 +17,7 @@ def add_commands(command):
     stats = actions.add_parser("stats", help="counts per digit, each model's accuracy on them "
                                "and on the last 500", description="Counts per digit and each "
                                "model's accuracy on the recorded drawings.")
-    stats.add_argument("--dir", metavar="DIR", default=None,
-                       help="models folder (default: $MNIST_MODELS_DIR, else models/)")
+    models_dir_option(stats)
     stats.set_defaults(run=cmd_stats)
     export = actions.add_parser("export", help="write x uint8 (N, 28, 28), y uint8 (N,) as .npz",
                                 description="Write the drawings in the keras.datasets layout.")
@@ -63,7 +63,7 @@ def cmd_stats(args):
     print("per digit: " + "  ".join(f"{d}: {n}" for d, n in enumerate(counts)))
     labels, predicted = db.pairs(last=RECENT)
     print(f"as read when drawn, last {len(labels)}: {float((labels == predicted).mean()):.2%}")
-    folder = Path(args.dir) if args.dir else storage.models_dir()
+    folder = models_folder(args)
     width = max([len(p.name) for p, _ in storage.list_models(folder)] or [0])
     for path, _ in storage.list_models(folder):
         predictor = Predictor(storage.load_model(path).model)

@@ -1,8 +1,7 @@
 """`python -m mnist_core models`: the models of a folder, one line of facts each, the page's
 default starred."""
 
-from pathlib import Path
-
+from mnist_core.cli_options import models_dir_option, models_folder
 from mnist_core.errors import MnistError
 
 
@@ -11,15 +10,14 @@ def add_parser(command):
     sub = command("models", cmd_models,
                   "List the models of a folder with their facts; * marks the default (the best "
                   "reader of drawn digits, which the page starts with).")
-    sub.add_argument("--dir", metavar="DIR", default=None,
-                     help="models folder (default: $MNIST_MODELS_DIR, else models/ beside the app)")
+    models_dir_option(sub)
 
 
 def cmd_models(args):
     """Lists the models of a folder with their facts, one per line; `*` marks the default."""
     from mnist_core import storage
 
-    folder = Path(args.dir) if args.dir else storage.models_dir()
+    folder = models_folder(args)
     entries = storage.list_models(folder)
     if not entries:
         raise MnistError(f"There is no model in {folder}: train one with "

@@ -3,8 +3,8 @@ and stored (`mnist_core.report_store`), so the page's Explore shows each at once
 first visit after a restart. The shipped models' reports are made this way."""
 
 import time
-from pathlib import Path
 
+from mnist_core.cli_options import data_option, models_dir_option, models_folder
 from mnist_core.errors import MnistError, ModelFileError
 
 
@@ -13,10 +13,8 @@ def add_parser(command):
     sub = command("reports", cmd_reports,
                   "Compute and store the test-set report of every model in a folder (confusion, "
                   "misread images, drawn-digit accuracy) for the page's Explore view.")
-    sub.add_argument("--dir", metavar="DIR", default=None,
-                     help="models folder (default: $MNIST_MODELS_DIR, else models/ beside the app)")
-    sub.add_argument("--data", metavar="PATH", default=None,
-                     help="your own copy of MNIST, tried when the cache and the downloads fail")
+    models_dir_option(sub)
+    data_option(sub)
 
 
 def cmd_reports(args):
@@ -28,7 +26,7 @@ def cmd_reports(args):
     from mnist_core import storage
     from mnist_core.data import load_data
 
-    folder = Path(args.dir) if args.dir else storage.models_dir()
+    folder = models_folder(args)
     (_, _), (x_test, y_test) = load_data(path=args.data)
     skipped = 0
     for path, metadata in storage.list_models(folder):
@@ -45,7 +43,7 @@ def cmd_reports(args):
 
 def _store(path, metadata, x_test, y_test):
     from mnist_core import report_store, storage
-    from mnist_core.drawn_score import drawn_accuracy
+    from mnist_core.drawn_score import prepared_drawn_set, share_read_right
     from mnist_core.evaluation import report_of
     from mnist_core.inference import Predictor
 
@@ -55,10 +53,11 @@ def _store(path, metadata, x_test, y_test):
     loaded = storage.load_model(path)
     if loaded.digest is None:
         raise ModelFileError(f"{path.name} changed while it was read; run the command again.")
-    report = report_of(Predictor(loaded.model).probabilities, x_test, y_test)
+    predictor = Predictor(loaded.model)
+    report = report_of(predictor.probabilities, x_test, y_test)
     drawn = metadata.get("drawn_accuracy")
     if not isinstance(drawn, (int, float)):
-        drawn = drawn_accuracy(loaded.model, x_test, y_test)
+        drawn = share_read_right(predictor, prepared_drawn_set(x_test, y_test))
     stored = report_store.save_report(path, report, drawn, loaded.digest)
     outcome = "stored" if stored else "NOT stored (see the log)"
     return f"test accuracy {report.accuracy:.4f}, {outcome} in {time.perf_counter() - started:.1f} s"
