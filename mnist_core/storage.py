@@ -156,16 +156,27 @@ def load_model(path):
             (28, 28, 1) -> 10-class model; the message is one sentence naming the file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"There is no model file at {path}.")
-    if path.stat().st_size == 0:
-        raise ModelFileError(f"{path.name} is empty; save or download it again.")
-    before = file_digest(path)
+    try:
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        if path.stat().st_size == 0:
+            raise ModelFileError(f"{path.name} is empty; save or download it again.")
+        before = file_digest(path)
+    except FileNotFoundError:  # also a file removed a moment ago, after the listing
+        raise ModelFileError(f"There is no model file at {path}.") from None
     check_model_file(path, path.name)
     model = _keras_load(path)
     _check_shapes(model, path.name)
-    digest = before if file_digest(path) == before else None  # replaced while Keras read it
+    # Replaced, or removed, while Keras read it: the model stands, but no digest names it.
+    digest = before if _digest_if_readable(path) == before else None
     return LoadedModel(model, read_metadata(path), path, digest)
+
+
+def _digest_if_readable(path):
+    try:
+        return file_digest(path)
+    except OSError:
+        return None
 
 
 def file_digest(path):

@@ -133,6 +133,27 @@ def test_missing_file_is_named(tmp_path):
         storage.load_model(tmp_path / "nothing.keras")
 
 
+def test_a_model_removed_just_before_it_is_read_is_one_sentence(tmp_path, monkeypatch, trained):
+    # The page lists the folder, then loads the chosen file: a deployer may remove it between.
+    path = tmp_path / "gone.keras"
+    storage.save_model(trained, path, {})
+    read = storage.file_digest
+    monkeypatch.setattr(storage, "file_digest", lambda p: (path.unlink(), read(p))[1])
+    with pytest.raises(ModelFileError, match=r"^There is no model file at .*gone\.keras\.$"):
+        storage.load_model(path)
+
+
+def test_a_model_removed_while_keras_reads_it_loads_with_no_digest(tmp_path, monkeypatch,
+                                                                     trained):
+    # Keras has read every byte; the file then goes (a CI run's page showed the traceback).
+    path = tmp_path / "gone.keras"
+    storage.save_model(trained, path, {})
+    load = storage._keras_load
+    monkeypatch.setattr(storage, "_keras_load", lambda p: (load(p), path.unlink())[0])
+    loaded = storage.load_model(path)
+    assert loaded.digest is None and loaded.model.output_shape == (None, 10)
+
+
 def test_lists_models_best_first_without_h5_twins(tmp_path, trained):
     storage.save_model(trained, tmp_path / "low.keras", {"test_accuracy": 0.9}, h5=True)
     storage.save_model(trained, tmp_path / "high.keras", {"test_accuracy": 0.99})
