@@ -58,9 +58,8 @@ def _checked_out(args, kind):
 
 
 def _train(args, recipe, data, verbose=1):
-    from mnist_core.training import train
-
     from mnist_core.cli_drawings import extra_of
+    from mnist_core.training import train
 
     return train(recipe, data=data, epochs=args.epochs, batch_size=args.batch_size,
                  limit=args.limit, seed=args.seed, precision=args.precision, verbose=verbose,
@@ -156,8 +155,8 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
-    from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
     from mnist_core import cli_drawings, cli_models, cli_predict
+    from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
     from mnist_core.recipes import PRECISIONS, RECIPES
 
     formatter = _Formatter

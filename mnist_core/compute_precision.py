@@ -9,7 +9,7 @@ float32, and reads the same digits (1,000 random images: every answer the same, 
 within 0.002), so prediction and explanation use it there.
 """
 
-from mnist_core.recipes import fast_dtype
+from mnist_core.cpu import fast_dtype
 
 
 def for_this_cpu(model):

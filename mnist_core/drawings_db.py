@@ -24,6 +24,7 @@ from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE
 from mnist_core.drawing_row import ROW_BYTES, checked_row, digit
 from mnist_core.drawings_file import FULL, TOO_FAST, DrawingRefused, DrawingsFile
+from mnist_core.paths import DEFAULT_DRAWINGS_DB
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ RATE_WINDOW_SECONDS = 60.0
 def db_path():
     """The `MNIST_DRAWINGS_DB` setting, else `data/drawings.sqlite` beside the app."""
     chosen = settings.get("MNIST_DRAWINGS_DB")
-    return Path(chosen) if chosen else Path(__file__).resolve().parent.parent / "data" / "drawings.sqlite"
+    return Path(chosen) if chosen else DEFAULT_DRAWINGS_DB
 
 
 def collecting():

@@ -20,15 +20,13 @@ import sys
 import threading
 import time
 import traceback
-from pathlib import Path
 
 from mnist_core.job_state import CANCELLED, FAILED
+from mnist_core.paths import ROOT, TRAIN_WORKER
 
 KILL_AFTER_S = 15
 """A child that has not stopped this long after Cancel (or the time limit) is killed."""
 POLL_S = 0.1
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""Put on the worker's import path, so it starts whatever the server's working folder."""
 CANCELLED_MESSAGE = "Training was cancelled; nothing was saved."
 
 
@@ -43,7 +41,7 @@ def worker_command(models_dir, settings, nice, load_data):
     """
     if callable(load_data):
         load_data = f"{load_data.__module__}:{load_data.__qualname__}"
-    command = [sys.executable, "-m", "mnist_core.train_worker", "--models",
+    command = [sys.executable, "-m", TRAIN_WORKER, "--models",
                str(models_dir), "--settings", json.dumps(settings),
                "--nice", str(nice), "--parent", str(os.getpid())]
     return command + (["--load-data", load_data] if load_data else [])
@@ -66,7 +64,7 @@ def run_child(models_dir, settings, *, nice, load_data, max_seconds, commands, a
             None.
     """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     child, lines = None, queue.Queue()
     try:
         child = subprocess.Popen(worker_command(models_dir, settings, nice, load_data),

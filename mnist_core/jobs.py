@@ -29,7 +29,16 @@ from mnist_core.batch_curve import MAX_CURVE_POINTS
 from mnist_core.drawing_command import DRAWING_COMMAND, encode_drawing
 from mnist_core.errors import MnistError
 from mnist_core.job_state import (  # noqa: F401  (re-exported)
-    ACTIVE, CANCELLED, DONE, FAILED, IDLE, LOADING, RUNNING, SAVING, JobState)
+    ACTIVE,
+    CANCELLED,
+    DONE,
+    FAILED,
+    IDLE,
+    LOADING,
+    RUNNING,
+    SAVING,
+    JobState,
+)
 
 CHILD_NICE = 5
 """The training process yields the CPU to the server, so a stroke is answered at once."""

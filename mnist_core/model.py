@@ -2,8 +2,14 @@
 
 import numpy as np
 
-from mnist_core.constants import (DEFAULT_LOSS, DEFAULT_OPTIMIZER, IMAGE_SIZE, INPUT_SHAPE,
-                                  NUM_CLASSES, PIXEL_SCALE)
+from mnist_core.constants import (
+    DEFAULT_LOSS,
+    DEFAULT_OPTIMIZER,
+    IMAGE_SIZE,
+    INPUT_SHAPE,
+    NUM_CLASSES,
+    PIXEL_SCALE,
+)
 
 
 def prepare_images(x):

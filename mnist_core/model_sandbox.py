@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core import model_checks
-from mnist_core.model_checks import short_reason
 from mnist_core.errors import ModelFileError
+from mnist_core.model_checks import short_reason
+from mnist_core.paths import ROOT, SANDBOX_WORKER
 from mnist_core.untrusted_worker import READY
 
 MEMORY_HEADROOM_BYTES = 300 * 2**20
@@ -48,8 +49,6 @@ MAX_ANSWER_LINE_BYTES = 2 * model_checks.MAX_CONFIG_BYTES
 """Largest first line of the child's answer (the config Keras re-serialises, with the weights'
 shapes): twice what a file's own config may take."""
 
-WORKER = "mnist_core.untrusted_worker"
-ROOT = Path(__file__).resolve().parent.parent
 STDERR_TAIL_BYTES = 4096
 _DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
            "uint32", "uint64", "bool", "bfloat16")
@@ -84,7 +83,7 @@ def run_worker(path, name):
             reach the file (a busy server).
     """
     path = Path(path)
-    command = [sys.executable, "-P", "-s", "-m", WORKER, str(path), str(MEMORY_HEADROOM_BYTES),
+    command = [sys.executable, "-P", "-s", "-m", SANDBOX_WORKER, str(path), str(MEMORY_HEADROOM_BYTES),
                str(MAX_WEIGHT_BYTES)]
     with _one_child:
         try:

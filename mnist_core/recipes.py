@@ -9,6 +9,7 @@ from typing import Callable, Optional
 
 from mnist_core import model as tutorial
 from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, INPUT_SHAPE, NUM_CLASSES
+from mnist_core.cpu import fast_dtype
 from mnist_core.errors import MnistError
 
 STEPS_PER_EXECUTION = 32
@@ -88,18 +89,6 @@ def dtype_for(precision, cpuinfo="/proc/cpuinfo"):
     if precision == "auto":
         return fast_dtype(cpuinfo)
     raise MnistError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
-
-
-def fast_dtype(cpuinfo="/proc/cpuinfo"):
-    """`"mixed_bfloat16"` where the CPU computes bfloat16 natively (AMX or AVX-512 BF16), else
-    `"float32"`: on this project's machine bfloat16 nearly halves training time, but where it
-    would be emulated it is slower than float32."""
-    try:
-        with open(cpuinfo) as f:
-            flags = next((line for line in f if line.startswith("flags")), "").split()
-    except OSError:
-        return "float32"
-    return "mixed_bfloat16" if {"amx_bf16", "avx512_bf16"} & set(flags) else "float32"
 
 
 def _build_quick(steps_per_epoch, epochs, dtype="float32"):

@@ -19,6 +19,7 @@ from mnist_core.constants import INPUT_SHAPE, NUM_CLASSES
 from mnist_core.errors import ModelFileError
 from mnist_core.model_checks import check_model_file, short_reason
 from mnist_core.model_config_checks import SAFE_LAYERS, check_config  # noqa: F401 (moved there)
+from mnist_core.paths import DEFAULT_MODELS_DIR
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 DOWNLOAD_SUFFIXES = (".keras", ".h5")
@@ -214,7 +215,7 @@ def models_dir():
     `MNIST_MODELS_DIR` setting, else `models/` beside the `mnist_core` package."""
     from mnist_core import settings
 
-    return Path(settings.get("MNIST_MODELS_DIR") or Path(__file__).resolve().parent.parent / "models")
+    return Path(settings.get("MNIST_MODELS_DIR") or DEFAULT_MODELS_DIR)
 
 
 def list_models(folder):

@@ -24,8 +24,15 @@ from mnist_core import model_checks, storage
 from mnist_core.errors import ModelFileError
 from mnist_core.model_checks import short_reason
 from mnist_core.model_config_checks import MODEL_CLASSES, check_config, size_text
-from mnist_core.model_sandbox import (MAX_WEIGHT_BYTES, STDERR_TAIL_BYTES, NotCheckedNow,
-                                     child_environment, not_checked_now, run_worker)
+from mnist_core.model_sandbox import (
+    MAX_WEIGHT_BYTES,
+    STDERR_TAIL_BYTES,
+    NotCheckedNow,
+    child_environment,
+    not_checked_now,
+    run_worker,
+)
+from mnist_core.paths import MODEL_CHECK
 
 MAX_FILE_BYTES = model_checks.MAX_MODEL_BYTES
 
@@ -157,7 +164,7 @@ StaticCheck = collections.namedtuple("StaticCheck", "weights_bytes")
 
 
 def _static_command(path, name):
-    return [sys.executable, "-P", "-s", "-m", "mnist_core.model_checks", str(path), name]
+    return [sys.executable, "-P", "-s", "-m", MODEL_CHECK, str(path), name]
 
 
 def _static_check(path, name):

@@ -121,7 +121,8 @@ def test_strong_augmentation_keeps_shape_and_range():
     ("fpu avx2 avx512f amx_bf16 amx_tile", "mixed_bfloat16"), ("fpu avx512_bf16", "mixed_bfloat16"),
     ("fpu sse4_2 avx2 fma", "float32")])
 def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, expected):
-    from mnist_core.recipes import dtype_for, fast_dtype
+    from mnist_core.cpu import fast_dtype
+    from mnist_core.recipes import dtype_for
 
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_core.errors import ModelFileError
 from mnist_core import storage
+from mnist_core.errors import ModelFileError
 from ui import resources
 from ui.downloads import download_buttons
 from ui.follow import ADOPTED
