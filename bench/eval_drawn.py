@@ -24,7 +24,7 @@ import mnist_core  # noqa: E402,F401  (quietens TensorFlow before it loads)
 from mnist_core.data import load_data  # noqa: E402
 from mnist_core.drawn_digits import make_drawn_digits, origin_of, scheme_of  # noqa: E402
 from mnist_core.european_digits import EVAL_SEED, form_name, make_european_digits  # noqa: E402
-from mnist_core.preprocess import naive_downscale, to_mnist_input  # noqa: E402
+from mnist_core.reading.preprocess import naive_downscale, to_mnist_input  # noqa: E402
 
 PREPARATIONS = {"naive": naive_downscale, "mnist_style": to_mnist_input}
 

@@ -74,7 +74,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from mnist_core import storage
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
 
     predictor = Predictor(storage.load_model(args.model).model)
     (_, _), (x_test, y_test) = load_data()

@@ -29,9 +29,9 @@ from mnist_core.drawings_db import DrawingsDB  # noqa: E402
 from mnist_core.drawings_training import drawings_extra  # noqa: E402
 from mnist_core.drawn_digits import pose_on_canvas, scheme_of  # noqa: E402
 from mnist_core.european_digits import EUROPEAN_FORMS, stroke_form  # noqa: E402
-from mnist_core.ink_crop import ink_crop  # noqa: E402
-from mnist_core.inference import Predictor  # noqa: E402
-from mnist_core.preprocess import to_mnist_input  # noqa: E402
+from mnist_core.reading.ink_crop import ink_crop  # noqa: E402
+from mnist_core.reading.inference import Predictor  # noqa: E402
+from mnist_core.reading.preprocess import to_mnist_input  # noqa: E402
 
 VISITOR_STREAM = 73
 """First word of the visitors' random stream: the evaluation set draws from 71, training's

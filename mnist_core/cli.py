@@ -80,7 +80,7 @@ def cmd_data(args):
 def cmd_tutorial(args):
     """Runs the tutorial end to end and writes its model, metadata and three figures."""
     from mnist_core import plots, storage
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
     from mnist_core.model import prepare_images, prepare_labels
 
     out = _checked_out(args, "tutorial")
@@ -119,7 +119,7 @@ def cmd_train(args):
 
 def cmd_evaluate(args):
     """Prints a model's accuracy on the 10,000 test images."""
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
     from mnist_core.model import prepare_images
     from mnist_core.untrusted import load_untrusted
 

@@ -51,7 +51,7 @@ def cmd_stats(args):
     from mnist_core import storage
     from mnist_core.drawing_scores import RECENT, SCORED_DRAWINGS, model_score, per_digit_counts
     from mnist_core.drawings_db import DrawingsDB
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
 
     db = DrawingsDB()
     x, y = db.images(last=SCORED_DRAWINGS)

@@ -44,7 +44,7 @@ def cmd_explain(args):
     from mnist_core import explain_plots, plots
     from mnist_core.cli import _new_run_folder
     from mnist_core.explain import Explainer
-    from mnist_core.image_files import blank_file_error, load_image
+    from mnist_core.reading.image_files import blank_file_error, load_image
     from mnist_core.models_folder import check_room
     from mnist_core.preprocess_stages import preprocessing_stages
     from mnist_core.untrusted import load_untrusted

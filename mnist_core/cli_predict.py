@@ -21,8 +21,8 @@ def add_parser(command):
 
 def cmd_predict(args):
     """Prints the digit in each image file."""
-    from mnist_core.image_files import blank_file_error, load_image
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.image_files import blank_file_error, load_image
+    from mnist_core.reading.inference import Predictor
     from mnist_core.untrusted import load_untrusted
 
     predictor = Predictor(load_untrusted(args.model).model)

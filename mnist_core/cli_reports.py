@@ -45,7 +45,7 @@ def _store(path, metadata, x_test, y_test):
     from mnist_core import report_store, storage
     from mnist_core.drawn_score import prepared_drawn_set, share_read_right
     from mnist_core.evaluation import report_of
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
 
     if report_store.load_report(path, y_test, storage.file_digest(path)) is not None:
         return "already stored"  # a report of these very bytes: no need to load the model

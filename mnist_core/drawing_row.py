@@ -3,7 +3,7 @@
 import numpy as np
 
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.ink_crop import CROP_SIDE
+from mnist_core.reading.ink_crop import CROP_SIDE
 
 LANGUAGES = ("en", "fr")
 MAX_NAME = 200  # characters of a model's file name kept

@@ -43,7 +43,7 @@ def model_score(predictor, images, labels):
     """How a model reads recorded drawings, from their stored 28x28 inputs.
 
     Args:
-        predictor: a `mnist_core.inference.Predictor`.
+        predictor: a `mnist_core.reading.inference.Predictor`.
         images: uint8 (N, 28, 28) in [0, 255], the inputs the page's models saw.
         labels: the visitors' labels (N,).
 

@@ -124,7 +124,7 @@ def heldout_facts(model, extra):
     """`{"drawings_accuracy", "drawings_heldout"}` of a trained model (empty for None)."""
     if extra is None:
         return {}
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
 
     predicted = Predictor(model).probabilities(extra.x_heldout / np.float32(255)).argmax(axis=1)
     accuracy = float((predicted == extra.y_heldout).mean())

@@ -34,7 +34,7 @@ def drawn_accuracy(model, x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED,
     Returns:
         A float in [0, 1].
     """
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
 
     return share_read_right(Predictor(model), prepared_drawn_set(x_test, y_test, n, seed,
                                                                  cache_dir))
@@ -69,7 +69,7 @@ def prepared_drawn_set(x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED, ca
 
 def _make(x_test, y_test, n, seed):
     from mnist_core.drawn_digits import make_drawn_digits
-    from mnist_core.preprocess import to_mnist_input
+    from mnist_core.reading.preprocess import to_mnist_input
 
     images, labels = make_drawn_digits(n, seed, source=(x_test, y_test))
     prepared = np.stack([to_mnist_input(image) for image in images]).astype(np.float32)
@@ -80,7 +80,9 @@ def _digest(x_test, y_test, n, seed):
     """Names everything the prepared set depends on, so a change makes a new file."""
     import PIL
 
-    from mnist_core import constants, drawn_digits, ink, preprocess
+    from mnist_core import constants, drawn_digits
+    from mnist_core.reading import ink
+    from mnist_core.reading import preprocess
 
     h = hashlib.sha256(f"{n} {seed} {np.__version__} {PIL.__version__}".encode())
     h.update(np.ascontiguousarray(x_test, np.uint8).tobytes())

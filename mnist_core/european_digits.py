@@ -203,7 +203,7 @@ def make_stroked_training_digits(n, seed):
     Returns:
         `(x, y)`: uint8 (n, 28, 28) in [0, 255], white digit on black, and uint8 labels (n,).
     """
-    from mnist_core.preprocess import to_mnist_input
+    from mnist_core.reading.preprocess import to_mnist_input
 
     labels = (np.arange(n) % 10).astype(np.uint8)
     x = np.zeros((n, 28, 28), np.uint8)

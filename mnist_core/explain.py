@@ -88,7 +88,7 @@ class Explainer:
         import keras
         import tensorflow as tf
 
-        from mnist_core.compute_precision import for_this_cpu
+        from mnist_core.reading.compute_precision import for_this_cpu
 
         self.model = model
         model = for_this_cpu(model)  # float32 where bfloat16 would be emulated

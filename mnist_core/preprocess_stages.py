@@ -11,9 +11,9 @@ import dataclasses
 import numpy as np
 from PIL import Image
 
-from mnist_core import preprocess
-from mnist_core.ink import ink_map
-from mnist_core.preprocess import BOX_SIZE
+from mnist_core.reading import preprocess
+from mnist_core.reading.ink import ink_map
+from mnist_core.reading.preprocess import BOX_SIZE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,9 +55,9 @@ def preprocessing_stages(image):
         ImageError: the array has the wrong shape or values, or more than `ink.MAX_PIXELS` pixels.
     """
     ink = ink_map(image)
-    crop = preprocess._normalise_stroke(preprocess._crop_to_ink(ink))
-    centred = preprocess._place(crop)
-    naive = np.asarray(Image.fromarray(ink).resize(centred.shape[::-1], preprocess._RESAMPLE),
+    crop = preprocess.normalise_stroke(preprocess.crop_to_ink(ink))
+    centred = preprocess.place_centred(crop)
+    naive = np.asarray(Image.fromarray(ink).resize(centred.shape[::-1], preprocess.RESAMPLE),
                        dtype=np.float32).clip(0.0, 1.0)
     return Stages(ink, crop, _fit_in_box(crop), centred, naive)
 
@@ -68,7 +68,7 @@ def _fit_in_box(crop):
     scale = BOX_SIZE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     scaled = np.asarray(Image.fromarray(np.ascontiguousarray(crop, dtype=np.float32))
-                        .resize(size, preprocess._RESAMPLE), dtype=np.float32)
+                        .resize(size, preprocess.RESAMPLE), dtype=np.float32)
     box = np.zeros((BOX_SIZE, BOX_SIZE), np.float32)
     top, left = (BOX_SIZE - size[1]) // 2, (BOX_SIZE - size[0]) // 2
     box[top:top + size[1], left:left + size[0]] = scaled

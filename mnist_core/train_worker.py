@@ -198,7 +198,7 @@ def _test_report(model, x_test, y_test):
     longer on its first visit. Read before the model is saved, so a cancel meanwhile saves
     nothing; a failure here costs the report only (logged), never the model."""
     from mnist_core.evaluation import report_of
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
 
     try:
         return report_of(Predictor(model).probabilities, x_test, y_test)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_core.blobs import blob_boxes, label_blobs, paint_runs, union_boxes
+from mnist_core.reading.blobs import blob_boxes, label_blobs, paint_runs, union_boxes
 
 
 def flood_fill_labels(mask):

@@ -12,7 +12,7 @@ from mnist_core.drawings_training import (
     split,
 )
 from mnist_core.errors import BlankImageError, MnistError
-from mnist_core.ink_crop import ink_crop
+from mnist_core.reading.ink_crop import ink_crop
 
 
 def test_the_ink_crop_fills_the_square_keeping_the_aspect_ratio():

@@ -8,7 +8,7 @@ import pytest
 
 from mnist_core.drawn_digits import (CANVAS_SIZE, SCHEMES, TEMPLATE_EVERY, make_drawn_digits,
                                      origin_of, scheme_of)
-from mnist_core.ink import has_ink
+from mnist_core.reading.ink import has_ink
 from tests.conftest import ROOT, make_tiny_data
 
 SOURCE = make_tiny_data(n_train=10, n_test=30)[1]  # (x, y): a bar per class, on noise

@@ -7,8 +7,8 @@ from mnist_core.drawn_digits import CANVAS_SIZE, scheme_of
 from mnist_core.european_digits import (EUROPEAN_FORMS, EVAL_SEED, ORDINARY_FORMS, all_forms,
                                         eval_forms, form_name, make_european_digits,
                                         make_stroked_training_digits)
-from mnist_core.ink import has_ink
-from mnist_core.preprocess import to_mnist_input
+from mnist_core.reading.ink import has_ink
+from mnist_core.reading.preprocess import to_mnist_input
 from mnist_core.recipes import get_recipe
 from mnist_core.synthetic_share import synthetic_count, with_synthetic_share
 from mnist_core.training import make_metadata, training_arrays

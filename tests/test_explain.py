@@ -11,8 +11,8 @@ from PIL import Image
 from mnist_core import cli, explain_plots, storage
 from mnist_core.constants import TUTORIAL_PARAM_COUNT
 from mnist_core.explain import Explainer
-from mnist_core.inference import Predictor
-from mnist_core.preprocess import naive_downscale, to_mnist_input
+from mnist_core.reading.inference import Predictor
+from mnist_core.reading.preprocess import naive_downscale, to_mnist_input
 from mnist_core.preprocess_stages import preprocessing_stages
 from tests.conftest import ROOT
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from mnist_core import image_files, ink
+from mnist_core.reading import image_files
+from mnist_core.reading import ink
 from mnist_core.errors import ImageError
-from mnist_core.image_files import DATA_URL_PREFIX, decode_data_url, load_image
+from mnist_core.reading.image_files import DATA_URL_PREFIX, decode_data_url, load_image
 from tests.test_preprocess import SEVEN
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from mnist_core import storage
-from mnist_core.inference import Predictor
+from mnist_core.reading.inference import Predictor
 
 
 def test_fast_path_matches_model_predict(default_model_path):

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from mnist_core import ink
+from mnist_core.reading import ink
 from mnist_core.errors import BlankImageError, ImageError
-from mnist_core.ink import has_ink
-from mnist_core.preprocess import (MNIST_CENTRE, MNIST_STROKE, THINNED_STROKE, naive_downscale,
+from mnist_core.reading.ink import has_ink
+from mnist_core.reading.preprocess import (MNIST_CENTRE, MNIST_STROKE, THINNED_STROKE, naive_downscale,
                                    to_mnist_input)
 
 ROWS, COLS = np.mgrid[0:28, 0:28]

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from mnist_core import cli
 from mnist_core.errors import BlankImageError
-from mnist_core.segment import split_digits
+from mnist_core.reading.segment import split_digits
 
 SCALE = 4  # MNIST digits are drawn at 4x, about 80 pixels high, as on the 280-pixel canvas
 MARGIN = 30
@@ -48,7 +48,7 @@ def compose(patches, gaps):
 @pytest.fixture(scope="module")
 def predictor(default_model_path):
     from mnist_core import storage
-    from mnist_core.inference import Predictor
+    from mnist_core.reading.inference import Predictor
 
     return Predictor(storage.load_model(default_model_path).model)
 

@@ -1,6 +1,6 @@
 """Under a prediction, "What did you draw?": the visitor's label, recorded with the drawing.
 
-Single digits only: a number's digits come from the page's own cut (`mnist_core.segment`), and
+Single digits only: a number's digits come from the page's own cut (`mnist_core.reading.segment`), and
 a wrong cut is not a wrong reading, so a label given to a piece of a number could teach the
 next model a segmentation error. A number asks the visitor to draw one digit at a time.
 """
@@ -76,7 +76,7 @@ def _chosen(key, digest, pixels, prediction, language):
         if digest in recorded:
             db.relabel(recorded[digest], session_id(), int(label))
         else:
-            from mnist_core.ink_crop import ink_crop
+            from mnist_core.reading.ink_crop import ink_crop
 
             recorded[digest] = db.record(
                 session=session_id(), label=int(label), predicted=prediction.digit,

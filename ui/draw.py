@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.errors import ImageError
-from mnist_core.image_files import decode_data_url
-from mnist_core.ink import has_ink
+from mnist_core.reading.image_files import decode_data_url
+from mnist_core.reading.ink import has_ink
 from ui import correction
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
@@ -90,7 +90,7 @@ def show_prediction(language, predictor, data_url):
 
     Args:
         language: 'en' or 'fr'.
-        predictor: a `mnist_core.inference.Predictor`.
+        predictor: a `mnist_core.reading.inference.Predictor`.
         data_url: the canvas as the browser sent it (a PNG data URL), or None.
 
     Returns:

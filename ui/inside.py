@@ -64,7 +64,7 @@ def inside_view(language, predictor, data_url, reading):
 
     Args:
         language: 'en' or 'fr'.
-        predictor: the page's `mnist_core.inference.Predictor` for the selected model.
+        predictor: the page's `mnist_core.reading.inference.Predictor` for the selected model.
         data_url: the canvas as the browser sent it (for the preprocessing pictures).
         reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
     """
@@ -127,7 +127,7 @@ def _preprocess(language, predictor, data_url, prediction, several):
                  caption=text(language, "inside_stage_centred", digit=prediction.digit))
         st.caption(text(language, "inside_number_note"))
         return
-    from mnist_core.image_files import decode_data_url
+    from mnist_core.reading.image_files import decode_data_url
     from mnist_core.preprocess_stages import preprocessing_stages
     from ui.draw import MAX_CANVAS_SIDE, MAX_CANVAS_URL_CHARS
 

@@ -10,7 +10,7 @@ import os
 import streamlit as st
 
 from mnist_core import storage
-from mnist_core.inference import Predictor
+from mnist_core.reading.inference import Predictor
 from mnist_core.jobs import TrainingJobs
 
 

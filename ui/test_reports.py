@@ -94,7 +94,7 @@ def report_load(model_key, predictor, metadata, x_test, y_test, digest=None):
 
     Args:
         model_key: the page's key for the model (a path, or `upload:<sha256>`).
-        predictor: its `mnist_core.inference.Predictor`.
+        predictor: its `mnist_core.reading.inference.Predictor`.
         metadata: its metadata; a `drawn_accuracy` there is used as it is.
         x_test, y_test: MNIST's test split.
         digest: for a saved model, the sha256 of the bytes it was loaded from

@@ -83,7 +83,7 @@ def _patch_inference(module):
 
 PATCHES = {"streamlit.runtime.app_session": _patch_app_session,
            "streamlit.runtime.scriptrunner.script_runner": _patch_script_runner,
-           "mnist_core.inference": _patch_inference}
+           "mnist_core.reading.inference": _patch_inference}
 
 
 class _PatchingFinder(importlib.abc.MetaPathFinder):

@@ -8,7 +8,7 @@ digit may be two or more digits that touch: it is offered cut into each plausibl
 digits, where the ink is thinnest and into digits of even width, and a digit cut out of
 touching ink makes the result unsure.
 
-Pure NumPy (the blobs come from `mnist_core.blobs`). `Segmentation.options` keeps every
+Pure NumPy (the blobs come from `mnist_core.reading.blobs`). `Segmentation.options` keeps every
 plausible way to cut a wide blob, so a reader of digits (`Predictor.predict_number`) can take
 the one it reads most surely.
 """
@@ -17,8 +17,8 @@ import dataclasses
 
 import numpy as np
 
-from mnist_core.blobs import blob_boxes, label_blobs, paint_runs, union_boxes
-from mnist_core.ink import ink_map, work_factor
+from mnist_core.reading.blobs import blob_boxes, label_blobs, paint_runs, union_boxes
+from mnist_core.reading.ink import ink_map, work_factor
 
 INK_LEVEL = 0.3
 """Ink at least this strong (of the strongest) joins blobs: anti-aliased halos and faint smudges

@@ -1,4 +1,4 @@
-"""Reading image files (PNG, JPEG, ...) and canvas values into arrays for `mnist_core.preprocess`.
+"""Reading image files (PNG, JPEG, ...) and canvas values into arrays for `mnist_core.reading.preprocess`.
 
 The size is checked from the header before any pixel is decoded, so a hostile file (a
 "decompression bomb") cannot exhaust memory; a canvas value's length is checked before it is
@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from mnist_core import ink
+from mnist_core.reading import ink
 from mnist_core.errors import BlankImageError, ImageError
-from mnist_core.ink import check_size
+from mnist_core.reading.ink import check_size
 
 DATA_URL_PREFIX = "data:image/png;base64,"
 """What a canvas' `toDataURL()` value starts with; anything else is refused."""
@@ -126,7 +126,7 @@ def decode_data_url(url, max_chars=MAX_DATA_URL_CHARS, max_side=MAX_DRAWING_SIDE
 def blank_file_error(name):
     """The error for an image file that holds no ink, naming the file.
 
-    `mnist_core.ink` raises BlankImageError worded for the page's canvas; a file given
+    `mnist_core.reading.ink` raises BlankImageError worded for the page's canvas; a file given
     on the command line gets this sentence instead.
 
     Args:

@@ -5,7 +5,7 @@ MNIST digits were cropped to their ink, scaled to fit a 20x20 box keeping their 
 mass sits in the middle. `to_mnist_input()` does the same to a visitor's drawing, so a small
 or off-centre digit reaches the model looking like the digits it was trained on;
 `naive_downscale()` is the baseline that shrinks the whole canvas instead. Both start from the
-drawing's ink as `mnist_core.ink` reads it.
+drawing's ink as `mnist_core.reading.ink` reads it.
 """
 
 
@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_core.constants import IMAGE_SIZE
-from mnist_core.ink import ink_map
+from mnist_core.reading.ink import ink_map
 
 BOX_SIZE = 20
 """Side of the box the digit's longer side is scaled to, as in MNIST."""
@@ -42,7 +42,7 @@ further, to the median, wears strokes through and reads worse."""
 # PIL's BILINEAR widens its triangle filter by the reduction factor, so shrinking averages every
 # source pixel (anti-aliased). BOX weighs each source pixel all or nothing, which at small
 # reduction factors moves the centre of mass by up to half a pixel.
-_RESAMPLE = Image.Resampling.BILINEAR
+RESAMPLE = Image.Resampling.BILINEAR
 _SUBPIXELS = 4  # strokes are thickened or thinned at 4 pixels per output pixel: quarter steps
 
 
@@ -70,7 +70,7 @@ def to_mnist_input(image):
         BlankImageError: the image holds no ink (empty canvas, one uniform colour).
         ImageError: the array has the wrong shape or values, or more than `ink.MAX_PIXELS` pixels.
     """
-    return _place(_normalise_stroke(_crop_to_ink(ink_map(image))))
+    return place_centred(normalise_stroke(crop_to_ink(ink_map(image))))
 
 
 def naive_downscale(image):
@@ -90,11 +90,12 @@ def naive_downscale(image):
         ImageError: the array has the wrong shape or values, or more than `ink.MAX_PIXELS` pixels.
     """
     ink = Image.fromarray(ink_map(image))
-    out = ink.resize((IMAGE_SIZE, IMAGE_SIZE), _RESAMPLE)
+    out = ink.resize((IMAGE_SIZE, IMAGE_SIZE), RESAMPLE)
     return np.clip(np.asarray(out, dtype=np.float32), 0.0, 1.0)
 
 
-def _crop_to_ink(ink):
+def crop_to_ink(ink):
+    """The smallest box holding every True pixel of `ink` (a bool (H, W) with some ink)."""
     rows = np.flatnonzero(ink.any(axis=1))
     cols = np.flatnonzero(ink.any(axis=0))
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -112,7 +113,7 @@ def _stroke_width(crop):
     return 2 * float(crop.sum()) / (max(edges, 1) * np.pi / 4)
 
 
-def _normalise_stroke(crop):
+def normalise_stroke(crop):
     """Crop (h, w) -> the same ink, its strokes thickened or thinned if far from MNIST's.
 
     Returns the crop itself when its strokes will come out between `THIN_STROKE` and
@@ -128,7 +129,7 @@ def _normalise_stroke(crop):
     if scale * _SUBPIXELS < 1:  # no need for full resolution, and the filters cost less
         h, w = crop.shape
         size = (max(1, round(w * scale * _SUBPIXELS)), max(1, round(h * scale * _SUBPIXELS)))
-        crop = np.asarray(Image.fromarray(crop).resize(size, _RESAMPLE))
+        crop = np.asarray(Image.fromarray(crop).resize(size, RESAMPLE))
         pixels_per_output = _SUBPIXELS
     else:
         pixels_per_output = 1 / scale
@@ -143,7 +144,7 @@ def _normalise_stroke(crop):
     thin = _rank_filter(crop, radius, np.minimum)
     if thin.max() < 0.5:  # worn away to nothing: a blob with no stroke inside, leave it
         return original
-    return _crop_to_ink(thin)
+    return crop_to_ink(thin)
 
 
 def _rank_filter(image, radius, extreme):
@@ -158,7 +159,7 @@ def _rank_filter(image, radius, extreme):
     return out
 
 
-def _place(crop):
+def place_centred(crop):
     """Ink crop (h, w) float32 -> (28, 28): longer side BOX_SIZE, centre of mass centred."""
     grow = -(-BOX_SIZE // max(crop.shape))
     if grow > 1:
@@ -185,5 +186,5 @@ def _place(crop):
     padded = np.zeros((top + h + bottom, left + w + right), np.float32)
     padded[top : top + h, left : left + w] = crop
     box = (x0 + left, y0 + top, x0 + left + side, y0 + top + side)
-    out = Image.fromarray(padded).resize((IMAGE_SIZE, IMAGE_SIZE), _RESAMPLE, box=box)
+    out = Image.fromarray(padded).resize((IMAGE_SIZE, IMAGE_SIZE), RESAMPLE, box=box)
     return np.clip(np.asarray(out, dtype=np.float32), 0.0, 1.0)

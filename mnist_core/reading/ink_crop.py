@@ -4,8 +4,8 @@ the 28x28 input, at twice its resolution, so a flag or a crossbar stays visible.
 import numpy as np
 from PIL import Image
 
-from mnist_core.ink import ink_map
-from mnist_core.preprocess import _crop_to_ink
+from mnist_core.reading.ink import ink_map
+from mnist_core.reading.preprocess import crop_to_ink
 
 CROP_SIDE = 56
 
@@ -13,7 +13,7 @@ CROP_SIDE = 56
 def ink_crop(image, side=CROP_SIDE):
     """Crops a drawing to its ink, as `to_mnist_input()` does, and fits it in a square.
 
-    The same ink extraction and crop as `mnist_core.preprocess.to_mnist_input` (no stroke
+    The same ink extraction and crop as `mnist_core.reading.preprocess.to_mnist_input` (no stroke
     normalisation, no centring by mass): the longer side fills `side` pixels, the aspect
     ratio is kept and the crop is centred in the square.
 
@@ -28,7 +28,7 @@ def ink_crop(image, side=CROP_SIDE):
         BlankImageError: the image holds no ink.
         ImageError: the array has the wrong shape or values, or is too large.
     """
-    crop = _crop_to_ink(ink_map(image))
+    crop = crop_to_ink(ink_map(image))
     h, w = crop.shape
     scale = side / max(h, w)
     size = (max(1, min(side, round(w * scale))), max(1, min(side, round(h * scale))))

@@ -71,7 +71,7 @@ class Predictor:
     def __init__(self, model):
         import tensorflow as tf
 
-        from mnist_core.compute_precision import for_this_cpu
+        from mnist_core.reading.compute_precision import for_this_cpu
 
         self.model = model
         self._compute = for_this_cpu(model)  # float32 where bfloat16 would be emulated
@@ -105,7 +105,7 @@ class Predictor:
 
         Args:
             drawing: array (H, W), (H, W, 3) or (H, W, 4), uint8 0..255 or float 0..1, light-on-dark
-                or dark-on-light (see `mnist_core.preprocess.to_mnist_input`).
+                or dark-on-light (see `mnist_core.reading.preprocess.to_mnist_input`).
 
         Returns:
             A `Prediction`.
@@ -114,7 +114,7 @@ class Predictor:
             BlankImageError: the drawing has no ink.
             ImageError: the image is too large or unusable.
         """
-        from mnist_core.preprocess import to_mnist_input
+        from mnist_core.reading.preprocess import to_mnist_input
 
         return self.predict_prepared(to_mnist_input(drawing))
 
@@ -122,7 +122,7 @@ class Predictor:
         """Reads one or several digits written side by side, left to right.
 
         A drawing of one digit with no stray mark gives exactly `predict(drawing)`; otherwise
-        each digit is cut out (`mnist_core.segment.split_digits`) and read on its own, all in
+        each digit is cut out (`mnist_core.reading.segment.split_digits`) and read on its own, all in
         one batch. A blob wide enough to be one wide digit or several touching ones is read in
         each of the ways `split_digits` offers, and the way whose digits' confidences have the
         largest product is taken.
@@ -137,8 +137,8 @@ class Predictor:
             BlankImageError: the drawing has no ink.
             ImageError: the image is too large or unusable.
         """
-        from mnist_core.preprocess import to_mnist_input
-        from mnist_core.segment import split_digits
+        from mnist_core.reading.preprocess import to_mnist_input
+        from mnist_core.reading.segment import split_digits
 
         cut = split_digits(drawing)
         whole = len(cut.options) == 1 and not cut.ignored  # maybe one digit alone
