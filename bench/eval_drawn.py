@@ -3,8 +3,8 @@
 Builds the reproducible evaluation sets, prepares every drawing both ways, and prints each
 model's accuracy side by side, overall and per group:
 - `drawn`: MNIST test digits re-drawn as on a canvas, and stroked templates
-  (`mnist_core.drawn_digits`), per colour scheme and per origin;
-- `european`: digits in European forms (`mnist_core.european_digits`), never trained on, per
+  (`mnist_core.data.drawn_digits`), per colour scheme and per origin;
+- `european`: digits in European forms (`mnist_core.data.european_digits`), never trained on, per
   colour scheme, per kind of form and per digit.
 
     python bench/eval_drawn.py --model models/strong.keras --model models/tutorial.keras
@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any 
 import numpy as np  # noqa: E402
 
 import mnist_core  # noqa: E402,F401  (quietens TensorFlow before it loads)
-from mnist_core.data import load_data  # noqa: E402
-from mnist_core.drawn_digits import make_drawn_digits, origin_of, scheme_of  # noqa: E402
-from mnist_core.european_digits import EVAL_SEED, form_name, make_european_digits  # noqa: E402
+from mnist_core.data.mnist import load_data  # noqa: E402
+from mnist_core.data.drawn_digits import make_drawn_digits, origin_of, scheme_of  # noqa: E402
+from mnist_core.data.european_digits import EVAL_SEED, form_name, make_european_digits  # noqa: E402
 from mnist_core.reading.preprocess import naive_downscale, to_mnist_input  # noqa: E402
 
 PREPARATIONS = {"naive": naive_downscale, "mnist_style": to_mnist_input}

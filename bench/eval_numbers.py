@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import mnist_core  # noqa: E402,F401  (quietens TensorFlow before it loads)
-from mnist_core.data import load_data  # noqa: E402
+from mnist_core.data.mnist import load_data  # noqa: E402
 
 SCALE = 4
 MARGIN = 30

@@ -70,7 +70,7 @@ def main():
     args = parser.parse_args()
 
     from mnist_core import storage
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
     from mnist_core.evaluation import EVALUATION_BATCH, report_of
     from mnist_core.reading.inference import Predictor
     from mnist_core.model import prepare_images

@@ -102,7 +102,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
 
     (x_train, y_train), (x_test, y_test) = load_data()
     # A test set one image short of MNIST's: validation costs the same, but `train()` skips

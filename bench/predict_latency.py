@@ -41,8 +41,8 @@ def main():
     args = parser.parse_args()
 
     from mnist_core import storage
-    from mnist_core.data import load_data
-    from mnist_core.drawn_digits import make_drawn_digits
+    from mnist_core.data.mnist import load_data
+    from mnist_core.data.drawn_digits import make_drawn_digits
     from mnist_core.reading.inference import Predictor
     from mnist_core.reading.preprocess import to_mnist_input
     from mnist_core.preprocess_stages import preprocessing_stages

@@ -34,7 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def run_product(images, precision="auto"):
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
     from mnist_core.training import train
 
     data = load_data()
@@ -51,7 +51,7 @@ def run_keras_fit(images):
     import keras
     from keras import layers
 
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
 
     (x_train, y_train), (x_test, y_test) = load_data()
     started = time.perf_counter()
@@ -78,7 +78,7 @@ def run_torch(images, bf16=False):
     import torch
     from torch import nn
 
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
 
     (x_train, y_train), (x_test, y_test) = load_data()
     started = time.perf_counter()

@@ -4,7 +4,7 @@
 
 The "visitors" correct European-style digits that the tutorial's MNIST model misreads (a 1
 with a long flag, with or without a foot, a 7 with a crossbar, a 4 open at the top, a 9 with a
-straight stem, a 2 with a loop): drawings stroked by `mnist_core.european_digits` from a random
+straight stem, a 2 with a loop): drawings stroked by `mnist_core.data.european_digits` from a random
 stream of their own (neither the European evaluation set's nor the strong recipe's training
 stream), prepared as the page prepares a drawing; those `tutorial.keras` misreads are recorded
 through `DrawingsDB.record` as the page records a correction (with their ink crop). The quick recipe is trained twice on MNIST, with the same seed: without the
@@ -24,18 +24,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core import storage  # noqa: E402
-from mnist_core.data import load_data  # noqa: E402
+from mnist_core.data.mnist import load_data  # noqa: E402
 from mnist_core.drawings_db import DrawingsDB  # noqa: E402
 from mnist_core.drawings_training import drawings_extra  # noqa: E402
-from mnist_core.drawn_digits import pose_on_canvas, scheme_of  # noqa: E402
-from mnist_core.european_digits import EUROPEAN_FORMS, stroke_form  # noqa: E402
+from mnist_core.data.drawn_digits import pose_on_canvas, scheme_of  # noqa: E402
+from mnist_core.data.european_digits import EUROPEAN_FORMS, stroke_form  # noqa: E402
 from mnist_core.reading.ink_crop import ink_crop  # noqa: E402
 from mnist_core.reading.inference import Predictor  # noqa: E402
 from mnist_core.reading.preprocess import to_mnist_input  # noqa: E402
 
 VISITOR_STREAM = 73
 """First word of the visitors' random stream: the evaluation set draws from 71, training's
-stroked share from 72 (`mnist_core.european_digits`)."""
+stroked share from 72 (`mnist_core.data.european_digits`)."""
 LABELS = sorted(EUROPEAN_FORMS)  # 1, 2, 4, 7, 9
 
 

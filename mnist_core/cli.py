@@ -38,7 +38,7 @@ def _progress_printer(stream=sys.stderr):
 
 
 def _load(args):
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
 
     return load_data(path=args.data, progress=_progress_printer())
 
@@ -68,7 +68,7 @@ def _train(args, recipe, data, verbose=1):
 
 def cmd_data(args):
     """Fetches, verifies and caches MNIST."""
-    from mnist_core.data import clear_cache, default_cache_dir
+    from mnist_core.data.mnist import clear_cache, default_cache_dir
 
     if args.refresh:
         clear_cache()

@@ -24,7 +24,7 @@ def cmd_reports(args):
         MnistError: some model could not be read (each named on its own line above).
     """
     from mnist_core import storage
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
 
     folder = models_folder(args)
     (_, _), (x_test, y_test) = load_data(path=args.data)

@@ -2,7 +2,7 @@
 
 The page starts with the model that reads drawings best (`storage.default_entry`), so every
 saved model carries this figure, measured once when it is trained: the same 1,000 drawings
-for every model (`mnist_core.drawn_digits`, seed 0), prepared MNIST-style as the page
+for every model (`mnist_core.data.drawn_digits`, seed 0), prepared MNIST-style as the page
 prepares a visitor's drawing.
 
 Drawing and preparing those 1,000 images costs ~4-6 s of CPU, as much as a third of the quick
@@ -55,7 +55,7 @@ def prepared_drawn_set(x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED, ca
         int64 (n,) in [0, 9]. A missing, unreadable or malformed cache file is made again; a
         folder that cannot be written only means the set is made again next time.
     """
-    from mnist_core.data import default_cache_dir
+    from mnist_core.data.mnist import default_cache_dir
 
     folder = default_cache_dir() if cache_dir is None else cache_dir
     path = folder / f"drawn-{n}-{seed}-{_digest(x_test, y_test, n, seed)}.npz"
@@ -68,7 +68,7 @@ def prepared_drawn_set(x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED, ca
 
 
 def _make(x_test, y_test, n, seed):
-    from mnist_core.drawn_digits import make_drawn_digits
+    from mnist_core.data.drawn_digits import make_drawn_digits
     from mnist_core.reading.preprocess import to_mnist_input
 
     images, labels = make_drawn_digits(n, seed, source=(x_test, y_test))
@@ -80,7 +80,8 @@ def _digest(x_test, y_test, n, seed):
     """Names everything the prepared set depends on, so a change makes a new file."""
     import PIL
 
-    from mnist_core import constants, drawn_digits
+    from mnist_core import constants
+    from mnist_core.data import drawn_digits
     from mnist_core.reading import ink
     from mnist_core.reading import preprocess
 

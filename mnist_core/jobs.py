@@ -49,7 +49,7 @@ class TrainingJobs:
 
     Args:
         models_dir: where finished models are saved (`RECIPE-YYYYmmdd-HHMMSS.keras` + `.json`).
-        load_data: what the child calls for the MNIST arrays: None for `mnist_core.data.load_data`,
+        load_data: what the child calls for the MNIST arrays: None for `mnist_core.data.mnist.load_data`,
             a `"module:function"` string, or a module-level function (passed by its name).
         nice: how much lower the child's CPU priority is (0 to 19).
 

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from mnist_core.european_digits import make_stroked_training_digits
+from mnist_core.data.european_digits import make_stroked_training_digits
 
 
 def synthetic_count(mnist_images, share):

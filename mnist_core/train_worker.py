@@ -134,7 +134,7 @@ def listen(fd, stop, drawing=None):
 def load_function(spec):
     """`module:function` -> the function (how tests hand in tiny data); None -> MNIST's loader."""
     if not spec:
-        from mnist_core.data import load_data
+        from mnist_core.data.mnist import load_data
 
         return load_data
     import importlib

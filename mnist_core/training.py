@@ -58,7 +58,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
 
     Args:
         recipe: name of the recipe (`tutorial` by default).
-        data: `((x_train, y_train), (x_test, y_test))` uint8, as `mnist_core.data.load_data()`
+        data: `((x_train, y_train), (x_test, y_test))` uint8, as `mnist_core.data.mnist.load_data()`
             returns it.
         epochs: epochs to run; the recipe's default when None.
         batch_size: images per batch; the recipe's default when None.

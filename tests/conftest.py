@@ -41,7 +41,7 @@ def tiny_data():
 @pytest.fixture(scope="session")
 def mnist():
     """The real MNIST, verified (CI fetches it first with `python -m mnist_core data`)."""
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
 
     return load_data()
 

@@ -13,7 +13,7 @@ from tests.app_kit import canvas, canvas_of, models, open_tab, start  # noqa: F4
 @pytest.fixture
 def unreachable_mnist(monkeypatch):
     """MNIST cannot be loaded: `load_data` fails as with no network, and counts its calls."""
-    import mnist_core.data
+    import mnist_core.data.mnist
     from mnist_core.errors import DataUnavailableError
 
     calls = []
@@ -23,7 +23,7 @@ def unreachable_mnist(monkeypatch):
         raise DataUnavailableError("Could not load MNIST: every source failed; download it and "
                                    "pass it with --data PATH (or set MNIST_PATH=PATH).")
 
-    monkeypatch.setattr(mnist_core.data, "load_data", fail)
+    monkeypatch.setattr(mnist_core.data.mnist, "load_data", fail)
     return calls
 
 
@@ -110,12 +110,12 @@ def test_a_slow_load_answers_loading_at_once_and_serves_everyone_when_done():
 
 def test_while_mnist_loads_the_page_says_so_and_drawing_and_languages_go_on(
         models, canvas, mnist, monkeypatch):
-    import mnist_core.data
+    import mnist_core.data.mnist
     import ui.mnist_loader
 
     (_, _), (x_test, _) = mnist
     gate = threading.Event()
-    monkeypatch.setattr(mnist_core.data, "load_data", lambda *a, **k: gate.wait(30) and mnist)
+    monkeypatch.setattr(mnist_core.data.mnist, "load_data", lambda *a, **k: gate.wait(30) and mnist)
     monkeypatch.setattr(ui.mnist_loader, "WAIT_SECONDS", 0.05)
     try:
         at = open_tab(start(), "explore")

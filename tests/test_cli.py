@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import cli, data
+from mnist_core import cli
+from mnist_core.data import mnist as data
 from mnist_core.recipes import dtype_for
 from tests.conftest import ROOT
 

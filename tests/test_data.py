@@ -9,8 +9,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_core import data, sources
-from mnist_core.data import Source, checks_for, load_data, verify
+from mnist_core.data import mnist as data
+from mnist_core.data import sources
+from mnist_core.data.mnist import Source, checks_for, load_data, verify
 from mnist_core.errors import DataUnavailableError
 from tests.conftest import make_tiny_data
 

@@ -8,9 +8,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_core import dataset_files, sources
-from mnist_core.data import checks_for, load_data
-from mnist_core.dataset_files import read_idx, read_npz
+from mnist_core.data import dataset_files
+from mnist_core.data import sources
+from mnist_core.data.mnist import checks_for, load_data
+from mnist_core.data.dataset_files import read_idx, read_npz
 from mnist_core.errors import DataUnavailableError
 from tests.conftest import make_tiny_data
 

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core.drawn_digits import (CANVAS_SIZE, SCHEMES, TEMPLATE_EVERY, make_drawn_digits,
+from mnist_core.data.drawn_digits import (CANVAS_SIZE, SCHEMES, TEMPLATE_EVERY, make_drawn_digits,
                                      origin_of, scheme_of)
 from mnist_core.reading.ink import has_ink
 from tests.conftest import ROOT, make_tiny_data

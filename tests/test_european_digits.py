@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mnist_core.drawn_digits import CANVAS_SIZE, scheme_of
-from mnist_core.european_digits import (EUROPEAN_FORMS, EVAL_SEED, ORDINARY_FORMS, all_forms,
+from mnist_core.data.drawn_digits import CANVAS_SIZE, scheme_of
+from mnist_core.data.european_digits import (EUROPEAN_FORMS, EVAL_SEED, ORDINARY_FORMS, all_forms,
                                         eval_forms, form_name, make_european_digits,
                                         make_stroked_training_digits)
 from mnist_core.reading.ink import has_ink

@@ -122,7 +122,7 @@ class BackgroundLoad:
 def _load_test_split():
     """Only the test split is kept: the page shows test images, and training loads its own
     copy in its own process, so the 47 MB of training images would sit here unused."""
-    from mnist_core.data import load_data
+    from mnist_core.data.mnist import load_data
 
     return load_data()[1]
 

