@@ -73,7 +73,7 @@ def main():
     from mnist_core.data.mnist import load_data
     from mnist_core.evaluation import EVALUATION_BATCH, report_of
     from mnist_core.reading.inference import Predictor
-    from mnist_core.model import prepare_images
+    from mnist_core.training.model import prepare_images
 
     from mnist_core import report_store
 

@@ -4,7 +4,7 @@ callbacks (`BatchCurve`, `EpochSnapshot` with a drawing to read), in one process
     .venv/bin/python bench/live_view.py [--images 6000] [--epochs 3] [--batch-size 64]
                                         [--repeats 3]
 
-Both arms run `mnist_core.training.train` with a `ProgressCallback` feeding the worker's own
+Both arms run `mnist_core.training.trainer.train` with a `ProgressCallback` feeding the worker's own
 thinned batch events, as the training process does; the live arm adds the two callbacks, whose
 events are serialised to JSON as the worker would send them. Runs alternate (reference, live,
 reference, live, ...) so the machine's drift hits both, and the minimum of each is compared.
@@ -64,10 +64,10 @@ class Sink:
 
 def one_training(data, args, live):
     from mnist_core.batch_curve import BatchCurve
-    from mnist_core.callbacks import ProgressCallback
+    from mnist_core.training.callbacks import ProgressCallback
     from mnist_core.epoch_snapshot import EpochSnapshot, grid_indices
     from mnist_core.train_worker import BATCH_EVENTS_PER_SECOND
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     sink, last, spent = Sink(), [0.0], [0.0]
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 1]
 
 Variants, each in a fresh process (so none inherits another's warm caches or threads):
-  product   mnist_core.training.train("tutorial", epochs=1): what the app and `train` run
+  product   mnist_core.training.trainer.train("tutorial", epochs=1): what the app and `train` run
             (precision "auto": bfloat16 maths with float32 weights where the CPU has it natively)
   product_float32
             the same with precision="float32": the tutorial's arithmetic (`--precision float32`)
@@ -35,7 +35,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def run_product(images, precision="auto"):
     from mnist_core.data.mnist import load_data
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     data = load_data()
     started = time.perf_counter()

@@ -71,7 +71,7 @@ def accuracies(model, extra, x_test, y_test):
 
 
 def main():
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=300, help="misread drawings recorded at most")

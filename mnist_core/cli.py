@@ -59,7 +59,7 @@ def _checked_out(args, kind):
 
 def _train(args, recipe, data, verbose=1):
     from mnist_core.cli_drawings import extra_of
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     return train(recipe, data=data, epochs=args.epochs, batch_size=args.batch_size,
                  limit=args.limit, seed=args.seed, precision=args.precision, verbose=verbose,
@@ -81,7 +81,7 @@ def cmd_tutorial(args):
     """Runs the tutorial end to end and writes its model, metadata and three figures."""
     from mnist_core import plots, storage
     from mnist_core.reading.inference import Predictor
-    from mnist_core.model import prepare_images, prepare_labels
+    from mnist_core.training.model import prepare_images, prepare_labels
 
     out = _checked_out(args, "tutorial")
     data = _load(args)
@@ -120,7 +120,7 @@ def cmd_train(args):
 def cmd_evaluate(args):
     """Prints a model's accuracy on the 10,000 test images."""
     from mnist_core.reading.inference import Predictor
-    from mnist_core.model import prepare_images
+    from mnist_core.training.model import prepare_images
     from mnist_core.untrusted import load_untrusted
 
     loaded = load_untrusted(args.model)  # any file named on the command line is untrusted
@@ -157,7 +157,7 @@ def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
     from mnist_core import cli_drawings, cli_models, cli_predict
     from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
-    from mnist_core.recipes import PRECISIONS, RECIPES
+    from mnist_core.training.recipes import PRECISIONS, RECIPES
 
     formatter = _Formatter
     parser = argparse.ArgumentParser(

@@ -189,7 +189,7 @@ def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH):
     Returns:
         float32 array (N, 10).
     """
-    from mnist_core.model import prepare_images
+    from mnist_core.training.model import prepare_images
 
     parts = [np.asarray(probabilities(prepare_images(x[start:start + batch_size])), np.float32)
              for start in range(0, len(x), batch_size)]

@@ -111,7 +111,7 @@ class TrainingJobs:
         """Starts a training in the background, if the deployer's limits allow it.
 
         Args:
-            recipe, epochs, batch_size, limit, seed: as `mnist_core.training.train` takes them.
+            recipe, epochs, batch_size, limit, seed: as `mnist_core.training.trainer.train` takes them.
             with_drawings: mix the visitors' recorded drawings in (`drawings_training`).
             owner: a token of the visitor starting it; `cancel(owner)` with the same token is
                 the only way to cancel it (a job started with none is cancelled by `cancel()`).
@@ -126,8 +126,8 @@ class TrainingJobs:
                 before anything starts.
         """
         from mnist_core.constants import DEFAULT_SEED
-        from mnist_core.recipes import get_recipe
-        from mnist_core.training import check_settings
+        from mnist_core.training.recipes import get_recipe
+        from mnist_core.training.trainer import check_settings
 
         chosen = get_recipe(recipe)
         settings = {"recipe": recipe, "epochs": epochs or chosen.epochs,

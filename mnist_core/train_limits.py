@@ -9,7 +9,7 @@ import dataclasses
 from mnist_core import settings
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
-from mnist_core.recipes import RECIPES
+from mnist_core.training.recipes import RECIPES
 
 
 @dataclasses.dataclass(frozen=True)

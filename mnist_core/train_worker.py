@@ -150,9 +150,9 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
         raise TrainingCancelled(CANCELLED)
     from mnist_core import storage
     from mnist_core.batch_curve import BatchCurve
-    from mnist_core.callbacks import ProgressCallback
+    from mnist_core.training.callbacks import ProgressCallback
     from mnist_core.epoch_snapshot import EpochSnapshot, grid_indices
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     progress = ProgressCallback(
         on_begin=lambda epochs, steps: events.send("begin", {"epochs": epochs, "steps": steps}),

@@ -11,7 +11,7 @@ from PIL import Image
 
 from mnist_core import cli
 from mnist_core.data import mnist as data
-from mnist_core.recipes import dtype_for
+from mnist_core.training.recipes import dtype_for
 from tests.conftest import ROOT
 
 

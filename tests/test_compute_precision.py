@@ -6,7 +6,7 @@ import pytest
 from mnist_core.reading import compute_precision
 from mnist_core.explain import Explainer
 from mnist_core.reading.inference import Predictor
-from mnist_core.model import build_tutorial_model
+from mnist_core.training.model import build_tutorial_model
 
 IMAGES = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
 

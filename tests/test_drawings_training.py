@@ -84,7 +84,7 @@ def test_loads_an_npz_and_refuses_one_that_is_not_drawings(tmp_path):
 
 
 def test_training_with_drawings_reports_the_held_out_share(tiny_data):
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     x, y = drawings(20)
     result = train(data=tiny_data, epochs=1, batch_size=16, extra=split(x, y, weight=2))

@@ -9,9 +9,9 @@ from mnist_core.data.european_digits import (EUROPEAN_FORMS, EVAL_SEED, ORDINARY
                                         make_stroked_training_digits)
 from mnist_core.reading.ink import has_ink
 from mnist_core.reading.preprocess import to_mnist_input
-from mnist_core.recipes import get_recipe
-from mnist_core.synthetic_share import synthetic_count, with_synthetic_share
-from mnist_core.training import make_metadata, training_arrays
+from mnist_core.training.recipes import get_recipe
+from mnist_core.training.synthetic_share import synthetic_count, with_synthetic_share
+from mnist_core.training.trainer import make_metadata, training_arrays
 from tests.conftest import ROOT, make_tiny_data
 
 
@@ -103,7 +103,7 @@ def test_only_the_strong_recipe_adds_stroked_digits():
 
 
 def test_stroked_digits_are_drawn_once_per_setting(monkeypatch):
-    from mnist_core import synthetic_share
+    from mnist_core.training import synthetic_share
 
     calls = []
 
@@ -123,8 +123,8 @@ def test_stroked_digits_are_drawn_once_per_setting(monkeypatch):
 
 
 def test_the_tutorial_recipe_trains_on_mnist_alone(tiny_data, monkeypatch):
-    from mnist_core import synthetic_share
-    from mnist_core.training import train
+    from mnist_core.training import synthetic_share
+    from mnist_core.training.trainer import train
 
     def refuse(n, seed):
         raise AssertionError("the tutorial recipe drew stroked digits")

@@ -127,7 +127,7 @@ def test_the_worker_keeps_only_well_formed_drawings_and_drops_overlong_lines(mon
 
 
 def test_each_epoch_sends_the_grids_answers_the_filters_and_the_drawings_reading(tiny_data):
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     (_, _), (x_test, y_test) = tiny_data
     chosen = grid_indices(y_test)
@@ -163,7 +163,7 @@ def test_the_first_convolution_is_found_inside_a_nested_model():
 
 
 def test_in_a_real_fit_the_curve_keeps_to_its_bound(tiny_data):
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     points = []
     # 12 epochs of 64 images in batches of 2: 12 reports (groups of 32 batches), 5 points kept.

@@ -3,7 +3,7 @@
 import numpy as np
 
 from mnist_core.constants import TUTORIAL_PARAM_COUNT
-from mnist_core.model import build_tutorial_model, prepare, prepare_images, prepare_labels
+from mnist_core.training.model import build_tutorial_model, prepare, prepare_images, prepare_labels
 
 
 def test_prepare_images_reshapes_and_scales_to_unit_float32():

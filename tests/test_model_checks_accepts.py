@@ -40,7 +40,7 @@ def test_refuses_the_keras_2_h5_with_a_lambda_layer():
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_accepts_a_bfloat16_model_saved_by_storage(tmp_path, suffix):
     from mnist_core import storage
-    from mnist_core.model import build_tutorial_model
+    from mnist_core.training.model import build_tutorial_model
 
     model = build_tutorial_model(dtype="mixed_bfloat16")
     storage.save_model(model, tmp_path / "m.keras", {}, h5=True)

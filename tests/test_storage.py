@@ -8,7 +8,7 @@ import pytest
 
 from mnist_core import storage
 from mnist_core.errors import ModelFileError
-from mnist_core.model import build_tutorial_model, compile_tutorial
+from mnist_core.training.model import build_tutorial_model, compile_tutorial
 from tests.conftest import FIXTURES
 
 PROBE = np.linspace(0, 1, 4 * 28 * 28, dtype=np.float32).reshape(4, 28, 28, 1)

@@ -5,10 +5,10 @@ import threading
 import numpy as np
 import pytest
 
-from mnist_core.callbacks import ProgressCallback
+from mnist_core.training.callbacks import ProgressCallback
 from mnist_core.errors import MnistError, TrainingCancelled
-from mnist_core.recipes import get_recipe
-from mnist_core.training import train
+from mnist_core.training.recipes import get_recipe
+from mnist_core.training.trainer import train
 
 
 def test_tutorial_recipe_is_the_tutorials():
@@ -34,7 +34,7 @@ def test_in_bfloat16_the_tutorial_recipe_is_the_same_network_and_optimiser():
     ("auto", "float32", "float32")])
 def test_precision_decides_the_arithmetic_and_the_metadata_says_which(
         tiny_data, monkeypatch, precision, cpu_dtype, expected):
-    from mnist_core import recipes
+    from mnist_core.training import recipes
 
     monkeypatch.setattr(recipes, "fast_dtype", lambda cpuinfo=None: cpu_dtype)
     result = train(data=tiny_data, epochs=1, batch_size=16, precision=precision)
@@ -122,7 +122,7 @@ def test_strong_augmentation_keeps_shape_and_range():
     ("fpu sse4_2 avx2 fma", "float32")])
 def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, expected):
     from mnist_core.cpu import fast_dtype
-    from mnist_core.recipes import dtype_for
+    from mnist_core.training.recipes import dtype_for
 
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
@@ -133,7 +133,7 @@ def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, e
 
 def test_a_quick_model_saves_and_loads_with_the_same_answers(tmp_path, tiny_data):
     from mnist_core import storage
-    from mnist_core.model import prepare_images
+    from mnist_core.training.model import prepare_images
 
     model = train("quick", data=tiny_data, epochs=1, batch_size=16).model
     storage.save_model(model, tmp_path / "q.keras", {"recipe": "quick"})

@@ -19,7 +19,7 @@ import pytest
 
 from mnist_core import model_sandbox, storage, untrusted
 from mnist_core.errors import ModelFileError
-from mnist_core.model import build_tutorial_model, compile_tutorial
+from mnist_core.training.model import build_tutorial_model, compile_tutorial
 from tests import model_attacks as attack
 from tests.conftest import FIXTURES, ROOT
 

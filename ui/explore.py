@@ -9,7 +9,7 @@ import streamlit as st
 
 from mnist_core import plots
 from mnist_core.constants import NUM_TEST
-from mnist_core.model import prepare_images
+from mnist_core.training.model import prepare_images
 from ui.compare_view import compare_view
 from ui.mnist_loader import MnistLoading, MnistUnavailable, mnist_test_data, mnist_test_loader
 from ui.test_reports import report_load

@@ -1,6 +1,6 @@
 """Every piece of text the page shows, in English and French (the tutorial is French)."""
 
-from mnist_core.recipes import RECIPES
+from mnist_core.training.recipes import RECIPES
 from ui.numbers import FrenchNumbers
 
 LANGUAGES = {"en": "English", "fr": "Français"}

@@ -13,7 +13,7 @@ import streamlit as st
 from mnist_core import train_limits
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
-from mnist_core.recipes import RECIPES
+from mnist_core.training.recipes import RECIPES
 from ui.live_view import DRAWN, epoch_view, learning_charts
 from ui.numbers import whole
 from ui.texts import text

@@ -11,7 +11,7 @@ Two uses, kept apart by their random streams so that training never sees an eval
 - `make_european_digits()`: the evaluation set; its digits 1, 2, 4, 7 and 9 are all European
   forms, the other digits ordinary ones. Seeds from `EVAL_SEED` up.
 - `make_stroked_training_digits()`: 28x28 MNIST-style training images of every form of every
-  digit (see `mnist_core.synthetic_share`).
+  digit (see `mnist_core.training.synthetic_share`).
 """
 
 import numpy as np

@@ -7,7 +7,7 @@ network, optimiser, loss, epochs, batch size and any augmentation.
 import dataclasses
 from typing import Callable, Optional
 
-from mnist_core import model as tutorial
+from mnist_core.training import model as tutorial
 from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, INPUT_SHAPE, NUM_CLASSES
 from mnist_core.cpu import fast_dtype
 from mnist_core.errors import MnistError
@@ -35,7 +35,7 @@ class Recipe:
             batch inside a `tf.data` pipeline (float32 (B, 28, 28, 1) in [0, 1] in and out);
             None trains on the arrays as is, exactly as the tutorial does.
         synthetic_share: fraction of each epoch's images that are digits stroked from
-            templates, European forms included (`mnist_core.synthetic_share`); 0 trains on
+            templates, European forms included (`mnist_core.training.synthetic_share`); 0 trains on
             MNIST alone, as the tutorial does.
     """
 

@@ -6,13 +6,13 @@ import platform
 import threading
 import time
 
-from mnist_core import model as tutorial
+from mnist_core.training import model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TEST, NUM_TRAIN
 from mnist_core.drawings_training import heldout_facts, mix_into
 from mnist_core.drawn_score import drawn_accuracy
 from mnist_core.errors import MnistError, TrainingCancelled
-from mnist_core.recipes import dtype_for, get_recipe
-from mnist_core.synthetic_share import with_synthetic_share
+from mnist_core.training.recipes import dtype_for, get_recipe
+from mnist_core.training.synthetic_share import with_synthetic_share
 
 VALIDATION_BATCH_SIZE = 500
 """Images per batch when validating: larger than training's 64 because no gradient is kept,
@@ -67,7 +67,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
             gives the same weights.
         precision: `auto` (bfloat16 arithmetic with float32 weights where the CPU computes
             bfloat16 natively, else float32) or `float32` (the tutorial's arithmetic); see
-            `mnist_core.recipes.PRECISIONS`. The network, optimiser, batch size and epochs are
+            `mnist_core.training.recipes.PRECISIONS`. The network, optimiser, batch size and epochs are
             the same either way.
         callbacks: extra Keras callbacks (for instance `ProgressCallback` for live charts).
         cancel_event: a `threading.Event`; once set, training stops after the current batch.
@@ -84,7 +84,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     """
     import keras
 
-    from mnist_core.callbacks import StopOnEvent
+    from mnist_core.training.callbacks import StopOnEvent
 
     chosen = get_recipe(recipe)
     epochs = chosen.epochs if epochs is None else epochs
@@ -162,7 +162,7 @@ def make_metadata(recipe, epochs, batch_size, train_images, seed, test_accuracy,
     """The facts stored beside a model, so it can be loaded and described with no flags.
 
     `train_images` counts MNIST images; `synthetic_images` the stroked digits added to them
-    (`mnist_core.synthetic_share`), drawn in `synthetic_seconds`, which `seconds` includes."""
+    (`mnist_core.training.synthetic_share`), drawn in `synthetic_seconds`, which `seconds` includes."""
     import keras
     import tensorflow as tf
 
