@@ -25,6 +25,7 @@ from mnist_core.data.mnist import load_data  # noqa: E402
 from mnist_core.data.drawn_digits import make_drawn_digits, origin_of, scheme_of  # noqa: E402
 from mnist_core.data.european_digits import EVAL_SEED, form_name, make_european_digits  # noqa: E402
 from mnist_core.reading.preprocess import naive_downscale, to_mnist_input  # noqa: E402
+from mnist_core.untrusted.checked_load import load_model
 
 PREPARATIONS = {"naive": naive_downscale, "mnist_style": to_mnist_input}
 
@@ -113,13 +114,12 @@ def main(argv=None):
                         help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
-    from mnist_core import storage
 
     models = args.model or ["models/strong.keras", "models/tutorial.keras"]
     sets = evaluation_sets(args.set or SET_NAMES, args.n, args.seed, args.european_seed)
     results = {}
     for path in models:
-        model = storage.load_model(path).model
+        model = load_model(path).model
         results[path] = {name: evaluate(model, *data) for name, data in sets.items()}
     if args.json:
         print(json.dumps({"n": args.n, "seed": args.seed, "european_seed": args.european_seed,

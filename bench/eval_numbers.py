@@ -22,6 +22,7 @@ from PIL import Image  # noqa: E402
 
 import mnist_core  # noqa: E402,F401  (quietens TensorFlow before it loads)
 from mnist_core.data.mnist import load_data  # noqa: E402
+from mnist_core.untrusted.checked_load import load_model
 
 SCALE = 4
 MARGIN = 30
@@ -73,10 +74,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    from mnist_core import storage
     from mnist_core.reading.inference import Predictor
 
-    predictor = Predictor(storage.load_model(args.model).model)
+    predictor = Predictor(load_model(args.model).model)
     (_, _), (x_test, y_test) = load_data()
     rng = np.random.default_rng(args.seed)
     alone = predictor.probabilities(x_test / 255.0).argmax(axis=1) == y_test

@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from mnist_core.untrusted.checked_load import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -69,7 +70,6 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
 
-    from mnist_core import storage
     from mnist_core.data.mnist import load_data
     from mnist_core.evaluation import EVALUATION_BATCH, report_of
     from mnist_core.reading.inference import Predictor
@@ -81,7 +81,7 @@ def main():
     rate = matmul_gflops()
     print(f"{os.cpu_count()} CPUs; batches of {EVALUATION_BATCH}; float32 matmul {rate:.0f} GFLOP/s")
     for path in args.models:
-        loaded = storage.load_model(path)
+        loaded = load_model(path)
         model = loaded.model
         predictor = Predictor(model)
         predictor.probabilities(prepare_images(x_test[:EVALUATION_BATCH]))  # trace

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from mnist_core.untrusted.checked_load import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,7 +41,6 @@ def main():
                         help="drawings for the (slow) model.predict reference")
     args = parser.parse_args()
 
-    from mnist_core import storage
     from mnist_core.data.mnist import load_data
     from mnist_core.data.drawn_digits import make_drawn_digits
     from mnist_core.reading.inference import Predictor
@@ -49,7 +49,7 @@ def main():
 
     (_, _), (x_test, y_test) = load_data()
     drawings, labels = make_drawn_digits(n=args.n, seed=0, source=(x_test, y_test))
-    model = storage.load_model(args.model).model
+    model = load_model(args.model).model
     predictor = Predictor(model)
     for drawing in drawings[:20]:  # warm-up: tracing, allocator, caches
         predictor.predict(drawing)

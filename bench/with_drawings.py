@@ -32,6 +32,7 @@ from mnist_core.data.european_digits import EUROPEAN_FORMS, stroke_form  # noqa:
 from mnist_core.reading.ink_crop import ink_crop  # noqa: E402
 from mnist_core.reading.inference import Predictor  # noqa: E402
 from mnist_core.reading.preprocess import to_mnist_input  # noqa: E402
+from mnist_core.untrusted.checked_load import load_model
 
 VISITOR_STREAM = 73
 """First word of the visitors' random stream: the evaluation set draws from 71, training's
@@ -81,7 +82,7 @@ def main():
     args = parser.parse_args()
     data = load_data()
     (_, _), (x_test, y_test) = data
-    shipped = storage.load_model(storage.models_dir() / "tutorial.keras").model
+    shipped = load_model(storage.models_dir() / "tutorial.keras").model
     with tempfile.TemporaryDirectory() as folder:
         db = DrawingsDB(Path(folder) / "drawings.sqlite", per_minute=10_000)
         recorded, drawn, seconds = record_visitors(db, args.n, args.candidates,

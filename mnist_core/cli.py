@@ -121,7 +121,7 @@ def cmd_evaluate(args):
     """Prints a model's accuracy on the 10,000 test images."""
     from mnist_core.reading.inference import Predictor
     from mnist_core.training.model import prepare_images
-    from mnist_core.untrusted import load_untrusted
+    from mnist_core.untrusted.loader import load_untrusted
 
     loaded = load_untrusted(args.model)  # any file named on the command line is untrusted
     (_, _), (x_test, y_test) = _load(args)

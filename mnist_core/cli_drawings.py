@@ -7,6 +7,7 @@ import numpy as np
 
 from mnist_core.cli_options import models_dir_option, models_folder
 from mnist_core.errors import MnistError
+from mnist_core.untrusted.checked_load import load_model
 
 
 def add_commands(command):
@@ -66,7 +67,7 @@ def cmd_stats(args):
     folder = models_folder(args)
     width = max([len(p.name) for p, _ in storage.list_models(folder)] or [0])
     for path, _ in storage.list_models(folder):
-        predictor = Predictor(storage.load_model(path).model)
+        predictor = Predictor(load_model(path).model)
         every, recent = model_score(predictor, x, y), model_score(predictor, x[-RECENT:], y[-RECENT:])
         print(f"{path.name:<{width}}  {every.accuracy:7.2%} of {every.total}"
               f"  last {recent.total}: {recent.accuracy:7.2%}")

@@ -47,7 +47,7 @@ def cmd_explain(args):
     from mnist_core.reading.image_files import blank_file_error, load_image
     from mnist_core.models_folder import check_room
     from mnist_core.preprocess_stages import preprocessing_stages
-    from mnist_core.untrusted import load_untrusted
+    from mnist_core.untrusted.loader import load_untrusted
 
     out = Path(args.out or _new_run_folder("explain"))
     check_room(out, what=f"The output folder {out}", deployer=False)

@@ -23,7 +23,7 @@ def cmd_predict(args):
     """Prints the digit in each image file."""
     from mnist_core.reading.image_files import blank_file_error, load_image
     from mnist_core.reading.inference import Predictor
-    from mnist_core.untrusted import load_untrusted
+    from mnist_core.untrusted.loader import load_untrusted
 
     predictor = Predictor(load_untrusted(args.model).model)
     answers = []

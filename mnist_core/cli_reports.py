@@ -6,6 +6,7 @@ import time
 
 from mnist_core.cli_options import data_option, models_dir_option, models_folder
 from mnist_core.errors import MnistError, ModelFileError
+from mnist_core.untrusted.checked_load import load_model
 
 
 def add_parser(command):
@@ -50,7 +51,7 @@ def _store(path, metadata, x_test, y_test):
     if report_store.load_report(path, y_test, storage.file_digest(path)) is not None:
         return "already stored"  # a report of these very bytes: no need to load the model
     started = time.perf_counter()
-    loaded = storage.load_model(path)
+    loaded = load_model(path)
     if loaded.digest is None:
         raise ModelFileError(f"{path.name} changed while it was read; run the command again.")
     predictor = Predictor(loaded.model)

@@ -71,14 +71,14 @@ class Explainer:
 
     Args:
         model: a built Keras model (Sequential or functional) taking (N, 28, 28, 1) float32 in
-            [0, 1] and returning (N, 10) probabilities, as `storage.load_model` and
+            [0, 1] and returning (N, 10) probabilities, as `untrusted.load_model` and
             `untrusted.load_untrusted` give. Its outputs may be bfloat16 (mixed precision):
             everything returned here is float32.
 
     Example:
 
     ```python
-    explainer = Explainer(storage.load_model("models/tutorial.keras").model)
+    explainer = Explainer(untrusted.load_model("models/tutorial.keras").model)
     seen = explainer.explain(to_mnist_input(drawing))
     seen.digit, seen.saliency.shape, [o.shape for o in seen.outputs]
     ```

@@ -19,8 +19,8 @@ DEFAULT_DRAWINGS_DB = ROOT / "data" / "drawings.sqlite"
 TRAIN_WORKER = "mnist_core.train_worker"
 """The training process a visitor's Train click starts (`jobs`)."""
 
-MODEL_CHECK = "mnist_core.model_checks"
+MODEL_CHECK = "mnist_core.untrusted.check_process"
 """The process that checks an uploaded model file's declared facts (`untrusted`)."""
 
-SANDBOX_WORKER = "mnist_core.untrusted_worker"
+SANDBOX_WORKER = "mnist_core.untrusted.sandbox_worker"
 """The limited process that loads an uploaded model file with Keras (`model_sandbox`)."""

@@ -1,10 +1,8 @@
-"""Saving and loading models: atomic writes, metadata beside each model, and a guarded loader.
+"""Saving models and their facts: atomic writes, metadata beside each model, the folder's list.
 
 The only code that writes model files. A saved model `NAME.keras` (and, as the tutorial does,
 `NAME.h5`) has its facts in `NAME.json` beside it, so the app and the command line load it with no
-flags. Loading first runs `model_checks.check_model_file` (bounded reads of the file's declared
-facts, its whole config against an allow-list) *before* Keras reads anything, on top of Keras'
-own safe mode.
+flags. Loading is `untrusted.load_model`: every model file is checked before Keras reads it.
 """
 
 import dataclasses
@@ -15,10 +13,7 @@ import tempfile
 from pathlib import Path
 
 from mnist_core.atomic_files import temporary_beside
-from mnist_core.constants import INPUT_SHAPE, NUM_CLASSES
 from mnist_core.errors import ModelFileError
-from mnist_core.model_checks import check_model_file, short_reason
-from mnist_core.model_config_checks import SAFE_LAYERS, check_config  # noqa: F401 (moved there)
 from mnist_core.paths import DEFAULT_MODELS_DIR
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -139,47 +134,6 @@ def read_metadata(model_path):
     return data if isinstance(data, dict) else {}
 
 
-def load_model(path):
-    """Loads a `.keras` or `.h5` model for MNIST and checks it fits, refusing anything unsafe.
-
-    Accepts files written by this project, by the tutorial's own script under Keras 3, and by
-    Keras 2 (tf-keras). Nothing in the file is executed: the layer list is checked before Keras
-    deserialises it, and Keras' safe mode stays on.
-
-    Args:
-        path: path of a `.keras`, `.h5` or `.hdf5` file.
-
-    Returns:
-        A `LoadedModel` (the Keras model, its metadata, its path).
-
-    Raises:
-        ModelFileError: missing, empty, truncated, not a model, unsafe, or not a
-            (28, 28, 1) -> 10-class model; the message is one sentence naming the file.
-    """
-    path = Path(path)
-    try:
-        if not path.is_file():
-            raise FileNotFoundError(path)
-        if path.stat().st_size == 0:
-            raise ModelFileError(f"{path.name} is empty; save or download it again.")
-        before = file_digest(path)
-    except FileNotFoundError:  # also a file removed a moment ago, after the listing
-        raise ModelFileError(f"There is no model file at {path}.") from None
-    check_model_file(path, path.name)
-    model = _keras_load(path)
-    _check_shapes(model, path.name)
-    # Replaced, or removed, while Keras read it: the model stands, but no digest names it.
-    digest = before if _digest_if_readable(path) == before else None
-    return LoadedModel(model, read_metadata(path), path, digest)
-
-
-def _digest_if_readable(path):
-    try:
-        return file_digest(path)
-    except OSError:
-        return None
-
-
 def file_digest(path):
     """sha256 of a file's bytes, read in 1 MB pieces (the strong model's 6 MB: ~15 ms)."""
     digest = hashlib.sha256()
@@ -187,27 +141,6 @@ def file_digest(path):
         for piece in iter(lambda: file.read(2**20), b""):
             digest.update(piece)
     return digest.hexdigest()
-
-
-def _keras_load(path):
-    import keras
-
-    try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # Keras raises many kinds; each means "not a loadable model"
-        reason = short_reason(error, path, path.name)
-        raise ModelFileError(f"{path.name} could not be loaded as a Keras model ({reason}).") from None
-
-
-def _check_shapes(model, name):
-    try:
-        inputs = tuple(model.input_shape[1:])
-        outputs = tuple(model.output_shape[1:])
-    except (AttributeError, ValueError, TypeError):
-        raise ModelFileError(f"{name} is not a single-input, single-output model.") from None
-    if inputs != INPUT_SHAPE or outputs != (NUM_CLASSES,):
-        raise ModelFileError(f"{name} maps {inputs} to {outputs}, but an MNIST model must map "
-                             f"{INPUT_SHAPE} to ({NUM_CLASSES},).")
 
 
 def models_dir():

@@ -264,7 +264,7 @@ def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
 
 
 def test_a_refused_upload_is_remembered_so_a_rerun_checks_nothing(models, canvas, monkeypatch):
-    from mnist_core import untrusted
+    from mnist_core.untrusted import loader as untrusted
 
     untrusted.refusals.clear()
     checked = []

@@ -18,6 +18,7 @@ from mnist_core import storage
 from tests.app_kit import canvas, models, open_tab, start  # noqa: F401
 from tests.conftest import FIXTURES
 from ui.downloads import DownloadCache
+from mnist_core.untrusted.checked_load import load_model
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, w
 def save_shifted(models, path, push=10.0):
     """Saves at `path` the tutorial's model with its bias pushed towards 1: it misreads many
     (130 with the default `push`, nearly every image not a 1 with 100)."""
-    model = storage.load_model(models / "tutorial.keras").model
+    model = load_model(models / "tutorial.keras").model
     last = model.layers[-1]
     kernel, bias = last.get_weights()
     bias = bias.copy()
@@ -360,7 +361,7 @@ def test_the_sidebar_offers_the_chosen_model_as_keras_and_as_h5(models, canvas):
 def test_a_saved_model_downloads_as_its_own_file_and_as_a_loadable_h5(models, tmp_path):
     from ui.downloads import file_maker
 
-    loaded = storage.load_model(models / "tutorial.keras")
+    loaded = load_model(models / "tutorial.keras")
     assert file_maker(loaded.model, loaded.path, ".keras")() == \
         (models / "tutorial.keras").read_bytes()
     h5 = tmp_path / "mnist_model.h5"

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import storage
 from tests.browser_kit import MS
 from tests.conftest import FIXTURES, ROOT
 from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
@@ -26,6 +25,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by na
     wait_for_app_idle,
 )
 from tests.test_browser_page import DESKTOP, PHONE, open_page
+from mnist_core.untrusted.checked_load import load_model
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -124,8 +124,8 @@ def test_the_chosen_model_downloads_as_keras_and_as_mnist_model_h5(browser, app_
         assert [path.name for path in files.values()] == ["tutorial.keras", "mnist_model.h5"]
         assert files[".keras"].read_bytes() == (models_dir / "tutorial.keras").read_bytes()
         probe = np.linspace(0, 1, 3 * 28 * 28, dtype=np.float32).reshape(3, 28, 28, 1)
-        original = storage.load_model(ROOT / "models" / "tutorial.keras").model
-        h5 = storage.load_model(files[".h5"]).model
+        original = load_model(ROOT / "models" / "tutorial.keras").model
+        h5 = load_model(files[".h5"]).model
         np.testing.assert_array_equal(h5.predict(probe, verbose=0),
                                       original.predict(probe, verbose=0))
     finally:

@@ -13,6 +13,7 @@ from mnist_core.training.recipes import get_recipe
 from mnist_core.training.synthetic_share import synthetic_count, with_synthetic_share
 from mnist_core.training.trainer import make_metadata, training_arrays
 from tests.conftest import ROOT, make_tiny_data
+from mnist_core.untrusted.checked_load import load_model
 
 
 def test_same_seed_gives_the_same_set_and_a_short_set_starts_a_longer_one():
@@ -57,9 +58,8 @@ def test_each_form_varies_its_shape_from_one_image_to_the_next():
 
 def test_a_trained_reader_agrees_with_every_label():
     # Pins the labels, not the model's quality: a wrong label would be read wrong nearly always.
-    from mnist_core import storage
 
-    model = storage.load_model(ROOT / "models" / "strong.keras").model
+    model = load_model(ROOT / "models" / "strong.keras").model
     images, labels = make_european_digits(50)
     x = np.stack([to_mnist_input(image) for image in images])[..., None]
     right = np.argmax(model.predict(x, verbose=0), axis=1) == labels

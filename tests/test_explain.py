@@ -15,16 +15,17 @@ from mnist_core.reading.inference import Predictor
 from mnist_core.reading.preprocess import naive_downscale, to_mnist_input
 from mnist_core.preprocess_stages import preprocessing_stages
 from tests.conftest import ROOT
+from mnist_core.untrusted.checked_load import load_model
 
 
 @pytest.fixture(scope="module")
 def tutorial():
-    return storage.load_model(ROOT / "models" / "tutorial.keras").model
+    return load_model(ROOT / "models" / "tutorial.keras").model
 
 
 @pytest.fixture(scope="module")
 def strong():
-    return storage.load_model(ROOT / "models" / "strong.keras").model
+    return load_model(ROOT / "models" / "strong.keras").model
 
 
 @pytest.mark.parametrize("name", ["tutorial", "strong"])

@@ -14,7 +14,7 @@ import pytest
 
 import tests.model_attacks_archive  # noqa: F401 (fills ATTACKS)
 import tests.model_attacks_hdf5  # noqa: F401 (fills ATTACKS)
-from mnist_core import model_checks
+from mnist_core.untrusted import checks as model_checks
 from mnist_core.errors import ModelFileError
 from tests.conftest import ROOT
 from tests.model_attacks import ATTACKS
@@ -45,7 +45,7 @@ def test_refuses_each_attack_in_one_sentence_naming_the_visitors_file(tmp_path, 
 CHILD = """
 import json, re, sys, time
 from pathlib import Path
-from mnist_core.model_checks import check_model_file
+from mnist_core.untrusted.checks import check_model_file
 from mnist_core.errors import ModelFileError
 
 def peak_mib():  # VmHWM: this process's own peak (ru_maxrss counts the parent it forked from)

@@ -11,7 +11,9 @@ import sys
 
 import pytest
 
-from mnist_core import model_checks, model_config_checks, model_weight_layout
+from mnist_core.untrusted import checks as model_checks
+from mnist_core.untrusted import config_checks as model_config_checks
+from mnist_core.untrusted import weight_layout as model_weight_layout
 from mnist_core.errors import ModelFileError
 from tests import model_attacks as attack
 from tests.conftest import FIXTURES, ROOT
@@ -56,7 +58,7 @@ def test_the_name_and_the_content_must_agree(tmp_path):
 
 
 def test_imports_neither_keras_nor_tensorflow():
-    code = ("import sys, mnist_core.model_checks; "
+    code = ("import sys, mnist_core.untrusted.checks; "
             "print(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr[-1000:]
@@ -141,7 +143,7 @@ def test_parameters_counted_from_our_configs_match_keras(path):
 
 CHECK_IN_A_FRESH_PROCESS = """
 import sys, time
-from mnist_core.model_checks import check_model_file
+from mnist_core.untrusted.checks import check_model_file
 start = time.process_time()
 check_model_file(sys.argv[1], "big.keras")
 print(time.process_time() - start)

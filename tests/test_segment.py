@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 from mnist_core import cli
 from mnist_core.errors import BlankImageError
 from mnist_core.reading.segment import split_digits
+from mnist_core.untrusted.checked_load import load_model
 
 SCALE = 4  # MNIST digits are drawn at 4x, about 80 pixels high, as on the 280-pixel canvas
 MARGIN = 30
@@ -47,10 +48,9 @@ def compose(patches, gaps):
 
 @pytest.fixture(scope="module")
 def predictor(default_model_path):
-    from mnist_core import storage
     from mnist_core.reading.inference import Predictor
 
-    return Predictor(storage.load_model(default_model_path).model)
+    return Predictor(load_model(default_model_path).model)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ from mnist_core import storage
 from mnist_core.errors import ModelFileError
 from mnist_core.training.model import build_tutorial_model, compile_tutorial
 from tests.conftest import FIXTURES
+from mnist_core.untrusted.checked_load import load_model
+from mnist_core.untrusted import checked_load
 
 PROBE = np.linspace(0, 1, 4 * 28 * 28, dtype=np.float32).reshape(4, 28, 28, 1)
 
@@ -28,7 +30,7 @@ def trained():
 def test_reloaded_model_gives_identical_predictions(tmp_path, trained, suffix):
     written = storage.save_model(trained, tmp_path / "m.keras", {"recipe": "tutorial"}, h5=True)
     assert [p.name for p in written] == ["m.keras", "m.h5", "m.json"]
-    loaded = storage.load_model(tmp_path / f"m{suffix}")
+    loaded = load_model(tmp_path / f"m{suffix}")
     np.testing.assert_array_equal(loaded.model.predict(PROBE, verbose=0),
                                   trained.predict(PROBE, verbose=0))
     assert loaded.metadata == {"recipe": "tutorial"}
@@ -39,20 +41,20 @@ def test_a_bfloat16_model_reloads_in_bfloat16_with_identical_predictions(tmp_pat
     # What precision "auto" trains on a CPU with native bfloat16.
     model = compile_tutorial(build_tutorial_model(dtype="mixed_bfloat16"))
     storage.save_model(model, tmp_path / "m.keras", {"dtype_policy": "mixed_bfloat16"}, h5=True)
-    loaded = storage.load_model(tmp_path / f"m{suffix}").model
+    loaded = load_model(tmp_path / f"m{suffix}").model
     assert loaded.layers[0].dtype_policy.name == "mixed_bfloat16"
     np.testing.assert_array_equal(loaded.predict(PROBE, verbose=0), model.predict(PROBE, verbose=0))
 
 
 def test_loads_the_tutorial_script_h5_written_by_keras_2():
-    loaded = storage.load_model(FIXTURES / "tutorial_tf_keras2.h5")
+    loaded = load_model(FIXTURES / "tutorial_tf_keras2.h5")
     expected = np.load(FIXTURES / "tutorial_tf_keras2_expected.npy")
     np.testing.assert_allclose(loaded.model.predict(PROBE, verbose=0), expected, atol=1e-6)
 
 
 def test_loads_the_tutorial_script_h5_written_by_keras_3(tmp_path, trained):
     trained.save(tmp_path / "mnist_model.h5")  # exactly what the tutorial's script does
-    loaded = storage.load_model(tmp_path / "mnist_model.h5")
+    loaded = load_model(tmp_path / "mnist_model.h5")
     assert loaded.metadata == {}
     np.testing.assert_array_equal(loaded.model.predict(PROBE, verbose=0),
                                   trained.predict(PROBE, verbose=0))
@@ -89,13 +91,13 @@ def test_refuses_a_lambda_layer_before_running_anything(tmp_path, suffix):
     model.save(tmp_path / f"lambda{suffix}")
     ran.clear()
     with pytest.raises(ModelFileError, match="Lambda layer.*refused for safety"):
-        storage.load_model(tmp_path / f"lambda{suffix}")
+        load_model(tmp_path / f"lambda{suffix}")
     assert ran == []
 
 
 def test_refuses_a_keras_2_h5_with_a_lambda_layer():
     with pytest.raises(ModelFileError, match="Lambda"):
-        storage.load_model(FIXTURES / "lambda_tf_keras2.h5")
+        load_model(FIXTURES / "lambda_tf_keras2.h5")
 
 
 def test_refuses_a_model_of_the_wrong_shape(tmp_path):
@@ -104,9 +106,9 @@ def test_refuses_a_model_of_the_wrong_shape(tmp_path):
     keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
                       keras.layers.Dense(2)]).save(tmp_path / "binary.keras")
     with pytest.raises(ModelFileError, match=r"maps \(32, 32, 3\) to \(10,\)"):
-        storage.load_model(tmp_path / "cifar.keras")
+        load_model(tmp_path / "cifar.keras")
     with pytest.raises(ModelFileError, match=r"to \(2,\)"):
-        storage.load_model(tmp_path / "binary.keras")
+        load_model(tmp_path / "binary.keras")
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
@@ -115,7 +117,7 @@ def test_refuses_a_truncated_file(tmp_path, trained, suffix):
     whole = (tmp_path / f"m{suffix}").read_bytes()
     (tmp_path / f"cut{suffix}").write_bytes(whole[: len(whole) // 2])
     with pytest.raises(ModelFileError, match="truncated"):
-        storage.load_model(tmp_path / f"cut{suffix}")
+        load_model(tmp_path / f"cut{suffix}")
 
 
 @pytest.mark.parametrize("content, words", [
@@ -125,12 +127,12 @@ def test_refuses_files_that_are_not_models(tmp_path, content, words):
     path = tmp_path / "upload.keras"
     path.write_bytes(content)
     with pytest.raises(ModelFileError, match=words):
-        storage.load_model(path)
+        load_model(path)
 
 
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ModelFileError, match="There is no model file at .*nothing.keras"):
-        storage.load_model(tmp_path / "nothing.keras")
+        load_model(tmp_path / "nothing.keras")
 
 
 def test_a_model_removed_just_before_it_is_read_is_one_sentence(tmp_path, monkeypatch, trained):
@@ -138,9 +140,9 @@ def test_a_model_removed_just_before_it_is_read_is_one_sentence(tmp_path, monkey
     path = tmp_path / "gone.keras"
     storage.save_model(trained, path, {})
     read = storage.file_digest
-    monkeypatch.setattr(storage, "file_digest", lambda p: (path.unlink(), read(p))[1])
+    monkeypatch.setattr(checked_load, "file_digest", lambda p: (path.unlink(), read(p))[1])
     with pytest.raises(ModelFileError, match=r"^There is no model file at .*gone\.keras\.$"):
-        storage.load_model(path)
+        load_model(path)
 
 
 def test_a_model_removed_while_keras_reads_it_loads_with_no_digest(tmp_path, monkeypatch,
@@ -148,9 +150,9 @@ def test_a_model_removed_while_keras_reads_it_loads_with_no_digest(tmp_path, mon
     # Keras has read every byte; the file then goes (a CI run's page showed the traceback).
     path = tmp_path / "gone.keras"
     storage.save_model(trained, path, {})
-    load = storage._keras_load
-    monkeypatch.setattr(storage, "_keras_load", lambda p: (load(p), path.unlink())[0])
-    loaded = storage.load_model(path)
+    load = checked_load._keras_load
+    monkeypatch.setattr(checked_load, "_keras_load", lambda p: (load(p), path.unlink())[0])
+    loaded = load_model(path)
     assert loaded.digest is None and loaded.model.output_shape == (None, 10)
 
 
@@ -164,7 +166,7 @@ def test_lists_models_best_first_without_h5_twins(tmp_path, trained):
 
 
 def test_default_model_is_committed_with_its_metadata(default_model_path):
-    loaded = storage.load_model(default_model_path)
+    loaded = load_model(default_model_path)
     meta = loaded.metadata
     assert meta["recipe"] == "tutorial" and meta["epochs"] == 10 and meta["batch_size"] == 64
     assert meta["train_images"] == 60000 and meta["test_accuracy"] >= 0.990
@@ -205,7 +207,7 @@ def test_downloaded_bytes_load_back_with_the_same_predictions(tmp_path, trained,
     reloaded = keras.models.load_model(path, compile=False)
     np.testing.assert_array_equal(reloaded.predict(PROBE, verbose=0),
                                   trained.predict(PROBE, verbose=0))
-    assert storage.load_model(path).model is not None, "the page accepts it back as an upload"
+    assert load_model(path).model is not None, "the page accepts it back as an upload"
 
 
 def test_model_bytes_leave_no_temp_folder_behind(tmp_path, trained, monkeypatch):

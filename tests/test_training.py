@@ -9,6 +9,7 @@ from mnist_core.training.callbacks import ProgressCallback
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.training.recipes import get_recipe
 from mnist_core.training.trainer import train
+from mnist_core.untrusted.checked_load import load_model
 
 
 def test_tutorial_recipe_is_the_tutorials():
@@ -138,5 +139,5 @@ def test_a_quick_model_saves_and_loads_with_the_same_answers(tmp_path, tiny_data
     model = train("quick", data=tiny_data, epochs=1, batch_size=16).model
     storage.save_model(model, tmp_path / "q.keras", {"recipe": "quick"})
     images = prepare_images(tiny_data[1][0][:4])
-    np.testing.assert_array_equal(storage.load_model(tmp_path / "q.keras").model.predict(images, verbose=0),
+    np.testing.assert_array_equal(load_model(tmp_path / "q.keras").model.predict(images, verbose=0),
                                   model.predict(images, verbose=0))

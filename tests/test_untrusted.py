@@ -17,7 +17,9 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_core import model_sandbox, storage, untrusted
+from mnist_core import storage
+from mnist_core.untrusted import sandbox as model_sandbox
+from mnist_core.untrusted import loader as untrusted
 from mnist_core.errors import ModelFileError
 from mnist_core.training.model import build_tutorial_model, compile_tutorial
 from tests import model_attacks as attack
@@ -211,7 +213,8 @@ import json, logging, re, resource, sys, time
 from pathlib import Path
 from types import SimpleNamespace
 import keras
-from mnist_core import model_sandbox, untrusted
+from mnist_core.untrusted import sandbox as model_sandbox
+from mnist_core.untrusted import loader as untrusted
 
 def peak_mb():  # VmHWM: this process's own peak (ru_maxrss would count the parent it forked from)
     return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())[1]) / 1024
@@ -221,8 +224,8 @@ class Times(logging.Handler):
         self.args = record.args
 
 times = Times()
-logging.getLogger("mnist_core.model_sandbox").addHandler(times)
-logging.getLogger("mnist_core.model_sandbox").setLevel(logging.INFO)
+logging.getLogger("mnist_core.untrusted.sandbox").addHandler(times)
+logging.getLogger("mnist_core.untrusted.sandbox").setLevel(logging.INFO)
 keras.layers.Dense(1).build((None, 1))  # a server's steady state: Keras imported and used
 # Bypass the static checks, to prove that the child's limits hold alone.
 untrusted._static_check = lambda path, name: SimpleNamespace(weights_bytes=0)

@@ -12,6 +12,7 @@ import streamlit as st
 from mnist_core import storage
 from mnist_core.reading.inference import Predictor
 from mnist_core.jobs import TrainingJobs
+from mnist_core.untrusted.checked_load import load_model
 
 
 @st.cache_resource(show_spinner=False)
@@ -74,7 +75,7 @@ def model_list(fingerprint):
 @st.cache_resource(show_spinner=False, max_entries=8)
 def saved_model(path, version):
     """`(LoadedModel, Predictor)` for a file in models/; its `file_version` invalidates it."""
-    loaded = storage.load_model(path)
+    loaded = load_model(path)
     return loaded, Predictor(loaded.model)
 
 
@@ -82,7 +83,7 @@ def saved_model(path, version):
 def uploaded_model(digest, name, _content):
     """`(LoadedModel, Predictor)` for an upload, keyed by its sha256 and name.
 
-    The file is checked, then loaded in a limited child process (`mnist_core.untrusted`). A
+    The file is checked, then loaded in a limited child process (`mnist_core.untrusted.loader`). A
     refusal is not cached here (Streamlit caches no exception) but remembered by hash there, so
     a rerun of the page after a refused upload costs a hash, not a load.
 
@@ -90,7 +91,7 @@ def uploaded_model(digest, name, _content):
         ModelFileError: one sentence naming the visitor's file: not a safe (28, 28, 1) -> 10
             model, or one that needs more memory or time than a model file may take.
     """
-    from mnist_core.untrusted import load_untrusted
+    from mnist_core.untrusted.loader import load_untrusted
 
     loaded = load_untrusted(_content, display_name=name)
     return loaded, Predictor(loaded.model)

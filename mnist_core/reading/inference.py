@@ -63,7 +63,7 @@ class Predictor:
     Example:
 
     ```python
-    predictor = Predictor(storage.load_model("models/tutorial.keras").model)
+    predictor = Predictor(untrusted.load_model("models/tutorial.keras").model)
     predictor.predict(canvas_rgba).digit
     ```
     """

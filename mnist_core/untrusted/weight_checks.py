@@ -8,9 +8,9 @@ layer does not need, and builds no layer whose weights alone exceed the limit.
 
 import h5py
 
-from mnist_core import model_weight_layout as layout
-from mnist_core.model_config_checks import quote, size_text
-from mnist_core.model_hdf5_checks import MAX_WEIGHT_BYTES, name_list, refused
+from mnist_core.untrusted import weight_layout as layout
+from mnist_core.untrusted.config_checks import quote, size_text
+from mnist_core.untrusted.hdf5_checks import MAX_WEIGHT_BYTES, name_list, refused
 
 MIN_BYTES_PER_PARAMETER = 2
 """A weight takes at least 2 bytes (bfloat16); ours are float32, even under mixed precision."""

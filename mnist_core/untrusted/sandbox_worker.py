@@ -1,6 +1,6 @@
 """The child process that loads one untrusted model file for `model_sandbox`, then exits.
 
-Started as `python -P -s -m mnist_core.untrusted_worker FILE HEADROOM WEIGHT_BYTES` (a module,
+Started as `python -P -s -m mnist_core.untrusted.sandbox_worker FILE HEADROOM WEIGHT_BYTES` (a module,
 not a multiprocessing spawn, which would re-import the Streamlit script). It limits itself
 before it opens the file: no core dump, and once Keras is imported, no byte written to any file
 (Keras needs none to load a genuine model; an archive it would extract fails instead of filling
@@ -21,13 +21,12 @@ import resource
 import sys
 
 import numpy as np
+from mnist_core.untrusted.checked_load import check_shapes
+from mnist_core.untrusted.sandbox import READY
 
 THREADS = 1
 """TensorFlow threads: loading needs none in parallel, and fewer threads reserve less memory
 and leave the server's cores to the server."""
-
-READY = b"ready\n"
-"""Written once the limits are set, before the file is opened."""
 
 
 def _limit(kind, value):
@@ -62,10 +61,9 @@ def _load(path, max_weight_bytes):
     """Loads `path` with Keras' safe mode and returns `(header, weights)` to send back."""
     import keras
 
-    from mnist_core import storage
 
     model = keras.models.load_model(path, compile=False, safe_mode=True)
-    storage._check_shapes(model, os.path.basename(path))
+    check_shapes(model, os.path.basename(path))
     weights = [np.ascontiguousarray(w) for w in model.get_weights()]
     total = sum(w.nbytes for w in weights)
     if total > max_weight_bytes:

@@ -1,6 +1,6 @@
 """The limited child process that loads one model file and sends back its config and weights.
 
-`run_worker` starts `python -m mnist_core.untrusted_worker` (a module, not a multiprocessing
+`run_worker` starts `python -m mnist_core.untrusted.sandbox_worker` (a module, not a multiprocessing
 spawn, which would re-import the Streamlit script) in the file's own temp folder, with a minimal
 environment, stdin closed, in its own process group. The worker limits its address space and its
 writes itself once Keras is imported; this side limits its time, reads at most what a model may
@@ -22,11 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core import model_checks
+from mnist_core.untrusted import checks as model_checks
 from mnist_core.errors import ModelFileError
-from mnist_core.model_checks import short_reason
+from mnist_core.untrusted.checks import short_reason
 from mnist_core.paths import ROOT, SANDBOX_WORKER
-from mnist_core.untrusted_worker import READY
 
 MEMORY_HEADROOM_BYTES = 300 * 2**20
 """Address space the child may add, after importing Keras, to load the file."""
@@ -49,6 +48,8 @@ MAX_ANSWER_LINE_BYTES = 2 * model_checks.MAX_CONFIG_BYTES
 """Largest first line of the child's answer (the config Keras re-serialises, with the weights'
 shapes): twice what a file's own config may take."""
 
+READY = b"ready\n"
+"""Written once the limits are set, before the file is opened."""
 STDERR_TAIL_BYTES = 4096
 _DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
            "uint32", "uint64", "bool", "bfloat16")

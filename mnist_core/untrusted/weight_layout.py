@@ -8,7 +8,7 @@ Keras 2 file, which records no input shapes).
 import math
 import re
 
-from mnist_core.model_shapes import as_int, as_pair, input_shapes, plain_shape
+from mnist_core.untrusted.shapes import as_int, as_pair, input_shapes, plain_shape
 
 NO_WEIGHTS = frozenset({
     "InputLayer", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",

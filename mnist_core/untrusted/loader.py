@@ -1,7 +1,7 @@
 """Loading a model file you do not trust: static checks, then Keras in a limited child process.
 
 The page's uploads and the command line's `evaluate`/`predict` come here; the models folder's own
-files keep `storage.load_model` (fast, in-process). A file is refused at once when it is empty,
+files keep `untrusted.load_model` (fast, in-process). A file is refused at once when it is empty,
 too big, or was refused before (refusals are remembered by hash, so a rerun of the page costs a
 hash, not a load). Otherwise it is written alone into a fresh temp folder, checked there by
 `model_checks` without Keras, and loaded by a child process (`model_sandbox`); the folder is
@@ -20,11 +20,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-from mnist_core import model_checks, storage
+from mnist_core import storage
+from mnist_core.untrusted import checks as model_checks
 from mnist_core.errors import ModelFileError
-from mnist_core.model_checks import short_reason
-from mnist_core.model_config_checks import MODEL_CLASSES, check_config, size_text
-from mnist_core.model_sandbox import (
+from mnist_core.untrusted.checks import short_reason
+from mnist_core.untrusted.config_checks import MODEL_CLASSES, check_config, size_text
+from mnist_core.untrusted.sandbox import (
     MAX_WEIGHT_BYTES,
     STDERR_TAIL_BYTES,
     NotCheckedNow,
@@ -33,6 +34,7 @@ from mnist_core.model_sandbox import (
     run_worker,
 )
 from mnist_core.paths import MODEL_CHECK
+from mnist_core.untrusted.checked_load import check_shapes
 
 MAX_FILE_BYTES = model_checks.MAX_MODEL_BYTES
 
@@ -255,7 +257,7 @@ def rebuild(config, weights, name):
     config = {key: value for key, value in config.items() if key != "compile_config"}
     try:
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
-        storage._check_shapes(model, name)
+        check_shapes(model, name)
         model.set_weights(weights)
     except ModelFileError:
         raise

@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 
 from mnist_core.errors import ModelFileError
-from mnist_core.model_config_checks import size_text
+from mnist_core.untrusted.config_checks import size_text
 
 MAX_WEIGHT_BYTES = 64 * 2**20
 """Most bytes all datasets together may declare; the strong model with its Adam state: 5.5 MiB."""

@@ -19,23 +19,23 @@ from pathlib import Path
 
 import h5py
 
-from mnist_core import model_zip_checks as zips
+from mnist_core.untrusted import zip_checks as zips
 from mnist_core.errors import MnistError, ModelFileError
-from mnist_core.model_config_checks import (  # noqa: F401
+from mnist_core.untrusted.config_checks import (  # noqa: F401
     MAX_CONFIG_BYTES,
     MAX_CONFIG_DEPTH,
     check_config,
     parse_config,
     size_text,
 )
-from mnist_core.model_hdf5_checks import (  # noqa: F401
+from mnist_core.untrusted.hdf5_checks import (  # noqa: F401
     MAX_HDF5_OBJECTS,
     MAX_WEIGHT_BYTES,
     declared_datasets,
     read_text_attribute,
 )
-from mnist_core.model_weight_checks import check_declared_layers, check_weights
-from mnist_core.model_zip_checks import (  # noqa: F401
+from mnist_core.untrusted.weight_checks import check_declared_layers, check_weights
+from mnist_core.untrusted.zip_checks import (  # noqa: F401
     KERAS_MEMBERS,
     MAX_COMPRESSION_RATIO,
     MAX_METADATA_BYTES,
@@ -251,37 +251,3 @@ def _both(name):
 def _refuse_weights(name):
     return ModelFileError(f"{name} has a model.weights.h5 member that is not a readable HDF5 "
                           "file; save or download the model again.")
-
-
-CHECK_CHILD_MEMORY_BYTES = 1024 * 2**20
-"""Address space of `python -m mnist_core.model_checks` once its modules are imported: the
-checks peak near 50 MB, so this only bounds what libhdf5 could be made to allocate."""
-
-
-def main(argv=None):
-    """`python -m mnist_core.model_checks PATH NAME`: the checks in a process of their own.
-
-    libhdf5 reads the untrusted file's metadata here, so `mnist_core.untrusted` runs this in a
-    child: a file that crashed libhdf5 would end only that child. Prints one JSON line,
-    `{"weights_bytes": N}` or `{"refused": "one sentence"}`.
-    """
-    import json
-    import resource
-    import sys
-
-    path, name = (sys.argv[1:] if argv is None else argv)[:2]
-    try:
-        resource.setrlimit(resource.RLIMIT_AS,
-                           (CHECK_CHILD_MEMORY_BYTES, CHECK_CHILD_MEMORY_BYTES))
-    except (ValueError, OSError):  # a lower hard limit is already in place
-        pass
-    try:
-        answer = {"weights_bytes": check_model_file(path, name).weights_bytes}
-    except ModelFileError as error:
-        answer = {"refused": str(error)}
-    print(json.dumps(answer), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -10,8 +10,8 @@ import struct
 import zipfile
 
 from mnist_core.errors import ModelFileError
-from mnist_core.model_config_checks import MAX_CONFIG_BYTES, size_text
-from mnist_core.model_hdf5_checks import MAX_WEIGHT_BYTES
+from mnist_core.untrusted.config_checks import MAX_CONFIG_BYTES, size_text
+from mnist_core.untrusted.hdf5_checks import MAX_WEIGHT_BYTES
 
 MAX_METADATA_BYTES = 64 * 2**10
 """Largest `metadata.json` of a `.keras` archive; Keras writes about 64 bytes."""
