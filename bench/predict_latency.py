@@ -45,7 +45,7 @@ def main():
     from mnist_core.data.drawn_digits import make_drawn_digits
     from mnist_core.reading.inference import Predictor
     from mnist_core.reading.preprocess import to_mnist_input
-    from mnist_core.preprocess_stages import preprocessing_stages
+    from mnist_core.explain.stages import preprocessing_stages
 
     (_, _), (x_test, y_test) = load_data()
     drawings, labels = make_drawn_digits(n=args.n, seed=0, source=(x_test, y_test))
@@ -87,8 +87,8 @@ def main():
 
 def inside_latency(model, drawings, preprocessing_stages):
     """Seconds per drawing for everything the inside view can show of it (all sections)."""
-    from mnist_core import explain_plots
-    from mnist_core.explain import Explainer
+    from mnist_core.explain import pictures as explain_plots
+    from mnist_core.explain.explainer import Explainer
 
     explainer = Explainer(model)
 

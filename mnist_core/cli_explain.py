@@ -41,12 +41,13 @@ def layer_table(explainer):
 
 def cmd_explain(args):
     """Writes the four pictures of what the model sees in the image; prints the table or JSON."""
-    from mnist_core import explain_plots, plots
+    from mnist_core import plots
+    from mnist_core.explain import pictures as explain_plots
     from mnist_core.cli import _new_run_folder
-    from mnist_core.explain import Explainer
+    from mnist_core.explain.explainer import Explainer
     from mnist_core.reading.image_files import blank_file_error, load_image
     from mnist_core.models_folder import check_room
-    from mnist_core.preprocess_stages import preprocessing_stages
+    from mnist_core.explain.stages import preprocessing_stages
     from mnist_core.untrusted.loader import load_untrusted
 
     out = Path(args.out or _new_run_folder("explain"))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mnist_core.reading import compute_precision
-from mnist_core.explain import Explainer
+from mnist_core.explain.explainer import Explainer
 from mnist_core.reading.inference import Predictor
 from mnist_core.training.model import build_tutorial_model
 

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import cli, explain_plots, storage
+from mnist_core import cli, storage
+from mnist_core.explain import pictures as explain_plots
 from mnist_core.constants import TUTORIAL_PARAM_COUNT
-from mnist_core.explain import Explainer
+from mnist_core.explain.explainer import Explainer
 from mnist_core.reading.inference import Predictor
 from mnist_core.reading.preprocess import naive_downscale, to_mnist_input
-from mnist_core.preprocess_stages import preprocessing_stages
+from mnist_core.explain.stages import preprocessing_stages
 from tests.conftest import ROOT
 from mnist_core.untrusted.checked_load import load_model
 

@@ -2,7 +2,7 @@
 
 A toggle, closed by default, so the ordinary stroke pays nothing for it; once open, one section
 at a time (the preprocessing, the architecture, every layer's output, the first filters, the
-saliency), so only what is on screen is drawn. One traced call (`mnist_core.explain`) gives every
+saliency), so only what is on screen is drawn. One traced call (`mnist_core.explain.explainer`) gives every
 layer's output and the saliency; what depends only on the model (the `Explainer`, its table,
 its filter picture) is built once per model.
 """
@@ -13,9 +13,9 @@ import weakref
 import numpy as np
 import streamlit as st
 
-from mnist_core import explain_plots
+from mnist_core.explain import pictures as explain_plots
 from mnist_core.errors import ImageError
-from mnist_core.explain import Explainer
+from mnist_core.explain.explainer import Explainer
 from ui.numbers import whole
 from ui.texts import text
 
@@ -128,7 +128,7 @@ def _preprocess(language, predictor, data_url, prediction, several):
         st.caption(text(language, "inside_number_note"))
         return
     from mnist_core.reading.image_files import decode_data_url
-    from mnist_core.preprocess_stages import preprocessing_stages
+    from mnist_core.explain.stages import preprocessing_stages
     from ui.draw import MAX_CANVAS_SIDE, MAX_CANVAS_URL_CHARS
 
     try:
