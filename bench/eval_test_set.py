@@ -13,7 +13,7 @@ accuracies and the ratio. Goal: ~2 s for the tutorial's model on 2 cores.
 Two more figures per model: the floor this CPU sets (the model's multiply-adds for 10,000
 images, counted from its Conv2D and Dense layers, over the float32 rate of a 2048x2048 matrix
 product measured in the same run), and the time to read the report back from the disk store
-(`mnist_core.report_store`), which is what a page waits for once a model's report is stored.
+(`mnist_core.evaluation.report_store`), which is what a page waits for once a model's report is stored.
 """
 
 import argparse
@@ -71,11 +71,11 @@ def main():
     args = parser.parse_args()
 
     from mnist_core.data.mnist import load_data
-    from mnist_core.evaluation import EVALUATION_BATCH, report_of
+    from mnist_core.evaluation.test_report import EVALUATION_BATCH, report_of
     from mnist_core.reading.inference import Predictor
     from mnist_core.training.model import prepare_images
 
-    from mnist_core import report_store
+    from mnist_core.evaluation import report_store
 
     (_, _), (x_test, y_test) = load_data()
     rate = matmul_gflops()

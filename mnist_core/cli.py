@@ -79,7 +79,8 @@ def cmd_data(args):
 
 def cmd_tutorial(args):
     """Runs the tutorial end to end and writes its model, metadata and three figures."""
-    from mnist_core import plots, storage
+    from mnist_core import storage
+    from mnist_core.evaluation import plots
     from mnist_core.reading.inference import Predictor
     from mnist_core.training.model import prepare_images, prepare_labels
 
@@ -128,7 +129,7 @@ def cmd_evaluate(args):
     predicted = Predictor(loaded.model).probabilities(prepare_images(x_test)).argmax(axis=1)
     print(f"Test accuracy: {float((predicted == y_test).mean()):.4f}")
     if args.confusion:
-        from mnist_core.evaluation import confusion_matrix, confusion_table
+        from mnist_core.evaluation.test_report import confusion_matrix, confusion_table
 
         print(confusion_table(confusion_matrix(y_test, predicted)))
 

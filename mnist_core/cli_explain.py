@@ -41,7 +41,7 @@ def layer_table(explainer):
 
 def cmd_explain(args):
     """Writes the four pictures of what the model sees in the image; prints the table or JSON."""
-    from mnist_core import plots
+    from mnist_core.evaluation import plots
     from mnist_core.explain import pictures as explain_plots
     from mnist_core.cli import _new_run_folder
     from mnist_core.explain.explainer import Explainer

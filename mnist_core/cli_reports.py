@@ -1,5 +1,5 @@
 """`python -m mnist_core reports`: every model of a folder read over the 10,000 test images once
-and stored (`mnist_core.report_store`), so the page's Explore shows each at once, even on the
+and stored (`mnist_core.evaluation.report_store`), so the page's Explore shows each at once, even on the
 first visit after a restart. The shipped models' reports are made this way."""
 
 import time
@@ -43,9 +43,10 @@ def cmd_reports(args):
 
 
 def _store(path, metadata, x_test, y_test):
-    from mnist_core import report_store, storage
-    from mnist_core.drawn_score import prepared_drawn_set, share_read_right
-    from mnist_core.evaluation import report_of
+    from mnist_core import storage
+    from mnist_core.evaluation import report_store
+    from mnist_core.evaluation.drawn_score import prepared_drawn_set, share_read_right
+    from mnist_core.evaluation.test_report import report_of
     from mnist_core.reading.inference import Predictor
 
     if report_store.load_report(path, y_test, storage.file_digest(path)) is not None:

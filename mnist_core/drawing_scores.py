@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from mnist_core.evaluation import confusion_matrix
+from mnist_core.evaluation.test_report import confusion_matrix
 
 SCORED_DRAWINGS = 2000
 """Each model is scored on the most recent drawings only: a bounded cost per model, whatever

@@ -185,7 +185,7 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
         raise MnistError("The model could not be saved: the models folder is full or not "
                          "writable, and nothing was kept; the deployer must free space.") from None
     if report is not None:  # a few milliseconds; a folder that takes none costs a log line
-        from mnist_core.report_store import save_report
+        from mnist_core.evaluation.report_store import save_report
 
         save_report(path, report, metadata.get("drawn_accuracy"), storage.file_digest(path))
     models_folder.prune_visitor_models(folder, settings["keep"])
@@ -197,7 +197,7 @@ def _test_report(model, x_test, y_test):
     the test images are at hand here (~1 s for the tutorial's CNN), where the page would spend
     longer on its first visit. Read before the model is saved, so a cancel meanwhile saves
     nothing; a failure here costs the report only (logged), never the model."""
-    from mnist_core.evaluation import report_of
+    from mnist_core.evaluation.test_report import report_of
     from mnist_core.reading.inference import Predictor
 
     try:

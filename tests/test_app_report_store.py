@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 
 import ui.test_reports
-from mnist_core import report_store
+from mnist_core.evaluation import report_store
 from mnist_core.storage import file_digest
 
 

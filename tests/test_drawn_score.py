@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mnist_core import drawn_score
-from mnist_core.drawn_score import prepared_drawn_set
+from mnist_core.evaluation import drawn_score
+from mnist_core.evaluation.drawn_score import prepared_drawn_set
 from tests.conftest import make_tiny_data
 
 X, Y = make_tiny_data(n_train=10, n_test=30)[1]

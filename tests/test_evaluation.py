@@ -4,7 +4,7 @@ hand-made probabilities whose answers can be worked out by hand."""
 import numpy as np
 import pytest
 
-from mnist_core.evaluation import (batched_probabilities, compare, confusion_matrix,
+from mnist_core.evaluation.test_report import (batched_probabilities, compare, confusion_matrix,
                                    confusion_table, make_report, per_digit_accuracy)
 
 

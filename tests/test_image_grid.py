@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_core.image_grid import GAP, LABEL_HEIGHT, PAPER, image_grid
+from mnist_core.evaluation.image_grid import GAP, LABEL_HEIGHT, PAPER, image_grid
 
 
 def squares(n):

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from mnist_core import models_folder, report_store
+from mnist_core import models_folder
+from mnist_core.evaluation import report_store
 from mnist_core.errors import MnistError
 from mnist_core.jobs import TrainingJobs
 from mnist_core.storage import file_digest

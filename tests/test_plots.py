@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from mnist_core import plots
+from mnist_core.evaluation import plots
 
 HISTORY = {"accuracy": [0.9, 0.95, 0.97], "val_accuracy": [0.92, 0.96, 0.975],
            "loss": [0.3, 0.15, 0.1], "val_loss": [0.25, 0.12, 0.09]}

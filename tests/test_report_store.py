@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from mnist_core import report_store
-from mnist_core.evaluation import make_report
+from mnist_core.evaluation import report_store
+from mnist_core.evaluation.test_report import make_report
 from mnist_core.storage import file_digest
 
 
@@ -82,7 +82,7 @@ def test_a_garbage_report_counts_as_missing_and_is_replaced(model_file, report, 
     path = stored_path(model_file)
     path.parent.mkdir()
     path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="mnist_core.report_store"):
+    with caplog.at_level(logging.WARNING, logger="mnist_core.evaluation.report_store"):
         assert load(model_file, report.labels) is None
     assert "some.keras" in caplog.text and str(model_file.parent) not in caplog.text
     assert save(model_file, report)
@@ -111,7 +111,7 @@ def test_a_file_too_large_for_a_report_is_not_read(model_file, report, monkeypat
 
 def test_a_folder_that_cannot_take_reports_costs_a_log_line(model_file, report, caplog):
     (model_file.parent / report_store.REPORTS_FOLDER).write_text("a file where the folder goes")
-    with caplog.at_level(logging.WARNING, logger="mnist_core.report_store"):
+    with caplog.at_level(logging.WARNING, logger="mnist_core.evaluation.report_store"):
         assert save(model_file, report) is False
     assert "not stored" in caplog.text
     assert load(model_file, report.labels) is None

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 import mnist_core.train_worker as worker
-from mnist_core import report_store
+from mnist_core.evaluation import report_store
 from mnist_core.errors import TrainingCancelled
 from mnist_core.storage import file_digest
 from tests.conftest import make_tiny_data
@@ -57,7 +57,7 @@ def test_a_failed_report_costs_the_report_only(tmp_path, monkeypatch):
     def broken(*args):
         raise RuntimeError("out of memory, say")
 
-    monkeypatch.setattr("mnist_core.evaluation.report_of", broken)
+    monkeypatch.setattr("mnist_core.evaluation.test_report.report_of", broken)
     events = run(tmp_path)
     assert events.kinds[-1] == "done"
     saved = [p for p in tmp_path.glob("*.keras")]

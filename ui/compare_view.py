@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from mnist_core.errors import ModelFileError
-from mnist_core.evaluation import compare
+from mnist_core.evaluation.test_report import compare
 from ui import resources
 from ui.test_reports import report_load
 from ui.test_set_view import GRID_SHOWN, grid, misread_labels, per_digit_table, ready_report

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_core import plots
+from mnist_core.evaluation import plots
 from mnist_core.constants import NUM_TEST
 from mnist_core.training.model import prepare_images
 from ui.compare_view import compare_view

@@ -6,7 +6,7 @@ a page never waits for it. One background thread per model computes its report (
 report at a time per server, so a stranger uploading many models cannot put every core to
 it); the page shows that it is reading and looks again every second. Reports of at most
 `REPORTS_KEPT` models are kept (each is ~200 KB); a model edited on disk gets a new one.
-A saved model's report is also kept on disk (`mnist_core.report_store`), so a restarted server
+A saved model's report is also kept on disk (`mnist_core.evaluation.report_store`), so a restarted server
 reads it back in milliseconds instead of computing it again; an upload's stays in memory.
 """
 
@@ -16,8 +16,8 @@ import threading
 
 import streamlit as st
 
-from mnist_core import report_store
-from mnist_core.evaluation import report_of
+from mnist_core.evaluation import report_store
+from mnist_core.evaluation.test_report import report_of
 from ui.mnist_loader import BackgroundLoad
 from ui.visitor_upload import is_upload
 
@@ -28,7 +28,7 @@ RETRY_SECONDS = 60.0
 
 @dataclasses.dataclass(frozen=True)
 class ModelReport:
-    """A model's `mnist_core.evaluation.Report` on the test set, and its drawn-digit accuracy."""
+    """A model's `mnist_core.evaluation.test_report.Report` on the test set, and its drawn-digit accuracy."""
 
     test: object
     drawn: float
@@ -78,7 +78,7 @@ def _evaluate(model_key, digest, predictor, known_drawn, x_test, y_test, shared)
         test = report_of(predictor.probabilities, x_test, y_test)
         drawn = known_drawn
         if drawn is None:  # an upload, or a model older than the figure
-            from mnist_core.drawn_score import prepared_drawn_set, share_read_right
+            from mnist_core.evaluation.drawn_score import prepared_drawn_set, share_read_right
 
             if shared.drawn_set is None:
                 shared.drawn_set = prepared_drawn_set(x_test, y_test)

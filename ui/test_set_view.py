@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.constants import NUM_CLASSES
-from mnist_core.image_grid import image_grid
+from mnist_core.evaluation.image_grid import image_grid
 from ui.mnist_loader import MnistLoading, MnistUnavailable
 from ui.numbers import chart_locale, percent, whole
 from ui.texts import text

@@ -9,7 +9,7 @@ import time
 from mnist_core.training import model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TEST, NUM_TRAIN
 from mnist_core.drawings_training import heldout_facts, mix_into
-from mnist_core.drawn_score import drawn_accuracy
+from mnist_core.evaluation.drawn_score import drawn_accuracy
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.training.recipes import dtype_for, get_recipe
 from mnist_core.training.synthetic_share import with_synthetic_share
@@ -30,7 +30,7 @@ class TrainingResult:
         test_accuracy: accuracy on the 10,000 test images, in [0, 1].
         test_loss: categorical cross-entropy on the test images.
         metadata: the dict storage writes beside the model (see `make_metadata`), with
-            `drawn_accuracy` (`mnist_core.drawn_score`) when trained on the real MNIST.
+            `drawn_accuracy` (`mnist_core.evaluation.drawn_score`) when trained on the real MNIST.
     """
 
     model: object

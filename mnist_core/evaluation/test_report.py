@@ -122,7 +122,7 @@ def make_report(probabilities, labels):
 
 def report_from_readings(predicted, confidence, labels):
     """A `Report` from what a model read: its digit and that digit's probability per image
-    (what `mnist_core.report_store` keeps on disk).
+    (what `mnist_core.evaluation.report_store` keeps on disk).
 
     Args:
         predicted: int array (N,), digits 0..9.

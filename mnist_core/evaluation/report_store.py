@@ -29,7 +29,7 @@ import numpy as np
 
 from mnist_core.atomic_files import replaced_atomically
 from mnist_core.constants import NUM_CLASSES
-from mnist_core.evaluation import report_from_readings
+from mnist_core.evaluation.test_report import report_from_readings
 from mnist_core.storage import MODEL_SUFFIXES, file_digest
 
 REPORTS_FOLDER = ".reports"
