@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core import storage  # noqa: E402
 from mnist_core.data.mnist import load_data  # noqa: E402
-from mnist_core.drawings_db import DrawingsDB  # noqa: E402
-from mnist_core.drawings_training import drawings_extra  # noqa: E402
+from mnist_core.drawings.store import DrawingsDB  # noqa: E402
+from mnist_core.drawings.training_mix import drawings_extra  # noqa: E402
 from mnist_core.data.drawn_digits import pose_on_canvas, scheme_of  # noqa: E402
 from mnist_core.data.european_digits import EUROPEAN_FORMS, stroke_form  # noqa: E402
 from mnist_core.reading.ink_crop import ink_crop  # noqa: E402

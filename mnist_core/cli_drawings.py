@@ -28,7 +28,7 @@ def add_commands(command):
 
 def add_training_option(sub):
     """`--with-drawings [FILE.npz or DB]` and `--drawings-weight` for `train`."""
-    from mnist_core.drawings_training import DEFAULT_WEIGHT
+    from mnist_core.drawings.training_mix import DEFAULT_WEIGHT
 
     sub.add_argument("--with-drawings", nargs="?", const="", default=None, metavar="SOURCE",
                      help="mix recorded drawings into training (an .npz from `drawings export` or "
@@ -42,7 +42,7 @@ def extra_of(args):
     source = getattr(args, "with_drawings", None)
     if source is None:
         return None
-    from mnist_core.drawings_training import drawings_extra
+    from mnist_core.drawings.training_mix import drawings_extra
 
     return drawings_extra(source or None, weight=args.drawings_weight)
 
@@ -50,8 +50,8 @@ def extra_of(args):
 def cmd_stats(args):
     """Prints counts per digit and each model's accuracy on the drawings."""
     from mnist_core import storage
-    from mnist_core.drawing_scores import RECENT, SCORED_DRAWINGS, model_score, per_digit_counts
-    from mnist_core.drawings_db import DrawingsDB
+    from mnist_core.drawings.scores import RECENT, SCORED_DRAWINGS, model_score, per_digit_counts
+    from mnist_core.drawings.store import DrawingsDB
     from mnist_core.reading.inference import Predictor
 
     db = DrawingsDB()
@@ -76,7 +76,7 @@ def cmd_stats(args):
 def cmd_export(args):
     """Writes the drawings as an .npz: `x` uint8 (N, 28, 28), `y` uint8 (N,)."""
     from mnist_core.atomic_files import replaced_atomically
-    from mnist_core.drawings_db import DrawingsDB
+    from mnist_core.drawings.store import DrawingsDB
 
     out = Path(args.out)
     if out.suffix != ".npz":

@@ -164,7 +164,7 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
             EpochSnapshot(x_test[chosen], y_test[chosen], events.send, drawing)]
     extra = None
     if settings.get("with_drawings"):  # the visitors' drawings of $MNIST_DRAWINGS_DB
-        from mnist_core.drawings_training import drawings_extra
+        from mnist_core.drawings.training_mix import drawings_extra
 
         extra = drawings_extra()
     result = train(settings["recipe"], data=data, epochs=settings["epochs"],

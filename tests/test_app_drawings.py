@@ -3,7 +3,7 @@ the visitor's and the deployer's switches, a limit's sentence, and training with
 
 import numpy as np
 
-from mnist_core.drawings_db import DrawingsDB, db_path
+from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.app_kit import canvas, canvas_of, models, open_tab, start  # noqa: F401
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mnist_core import cli, cli_models
-from mnist_core.drawings_db import DrawingsDB, db_path
+from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.conftest import ROOT
 
 

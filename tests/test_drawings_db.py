@@ -7,8 +7,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from mnist_core import drawings_file
-from mnist_core.drawings_db import DrawingRefused, DrawingsDB
+from mnist_core.drawings import store_file as drawings_file
+from mnist_core.drawings.store import DrawingRefused, DrawingsDB
 
 COLUMNS = {"id", "created", "session", "language", "model", "predicted", "probabilities",
            "label", "input", "crop"}
@@ -94,14 +94,14 @@ def test_an_unreadable_file_is_moved_aside_and_a_new_one_started(tmp_path, caplo
         db._keeper.close()
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
-    with caplog.at_level(logging.WARNING, logger="mnist_core.drawings_db"):
+    with caplog.at_level(logging.WARNING, logger="mnist_core.drawings.store"):
         fresh = DrawingsDB(path)
         record(fresh)
         assert fresh.count() == 1
     aside = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name and "-wal" not in p.name
              and "-shm" not in p.name]
     assert len(aside) == 1 and aside[0].name.startswith("d.sqlite.unreadable-")
-    lines = [r for r in caplog.records if r.name == "mnist_core.drawings_db"]
+    lines = [r for r in caplog.records if r.name == "mnist_core.drawings.store"]
     assert len(lines) == 1 and aside[0].name in lines[0].getMessage()
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_core.drawings_training import (
+from mnist_core.drawings.training_mix import (
     MAX_SHARE,
     MIN_DRAWINGS,
     DrawingsExtra,

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.constants import NUM_CLASSES
-from mnist_core.drawings_db import DrawingRefused
+from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import ImageError
 from ui.drawings_store import session_id, store
 from ui.scores import own_score

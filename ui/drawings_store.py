@@ -4,7 +4,7 @@ import secrets
 
 import streamlit as st
 
-from mnist_core import drawings_db
+from mnist_core.drawings import store as drawings_db
 from mnist_core.errors import MnistError
 
 SESSION_ID = "drawings_session"

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from mnist_core import drawing_scores
-from mnist_core.drawings_db import DrawingRefused
+from mnist_core.drawings import scores as drawing_scores
+from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import MnistError
 from ui import resources
 from ui.drawings_store import store

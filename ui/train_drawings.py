@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from mnist_core.drawings_db import DrawingRefused
-from mnist_core.drawings_training import DEFAULT_WEIGHT, HELDOUT_SHARE, MIN_DRAWINGS
+from mnist_core.drawings.store import DrawingRefused
+from mnist_core.drawings.training_mix import DEFAULT_WEIGHT, HELDOUT_SHARE, MIN_DRAWINGS
 from ui.drawings_store import store
 from ui.texts import text
 

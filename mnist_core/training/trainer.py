@@ -8,7 +8,7 @@ import time
 
 from mnist_core.training import model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TEST, NUM_TRAIN
-from mnist_core.drawings_training import heldout_facts, mix_into
+from mnist_core.drawings.training_mix import heldout_facts, mix_into
 from mnist_core.evaluation.drawn_score import drawn_accuracy
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.training.recipes import dtype_for, get_recipe

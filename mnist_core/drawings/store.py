@@ -4,8 +4,8 @@ Every visitor who says what they drew leaves a labelled real drawing: the 28x28 
 saw and the cropped ink at 56x56 (both uint8 bytes, ~4 KB a row), their label, the model's
 answer, the model's file name, the page language, the time and a random per-session id; nothing
 else about the visitor. The rows score every model on real visitors' digits
-(`mnist_core.drawing_scores`) and can be mixed into the next training
-(`mnist_core.drawings_training`).
+(`mnist_core.drawings.scores`) and can be mixed into the next training
+(`mnist_core.drawings.training_mix`).
 
 The file is shared by every session of a server and by several server processes (its schema,
 its migrations and its replacement when unreadable are `drawings_file`'s): each write checks
@@ -22,8 +22,8 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE
-from mnist_core.drawing_row import ROW_BYTES, checked_row, digit
-from mnist_core.drawings_file import FULL, TOO_FAST, DrawingRefused, DrawingsFile
+from mnist_core.drawings.row import ROW_BYTES, checked_row, digit
+from mnist_core.drawings.store_file import FULL, TOO_FAST, DrawingRefused, DrawingsFile
 from mnist_core.paths import DEFAULT_DRAWINGS_DB
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from mnist_core.errors import MnistError
 
 # The drawings store's one logger, under the name it has always had, so a deployer's log
 # settings for it still apply.
-log = logging.getLogger("mnist_core.drawings_db")
+log = logging.getLogger("mnist_core.drawings.store")
 
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another (another session, another server process)."""
