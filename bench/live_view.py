@@ -63,10 +63,10 @@ class Sink:
 
 
 def one_training(data, args, live):
-    from mnist_core.batch_curve import BatchCurve
+    from mnist_core.jobs.batch_curve import BatchCurve
     from mnist_core.training.callbacks import ProgressCallback
-    from mnist_core.epoch_snapshot import EpochSnapshot, grid_indices
-    from mnist_core.train_worker import BATCH_EVENTS_PER_SECOND
+    from mnist_core.jobs.epoch_snapshot import EpochSnapshot, grid_indices
+    from mnist_core.jobs.worker import BATCH_EVENTS_PER_SECOND
     from mnist_core.training.trainer import train
 
     sink, last, spent = Sink(), [0.0], [0.0]

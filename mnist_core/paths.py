@@ -16,7 +16,7 @@ DEFAULT_MODELS_DIR = ROOT / "models"
 DEFAULT_DRAWINGS_DB = ROOT / "data" / "drawings.sqlite"
 """Where visitors' drawings are kept unless `$MNIST_DRAWINGS_DB` says otherwise."""
 
-TRAIN_WORKER = "mnist_core.train_worker"
+TRAIN_WORKER = "mnist_core.jobs.worker"
 """The training process a visitor's Train click starts (`jobs`)."""
 
 MODEL_CHECK = "mnist_core.untrusted.check_process"

@@ -5,8 +5,8 @@ import time
 
 import numpy as np
 
-from mnist_core.drawing_command import encode_drawing
-from mnist_core.jobs import JobState
+from mnist_core.jobs.drawing_command import encode_drawing
+from mnist_core.jobs.state import JobState
 from tests.conftest import make_tiny_data
 
 DRAWING = np.zeros((28, 28), np.float32)

@@ -120,7 +120,7 @@ def test_the_train_view_offers_the_drawings_once_there_are_enough(models, monkey
     box = at.checkbox(key="with_drawings")
     assert box.label == "Mix in visitors' drawings (12)"
     started = {}
-    monkeypatch.setattr("mnist_core.jobs.TrainingJobs.start",
+    monkeypatch.setattr("mnist_core.jobs.training_jobs.TrainingJobs.start",
                         lambda self, **settings: started.update(settings) or True)
     box.check().run()
     at.button(key="train").click().run()

@@ -66,7 +66,7 @@ def test_a_chosen_model_that_vanished_says_so_and_falls_back_to_the_default(
 def test_the_page_notices_a_change_of_models_or_of_the_training_job(models):
     """`ui.follow.server_view` is what each page compares every few seconds (AppTest does not
     run `run_every` timers, so it is tested directly)."""
-    from mnist_core.jobs import JobState
+    from mnist_core.jobs.state import JobState
     from ui.follow import server_view
 
     class Jobs:

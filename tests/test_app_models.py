@@ -6,7 +6,7 @@ import shutil
 
 import streamlit as st
 
-from mnist_core.jobs import JobState, TrainingJobs
+from mnist_core.jobs.training_jobs import JobState, TrainingJobs
 from tests.app_kit import canvas, models, start  # noqa: F401
 from tests.conftest import ROOT
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mnist_core.jobs import JobState, TrainingJobs
+from mnist_core.jobs.training_jobs import JobState, TrainingJobs
 from tests.app_kit import canvas, models  # noqa: F401
 from tests.app_kit import start as app_start
 

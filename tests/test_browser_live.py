@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from mnist_core.epoch_pictures import FILTER_ZOOM, GAP, ZOOM
+from mnist_core.jobs.epoch_pictures import FILTER_ZOOM, GAP, ZOOM
 from tests.browser_kit import MS, canvas, stroke
 from tests.test_browser import (  # noqa: F401  (fixtures: this module gets its own server)
     TRAINING_SECONDS, app_url, browser, expect_prediction, expect_training_reaches, models_dir,

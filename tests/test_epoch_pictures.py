@@ -4,7 +4,7 @@ red for positive weights, blue for negative, white for zero."""
 
 import numpy as np
 
-from mnist_core.epoch_pictures import (GAP, LABEL_HEIGHT, RIGHT, WRONG, ZOOM,
+from mnist_core.jobs.epoch_pictures import (GAP, LABEL_HEIGHT, RIGHT, WRONG, ZOOM,
                                        answer_grid, filter_grid, glyph)
 
 SIDE = 28 * ZOOM

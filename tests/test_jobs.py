@@ -14,7 +14,7 @@ import pytest
 from mnist_core import models_folder
 from mnist_core.evaluation import report_store
 from mnist_core.errors import MnistError
-from mnist_core.jobs import TrainingJobs
+from mnist_core.jobs.training_jobs import TrainingJobs
 from mnist_core.storage import file_digest
 from tests.conftest import ROOT, make_tiny_data
 
@@ -201,7 +201,7 @@ def test_creating_a_manager_removes_leftovers_of_an_interrupted_save(tmp_path):
 
 PARENT = """
 import sys, time
-from mnist_core.jobs import TrainingJobs
+from mnist_core.jobs.training_jobs import TrainingJobs
 from mnist_core.storage import file_digest
 jobs = TrainingJobs(sys.argv[1], load_data="tests.job_loaders:tiny")
 jobs.start(epochs=500, batch_size=1, limit=64)
@@ -239,7 +239,7 @@ def test_the_training_process_ends_when_the_server_is_killed_and_saves_nothing(t
 
 def test_the_training_process_exits_at_once_when_its_input_closes(tmp_path):
     worker = subprocess.Popen(
-        [sys.executable, "-m", "mnist_core.train_worker", "--models", str(tmp_path),
+        [sys.executable, "-m", "mnist_core.jobs.worker", "--models", str(tmp_path),
          "--settings", json.dumps({"recipe": "tutorial", "epochs": 1, "batch_size": 16,
                                    "limit": None, "seed": 1, "keep": 10}),
          "--load-data", "tests.job_loaders:slow_tiny"],

@@ -6,9 +6,10 @@ import base64
 
 import numpy as np
 
-from mnist_core.batch_curve import MAX_CURVE_POINTS
-from mnist_core.drawing_command import decode_drawing
-from mnist_core.jobs import JobState, TrainingJobs
+from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS
+from mnist_core.jobs.drawing_command import decode_drawing
+from mnist_core.jobs.state import JobState
+from mnist_core.jobs.training_jobs import TrainingJobs
 from tests.test_jobs import TINY, wait_until
 
 

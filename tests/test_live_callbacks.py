@@ -9,9 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from mnist_core.batch_curve import MAX_CURVE_POINTS, BatchCurve, batch_mean
-from mnist_core.drawing_command import MAX_COMMAND_CHARS, decode_drawing, encode_drawing
-from mnist_core.epoch_snapshot import EpochSnapshot, first_conv_filters, grid_indices
+from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS, BatchCurve, batch_mean
+from mnist_core.jobs.drawing_command import MAX_COMMAND_CHARS, decode_drawing, encode_drawing
+from mnist_core.jobs.epoch_snapshot import EpochSnapshot, first_conv_filters, grid_indices
 
 
 class FakeFit:
@@ -97,7 +97,7 @@ def test_a_drawing_survives_the_command_line_at_8_bits_and_nothing_else_decodes(
 
 
 def test_the_worker_keeps_only_well_formed_drawings_and_drops_overlong_lines(monkeypatch):
-    from mnist_core import train_worker
+    from mnist_core.jobs import worker as train_worker
 
     read, write = os.pipe()
     image = np.full((28, 28), 0.5, dtype=np.float32)

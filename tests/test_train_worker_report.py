@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-import mnist_core.train_worker as worker
+import mnist_core.jobs.worker as worker
 from mnist_core.evaluation import report_store
 from mnist_core.errors import TrainingCancelled
 from mnist_core.storage import file_digest

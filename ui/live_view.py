@@ -2,7 +2,7 @@
 epoch the grid of test digits with the model's answers, the first convolution's filters and,
 for the visitor who started the training, what the model reads in their drawing.
 
-Everything comes from the job's snapshot (`mnist_core.jobs`), which every page polls once a
+Everything comes from the job's snapshot (`mnist_core.jobs.training_jobs`), which every page polls once a
 second, so it stays light: two plain Vega-Lite specs (a couple of hundred points at most) and
 two images, composed once per epoch for the whole server (`_pictures` is cached).
 """
@@ -14,8 +14,8 @@ import streamlit as st
 from PIL import Image
 
 from mnist_core.constants import IMAGE_SIZE
-from mnist_core.drawing_command import decode_drawing
-from mnist_core.epoch_pictures import answer_grid, filter_grid
+from mnist_core.jobs.drawing_command import decode_drawing
+from mnist_core.jobs.epoch_pictures import answer_grid, filter_grid
 from ui.numbers import chart_locale
 from ui.texts import text
 

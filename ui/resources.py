@@ -11,7 +11,7 @@ import streamlit as st
 
 from mnist_core import storage
 from mnist_core.reading.inference import Predictor
-from mnist_core.jobs import TrainingJobs
+from mnist_core.jobs.training_jobs import TrainingJobs
 from mnist_core.untrusted.checked_load import load_model
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_core import train_limits
+from mnist_core.jobs import limits as train_limits
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.training.recipes import RECIPES

@@ -1,7 +1,7 @@
 """One background training at a time, in a child process, watched through snapshots.
 
 The app's Train view drives this. Training runs in its own process, `python -m
-mnist_core.train_worker` (started and watched by `mnist_core.job_process`, which says why a
+mnist_core.jobs.worker` (started and watched by `mnist_core.jobs.process`, which says why a
 process), so it goes on while a visitor draws, switches view or reloads the page, and every
 page asks `snapshot()` where it stands.
 
@@ -14,7 +14,7 @@ however it ends, the worker stops and saves nothing (see `train_worker`).
 What a page shows live is bounded whatever the settings: the batch curve has at most
 `MAX_CURVE_POINTS` points, the grid and the filters are those of the latest epoch only, and the
 one drawing read at each epoch's end is the owner's latest (`read_drawing()`), checked here and
-again in the training process (`mnist_core.epoch_snapshot`).
+again in the training process (`mnist_core.jobs.epoch_snapshot`).
 """
 
 import copy
@@ -24,21 +24,13 @@ import threading
 import time
 from pathlib import Path
 
-from mnist_core import job_process, models_folder, settings, train_limits
-from mnist_core.batch_curve import MAX_CURVE_POINTS
-from mnist_core.drawing_command import DRAWING_COMMAND, encode_drawing
+from mnist_core import models_folder, settings
+from mnist_core.jobs import process as job_process
+from mnist_core.jobs import limits as train_limits
+from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS
+from mnist_core.jobs.drawing_command import DRAWING_COMMAND, encode_drawing
 from mnist_core.errors import MnistError
-from mnist_core.job_state import (  # noqa: F401  (re-exported)
-    ACTIVE,
-    CANCELLED,
-    DONE,
-    FAILED,
-    IDLE,
-    LOADING,
-    RUNNING,
-    SAVING,
-    JobState,
-)
+from mnist_core.jobs.state import CANCELLED, DONE, FAILED, LOADING, RUNNING, SAVING, JobState
 
 CHILD_NICE = 5
 """The training process yields the CPU to the server, so a stroke is answered at once."""

@@ -1,6 +1,6 @@
 """The server's side of a training's child process: started, listened to, told, stopped.
 
-`jobs.TrainingJobs` runs each training in its own process, `python -m mnist_core.train_worker`.
+`jobs.TrainingJobs` runs each training in its own process, `python -m mnist_core.jobs.worker`.
 A process rather than a thread because the server's own housekeeping is not thread-safe for
 Keras (Streamlit clears Keras' global state after script runs), and because a process runs at a
 lower priority, gives its memory back when it ends, and can be stopped at any moment. A fresh
@@ -8,7 +8,7 @@ interpreter rather than multiprocessing's spawn, which would import the page as 
 `__main__`.
 
 The child writes one JSON `[kind, payload]` event a line on its stdout; the server writes
-`cancel` and the owner's latest drawing (`mnist_core.drawing_command`) on its stdin. A child
+`cancel` and the owner's latest drawing (`mnist_core.jobs.drawing_command`) on its stdin. A child
 that has not stopped `KILL_AFTER_S` after Cancel or the time limit is killed.
 """
 
@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 
-from mnist_core.job_state import CANCELLED, FAILED
+from mnist_core.jobs.state import CANCELLED, FAILED
 from mnist_core.paths import ROOT, TRAIN_WORKER
 
 KILL_AFTER_S = 15
@@ -31,7 +31,7 @@ CANCELLED_MESSAGE = "Training was cancelled; nothing was saved."
 
 
 def worker_command(models_dir, settings, nice, load_data):
-    """The child's command line: `python -m mnist_core.train_worker` with these settings.
+    """The child's command line: `python -m mnist_core.jobs.worker` with these settings.
 
     Args:
         models_dir: where the child saves the model.

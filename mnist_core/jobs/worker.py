@@ -1,4 +1,4 @@
-"""The training process: `python -m mnist_core.train_worker`, started and watched by
+"""The training process: `python -m mnist_core.jobs.worker`, started and watched by
 `job_process.run_child` for `jobs`.
 
 A fresh interpreter running this module only, so it imports what training needs and nothing of
@@ -7,7 +7,7 @@ the page (multiprocessing's spawn would import the Streamlit script as the child
 Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (begin, batch,
 curve, grid, snapshot, epoch, saving, done, cancelled, failed); the parent writes `cancel` on
 stdin to stop it, and `drawing BASE64` or `drawing none` for the one drawing to read at each
-epoch's end (`mnist_core.epoch_snapshot`; a line longer than a drawing is dropped unread). End of
+epoch's end (`mnist_core.jobs.epoch_snapshot`; a line longer than a drawing is dropped unread). End of
 stdin means the parent (the server) is gone, even killed with SIGKILL: the worker then exits at
 once and saves nothing. Linux also sends it SIGTERM when the parent's thread that started it
 dies (`PR_SET_PDEATHSIG`), a second barrier should a stray copy of the pipe keep stdin open.
@@ -29,7 +29,7 @@ import traceback
 from pathlib import Path
 
 from mnist_core import models_folder
-from mnist_core.drawing_command import DRAWING_COMMAND, MAX_COMMAND_CHARS, decode_drawing
+from mnist_core.jobs.drawing_command import DRAWING_COMMAND, MAX_COMMAND_CHARS, decode_drawing
 from mnist_core.errors import DataUnavailableError, MnistError, TrainingCancelled
 
 EXIT_ORPHANED = 3
@@ -149,9 +149,9 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     from mnist_core import storage
-    from mnist_core.batch_curve import BatchCurve
+    from mnist_core.jobs.batch_curve import BatchCurve
     from mnist_core.training.callbacks import ProgressCallback
-    from mnist_core.epoch_snapshot import EpochSnapshot, grid_indices
+    from mnist_core.jobs.epoch_snapshot import EpochSnapshot, grid_indices
     from mnist_core.training.trainer import train
 
     progress = ProgressCallback(
@@ -218,7 +218,7 @@ def _new_model_path(folder, recipe):
 
 def main(argv=None):
     """Runs one training for `jobs`; returns the exit status (0 once an outcome was reported)."""
-    parser = argparse.ArgumentParser(prog="python -m mnist_core.train_worker")
+    parser = argparse.ArgumentParser(prog="python -m mnist_core.jobs.worker")
     parser.add_argument("--models", required=True, help="the models folder")
     parser.add_argument("--settings", required=True,
                         help="JSON: recipe, epochs, batch_size, limit, seed, keep, with_drawings")

@@ -11,7 +11,7 @@ The drawing: only the visitor who started the training may have it read, and onl
 shows the answer (a stranger's drawing would otherwise reach every watching page). Their page
 passes their latest drawing to `TrainingJobs.read_drawing()`, which checks it, and the server
 writes it to the training process's command input as one line, `drawing BASE64` (784 bytes,
-the 28x28 input at 8 bits), or `drawing none` (`mnist_core.drawing_command`). The worker
+the 28x28 input at 8 bits), or `drawing none` (`mnist_core.jobs.drawing_command`). The worker
 keeps only the latest one it was sent and reads it at each epoch's end. No weights leave the
 training process, and no file is written; a stranger's page shows the grid and the filters.
 """
@@ -22,7 +22,7 @@ import keras
 import numpy as np
 
 from mnist_core.constants import NUM_CLASSES, PIXEL_SCALE
-from mnist_core.drawing_command import encode_drawing
+from mnist_core.jobs.drawing_command import encode_drawing
 
 GRID_PER_CLASS = 4
 """Test digits of each class in the grid: 40 in all, one column per digit on the page."""

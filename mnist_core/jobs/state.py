@@ -29,9 +29,9 @@ class JobState:
         pid: the training process's id, once it started (for logs and tests).
         trained_since, progressed: when the first batch began, when the last batch ended.
         curve: the smoothed loss and accuracy batch by batch, at most `MAX_CURVE_POINTS`
-            points `{"x": epochs done, "loss", "accuracy"}` (`mnist_core.batch_curve`).
+            points `{"x": epochs done, "loss", "accuracy"}` (`mnist_core.jobs.batch_curve`).
         grid: the fixed test digits of the live view, `{"images": base64 of N*784 grey
-            levels, "labels": [N digits]}` (`mnist_core.epoch_snapshot`), once training began.
+            levels, "labels": [N digits]}` (`mnist_core.jobs.epoch_snapshot`), once training began.
         latest: what the last finished epoch's model made of them: `{"epoch", "answers",
             "filters", "drawing"}`; `drawing` is the owner's, for the owner's page only.
     """
