@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import cli
+from mnist_core.cli import commands as cli
 from mnist_core.data import mnist as data
 from mnist_core.training.recipes import dtype_for
 from tests.conftest import ROOT
@@ -147,7 +147,7 @@ def test_predict_names_a_blank_file_without_speaking_of_a_canvas(tmp_path, defau
 
 
 def test_models_lists_each_model_with_its_facts_and_stars_the_default(capsys):
-    from mnist_core.cli import main
+    from mnist_core.cli.commands import main
 
     assert main(["models", "--dir", str(ROOT / "models")]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -158,7 +158,7 @@ def test_models_lists_each_model_with_its_facts_and_stars_the_default(capsys):
 
 
 def test_models_in_an_empty_folder_says_so_in_one_sentence(tmp_path, capsys):
-    from mnist_core.cli import main
+    from mnist_core.cli.commands import main
 
     assert main(["models", "--dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
@@ -166,7 +166,7 @@ def test_models_in_an_empty_folder_says_so_in_one_sentence(tmp_path, capsys):
 
 def test_evaluate_confusion_prints_the_matrix_under_the_accuracy(default_model_path, capsys,
                                                                   mnist):
-    from mnist_core.cli import main
+    from mnist_core.cli.commands import main
 
     assert main(["evaluate", str(default_model_path), "--confusion"]) == 0
     lines = capsys.readouterr().out.splitlines()

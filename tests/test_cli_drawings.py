@@ -6,7 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from mnist_core import cli, cli_models
+from mnist_core.cli import commands as cli
+from mnist_core.cli import models as cli_models
 from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.conftest import ROOT
 

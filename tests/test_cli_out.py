@@ -2,7 +2,8 @@
 
 import pytest
 
-from mnist_core import cli, models_folder
+from mnist_core import models_folder
+from mnist_core.cli import commands as cli
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from mnist_core import cli
+from mnist_core.cli import commands as cli
 from mnist_core.evaluation import report_store
 from mnist_core.storage import file_digest
 from tests.conftest import ROOT

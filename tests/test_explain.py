@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import cli, storage
+from mnist_core import storage
+from mnist_core.cli import commands as cli
 from mnist_core.explain import pictures as explain_plots
 from mnist_core.constants import TUTORIAL_PARAM_COUNT
 from mnist_core.explain.explainer import Explainer

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mnist_core import cli
+from mnist_core.cli import commands as cli
 from mnist_core.errors import BlankImageError
 from mnist_core.reading.segment import split_digits
 from mnist_core.untrusted.checked_load import load_model

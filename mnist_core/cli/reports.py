@@ -4,7 +4,7 @@ first visit after a restart. The shipped models' reports are made this way."""
 
 import time
 
-from mnist_core.cli_options import data_option, models_dir_option, models_folder
+from mnist_core.cli.options import data_option, models_dir_option, models_folder
 from mnist_core.errors import MnistError, ModelFileError
 from mnist_core.untrusted.checked_load import load_model
 

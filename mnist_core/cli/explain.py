@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from mnist_core.errors import BlankImageError
+from mnist_core.cli.options import new_run_folder
 
 PICTURES = ("preprocess.png", "layers.png", "filters.png", "saliency.png")
 
@@ -43,14 +44,13 @@ def cmd_explain(args):
     """Writes the four pictures of what the model sees in the image; prints the table or JSON."""
     from mnist_core.evaluation import plots
     from mnist_core.explain import pictures as explain_plots
-    from mnist_core.cli import _new_run_folder
     from mnist_core.explain.explainer import Explainer
     from mnist_core.reading.image_files import blank_file_error, load_image
     from mnist_core.models_folder import check_room
     from mnist_core.explain.stages import preprocessing_stages
     from mnist_core.untrusted.loader import load_untrusted
 
-    out = Path(args.out or _new_run_folder("explain"))
+    out = Path(args.out or new_run_folder("explain"))
     check_room(out, what=f"The output folder {out}", deployer=False)
     explainer = Explainer(load_untrusted(args.model).model)  # a file named here is untrusted
     try:

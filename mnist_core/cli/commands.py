@@ -5,11 +5,10 @@
 """
 
 import argparse
-import datetime
 import sys
 from pathlib import Path
 
-from mnist_core.cli_options import data_option
+from mnist_core.cli.options import data_option, new_run_folder
 from mnist_core.constants import DEFAULT_SEED
 from mnist_core.errors import MnistError
 
@@ -43,22 +42,17 @@ def _load(args):
     return load_data(path=args.data, progress=_progress_printer())
 
 
-def _new_run_folder(kind):
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{kind}-{stamp}"
-
-
 def _checked_out(args, kind):
     """The output folder, created and checked writable with room *before* any training."""
     from mnist_core.models_folder import check_room
 
-    out = Path(args.out or _new_run_folder(kind))
+    out = Path(args.out or new_run_folder(kind))
     check_room(out, what=f"The output folder {out}", deployer=False)
     return out
 
 
 def _train(args, recipe, data, verbose=1):
-    from mnist_core.cli_drawings import extra_of
+    from mnist_core.cli.drawings import extra_of
     from mnist_core.training.trainer import train
 
     return train(recipe, data=data, epochs=args.epochs, batch_size=args.batch_size,
@@ -156,7 +150,9 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
-    from mnist_core import cli_drawings, cli_models, cli_predict
+    from mnist_core.cli import drawings as cli_drawings
+    from mnist_core.cli import models as cli_models
+    from mnist_core.cli import predict as cli_predict
     from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
     from mnist_core.training.recipes import PRECISIONS, RECIPES
 
@@ -218,8 +214,8 @@ def build_parser():
 
     cli_predict.add_parser(command)
     cli_drawings.add_commands(command)
-    from mnist_core.cli_explain import add_parser as add_explain
-    from mnist_core.cli_reports import add_parser as add_reports
+    from mnist_core.cli.explain import add_parser as add_explain
+    from mnist_core.cli.reports import add_parser as add_reports
 
     add_explain(command)
     add_reports(command)

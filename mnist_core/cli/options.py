@@ -1,7 +1,14 @@
-"""Options several commands share: the models folder (`--dir`) and your own copy of MNIST
-(`--data`), each written once so their flags and help texts cannot drift apart."""
+"""Options several commands share: the models folder (`--dir`), your own copy of MNIST
+(`--data`) and the default output folder, each written once so they cannot drift apart."""
 
+import datetime
 from pathlib import Path
+
+
+def new_run_folder(kind):
+    """`runs/KIND-YYYYmmdd-HHMMSS`: where a command writes when `--out` is not given."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{kind}-{stamp}"
 
 
 def models_dir_option(sub):

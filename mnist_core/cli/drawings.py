@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.cli_options import models_dir_option, models_folder
+from mnist_core.cli.options import models_dir_option, models_folder
 from mnist_core.errors import MnistError
 from mnist_core.untrusted.checked_load import load_model
 

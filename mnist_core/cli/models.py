@@ -1,7 +1,7 @@
 """`python -m mnist_core models`: the models of a folder, one line of facts each, the page's
 default starred."""
 
-from mnist_core.cli_options import models_dir_option, models_folder
+from mnist_core.cli.options import models_dir_option, models_folder
 from mnist_core.errors import MnistError
 
 
