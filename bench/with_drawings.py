@@ -8,7 +8,7 @@ straight stem, a 2 with a loop): drawings stroked by `mnist_core.data.european_d
 stream of their own (neither the European evaluation set's nor the strong recipe's training
 stream), prepared as the page prepares a drawing; those `tutorial.keras` misreads are recorded
 through `DrawingsDB.record` as the page records a correction (with their ink crop). The quick recipe is trained twice on MNIST, with the same seed: without the
-drawings (the reference) and with them (`train(extra=...)`, a fifth held out, the same split
+drawings (the reference) and with them (`train_and_score(drawings=...)`, a fifth held out, the same split
 the command line and the page use). Printed for both, and for the shipped tutorial model: the
 accuracy on the held-out drawings and on the MNIST test set.
 """
@@ -72,7 +72,7 @@ def accuracies(model, extra, x_test, y_test):
 
 
 def main():
-    from mnist_core.training.trainer import train
+    from mnist_core.jobs.scored_training import train_and_score
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=300, help="misread drawings recorded at most")
@@ -96,7 +96,7 @@ def main():
     rows = [("tutorial.keras (shipped)", *accuracies(shipped, extra, x_test, y_test), None)]
     for name, chosen in (("quick", None), ("quick + drawings", extra)):
         started = time.perf_counter()
-        result = train("quick", data=data, extra=chosen)
+        result = train_and_score("quick", data=data, drawings=chosen)
         seconds = time.perf_counter() - started
         rows.append((name, *accuracies(result.model, extra, x_test, y_test), seconds))
         if chosen is not None:

@@ -11,7 +11,7 @@ import pytest
 
 from mnist_core.data import mnist as data
 from mnist_core.data import sources
-from mnist_core.data.mnist import Source, checks_for, load_data, verify
+from mnist_core.data.mnist import Source, checks_for, is_official_test_set, load_data, verify
 from mnist_core.errors import DataUnavailableError
 from tests.conftest import make_tiny_data
 
@@ -202,3 +202,16 @@ def test_a_pipe_at_the_cache_path_or_given_as_data_is_never_opened(tmp_path, tin
     assert "is a pipe or device, not a regular file, and was left alone" in message
     assert "failed (it is neither a file nor a folder)" in message
     assert (tmp_path / "mnist.npz").exists()
+
+
+def test_only_mnists_own_test_split_is_official(mnist, tiny):
+    # The drawn set re-draws MNIST's test digits: a model is scored on it only against them.
+    (_, _), (x_test, y_test) = mnist
+    assert is_official_test_set(x_test, y_test)
+    assert is_official_test_set(x_test, y_test.astype(np.int64))  # the labels' type is no matter
+    assert not is_official_test_set(x_test[::-1], y_test[::-1])  # same count, other order
+    shifted = x_test.copy()
+    shifted[0, 0, 0] ^= 1
+    assert not is_official_test_set(shifted, y_test)
+    (_, _), (x_small, y_small) = tiny
+    assert not is_official_test_set(x_small, y_small)

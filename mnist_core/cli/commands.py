@@ -53,11 +53,11 @@ def _checked_out(args, kind):
 
 def _train(args, recipe, data, verbose=1):
     from mnist_core.cli.drawings import extra_of
-    from mnist_core.training.trainer import train
+    from mnist_core.jobs.scored_training import train_and_score
 
-    return train(recipe, data=data, epochs=args.epochs, batch_size=args.batch_size,
-                 limit=args.limit, seed=args.seed, precision=args.precision, verbose=verbose,
-                 extra=extra_of(args))
+    return train_and_score(recipe, data=data, drawings=extra_of(args), epochs=args.epochs,
+                           batch_size=args.batch_size, limit=args.limit, seed=args.seed,
+                           precision=args.precision, verbose=verbose)
 
 
 def cmd_data(args):

@@ -152,7 +152,7 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     from mnist_core.jobs.batch_curve import BatchCurve
     from mnist_core.training.callbacks import ProgressCallback
     from mnist_core.jobs.epoch_snapshot import EpochSnapshot, grid_indices
-    from mnist_core.training.trainer import train
+    from mnist_core.jobs.scored_training import train_and_score
 
     progress = ProgressCallback(
         on_begin=lambda epochs, steps: events.send("begin", {"epochs": epochs, "steps": steps}),
@@ -167,10 +167,10 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
         from mnist_core.drawings.training_mix import drawings_extra
 
         extra = drawings_extra()
-    result = train(settings["recipe"], data=data, epochs=settings["epochs"],
-                   batch_size=settings["batch_size"], limit=settings["limit"],
-                   seed=settings["seed"], callbacks=[progress, *live], cancel_event=stop,
-                   extra=extra)
+    result = train_and_score(settings["recipe"], data=data, drawings=extra,
+                             epochs=settings["epochs"], batch_size=settings["batch_size"],
+                             limit=settings["limit"], seed=settings["seed"],
+                             callbacks=[progress, *live], cancel_event=stop)
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     events.send("saving")

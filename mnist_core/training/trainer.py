@@ -7,9 +7,7 @@ import threading
 import time
 
 from mnist_core.training import model as tutorial
-from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TEST, NUM_TRAIN
-from mnist_core.drawings.training_mix import heldout_facts, mix_into
-from mnist_core.evaluation.drawn_score import drawn_accuracy
+from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TRAIN
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.training.recipes import dtype_for, get_recipe
 from mnist_core.training.synthetic_share import with_synthetic_share
@@ -53,7 +51,7 @@ def check_settings(epochs, batch_size, limit):
 
 def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=None,
           seed=DEFAULT_SEED, precision="auto", callbacks=(), cancel_event=None, verbose=0,
-          extra=None):
+          mix=None):
     """Trains a model with a named recipe, validating on the test set as the tutorial does.
 
     Args:
@@ -72,8 +70,10 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
         callbacks: extra Keras callbacks (for instance `ProgressCallback` for live charts).
         cancel_event: a `threading.Event`; once set, training stops after the current batch.
         verbose: Keras' `fit` verbosity (1 shows its progress bar).
-        extra: visitors' recorded drawings to mix in, a `drawings_training.DrawingsExtra`
-            (`drawings_extra()`); its held-out share is scored into the metadata.
+        mix: None, or a function `(x, y) -> (x, y, facts)` given the arrays the recipe trains
+            on (uint8 images, int labels) that returns them with more images added and a dict
+            of facts for the metadata (visitors' drawings: `drawings.mix_into`). Training
+            knows nothing of where they come from; `jobs.train_and_score` composes them.
 
     Returns:
         A `TrainingResult`.
@@ -96,7 +96,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
         x_train, y_train = x_train[:limit], y_train[:limit]
     mnist_images = len(x_train)
     x_train, y_train, synthetic = training_arrays(chosen, x_train, y_train, seed)
-    x_train, y_train, drawings = mix_into(x_train, y_train, extra)
+    x_train, y_train, mixed = (x_train, y_train, {}) if mix is None else mix(x_train, y_train)
     (X_train, Y_train), (X_test, Y_test) = tutorial.prepare(((x_train, y_train), (x_test, y_test)))
 
     keras.utils.set_random_seed(seed)
@@ -125,9 +125,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     metadata = make_metadata(chosen.name, epochs, batch_size, mnist_images, seed,
                              test_accuracy, test_loss, seconds, history.history, dtype,
                              **synthetic)
-    if len(x_test) == NUM_TEST:  # the drawn set re-draws MNIST's own test digits
-        metadata["drawn_accuracy"] = round(drawn_accuracy(net, x_test, y_test), 4)
-    metadata.update(drawings, **heldout_facts(net, extra))
+    metadata.update(mixed)
     return TrainingResult(net, history.history, float(test_accuracy), float(test_loss), metadata)
 
 
