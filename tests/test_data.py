@@ -204,7 +204,7 @@ def test_a_pipe_at_the_cache_path_or_given_as_data_is_never_opened(tmp_path, tin
     assert (tmp_path / "mnist.npz").exists()
 
 
-def test_only_mnists_own_test_split_is_official(mnist, tiny):
+def test_only_mnists_own_test_split_is_official(mnist, tiny_data):
     # The drawn set re-draws MNIST's test digits: a model is scored on it only against them.
     (_, _), (x_test, y_test) = mnist
     assert is_official_test_set(x_test, y_test)
@@ -213,5 +213,5 @@ def test_only_mnists_own_test_split_is_official(mnist, tiny):
     shifted = x_test.copy()
     shifted[0, 0, 0] ^= 1
     assert not is_official_test_set(shifted, y_test)
-    (_, _), (x_small, y_small) = tiny
+    (_, _), (x_small, y_small) = tiny_data
     assert not is_official_test_set(x_small, y_small)
