@@ -1,10 +1,20 @@
 """mnist_core: the Keras MNIST tutorial as a small, tested library (no UI code here).
 
-Modules, one concept each: `data` (verified MNIST), `model` (the tutorial's CNN and data
-preparation), `recipes` (named ways to train), `callbacks` (live metrics and cancel),
-`training`, `storage` (atomic save, safe load, metadata), `preprocess` (drawings to MNIST input),
-`inference`, `plots`, `jobs` (one background training at a time), `untrusted` (model files
-nobody vouches for, loaded by `model_sandbox`'s limited child process), and `cli`.
+Concept packages in one-way layers; a package imports only from those below it:
+
+    foundation   constants, errors, settings, atomic_files, paths, cpu, storage, models_folder
+    reading      a drawing or picture to digits: ink, segmentation, preprocessing, prediction
+    untrusted    every model file checked before Keras reads it; uploads loaded in a sandbox
+    data         MNIST from verified sources; the drawn and European digit sets
+    training     the tutorial's network, the recipes, train()
+    evaluation   test-set reports and their store, the drawn-digit score, the tutorial's figures
+    explain      what the network sees: every layer's output, saliency, their pictures
+    drawings     visitors' drawings: the store, the scores, the training mix
+    jobs         the server's background trainings in a child process
+    cli          the command line, `python -m mnist_core`
+
+(`reading` and `untrusted` share the lowest package layer, as do `evaluation` and `explain`:
+neither of a pair imports the other.) `tests/test_layers.py` holds the code to this picture.
 Keras and TensorFlow are imported lazily, so `python -m mnist_core --help` answers at once.
 """
 

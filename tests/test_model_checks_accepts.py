@@ -14,6 +14,7 @@ import pytest
 from mnist_core.untrusted import checks as model_checks
 from mnist_core.untrusted import config_checks as model_config_checks
 from mnist_core.untrusted import weight_layout as model_weight_layout
+from mnist_core.untrusted import hdf5_checks
 from mnist_core.errors import ModelFileError
 from tests import model_attacks as attack
 from tests.conftest import FIXTURES, ROOT
@@ -28,7 +29,7 @@ def test_accepts_the_projects_models_and_a_keras_2_h5(path, container):
     checked = model_checks.check_model_file(path, path.name)
     assert checked.container == container
     assert checked.config["class_name"] == "Sequential"
-    assert 2_000_000 < checked.weights_bytes < model_checks.MAX_WEIGHT_BYTES
+    assert 2_000_000 < checked.weights_bytes < hdf5_checks.MAX_WEIGHT_BYTES
     assert checked.datasets > 10
     assert checked.members == (("metadata.json", "config.json", "model.weights.h5")
                                if container == "keras" else ())
@@ -157,7 +158,7 @@ print(time.process_time() - start)
 def config_at_the_size_limit(tmp_path, request):
     filler = request.param
     config = attack.config()
-    room = model_checks.MAX_CONFIG_BYTES - len(json.dumps(config)) - 100
+    room = model_config_checks.MAX_CONFIG_BYTES - len(json.dumps(config)) - 100
     config["config"]["layers"][1]["config"]["padding_list"] = []
     if isinstance(filler, dict):
         config["config"]["layers"] += [filler] * (room // len(json.dumps(filler) + ", "))
@@ -166,7 +167,7 @@ def config_at_the_size_limit(tmp_path, request):
             room // len(json.dumps(filler) + ", "))
     path = attack.keras_with(tmp_path / "big.keras", config_json=config)
     size = len(json.dumps(config))
-    assert model_checks.MAX_CONFIG_BYTES * 0.95 < size <= model_checks.MAX_CONFIG_BYTES
+    assert model_config_checks.MAX_CONFIG_BYTES * 0.95 < size <= model_config_checks.MAX_CONFIG_BYTES
     return path
 
 

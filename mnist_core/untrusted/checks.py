@@ -21,26 +21,10 @@ import h5py
 
 from mnist_core.untrusted import zip_checks as zips
 from mnist_core.errors import MnistError, ModelFileError
-from mnist_core.untrusted.config_checks import (  # noqa: F401
-    MAX_CONFIG_BYTES,
-    MAX_CONFIG_DEPTH,
-    check_config,
-    parse_config,
-    size_text,
-)
-from mnist_core.untrusted.hdf5_checks import (  # noqa: F401
-    MAX_HDF5_OBJECTS,
-    MAX_WEIGHT_BYTES,
-    declared_datasets,
-    read_text_attribute,
-)
+from mnist_core.untrusted.config_checks import (MAX_CONFIG_BYTES, check_config, parse_config,
+                                                size_text)
+from mnist_core.untrusted.hdf5_checks import declared_datasets, read_text_attribute
 from mnist_core.untrusted.weight_checks import check_declared_layers, check_weights
-from mnist_core.untrusted.zip_checks import (  # noqa: F401
-    KERAS_MEMBERS,
-    MAX_COMPRESSION_RATIO,
-    MAX_METADATA_BYTES,
-    MAX_ZIP_DIRECTORY_BYTES,
-)
 
 MAX_MODEL_BYTES = 64 * 2**20
 """Largest model file accepted; the tutorial's is 2.7 MB, the strong one 5.8 MB."""

@@ -94,7 +94,7 @@ def load_untrusted(source, display_name=None):
 
     Whatever the file holds, it costs a child process at most
     `model_sandbox.MEMORY_HEADROOM_BYTES` above its Keras import and `model_sandbox.TIME_LIMIT_S`
-    seconds, costs this process the rebuilt model (at most `model_checks.MAX_WEIGHT_BYTES` of
+    seconds, costs this process the rebuilt model (at most `hdf5_checks.MAX_WEIGHT_BYTES` of
     weights), takes no temp disk beyond its own size, and leaves nothing in the temp folder.
     Only one child runs at a time.
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.untrusted import checks as model_checks
+from mnist_core.untrusted import config_checks, hdf5_checks
 from mnist_core.errors import ModelFileError
 from mnist_core.untrusted.checks import short_reason
 from mnist_core.paths import ROOT, SANDBOX_WORKER
@@ -37,14 +37,14 @@ START_TIME_LIMIT_S = 60.0
 """Wall-clock limit of the child's start (importing Keras takes 2-3 s on an idle machine, ten
 times that on a busy one); it is not the file's doing, so running over it is not remembered."""
 
-MAX_WEIGHT_BYTES = min(32 * 2**20, model_checks.MAX_WEIGHT_BYTES)
+MAX_WEIGHT_BYTES = min(32 * 2**20, hdf5_checks.MAX_WEIGHT_BYTES)
 """Largest total of weights (optimizer state included) a file may hold to be loaded here.
 
 Measured: a model of 32 MB of weights loads in the child with about 130 MB of its headroom to
 spare and costs this process about 190 MB while it is rebuilt; one of 48 MB does not fit the
 child's headroom. The strong model holds 5.7 MB."""
 
-MAX_ANSWER_LINE_BYTES = 2 * model_checks.MAX_CONFIG_BYTES
+MAX_ANSWER_LINE_BYTES = 2 * config_checks.MAX_CONFIG_BYTES
 """Largest first line of the child's answer (the config Keras re-serialises, with the weights'
 shapes): twice what a file's own config may take."""
 
