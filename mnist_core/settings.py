@@ -2,8 +2,8 @@
 
 Streamlit Community Cloud exposes an app's root-level secrets as environment variables, so a
 deployer sets these there (or in the shell). Each setting has its default and one line of
-documentation here, and README.md's table is checked against this list by a test, so the two
-cannot drift apart. Values are read at each call, never cached, so a test can change them.
+documentation here, and docs/settings.md's table is checked against this list by a test, so
+the two cannot drift apart. Values are read at each call, never cached, so a test can change them.
 """
 
 import dataclasses

@@ -1,4 +1,4 @@
-"""Deployer settings: each documented in README.md with its default, each bad value one sentence."""
+"""Deployer settings: each in docs/settings.md with its default; a bad value, one sentence."""
 
 import re
 
@@ -9,15 +9,18 @@ from mnist_core.errors import MnistError
 from tests.conftest import ROOT
 
 
-def _readme_rows():
-    """`{name: default}` from README.md's settings table (`| `NAME` | `default` | what |`; `""` is empty)."""
-    rows = re.findall(r"^\| `(MNIST_[A-Z_]+)` \| `([^`]*)` \|", (ROOT / "README.md").read_text(),
-                      flags=re.MULTILINE)
+def _documented_rows():
+    """`{name: default}` from docs/settings.md's table (`| `NAME` | `default` | what |`).
+
+    `""` in the table is the empty default.
+    """
+    rows = re.findall(r"^\| `(MNIST_[A-Z_]+)` \| `([^`]*)` \|",
+                      (ROOT / "docs" / "settings.md").read_text(), flags=re.MULTILINE)
     return {name: "" if default == '""' else default for name, default in rows}
 
 
-def test_readme_documents_every_setting_with_its_default():
-    assert _readme_rows() == {name: s.default for name, s in settings.SETTINGS.items()}
+def test_docs_list_every_setting_with_its_default():
+    assert _documented_rows() == {name: s.default for name, s in settings.SETTINGS.items()}
 
 
 def test_every_default_is_usable(monkeypatch):
