@@ -87,7 +87,7 @@ def test_a_limit_reached_is_one_sentence_in_the_visitors_language(models, canvas
 
 
 def test_a_number_asks_for_one_digit_at_a_time(models, canvas, mnist):
-    from tests.test_app import number_canvas
+    from tests.ui.test_app import number_canvas
 
     (_, _), (x_test, _) = mnist
     canvas(number_canvas(x_test, [1, 0]))

@@ -12,7 +12,7 @@ import pytest
 
 from mnist_core.jobs.epoch_pictures import FILTER_ZOOM, GAP, ZOOM
 from tests.browser_kit import MS, canvas, stroke
-from tests.test_browser import (  # noqa: F401  (fixtures: this module gets its own server)
+from tests.browser.test_browser import (  # noqa: F401  (fixtures: this module gets its own server)
     TRAINING_SECONDS, app_url, browser, expect_prediction, expect_training_reaches, models_dir,
     open_idle_train_tab, page, screenshot, set_number, seven, train_button, wait_for_app_idle)
 

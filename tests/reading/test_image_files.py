@@ -14,7 +14,7 @@ from mnist_core.reading import image_files
 from mnist_core.reading import ink
 from mnist_core.errors import ImageError
 from mnist_core.reading.image_files import DATA_URL_PREFIX, decode_data_url, load_image
-from tests.test_preprocess import SEVEN
+from tests.reading.test_preprocess import SEVEN
 
 
 def png_declaring(width, height, bit_depth=8, colour_type=6):

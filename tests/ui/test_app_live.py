@@ -7,7 +7,7 @@ import numpy as np
 
 from tests.app_kit import models  # noqa: F401
 from tests.live_states import DRAWING, live_state
-from tests.test_app_train import jobs, start, train_tab  # noqa: F401
+from tests.ui.test_app_train import jobs, start, train_tab  # noqa: F401
 
 
 def captions(tab):

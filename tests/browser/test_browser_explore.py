@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.browser_kit import MS
 from tests.conftest import FIXTURES, ROOT
-from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
+from tests.browser.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     app_url,
     browser,
     expect_images_loaded,
@@ -24,7 +24,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by na
     screenshot,
     wait_for_app_idle,
 )
-from tests.test_browser_page import DESKTOP, PHONE, open_page
+from tests.browser.test_browser_page import DESKTOP, PHONE, open_page
 from mnist_core.untrusted.checked_load import load_model
 
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -10,7 +10,7 @@ from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS
 from mnist_core.jobs.drawing_command import decode_drawing
 from mnist_core.jobs.state import JobState
 from mnist_core.jobs.training_jobs import TrainingJobs
-from tests.test_jobs import TINY, wait_until
+from tests.jobs.test_jobs import TINY, wait_until
 
 
 def test_the_snapshot_carries_the_grid_the_epochs_pictures_and_a_curve(tmp_path):

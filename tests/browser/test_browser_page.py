@@ -17,7 +17,7 @@ import time
 import pytest
 
 from tests.browser_kit import MS, canvas, draw_panel, line, stroke
-from tests.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
+from tests.browser.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     WAIT_SECONDS,
     app_url,
     browser,

@@ -21,9 +21,9 @@ from tests.browser_kit import (
     wait_until_healthy,
 )
 from tests.conftest import ROOT
-from tests.test_browser import (  # noqa: F401  (browser: a fixture, found by pytest by name)
+from tests.browser.test_browser import (  # noqa: F401  (browser: a fixture, found by pytest by name)
     ARTIFACTS, browser, screenshot, seven, wait_for_app_idle)
-from tests.test_browser_page import DESKTOP, PHONE, open_page, touch_stroke
+from tests.browser.test_browser_page import DESKTOP, PHONE, open_page, touch_stroke
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
