@@ -1,8 +1,8 @@
 """The running app in headless Chromium: real strokes on the canvas, training, reloads, languages.
 
-AppTest (test_app.py) cannot draw on the custom canvas nor see what the browser shows; these
-tests start `streamlit run` on a free port and drive it with Playwright as a visitor would. The
-server gets a private copy of the default model, so a training here never writes into models/.
+AppTest (tests/ui/) cannot draw on the custom canvas nor see what the browser shows; these
+tests drive the shared `streamlit run` server (conftest.py) with Playwright as a visitor would.
+Trainings are in test_browser_training.py, on a server of their own.
 
 Each test leaves a screenshot in test-artifacts/ (gitignored) for a person to look at, beside
 the server's log.
@@ -11,99 +11,19 @@ Chromium: `$PLAYWRIGHT_CHROMIUM`, else /usr/bin/chromium when it exists, else Pl
 Run with `pytest -m browser`.
 """
 
-import math
-import re
-import shutil
 
 import pytest
 
-from mnist_core.constants import DEFAULT_BATCH_SIZE, IMAGE_SIZE, NUM_TRAIN
-from tests.browser_kit import (
-    MS,
-    ServerError,
-    canvas,
-    draw_panel,
-    ellipse,
-    free_port,
-    launch_chromium,
-    line,
-    start_server,
-    stop_server,
-    stroke,
-    wait_until_healthy,
-)
-from tests.conftest import ROOT
+from mnist_core.constants import IMAGE_SIZE
+from tests.browser.conftest import ARTIFACTS
+from tests.browser_kit import canvas, draw_panel, ellipse, line, stroke
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-ARTIFACTS = ROOT / "test-artifacts"
-SERVER_START_SECONDS = 60
-WAIT_SECONDS = 30  # for anything the page does in answer to the visitor
-TRAINING_SECONDS = 120
 MODEL_SAW_PIXELS = IMAGE_SIZE * 6  # ui.draw.ZOOM: the 28x28 input shown 6x larger
-NEW_MODEL = re.compile(r"tutorial-\d{8}-\d{6}\.keras")
-PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    """The server's models/: a copy of the default model, so trainings here write only here."""
-    folder = tmp_path_factory.mktemp("models")
-    for name in ("tutorial.keras", "tutorial.json"):
-        shutil.copy(ROOT / "models" / name, folder / name)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def app_url(models_dir):
-    """Runs the app in its own server process for this module; yields its URL."""
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "streamlit.log"  # kept beside the screenshots for a failure's story
-    server = start_server("streamlit_app.py", ROOT, port, log,
-                          env={"MNIST_MODELS_DIR": str(models_dir)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, server, log, timeout=SERVER_START_SECONDS, interval=0.25)
-        yield url
-    except ServerError as error:
-        pytest.fail(str(error))
-    finally:
-        stop_server(server)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    """A fresh visitor (own cookies, so its own Streamlit session) on the loaded page."""
-    context, tab = visit(browser, app_url)
-    yield tab
-    context.close()
-
-
-def visit(browser, app_url):
-    """Opens the page as a new visitor; returns `(context, page)` (close the context after)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    # Every page run shares two cores with TensorFlow here; Playwright's 5 s default for
-    # `expect` is too short for a rerun after a stroke or a click.
-    context.set_default_timeout(WAIT_SECONDS * MS)
-    expect.set_options(timeout=WAIT_SECONDS * MS)
-    tab = context.new_page()
-    tab.goto(app_url)
-    expect(tab.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible(
-        timeout=60 * MS)
-    expect(canvas(tab)).to_be_visible(timeout=60 * MS)
-    return context, tab
 
 
 def screenshot(page, name):
@@ -191,146 +111,6 @@ def test_a_small_digit_in_a_corner_is_read_like_a_large_centred_one(page):
     stroke(page, seven(15, 15, 70))
     expect_prediction(page, 7)
     screenshot(page, "draw-small-corner")
-
-
-# ---- Training ---------------------------------------------------------------------------------
-
-def open_train_tab(page):
-    page.get_by_role("tab", name="Train").click()
-    expect(train_button(page)).to_be_visible()
-
-
-def train_button(page):
-    return page.get_by_role("button", name="Train", exact=True)
-
-
-def open_idle_train_tab(page):
-    # One training at a time per server: should an earlier test have left one running, wait
-    # for it rather than fail on a disabled button.
-    open_train_tab(page)
-    expect(train_button(page)).to_be_enabled(timeout=TRAINING_SECONDS * MS)
-
-
-def set_number(page, label, value):
-    field = page.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")  # a number input commits on Enter or blur
-    expect(field).to_have_value(str(value))
-    wait_for_app_idle(page)
-
-
-def expect_training_reaches(panel, outcome, timeout):
-    """Waits for `outcome` (a locator in the Train panel), failing at once if training fails."""
-    failed = panel.get_by_text("Training failed")
-    expect(outcome.or_(failed).first).to_be_visible(timeout=timeout)
-    assert not failed.count(), failed.first.inner_text()
-
-
-def record_progress_texts(page):
-    """Keeps, in the page, every distinct text the progress bar shows from now on.
-
-    The bar is redrawn once a second; reading it from the test could miss states, and a short
-    training passes through them quickly, so the page collects them as they render.
-    """
-    page.evaluate("""() => {
-        window.progressTexts = [];
-        const collect = () => document.querySelectorAll('[data-testid="stProgress"]')
-            .forEach(bar => {
-                const text = bar.innerText.trim();
-                if (text && window.progressTexts.at(-1) !== text) window.progressTexts.push(text);
-            });
-        new MutationObserver(collect).observe(document.body,
-            {subtree: true, childList: true, characterData: true});
-    }""")
-
-
-IMAGES = 30_000
-
-
-def test_training_shows_progress_then_curves_and_lists_the_new_model(page, models_dir):
-    open_idle_train_tab(page)
-    set_number(page, "Epochs", 1)
-    # Enough images for a few seconds of batches, so the once-a-second progress poll sees the
-    # bar move (2,000 images in bfloat16 ran in under a second: one chunk of 32 steps).
-    set_number(page, "Training images", IMAGES)
-    record_progress_texts(page)
-    train_button(page).click()
-
-    panel = page.get_by_role("tabpanel", name="Train")
-    expect(panel.get_by_test_id("stProgress")).to_be_visible()
-    screenshot(page, "train-started")
-    expect_training_reaches(panel, panel.get_by_text("Finished: test accuracy"),
-                            TRAINING_SECONDS * MS)
-    # One chart for accuracy, one for loss, drawn from the finished epoch's history.
-    expect(panel.get_by_test_id("stVegaLiteChart")).to_have_count(2)
-    screenshot(page, "train-done")
-
-    texts = page.evaluate("window.progressTexts")
-    batches = [tuple(map(int, match.groups())) for match in map(PROGRESS.search, texts) if match]
-    # One epoch of IMAGES images in batches of 64: the settings typed in reached the job.
-    steps = math.ceil(IMAGES / DEFAULT_BATCH_SIZE)
-    assert batches and all(b[:2] == (1, 1) and b[3] == steps for b in batches), texts
-    # The bar moved on as batches ran.
-    done = [b[2] for b in batches]
-    assert len(set(done)) >= 2 and done == sorted(done), texts
-
-    saved = [path.name for path in models_dir.glob("tutorial-*.keras")]
-    assert len(saved) == 1 and NEW_MODEL.fullmatch(saved[0]), saved
-    page.get_by_test_id("stSidebar").get_by_role("combobox").click()
-    expect(page.get_by_role("option", name=NEW_MODEL)).to_be_visible()
-    page.keyboard.press("Escape")
-
-
-def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page, browser,
-                                                                          app_url):
-    open_idle_train_tab(page)
-    # Five epochs of all 60,000 images: long enough that the reload and the cancel land well
-    # before the end even in bfloat16 (~5 s an epoch here); Cancel stops it early anyway.
-    set_number(page, "Epochs", 5)
-    set_number(page, "Training images", NUM_TRAIN)
-    train_button(page).click()
-    panel = page.get_by_role("tabpanel", name="Train")
-    progress = panel.get_by_test_id("stProgress")
-    # Training shares the cores with the server: loading the data, compiling, and every page
-    # run are slower meanwhile, hence the long waits below.
-    busy = TRAINING_SECONDS * MS
-    context = None
-    try:
-        expect_training_reaches(panel, progress.filter(has_text=PROGRESS), busy)
-
-        # Another visitor, then a reload of their page: each is a new session, so only the
-        # server's job can say a training is running, and none of them owns it.
-        context, stranger = visit(browser, app_url)
-        stranger.reload()
-        expect(canvas(stranger)).to_be_visible(timeout=busy)
-        open_train_tab(stranger)
-        theirs = stranger.get_by_role("tabpanel", name="Train")
-        their_progress = theirs.get_by_test_id("stProgress")
-        expect(their_progress).to_contain_text(PROGRESS, timeout=busy)
-        step = PROGRESS.search(their_progress.inner_text()).group(3)
-        # Still moving after the reload: the page follows the job, not a frozen snapshot.
-        expect(their_progress).not_to_contain_text(f"batch {step}/", timeout=busy)
-        expect(their_progress).to_contain_text("s left")
-        expect(theirs.get_by_text("Another visitor started this training")).to_be_visible()
-        expect(stranger.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)
-        expect(train_button(stranger)).to_be_disabled()
-        screenshot(stranger, "train-seen-by-another-visitor")
-
-        page.get_by_role("button", name="Cancel", exact=True).click()
-        # Keras stops at the end of the current group of batches, and the page polls once a
-        # second: a few seconds, more while other work shares the cores.
-        expect(panel.get_by_text("cancelled")).to_be_visible()
-        expect(progress).to_have_count(0)
-        expect(train_button(page)).to_be_enabled()
-        screenshot(page, "train-cancelled")
-        expect(theirs.get_by_text("cancelled")).to_be_visible(timeout=busy)
-    finally:
-        # Never leave a full training running for the tests that follow.
-        cancel = page.get_by_role("button", name="Cancel", exact=True)
-        if cancel.count() and cancel.is_enabled():
-            cancel.click()
-        if context is not None:
-            context.close()
 
 
 # ---- Explore and languages --------------------------------------------------------------------

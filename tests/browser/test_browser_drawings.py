@@ -1,29 +1,17 @@
 """In Chromium: draw, say what you drew, and see your score change; on a phone, the ten digits
 wrap inside the screen and a finger can tap them.
 
-The server has its own models folder and its own drawings file. Screenshots (desktop and phone,
+The shared server (conftest.py) has a private drawings file. Screenshots (desktop and phone,
 English and French) go to test-artifacts/drawings-*.png. Run with
-`pytest -m browser tests/test_browser_drawings.py`.
+`pytest tests/browser/test_browser_drawings.py`.
 """
-
-import shutil
 
 import pytest
 
-from tests.browser_kit import (
-    ServerError,
-    draw_panel,
-    free_port,
-    line,
-    start_server,
-    stop_server,
-    stroke,
-    wait_until_healthy,
-)
-from tests.conftest import ROOT
-from tests.browser.test_browser import (  # noqa: F401  (browser: a fixture, found by pytest by name)
-    ARTIFACTS, browser, screenshot, seven, wait_for_app_idle)
-from tests.browser.test_browser_page import DESKTOP, PHONE, open_page, touch_stroke
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, open_page
+from tests.browser.test_browser import screenshot, seven, wait_for_app_idle
+from tests.browser.test_browser_page import touch_stroke
+from tests.browser_kit import draw_panel, line, stroke
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -31,26 +19,10 @@ expect = sync_api.expect
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`(url, drawings file)` of a server with its own models and drawings."""
-    folder = tmp_path_factory.mktemp("models")
-    for name in ("tutorial.keras", "tutorial.json"):
-        shutil.copy(ROOT / "models" / name, folder / name)
-    drawings = tmp_path_factory.mktemp("drawings") / "drawings.sqlite"
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "streamlit-drawings.log"
-    process = start_server("streamlit_app.py", ROOT, port, log, env={
-        "MNIST_MODELS_DIR": str(folder), "MNIST_DRAWINGS_DB": str(drawings)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process, log, timeout=60, interval=0.25)
-        yield url, drawings
-    except ServerError as error:
-        pytest.fail(str(error))
-    finally:
-        stop_server(process)
+@pytest.fixture
+def server(app_url, drawings_db):
+    """`(url, drawings file)` of the shared server."""
+    return app_url, drawings_db
 
 
 def digit_button(page, digit):

@@ -4,7 +4,7 @@ and French, both downloaded files load back as the same model, and a visitor's u
 to compare with, across Explore's own reruns.
 
 Server, browser and helpers come from test_browser.py; screenshots go to test-artifacts/.
-Run with `pytest -m browser tests/test_browser_explore.py`.
+Run with `pytest tests/browser/test_browser_explore.py`.
 """
 
 import io
@@ -14,17 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.browser.conftest import DESKTOP, PHONE, open_page
+from tests.browser.test_browser import expect_images_loaded, screenshot, wait_for_app_idle
 from tests.browser_kit import MS
 from tests.conftest import FIXTURES, ROOT
-from tests.browser.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
-    app_url,
-    browser,
-    expect_images_loaded,
-    models_dir,
-    screenshot,
-    wait_for_app_idle,
-)
-from tests.browser.test_browser_page import DESKTOP, PHONE, open_page
 from mnist_core.untrusted.checked_load import load_model
 
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -4,17 +4,9 @@ desktop and in French on a phone, go to test-artifacts/inside-*.png for a person
 
 import pytest
 
+from tests.browser.test_browser import expect_prediction, screenshot, seven, wait_for_app_idle
+from tests.browser.test_browser_page import touch_stroke
 from tests.browser_kit import draw_panel, line, stroke
-from tests.browser.test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
-    app_url,
-    browser,
-    expect_prediction,
-    models_dir,
-    screenshot,
-    seven,
-    wait_for_app_idle,
-)
-from tests.browser.test_browser_page import desktop, phone, touch_stroke  # noqa: F401
 from ui.inside import SECTIONS, VIEW
 from ui.texts import text
 

@@ -1,0 +1,117 @@
+"""The browser tests' shared fixtures: one Chromium for the whole run, and one app server for
+every test that only reads (draws, switches language, opens a view, uploads into its own
+session). A module whose tests train keeps a server of its own (test_browser_training.py), so a
+new model or a running training never shows in another test's page.
+
+Servers start `streamlit run` on a free port with a private copy of the default model and a
+private drawings file; their logs go to test-artifacts/ beside the screenshots.
+"""
+
+import contextlib
+import shutil
+
+import pytest
+
+from tests.browser_kit import (MS, ServerError, canvas, free_port, launch_chromium, start_server,
+                               stop_server, wait_until_healthy)
+from tests.conftest import ROOT
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+ARTIFACTS = ROOT / "test-artifacts"
+SERVER_START_SECONDS = 60
+WAIT_SECONDS = 30  # for anything the page does in answer to the visitor
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         # A phone's pixel ratio: the canvas must still send its 280-pixel image.
+         "device_scale_factor": 3}
+DESKTOP = {"viewport": {"width": 1400, "height": 1000}}
+
+
+def copy_of_the_default_model(folder):
+    """`folder` holding the tutorial's model, so a server writes only there."""
+    for name in ("tutorial.keras", "tutorial.json"):
+        shutil.copy(ROOT / "models" / name, folder / name)
+    return folder
+
+
+@contextlib.contextmanager
+def serving(models, drawings, log_name):
+    """Runs the app on a free port with these folders; yields its URL."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / log_name  # kept beside the screenshots for a failure's story
+    server = start_server("streamlit_app.py", ROOT, port, log, env={
+        "MNIST_MODELS_DIR": str(models), "MNIST_DRAWINGS_DB": str(drawings)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, server, log, timeout=SERVER_START_SECONDS, interval=0.25)
+        yield url
+    except ServerError as error:
+        pytest.fail(str(error))
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory):
+    """The shared server's models/: tests may add a file and remove it, never train into it."""
+    return copy_of_the_default_model(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def drawings_db(tmp_path_factory):
+    """The shared server's drawings file."""
+    return tmp_path_factory.mktemp("drawings") / "drawings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def app_url(models_dir, drawings_db):
+    """The shared server's URL."""
+    with serving(models_dir, drawings_db, "streamlit.log") as url:
+        yield url
+
+
+def open_page(browser, app_url, options):
+    """A new visitor (own cookies, so its own Streamlit session) on the loaded page."""
+    context = browser.new_context(**options)
+    # Every page run shares two cores with TensorFlow here; Playwright's 5 s default for
+    # `expect` is too short for a rerun after a stroke or a click.
+    context.set_default_timeout(WAIT_SECONDS * MS)
+    expect.set_options(timeout=WAIT_SECONDS * MS)
+    page = context.new_page()
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible(
+        timeout=60 * MS)
+    expect(canvas(page)).to_be_visible(timeout=60 * MS)
+    return page
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh visitor on a desktop."""
+    page = open_page(browser, app_url, DESKTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def desktop(page):
+    """The same fresh desktop visitor, by the name the layout tests use."""
+    return page
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    """A fresh visitor on a 390x844 phone with touch."""
+    page = open_page(browser, app_url, PHONE)
+    yield page
+    page.context.close()

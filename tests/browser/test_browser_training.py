@@ -1,0 +1,286 @@
+"""Trainings in headless Chromium, on a server of their own (the other browser tests share one
+that never trains): progress, then curves and the new model in the list; a training that goes on
+across a reload and that only its owner can cancel; the live view's answers, filters and the
+owner's own drawing, read by each epoch's model; and a training another visitor started, seen
+on an open page.
+
+Screenshots land in test-artifacts/ (train-*.png, live-*.png).
+"""
+
+import math
+import re
+
+import pytest
+
+from mnist_core.constants import DEFAULT_BATCH_SIZE, NUM_TRAIN
+from mnist_core.jobs.epoch_pictures import FILTER_ZOOM, GAP, ZOOM
+from tests.browser.conftest import DESKTOP, PHONE, copy_of_the_default_model, open_page, serving
+from tests.browser.test_browser import expect_prediction, screenshot, seven, wait_for_app_idle
+from tests.browser.test_browser_page import FOLLOW_SECONDS, choose_model_when_listed
+from tests.browser_kit import MS, canvas, stroke
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+TRAINING_SECONDS = 120
+NEW_MODEL = re.compile(r"tutorial-\d{8}-\d{6}\.keras")
+PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
+IMAGES = 30_000
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    """This module's models/: its trainings write here alone."""
+    return copy_of_the_default_model(tmp_path_factory.mktemp("training-models"))
+
+
+@pytest.fixture(scope="module")
+def app_url(models_dir, tmp_path_factory):
+    """This module's own server, so no other test's page sees its trainings."""
+    drawings = tmp_path_factory.mktemp("training-drawings") / "drawings.sqlite"
+    with serving(models_dir, drawings, "streamlit-training.log") as url:
+        yield url
+
+
+def open_train_tab(page):
+    page.get_by_role("tab", name="Train").click()
+    expect(train_button(page)).to_be_visible()
+
+
+def train_button(page):
+    return page.get_by_role("button", name="Train", exact=True)
+
+
+def open_idle_train_tab(page):
+    # One training at a time per server: should an earlier test have left one running, wait
+    # for it rather than fail on a disabled button.
+    open_train_tab(page)
+    expect(train_button(page)).to_be_enabled(timeout=TRAINING_SECONDS * MS)
+
+
+def set_number(page, label, value):
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")  # a number input commits on Enter or blur
+    expect(field).to_have_value(str(value))
+    wait_for_app_idle(page)
+
+
+def expect_training_reaches(panel, outcome, timeout):
+    """Waits for `outcome` (a locator in the Train panel), failing at once if training fails."""
+    failed = panel.get_by_text("Training failed")
+    expect(outcome.or_(failed).first).to_be_visible(timeout=timeout)
+    assert not failed.count(), failed.first.inner_text()
+
+
+def record_progress_texts(page):
+    """Keeps, in the page, every distinct text the progress bar shows from now on.
+
+    The bar is redrawn once a second; reading it from the test could miss states, and a short
+    training passes through them quickly, so the page collects them as they render.
+    """
+    page.evaluate("""() => {
+        window.progressTexts = [];
+        const collect = () => document.querySelectorAll('[data-testid="stProgress"]')
+            .forEach(bar => {
+                const text = bar.innerText.trim();
+                if (text && window.progressTexts.at(-1) !== text) window.progressTexts.push(text);
+            });
+        new MutationObserver(collect).observe(document.body,
+            {subtree: true, childList: true, characterData: true});
+    }""")
+
+
+def test_training_shows_progress_then_curves_and_lists_the_new_model(page, models_dir):
+    open_idle_train_tab(page)
+    set_number(page, "Epochs", 1)
+    # Enough images for a few seconds of batches, so the once-a-second progress poll sees the
+    # bar move (2,000 images in bfloat16 ran in under a second: one chunk of 32 steps).
+    set_number(page, "Training images", IMAGES)
+    record_progress_texts(page)
+    train_button(page).click()
+
+    panel = page.get_by_role("tabpanel", name="Train")
+    expect(panel.get_by_test_id("stProgress")).to_be_visible()
+    screenshot(page, "train-started")
+    expect_training_reaches(panel, panel.get_by_text("Finished: test accuracy"),
+                            TRAINING_SECONDS * MS)
+    # One chart for accuracy, one for loss, drawn from the finished epoch's history.
+    expect(panel.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    screenshot(page, "train-done")
+
+    texts = page.evaluate("window.progressTexts")
+    batches = [tuple(map(int, match.groups())) for match in map(PROGRESS.search, texts) if match]
+    # One epoch of IMAGES images in batches of 64: the settings typed in reached the job.
+    steps = math.ceil(IMAGES / DEFAULT_BATCH_SIZE)
+    assert batches and all(b[:2] == (1, 1) and b[3] == steps for b in batches), texts
+    # The bar moved on as batches ran.
+    done = [b[2] for b in batches]
+    assert len(set(done)) >= 2 and done == sorted(done), texts
+
+    saved = [path.name for path in models_dir.glob("tutorial-*.keras")]
+    assert len(saved) == 1 and NEW_MODEL.fullmatch(saved[0]), saved
+    page.get_by_test_id("stSidebar").get_by_role("combobox").click()
+    expect(page.get_by_role("option", name=NEW_MODEL)).to_be_visible()
+    page.keyboard.press("Escape")
+
+
+def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page, browser,
+                                                                          app_url):
+    open_idle_train_tab(page)
+    # Five epochs of all 60,000 images: long enough that the reload and the cancel land well
+    # before the end even in bfloat16 (~5 s an epoch here); Cancel stops it early anyway.
+    set_number(page, "Epochs", 5)
+    set_number(page, "Training images", NUM_TRAIN)
+    train_button(page).click()
+    panel = page.get_by_role("tabpanel", name="Train")
+    progress = panel.get_by_test_id("stProgress")
+    # Training shares the cores with the server: loading the data, compiling, and every page
+    # run are slower meanwhile, hence the long waits below.
+    busy = TRAINING_SECONDS * MS
+    context = None
+    try:
+        expect_training_reaches(panel, progress.filter(has_text=PROGRESS), busy)
+
+        # Another visitor, then a reload of their page: each is a new session, so only the
+        # server's job can say a training is running, and none of them owns it.
+        stranger = open_page(browser, app_url, DESKTOP)
+        context = stranger.context
+        stranger.reload()
+        expect(canvas(stranger)).to_be_visible(timeout=busy)
+        open_train_tab(stranger)
+        theirs = stranger.get_by_role("tabpanel", name="Train")
+        their_progress = theirs.get_by_test_id("stProgress")
+        expect(their_progress).to_contain_text(PROGRESS, timeout=busy)
+        step = PROGRESS.search(their_progress.inner_text()).group(3)
+        # Still moving after the reload: the page follows the job, not a frozen snapshot.
+        expect(their_progress).not_to_contain_text(f"batch {step}/", timeout=busy)
+        expect(their_progress).to_contain_text("s left")
+        expect(theirs.get_by_text("Another visitor started this training")).to_be_visible()
+        expect(stranger.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)
+        expect(train_button(stranger)).to_be_disabled()
+        screenshot(stranger, "train-seen-by-another-visitor")
+
+        page.get_by_role("button", name="Cancel", exact=True).click()
+        # Keras stops at the end of the current group of batches, and the page polls once a
+        # second: a few seconds, more while other work shares the cores.
+        expect(panel.get_by_text("cancelled")).to_be_visible()
+        expect(progress).to_have_count(0)
+        expect(train_button(page)).to_be_enabled()
+        screenshot(page, "train-cancelled")
+        expect(theirs.get_by_text("cancelled")).to_be_visible(timeout=busy)
+    finally:
+        # Never leave a full training running for the tests that follow.
+        cancel = page.get_by_role("button", name="Cancel", exact=True)
+        if cancel.count() and cancel.is_enabled():
+            cancel.click()
+        if context is not None:
+            context.close()
+
+
+def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, app_url, desktop,
+                                                                     models_dir):
+    desktop.get_by_role("tab", name="Train").click()
+    expect(desktop.get_by_role("button", name="Train", exact=True)).to_be_enabled(
+        timeout=120 * MS)  # no training left running by an earlier test
+    before = set(models_dir.glob("*.keras"))
+    other = open_page(browser, app_url, DESKTOP)
+    try:
+        other.get_by_role("tab", name="Train").click()
+        for label, value in (("Epochs", 1), ("Training images", 2000)):
+            field = other.get_by_label(label, exact=True)
+            field.fill(str(value))
+            field.press("Enter")
+            expect(field).to_have_value(str(value))
+            wait_for_app_idle(other)
+        other.get_by_role("button", name="Train", exact=True).click()
+        # The first page, untouched, learns of the training and then of its model.
+        panel = desktop.get_by_role("tabpanel", name="Train")
+        finished = panel.get_by_text(re.compile("^Finished: test accuracy"))
+        started = panel.get_by_test_id("stProgress").or_(finished)
+        expect(started.first).to_be_visible(timeout=FOLLOW_SECONDS * MS)
+        expect(finished).to_be_visible(timeout=180 * MS)
+        (saved,) = set(models_dir.glob("*.keras")) - before
+        choose_model_when_listed(desktop, saved.name)
+    finally:
+        other.context.close()
+
+
+GRID_WIDTH = 10 * (28 * ZOOM + GAP) + GAP
+FILTERS_WIDTH = 8 * (3 * FILTER_ZOOM + GAP) + GAP
+# The machine's two cores are shared (tests run beside other work): an epoch can take minutes.
+LIVE_SECONDS = 3 * TRAINING_SECONDS
+
+
+def live_images(panel):
+    return panel.get_by_test_id("stImage").locator("img")
+
+
+def expect_live_pictures(panel):
+    images = live_images(panel)
+    expect(images.nth(0)).to_have_js_property("naturalWidth", GRID_WIDTH)
+    expect(images.nth(1)).to_have_js_property("naturalWidth", FILTERS_WIDTH)
+
+
+def test_a_short_training_shows_each_epochs_answers_filters_and_the_owners_drawing(
+        page, browser, app_url):
+    stroke(page, seven(60, 40, 180))
+    expect_prediction(page, 7)
+    open_idle_train_tab(page)
+    set_number(page, "Epochs", 3)
+    set_number(page, "Training images", 3_000)
+    train_button(page).click()
+    panel = page.get_by_role("tabpanel", name="Train")
+    expect(panel.get_by_text(re.compile(r"The model after epoch \d"))).to_be_visible(
+        timeout=LIVE_SECONDS * MS)
+    expect_live_pictures(panel)
+    screenshot(page, "live-running")
+    expect_training_reaches(panel, panel.get_by_text("Finished: test accuracy"),
+                            LIVE_SECONDS * MS)
+    # The end of the training reruns the whole page (the new model is adopted): while that
+    # run goes, the panel's last drawing stays beside the new one, then is removed.
+    wait_for_app_idle(page)
+    expect(panel.get_by_text("The model after epoch")).to_have_count(1)
+    expect(panel.get_by_text("The model after epoch 3")).to_be_visible()
+    expect(panel.get_by_text(re.compile(r"\d+ of 40 test digits read right"))).to_be_visible()
+    # The owner's 7 reached the training process and came back read by its last epoch.
+    expect(panel.get_by_text(re.compile(
+        r"Your drawing, read by this epoch's model: 7 \(\d+% sure\)"))).to_be_visible()
+    expect(live_images(panel)).to_have_count(3)
+    expect(panel.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    screenshot(page, "live-done-owner")
+    page.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
+    french = page.get_by_role("tabpanel", name="Entraîner")
+    expect(french.get_by_text("Le modèle après l'époque 3")).to_be_visible()
+    expect(french.get_by_text(re.compile(
+        r"Votre dessin, lu par le modèle de cette époque : 7 \(sûr à \d+\u202f%\)"))).to_be_visible()
+    screenshot(page, "live-done-owner-fr")
+
+    context = browser.new_context(**PHONE)
+    try:
+        context.set_default_timeout(30 * MS)
+        phone = context.new_page()
+        phone.goto(app_url)
+        expect(canvas(phone)).to_be_visible(timeout=60 * MS)
+        phone.get_by_test_id("stExpandSidebarButton").tap()
+        sidebar = phone.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Français", exact=True).tap()
+        phone.get_by_test_id("stSidebarCollapseButton").locator("button").tap()
+        expect(sidebar).not_to_be_in_viewport()
+        phone.get_by_role("tab", name="Entraîner").tap()
+        theirs = phone.get_by_role("tabpanel", name="Entraîner")
+        expect(theirs.get_by_text("Le modèle après l'époque 3")).to_be_visible()
+        expect(theirs.get_by_text(re.compile(r"\d+ chiffres de test sur 40"))).to_be_visible()
+        expect_live_pictures(theirs)
+        expect(live_images(theirs)).to_have_count(2)  # the owner's drawing is theirs alone
+        expect(theirs.get_by_text("Votre dessin")).to_have_count(0)
+        for image in range(2):
+            box = live_images(theirs).nth(image).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        wide = phone.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, f"the page is {wide} px wide on a 390 px phone"
+        screenshot(phone, "live-done-stranger-phone-fr")
+    finally:
+        context.close()
