@@ -10,6 +10,7 @@ from ui import correction
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
+from ui.session_keys import CANVAS_CLEARS, CANVAS_PREFIX, CLEAR_CANVAS, DRAWN_INPUT, STROKE_WIDTH
 from ui.texts import text
 
 CANVAS_SIZE = 280
@@ -25,7 +26,6 @@ NUMBER_COLUMNS = 4  # digits of a number shown side by side, each with its image
 DETAILED_DIGITS = 12
 """Digits of a number shown with their image and chart (a phone number's worth): a canvas
 scribbled full of small marks can hold ~200 "digits", each an image and a chart to send."""
-CLEARS = "canvas_clears"  # session key: how many times Clear was pressed (part of the canvas key)
 
 
 def st_canvas(**kwargs):
@@ -48,7 +48,7 @@ def canvas_data_url(result):
 def _clear():
     # A new key is a new, empty canvas: the toolbar's bin only shows on mouse hover, so a
     # finger needs this button.
-    st.session_state[CLEARS] = st.session_state.get(CLEARS, 0) + 1
+    st.session_state[CANVAS_CLEARS] = st.session_state.get(CANVAS_CLEARS, 0) + 1
 
 
 @st.fragment
@@ -60,20 +60,21 @@ def draw_view(language, predictor):
     with left:
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
         st.container(key=TOOLBAR_ROOM).space("medium")
-        stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
+        stroke = st.session_state.get(STROKE_WIDTH, DEFAULT_STROKE)
+        clears = st.session_state.get(CANVAS_CLEARS, 0)
         result = st_canvas(stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
-                           return_image_data=True, key=f"canvas_{st.session_state.get(CLEARS, 0)}")
-        st.button(text(language, "clear"), key="clear_canvas", icon=":material/delete:",
+                           return_image_data=True, key=f"{CANVAS_PREFIX}{clears}")
+        st.button(text(language, "clear"), key=CLEAR_CANVAS, icon=":material/delete:",
                   on_click=_clear)
         st.caption(text(language, "clear_hint"))
-        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
+        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
     with right:
         reading = show_prediction(language, predictor, canvas_data_url(result))
     # The Train view's live panel reads this drawing with each epoch's model: one digit only,
     # since a number's first digit alone is not what the visitor drew.
     single = reading is not None and len(reading.digits) == 1
-    st.session_state["drawn_input"] = reading.digits[0].image if single else None
+    st.session_state[DRAWN_INPUT] = reading.digits[0].image if single else None
     # Always one line, so the canvas does not move under the finger after the first stroke.
     if reading is None:
         phone_answer.markdown(text(language, "phone_waiting"))

@@ -17,13 +17,11 @@ from mnist_core.explain import pictures as explain_plots
 from mnist_core.errors import ImageError
 from mnist_core.explain.explainer import Explainer
 from ui.numbers import whole
+from ui.session_keys import INSIDE_DIGIT, INSIDE_OPEN, INSIDE_SECTION
 from ui.texts import text
 
 SECTIONS = ("preprocess", "architecture", "layers", "filters", "saliency")
 DEFAULT_SECTION = "layers"
-OPEN = "inside_open"  # session keys: the toggle, the section shown, the digit of a number
-SECTION = "inside_section"
-DIGIT = "inside_digit"
 PICTURE_PX = 140  # width of each picture of a row (preprocessing, saliency): 2 a row on a phone
 GRID_PX = 480  # width a layer's picture is shown at (narrower on a phone)
 FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
@@ -75,12 +73,13 @@ def inside_view(language, predictor, data_url, reading):
 def _view(language, predictor, data_url, reading):
     # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
     # from a run loses its state, and Clear would close the view or reset the section.
-    if not st.toggle(text(language, "inside_toggle"), key=OPEN,
+    if not st.toggle(text(language, "inside_toggle"), key=INSIDE_OPEN,
                      help=text(language, "inside_toggle_help")):
         return
     section = st.segmented_control(
-        text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION, key=SECTION,
-        format_func=lambda name: text(language, f"inside_{name}"), label_visibility="collapsed")
+        text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION,
+        key=INSIDE_SECTION, format_func=lambda name: text(language, f"inside_{name}"),
+        label_visibility="collapsed")
     section = section or DEFAULT_SECTION  # a second click on the open section unselects it
     if reading is None or not reading.digits:
         return
@@ -89,7 +88,7 @@ def _view(language, predictor, data_url, reading):
     index = 0
     if len(digits) > 1:
         index = st.radio(text(language, "inside_which"), range(len(digits)), horizontal=True,
-                         key=DIGIT, format_func=lambda i: f"{i + 1}: {digits[i].digit}")
+                         key=INSIDE_DIGIT, format_func=lambda i: f"{i + 1}: {digits[i].digit}")
         index = min(index or 0, len(digits) - 1)
     explainer, rows, filters = model_parts(predictor)
     st.caption(text(language, f"inside_{section}_about"))
