@@ -1,7 +1,7 @@
 """The page under `AppTest`, shared by the test_app*.py files: a private models folder, a fake
 canvas, and helpers to open a tab and draw.
 
-AppTest cannot draw on the custom canvas, so `canvas` replaces `ui.draw.st_canvas` with a fake
+AppTest cannot draw on the custom canvas, so `canvas` replaces `ui.canvas.st_canvas` with a fake
 that returns what the browser would send, a PNG data URL of chosen pixels; the browser tests
 draw real strokes. Only the open tab is computed, so a test opens the tab it reads with
 `open_tab()` (or presets `ui.session_keys.OPEN_TAB` through `start()`).
@@ -53,7 +53,7 @@ def canvas(monkeypatch):
     The fake keeps the value where the real result keeps it (`_image_data_url`), and its
     `image_data` fails the test: the page must never decode the value without limits.
     """
-    import ui.draw
+    import ui.canvas
 
     drawn = {"url": None, "key": None}
 
@@ -68,7 +68,7 @@ def canvas(monkeypatch):
         drawn["key"] = kwargs["key"]
         return FakeResult(_image_data_url=drawn["url"])
 
-    monkeypatch.setattr(ui.draw, "st_canvas", fake_canvas)
+    monkeypatch.setattr(ui.canvas, "st_canvas", fake_canvas)
     return lambda value: drawn.update(url=value if value is None or isinstance(value, str)
                                       else png_data_url(value))
 

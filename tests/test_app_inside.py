@@ -70,6 +70,18 @@ def test_clear_keeps_the_view_open_on_its_section(models, canvas, mnist):  # noq
     assert at.session_state[INSIDE_SECTION] == "saliency" and len(at.tabs[0].image) == 2
 
 
+def test_the_drawing_is_decoded_once_for_the_answer_and_the_inside_view(models, canvas,  # noqa: F811
+                                                                        mnist, monkeypatch):
+    import ui.canvas
+
+    decode, decoded = ui.canvas.decode_data_url, []
+    monkeypatch.setattr(ui.canvas, "decode_data_url",
+                        lambda *args, **kwargs: decoded.append(1) or decode(*args, **kwargs))
+    at = _drawn(canvas, mnist, **{INSIDE_OPEN: True, INSIDE_SECTION: "preprocess"})
+    assert len(at.tabs[0].image) == 2  # the answer's input, then the preprocessing pictures
+    assert len(decoded) == 1  # the first run had an empty canvas; the stroke's run decoded once
+
+
 def test_a_layer_with_thousands_of_maps_is_shown_as_its_first_64():
     import numpy as np
 
