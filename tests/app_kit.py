@@ -1,10 +1,10 @@
 """The page under `AppTest`, shared by the test_app*.py files: a private models folder, a fake
 canvas, and helpers to open a tab and draw.
 
-AppTest cannot draw on the custom canvas, so `canvas` replaces `ui.draw.st_canvas` with a fake
+AppTest cannot draw on the custom canvas, so `canvas` replaces `ui.canvas.st_canvas` with a fake
 that returns what the browser would send, a PNG data URL of chosen pixels; the browser tests
 draw real strokes. Only the open tab is computed, so a test opens the tab it reads with
-`open_tab()` (or sets `at.session_state["open_tab"]` before the first run).
+`open_tab()` (or presets `ui.session_keys.OPEN_TAB` through `start()`).
 """
 
 import base64
@@ -19,6 +19,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from ui.session_keys import TAB_BAR
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -52,7 +53,7 @@ def canvas(monkeypatch):
     The fake keeps the value where the real result keeps it (`_image_data_url`), and its
     `image_data` fails the test: the page must never decode the value without limits.
     """
-    import ui.draw
+    import ui.canvas
 
     drawn = {"url": None, "key": None}
 
@@ -67,7 +68,7 @@ def canvas(monkeypatch):
         drawn["key"] = kwargs["key"]
         return FakeResult(_image_data_url=drawn["url"])
 
-    monkeypatch.setattr(ui.draw, "st_canvas", fake_canvas)
+    monkeypatch.setattr(ui.canvas, "st_canvas", fake_canvas)
     return lambda value: drawn.update(url=value if value is None or isinstance(value, str)
                                       else png_data_url(value))
 
@@ -82,7 +83,7 @@ def open_tab(at, name, language="en"):
     """Opens tab `name` ('draw', 'train' or 'explore') as a click on it would, and reruns."""
     from ui.texts import text
 
-    at.session_state["tabs"] = text(language, f"tab_{name}")
+    at.session_state[TAB_BAR] = text(language, f"tab_{name}")
     return at.run()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-CANVAS = 280  # ui.draw.CANVAS_SIZE
+CANVAS = 280  # ui.canvas.CANVAS_SIZE
 MS = 1000  # Playwright counts in milliseconds
 
 

@@ -9,12 +9,11 @@ import streamlit as st
 from mnist_core.errors import ModelFileError
 from mnist_core.evaluation.test_report import compare
 from ui import resources
+from ui.session_keys import COMPARE_WITH, UPLOADER
 from ui.test_reports import report_load
 from ui.test_set_view import GRID_SHOWN, grid, misread_labels, per_digit_table, ready_report
 from ui.texts import text
-from ui.visitor_upload import UPLOADER, upload_model, visitor_upload
-
-OTHER = "compare_with"  # session key: the second model's key (a path, or `upload:<sha256>`)
+from ui.visitor_upload import upload_model, visitor_upload
 
 
 def compare_view(language, x_test, y_test, model_key, name, report):
@@ -38,9 +37,9 @@ def compare_view(language, x_test, y_test, model_key, name, report):
         st.caption(text(language, "compare_none"))
         return
     others = list(labels)
-    if st.session_state.get(OTHER) not in others:
-        st.session_state[OTHER] = others[0]  # e.g. the upload compared with was removed
-    other = st.selectbox(text(language, "compare_with"), others, key=OTHER,
+    if st.session_state.get(COMPARE_WITH) not in others:
+        st.session_state[COMPARE_WITH] = others[0]  # e.g. the upload compared with was removed
+    other = st.selectbox(text(language, "compare_with"), others, key=COMPARE_WITH,
                          format_func=labels.get, help=text(language, "compare_with_help"))
     if upload is not None and other == upload.key:
         other_name = upload.label

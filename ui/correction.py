@@ -16,12 +16,11 @@ from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import ImageError
 from ui.drawings_store import session_id, store
 from ui.scores import own_score
+from ui.session_keys import (ACCEPTED_UPLOAD, DRAWINGS_NOTICE, DRAWINGS_RECORDED,
+                             DRAWINGS_RECORDING, MODEL_CHOICE, WHAT_DRAWN_PREFIX)
 from ui.texts import text
 from ui.visitor_upload import UPLOAD_PREFIX
 
-RECORDING = "drawings_recording"  # session key of the visitor's switch (on by default)
-RECORDED = "drawings_recorded"  # session key: {drawing digest: row id} of this session
-NOTICE = "drawings_notice"  # session key: (drawing digest, text key, values) after a choice
 UPLOADED = "uploaded"  # ui.sidebar's option for an uploaded model
 CONTROL = "what_drawn"  # container key of the control (Streamlit gives it class st-key-KEY)
 CSS = f"""<style>
@@ -42,17 +41,17 @@ def correction_control(language, pixels, prediction):
     if store() is None:  # the deployer switched recording off
         return
     digest = hashlib.sha256(np.rint(prediction.image * 255).astype(np.uint8)).hexdigest()[:16]
-    key = f"what_drawn_{digest}"  # a new drawing, a fresh control
+    key = WHAT_DRAWN_PREFIX + digest  # a new drawing, a fresh control
     with st.container(key=CONTROL):
         st.html(CSS)
         st.pills(text(language, "what_drawn"), list(range(NUM_CLASSES)), key=key,
                  help=text(language, "what_drawn_help"),
                  on_change=_chosen, args=(key, digest, pixels, prediction, language))
-    notice = st.session_state.get(NOTICE)
+    notice = st.session_state.get(DRAWINGS_NOTICE)
     if notice and notice[0] == digest:
         (st.success if notice[1] == "recorded" else st.info)(text(language, notice[1], **notice[2]))
-    st.toggle(text(language, "record_toggle"), value=True, key=RECORDING)
-    if st.session_state.get(RECORDED):
+    st.toggle(text(language, "record_toggle"), value=True, key=DRAWINGS_RECORDING)
+    if st.session_state.get(DRAWINGS_RECORDED):
         own_score(language, session_id())
 
 
@@ -67,10 +66,10 @@ def _chosen(key, digest, pixels, prediction, language):
     label = st.session_state.get(key)
     if label is None:  # the visitor unselected it: nothing to record
         return
-    if not st.session_state.get(RECORDING, True):
-        st.session_state[NOTICE] = (digest, "not_recording", {})
+    if not st.session_state.get(DRAWINGS_RECORDING, True):
+        st.session_state[DRAWINGS_NOTICE] = (digest, "not_recording", {})
         return
-    recorded = st.session_state.setdefault(RECORDED, {})
+    recorded = st.session_state.setdefault(DRAWINGS_RECORDED, {})
     db = store()
     try:
         if digest in recorded:
@@ -83,16 +82,16 @@ def _chosen(key, digest, pixels, prediction, language):
                 probabilities=prediction.probabilities, image=prediction.image,
                 crop=ink_crop(pixels), model=_model_name(), language=language)
     except DrawingRefused as refused:
-        st.session_state[NOTICE] = (digest, f"drawings_{refused.reason}", {})
+        st.session_state[DRAWINGS_NOTICE] = (digest, f"drawings_{refused.reason}", {})
     except (ImageError, ValueError, AttributeError):
-        st.session_state[NOTICE] = (digest, "drawings_unavailable", {})
+        st.session_state[DRAWINGS_NOTICE] = (digest, "drawings_unavailable", {})
     else:
-        st.session_state[NOTICE] = (digest, "recorded", {"digit": int(label)})
+        st.session_state[DRAWINGS_NOTICE] = (digest, "recorded", {"digit": int(label)})
 
 
 def _model_name():
     """The chosen model's file name ('upload:' and its hash for an upload): nothing else."""
-    chosen = st.session_state.get("model_choice")
+    chosen = st.session_state.get(MODEL_CHOICE)
     if chosen == UPLOADED:
-        return UPLOAD_PREFIX + str(st.session_state.get("accepted_upload", ""))[:12]
+        return UPLOAD_PREFIX + str(st.session_state.get(ACCEPTED_UPLOAD, ""))[:12]
     return Path(str(chosen)).name

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from mnist_core import storage
+from ui.session_keys import DOWNLOAD_PREFIX
 from ui.texts import text
 from ui.visitor_upload import is_upload
 
@@ -90,7 +91,7 @@ def download_buttons(language, container, loaded, model_key, name):
             text(language, f"download{suffix.replace('.', '_')}"),
             lambda key=(model_key, version, suffix), make=make: cache.get(key, make),
             file_name=file_name, mime="application/octet-stream", on_click="ignore",
-            icon=":material/download:", key=f"download{suffix}", width="stretch")
+            icon=":material/download:", key=DOWNLOAD_PREFIX + suffix, width="stretch")
 
 
 def safe_stem(name):

@@ -4,51 +4,26 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.errors import ImageError
-from mnist_core.reading.image_files import decode_data_url
 from mnist_core.reading.ink import has_ink
-from ui import correction
+from ui import canvas, correction
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
+from ui.session_keys import CANVAS_CLEARS, CANVAS_PREFIX, CLEAR_CANVAS, DRAWN_INPUT, STROKE_WIDTH
 from ui.texts import text
 
-CANVAS_SIZE = 280
 DEFAULT_STROKE = 18
 ZOOM = 6  # the 28x28 input shown as 168x168 blocks, crisp rather than blurred by the browser
-MAX_CANVAS_SIDE = 2 * CANVAS_SIZE
-"""The canvas sends a CANVAS_SIZE-pixel PNG (the component exports at 1x, whatever the
-screen's pixel ratio); twice that leaves room, and anything bigger is not from this page."""
-MAX_CANVAS_URL_CHARS = 2 * (4 * CANVAS_SIZE * CANVAS_SIZE) * 4 // 3
-"""Twice the base64 length of the canvas as raw RGBA: a PNG of it is never longer, however
-noisy the drawing (PNG adds a few bytes per row, which the factor 2 covers)."""
 NUMBER_COLUMNS = 4  # digits of a number shown side by side, each with its image and chart
 DETAILED_DIGITS = 12
 """Digits of a number shown with their image and chart (a phone number's worth): a canvas
 scribbled full of small marks can hold ~200 "digits", each an image and a chart to send."""
-CLEARS = "canvas_clears"  # session key: how many times Clear was pressed (part of the canvas key)
-
-
-def st_canvas(**kwargs):
-    """streamlit-drawable-canvas, imported on first use: it registers its front end with the
-    running server, so importing it where no server runs (tests) would fail."""
-    from streamlit_drawable_canvas import st_canvas as canvas
-
-    return canvas(**kwargs)
-
-
-def canvas_data_url(result):
-    """The PNG data URL the browser sent for the canvas, undecoded (None before any stroke).
-
-    The result's `image_data` would base64- and PNG-decode whatever arrived, at any size, so
-    the page reads the text itself and decodes it with limits (`decode_data_url`).
-    """
-    return getattr(result, "_image_data_url", None)
 
 
 def _clear():
     # A new key is a new, empty canvas: the toolbar's bin only shows on mouse hover, so a
     # finger needs this button.
-    st.session_state[CLEARS] = st.session_state.get(CLEARS, 0) + 1
+    st.session_state[CANVAS_CLEARS] = st.session_state.get(CANVAS_CLEARS, 0) + 1
 
 
 @st.fragment
@@ -60,20 +35,22 @@ def draw_view(language, predictor):
     with left:
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
         st.container(key=TOOLBAR_ROOM).space("medium")
-        stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
-        result = st_canvas(stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
-                           height=CANVAS_SIZE, width=CANVAS_SIZE, drawing_mode="freedraw",
-                           return_image_data=True, key=f"canvas_{st.session_state.get(CLEARS, 0)}")
-        st.button(text(language, "clear"), key="clear_canvas", icon=":material/delete:",
+        stroke = st.session_state.get(STROKE_WIDTH, DEFAULT_STROKE)
+        clears = st.session_state.get(CANVAS_CLEARS, 0)
+        result = canvas.st_canvas(
+            stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
+            height=canvas.CANVAS_SIZE, width=canvas.CANVAS_SIZE, drawing_mode="freedraw",
+            return_image_data=True, key=f"{CANVAS_PREFIX}{clears}")
+        st.button(text(language, "clear"), key=CLEAR_CANVAS, icon=":material/delete:",
                   on_click=_clear)
         st.caption(text(language, "clear_hint"))
-        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key="stroke_width")
+        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
     with right:
-        reading = show_prediction(language, predictor, canvas_data_url(result))
+        pixels, reading = show_prediction(language, predictor, canvas.canvas_data_url(result))
     # The Train view's live panel reads this drawing with each epoch's model: one digit only,
     # since a number's first digit alone is not what the visitor drew.
     single = reading is not None and len(reading.digits) == 1
-    st.session_state["drawn_input"] = reading.digits[0].image if single else None
+    st.session_state[DRAWN_INPUT] = reading.digits[0].image if single else None
     # Always one line, so the canvas does not move under the finger after the first stroke.
     if reading is None:
         phone_answer.markdown(text(language, "phone_waiting"))
@@ -82,7 +59,7 @@ def draw_view(language, predictor):
                                    p=reading.digits[0].confidence))
     else:
         phone_answer.markdown(text(language, "phone_number", number=reading.number))
-    inside_view(language, predictor, canvas_data_url(result), reading)  # closed: costs nothing
+    inside_view(language, predictor, pixels, reading)  # closed: costs nothing
 
 
 def show_prediction(language, predictor, data_url):
@@ -94,26 +71,24 @@ def show_prediction(language, predictor, data_url):
         data_url: the canvas as the browser sent it (a PNG data URL), or None.
 
     Returns:
-        The `NumberPrediction` shown, or None when there is none.
+        `(pixels, reading)`: the canvas decoded (`ui.canvas.canvas_pixels`), or None when
+        nothing was sent or it could not be read; the `NumberPrediction` shown, or None when
+        there is none.
     """
-    if data_url is None:
-        st.info(text(language, "empty_canvas"))
-        return None
     try:
-        pixels = decode_data_url(data_url, max_chars=MAX_CANVAS_URL_CHARS,
-                                 max_side=MAX_CANVAS_SIDE, name="The drawing")
-        if not has_ink(pixels):
+        pixels = canvas.canvas_pixels(data_url)
+        if pixels is None or not has_ink(pixels):
             st.info(text(language, "empty_canvas"))
-            return None
+            return pixels, None
         reading = predictor.predict_number(pixels)
     except ImageError:
         # Only a hand-made request sends a value this page's canvas cannot produce; the
         # visitor gets the page's own sentence, in their language.
         st.warning(text(language, "bad_drawing"))
-        return None
+        return None, None
     if not reading.digits:  # only marks too small to be digits
         st.info(text(language, "empty_canvas"))
-        return None
+        return pixels, None
     if len(reading.digits) == 1:
         _one_digit(language, reading.digits[0], pixels)
     else:
@@ -121,7 +96,7 @@ def show_prediction(language, predictor, data_url):
         correction.for_number(language)
     if reading.unsure:
         st.caption(text(language, "unsure_split"))
-    return reading
+    return pixels, reading
 
 
 def _one_digit(language, prediction, pixels):

@@ -6,11 +6,7 @@ import streamlit as st
 
 from mnist_core.drawings import store as drawings_db
 from mnist_core.errors import MnistError
-
-SESSION_ID = "drawings_session"
-"""Session key of the anonymous id stored with this session's drawings: random, drawn when the
-session first records, derived from nothing about the visitor (not the training owner token,
-which is a secret that cancels trainings)."""
+from ui.session_keys import DRAWINGS_SESSION
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -31,5 +27,9 @@ def store():
 
 
 def session_id():
-    """This session's anonymous id (16 random hex digits)."""
-    return st.session_state.setdefault(SESSION_ID, secrets.token_hex(8))
+    """This session's anonymous id (16 random hex digits), stored with its drawings.
+
+    Random, drawn when the session first records, derived from nothing about the visitor (not
+    the training owner token, which is a secret that cancels trainings).
+    """
+    return st.session_state.setdefault(DRAWINGS_SESSION, secrets.token_hex(8))

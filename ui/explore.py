@@ -12,6 +12,7 @@ from mnist_core.constants import NUM_TEST
 from mnist_core.training.model import prepare_images
 from ui.compare_view import compare_view
 from ui.mnist_loader import MnistLoading, MnistUnavailable, mnist_test_data, mnist_test_loader
+from ui.session_keys import TEST_INDEX
 from ui.test_reports import report_load
 from ui.test_set_view import ready_report, test_set_view
 from ui.texts import text
@@ -49,7 +50,7 @@ def _wait_for_mnist():
 def explore_view(language, predictor, model_key, metadata, digest=None):
     """The tutorial's last step and learning curves, then the model over all test images."""
     st.caption(text(language, "explore_intro"))
-    index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key="test_index"))
+    index = int(st.number_input(text(language, "test_index"), 0, NUM_TEST - 1, 0, key=TEST_INDEX))
     data = None
     try:
         data = mnist_test_data()

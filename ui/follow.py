@@ -11,14 +11,10 @@ import dataclasses
 import streamlit as st
 
 from ui import resources
+from ui.session_keys import ADOPTED_JOB, ADOPTED_MODEL, MODEL_CHOICE, OWNER, SERVER_SEEN
 
 WATCH_SECONDS = 3.0
 """How often a page looks; each look is one `os.scandir` and one job snapshot."""
-SEEN = "server_seen"  # session key: the ServerView the page was last drawn from
-OWNER = "owner"  # session key: this visitor's token for the trainings they start (ui/train.py)
-MODEL_CHOICE = "model_choice"  # session key: the sidebar's model selectbox
-ADOPTED_JOB = "adopted_job"  # session key: the job whose model this page switched to
-ADOPTED = "adopted_model"  # session key: that model's path, while the sidebar says so
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,13 +42,13 @@ def page_drawn_from(jobs):
     """Records, at the start of a full page run, what the page is about to be drawn from.
 
     When this visitor's own training has just finished, their page switches to the new model
-    (other visitors' pages keep theirs) and `ADOPTED` names it, for the sidebar to say so.
+    (other visitors' pages keep theirs) and `ADOPTED_MODEL` names it, for the sidebar to say so.
 
     Returns:
         The `ServerView` now; the page should use it (its `models` keys the model list).
     """
     view = server_view(jobs)
-    st.session_state[SEEN] = view
+    st.session_state[SERVER_SEEN] = view
     _adopt_own_model(jobs.snapshot())
     return view
 
@@ -64,12 +60,12 @@ def _adopt_own_model(state):
         return
     st.session_state[ADOPTED_JOB] = state.job_id
     st.session_state[MODEL_CHOICE] = state.model_path
-    st.session_state[ADOPTED] = state.model_path
+    st.session_state[ADOPTED_MODEL] = state.model_path
 
 
 def has_changed(jobs):
     """Tells whether the server has changed since the page was last drawn in full."""
-    return server_view(jobs) != st.session_state.get(SEEN)
+    return server_view(jobs) != st.session_state.get(SERVER_SEEN)
 
 
 @st.fragment(run_every=WATCH_SECONDS)

@@ -17,13 +17,11 @@ from mnist_core.explain import pictures as explain_plots
 from mnist_core.errors import ImageError
 from mnist_core.explain.explainer import Explainer
 from ui.numbers import whole
+from ui.session_keys import INSIDE_DIGIT, INSIDE_OPEN, INSIDE_SECTION
 from ui.texts import text
 
 SECTIONS = ("preprocess", "architecture", "layers", "filters", "saliency")
 DEFAULT_SECTION = "layers"
-OPEN = "inside_open"  # session keys: the toggle, the section shown, the digit of a number
-SECTION = "inside_section"
-DIGIT = "inside_digit"
 PICTURE_PX = 140  # width of each picture of a row (preprocessing, saliency): 2 a row on a phone
 GRID_PX = 480  # width a layer's picture is shown at (narrower on a phone)
 FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
@@ -59,28 +57,30 @@ def model_parts(predictor):
     return parts
 
 
-def inside_view(language, predictor, data_url, reading):
+def inside_view(language, predictor, pixels, reading):
     """The toggle and, when it is on, the chosen section for the digit just read.
 
     Args:
         language: 'en' or 'fr'.
         predictor: the page's `mnist_core.reading.inference.Predictor` for the selected model.
-        data_url: the canvas as the browser sent it (for the preprocessing pictures).
+        pixels: the canvas as the Draw view decoded it (`ui.canvas.canvas_pixels`), uint8
+            (H, W, 4), for the preprocessing pictures; None when there is none.
         reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
     """
     with st.container(key=VIEW):
-        _view(language, predictor, data_url, reading)
+        _view(language, predictor, pixels, reading)
 
 
-def _view(language, predictor, data_url, reading):
+def _view(language, predictor, pixels, reading):
     # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
     # from a run loses its state, and Clear would close the view or reset the section.
-    if not st.toggle(text(language, "inside_toggle"), key=OPEN,
+    if not st.toggle(text(language, "inside_toggle"), key=INSIDE_OPEN,
                      help=text(language, "inside_toggle_help")):
         return
     section = st.segmented_control(
-        text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION, key=SECTION,
-        format_func=lambda name: text(language, f"inside_{name}"), label_visibility="collapsed")
+        text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION,
+        key=INSIDE_SECTION, format_func=lambda name: text(language, f"inside_{name}"),
+        label_visibility="collapsed")
     section = section or DEFAULT_SECTION  # a second click on the open section unselects it
     if reading is None or not reading.digits:
         return
@@ -89,7 +89,7 @@ def _view(language, predictor, data_url, reading):
     index = 0
     if len(digits) > 1:
         index = st.radio(text(language, "inside_which"), range(len(digits)), horizontal=True,
-                         key=DIGIT, format_func=lambda i: f"{i + 1}: {digits[i].digit}")
+                         key=INSIDE_DIGIT, format_func=lambda i: f"{i + 1}: {digits[i].digit}")
         index = min(index or 0, len(digits) - 1)
     explainer, rows, filters = model_parts(predictor)
     st.caption(text(language, f"inside_{section}_about"))
@@ -107,7 +107,7 @@ def _view(language, predictor, data_url, reading):
             st.image(filters, caption=text(language, "inside_filters_caption",
                                            n=explainer.filters.shape[3]), clamp=True)
     elif section == "preprocess":
-        _preprocess(language, predictor, data_url, digits[index], len(digits) > 1)
+        _preprocess(language, predictor, pixels, digits[index], len(digits) > 1)
     else:
         seen = explainer.explain(digits[index].image)
         if section == "layers":
@@ -121,21 +121,17 @@ def _bytes(picture):
     return np.rint(np.clip(picture, 0.0, 1.0) * 255).astype(np.uint8)
 
 
-def _preprocess(language, predictor, data_url, prediction, several):
+def _preprocess(language, predictor, pixels, prediction, several):
     if several:  # each digit was cut out of the drawing first: its own steps are not kept
         st.image(_fitted_picture(prediction.image), width=PICTURE_PX,
                  caption=text(language, "inside_stage_centred", digit=prediction.digit))
         st.caption(text(language, "inside_number_note"))
         return
-    from mnist_core.reading.image_files import decode_data_url
     from mnist_core.explain.stages import preprocessing_stages
-    from ui.draw import MAX_CANVAS_SIDE, MAX_CANVAS_URL_CHARS
 
     try:
-        pixels = decode_data_url(data_url, max_chars=MAX_CANVAS_URL_CHARS,
-                                 max_side=MAX_CANVAS_SIDE, name="The drawing")
         stages = preprocessing_stages(pixels)
-    except ImageError:  # the Draw view already said so
+    except ImageError:  # not expected: the Draw view has just read digits in these pixels
         return
     naive = predictor.predict_prepared(stages.naive)
     pictures = [stages.ink, stages.crop, stages.fitted, stages.centred, stages.naive]

@@ -19,8 +19,6 @@ from mnist_core.jobs.epoch_pictures import answer_grid, filter_grid
 from ui.numbers import chart_locale
 from ui.texts import text
 
-DRAWN = "drawn_input"
-"""Session key: the Draw view's last prepared 28x28 input (ui/draw.py sets it), or None."""
 DRAWING_ZOOM = 6  # as the Draw view shows it (ui/draw.py's ZOOM)
 CHART_HEIGHT = 340
 """The whole chart, its three-line legend included (the plot keeps ~200 pixels)."""

@@ -9,22 +9,21 @@ from mnist_core import storage
 from mnist_core.errors import ModelFileError
 from ui import resources
 from ui.downloads import download_buttons
-from ui.follow import ADOPTED
 from ui.numbers import percent, whole
+from ui.session_keys import (ACCEPTED_UPLOAD, ADOPTED_MODEL, ADOPTED_TOLD, LANGUAGE, MODEL_CHOICE,
+                             UPLOADER, VANISHED_MODEL)
 from ui.texts import LANGUAGES, text
-from ui.visitor_upload import UPLOAD_TYPES, UPLOADER, UploadRecord, is_upload, keep_upload
+from ui.visitor_upload import UPLOAD_TYPES, UploadRecord, is_upload, keep_upload
 
-UPLOADED = "uploaded"
-VANISHED = "vanished_model"  # session key: (file name, model chosen instead)
-ADOPTED_TOLD = "adopted_told"  # session key: the adopted model a toast has announced
+UPLOADED = "uploaded"  # the model selectbox's option for the visitor's upload
 TUTORIAL_MODEL = "tutorial.keras"  # the tutorial's own model, shipped in models/
 
 
 def language_choice():
     """The page language, 'en' or 'fr' (English on a first visit)."""
-    return st.sidebar.radio(text(st.session_state.get("language", "en"), "language"),
+    return st.sidebar.radio(text(st.session_state.get(LANGUAGE, "en"), "language"),
                             list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
-                            key="language")
+                            key=LANGUAGE)
 
 
 def model_choice(language, fingerprint):
@@ -52,9 +51,9 @@ def model_choice(language, fingerprint):
         except ModelFileError as error:
             sidebar.error(str(error))
         else:
-            if st.session_state.get("accepted_upload") != digest:
-                st.session_state["accepted_upload"] = digest
-                st.session_state["model_choice"] = UPLOADED  # a new upload is what they want
+            if st.session_state.get(ACCEPTED_UPLOAD) != digest:
+                st.session_state[ACCEPTED_UPLOAD] = digest
+                st.session_state[MODEL_CHOICE] = UPLOADED  # a new upload is what they want
             sidebar.success(text(language, "upload_ok", name=upload.name))
     record = UploadRecord(digest, upload.name) if uploaded else None
     keep_upload(record)  # for Explore's comparison, whose fragment reruns skip this
@@ -66,22 +65,22 @@ def model_choice(language, fingerprint):
     if not options:
         chooser.warning(text(language, "no_model"))
         return None, None, None
-    chosen = st.session_state.get("model_choice")
+    chosen = st.session_state.get(MODEL_CHOICE)
     if chosen not in options or (chosen != UPLOADED and not os.path.exists(chosen)):
         fallback = best or options[0]
-        st.session_state["model_choice"] = fallback
+        st.session_state[MODEL_CHOICE] = fallback
         if chosen is not None and chosen != UPLOADED:
             # A model this visitor had chosen was removed from the server meanwhile. The
             # sidebar says so while the fallback stays chosen; a toast reaches phones too,
             # where the sidebar is folded away.
-            st.session_state[VANISHED] = (Path(chosen).name, fallback)
+            st.session_state[VANISHED_MODEL] = (Path(chosen).name, fallback)
             st.toast(text(language, "model_gone", name=Path(chosen).name,
                           fallback=Path(fallback).name), icon=":material/info:")
     names = {key: _label(key, models.get(key, {}), key == best) for key in options}
     if record:
         names[UPLOADED] = record.label
     key = chooser.selectbox(text(language, "model"), options, format_func=names.get,
-                            key="model_choice", help=text(language, "model_help"))
+                            key=MODEL_CHOICE, help=text(language, "model_help"))
     _vanished_notice(language, chooser, key)
     _adopted_notice(language, chooser, key)
     if key == UPLOADED:
@@ -113,11 +112,11 @@ def _role(language, key, best, metadata):
 
 def _adopted_notice(language, chooser, key):
     """Says that the page switched to the model this visitor has just trained."""
-    adopted = st.session_state.get(ADOPTED)
+    adopted = st.session_state.get(ADOPTED_MODEL)
     if adopted is None:
         return
     if key != adopted:
-        del st.session_state[ADOPTED]  # the visitor has chosen another model since
+        del st.session_state[ADOPTED_MODEL]  # the visitor has chosen another model since
         return
     message = text(language, "own_model", name=Path(adopted).name)
     chooser.success(message)
@@ -128,14 +127,14 @@ def _adopted_notice(language, chooser, key):
 
 def _vanished_notice(language, chooser, key):
     """Says which chosen model disappeared, for as long as the fallback stays chosen."""
-    vanished = st.session_state.get(VANISHED)
+    vanished = st.session_state.get(VANISHED_MODEL)
     if vanished is None:
         return
     name, fallback = vanished
     if key == fallback:
         chooser.warning(text(language, "model_gone", name=name, fallback=Path(fallback).name))
     else:
-        del st.session_state[VANISHED]  # the visitor has chosen another model since
+        del st.session_state[VANISHED_MODEL]  # the visitor has chosen another model since
 
 
 def _label(path, metadata, best=False):

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
+from ui.session_keys import OPEN_TAB, TAB_BAR
 from ui.texts import text
 
 TABS = ("draw", "train", "explore")
-KEY = "tabs"  # the widget: holds the open tab's label, in the page's language
-OPEN = "open_tab"  # the open tab's name, whatever the language
 
 
 def open_tab(language):
@@ -21,12 +20,12 @@ def open_tab(language):
         `(name, container)`: the open tab's name (one of `TABS`) and the container to fill.
     """
     labels = [text(language, f"tab_{name}") for name in TABS]
-    remembered = st.session_state.get(OPEN, TABS[0])
-    if st.session_state.get(KEY) not in labels:  # a first visit, or a new language
-        st.session_state[KEY] = labels[TABS.index(remembered)]
-    containers = st.tabs(labels, key=KEY, on_change="rerun")
+    remembered = st.session_state.get(OPEN_TAB, TABS[0])
+    if st.session_state.get(TAB_BAR) not in labels:  # a first visit, or a new language
+        st.session_state[TAB_BAR] = labels[TABS.index(remembered)]
+    containers = st.tabs(labels, key=TAB_BAR, on_change="rerun")
     for name, container in zip(TABS, containers):
         if container.open:
-            st.session_state[OPEN] = name
+            st.session_state[OPEN_TAB] = name
             return name, container
     return TABS[0], containers[0]  # not reached: one tab is always open

@@ -9,6 +9,7 @@ from mnist_core.constants import NUM_CLASSES
 from mnist_core.evaluation.image_grid import image_grid
 from ui.mnist_loader import MnistLoading, MnistUnavailable
 from ui.numbers import chart_locale, percent, whole
+from ui.session_keys import CELL_READ, CELL_TRUE, CONFUSION_CHART
 from ui.texts import text
 
 GRID_SHOWN = 48
@@ -17,8 +18,6 @@ REPORT_WAIT_SECONDS = 2.5
 """How long a page waits for a report before showing that it is being computed: the
 tutorial's model fits (~2 s), a slower one is looked at again every second."""
 POLL_SECONDS = 1.0
-CHART_KEY = "confusion_chart"
-CELL_TRUE, CELL_READ = "cell_true", "cell_read"  # session keys: the confusion cell shown
 
 
 def ready_report(language, load):
@@ -54,7 +53,7 @@ def test_set_view(language, x_test, report):
     with matrix:
         st.caption(text(language, "confusion_caption"))
         st.vega_lite_chart(confusion_chart(language, test.confusion, _chosen()), width="stretch",
-                           key=CHART_KEY, on_select=_cell_from_chart, selection_mode="cell")
+                           key=CONFUSION_CHART, on_select=_cell_from_chart, selection_mode="cell")
     with per_digit:
         st.markdown(per_digit_table(language, [text(language, "accuracy")], [test.per_digit],
                                     counts=test.confusion.sum(axis=1)))
@@ -125,7 +124,7 @@ def _chosen():
 
 def _cell_from_chart():
     """A click on a cell chooses it. The point comes from the browser: only digits count."""
-    state = st.session_state.get(CHART_KEY) or {}
+    state = st.session_state.get(CONFUSION_CHART) or {}
     points = (state.get("selection") or {}).get("cell") or []
     point = points[0] if points and isinstance(points[0], dict) else {}
     true, read = point.get("true"), point.get("predicted")

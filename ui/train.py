@@ -14,8 +14,10 @@ from mnist_core.jobs import limits as train_limits
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.training.recipes import RECIPES
-from ui.live_view import DRAWN, epoch_view, learning_charts
+from ui.live_view import epoch_view, learning_charts
 from ui.numbers import whole
+from ui.session_keys import (BATCH_SIZE, CANCEL_BUTTON, DRAWN_INPUT, EPOCHS, OWNER, RECIPE,
+                             TRAIN_BUTTON, TRAIN_IMAGES, TRAIN_NOTICE, WATCHING_JOB)
 from ui.texts import text
 from ui.train_drawings import drawings_choice
 
@@ -26,7 +28,7 @@ MIN_IMAGES = 100
 
 def owner_token():
     """This page session's secret token: it starts a training and is the only one to cancel it."""
-    return st.session_state.setdefault("owner", secrets.token_hex(16))
+    return st.session_state.setdefault(OWNER, secrets.token_hex(16))
 
 
 def train_view(language, jobs):
@@ -48,17 +50,17 @@ def train_view(language, jobs):
     # visitor who types a number and clicks Train at once sends both in one run. The settings
     # above are this run's; the rerun draws the buttons in the new state.
     if go.button(text(language, "train"), type="primary", disabled=state.active or bool(refusal),
-                 key="train"):
+                 key=TRAIN_BUTTON):
         _start(jobs, settings, owner)
         st.rerun()
     if not others:  # someone else's training shows no Cancel at all: it is not theirs to stop
-        stop.button(text(language, "cancel"), disabled=not state.active, key="cancel",
+        stop.button(text(language, "cancel"), disabled=not state.active, key=CANCEL_BUTTON,
                     on_click=jobs.cancel, args=(owner,))
     if refusal:
         st.warning(refusal)
     elif others:
         st.info(text(language, "watching"))
-    notice = st.session_state.pop("train_notice", None)
+    notice = st.session_state.pop(TRAIN_NOTICE, None)
     if notice == "busy":
         st.warning(text(language, "busy"))
     elif notice:
@@ -69,11 +71,11 @@ def train_view(language, jobs):
 def _settings(language, limits):
     """The recipe and numbers, bounded by the deployer's limits; `(settings, refusal or None)`."""
     names = list(limits.recipes)
-    if st.session_state.get("recipe") not in names:
-        st.session_state.pop("recipe", None)  # a recipe the deployer has since switched off
+    if st.session_state.get(RECIPE) not in names:
+        st.session_state.pop(RECIPE, None)  # a recipe the deployer has since switched off
     # The options are the recipes' names and the description is a caption: a selectbox keeps
     # showing the label it was first drawn with when its format_func changes (the language).
-    recipe = st.selectbox(text(language, "recipe"), names, key="recipe",
+    recipe = st.selectbox(text(language, "recipe"), names, key=RECIPE,
                           on_change=_recipe_defaults, args=(limits,))
     summary = text(language, f"recipe_{recipe}")
     st.caption(summary[:1].upper() + summary[1:])  # summaries follow "name: " on the command line
@@ -81,12 +83,12 @@ def _settings(language, limits):
     most_epochs = _most_epochs(limits)
     first, second, third = st.columns(3)
     epochs = first.number_input(text(language, "epochs"), 1, most_epochs,
-                                min(chosen.epochs, most_epochs), key="epochs")
+                                min(chosen.epochs, most_epochs), key=EPOCHS)
     batch_size = second.number_input(text(language, "batch_size"), 8, 2048, chosen.batch_size,
-                                     key="batch_size")
+                                     key=BATCH_SIZE)
     most_images = min(NUM_TRAIN, max(MIN_IMAGES, limits.max_image_epochs))
     limit = third.number_input(text(language, "train_images"), MIN_IMAGES, most_images,
-                               most_images, step=1000, key="train_images",
+                               most_images, step=1000, key=TRAIN_IMAGES,
                                help=text(language, "train_images_help"))
     st.caption(text(language, "limits", image_epochs=whole(language, limits.max_image_epochs),
                     minutes=float(limits.max_minutes)))
@@ -107,17 +109,17 @@ def _most_epochs(limits):
 
 def _recipe_defaults(limits):
     """A newly chosen recipe brings its own epochs and batch size (quick: 3 and 128)."""
-    chosen = RECIPES[st.session_state["recipe"]]
-    st.session_state["epochs"] = min(chosen.epochs, _most_epochs(limits))
-    st.session_state["batch_size"] = chosen.batch_size
+    chosen = RECIPES[st.session_state[RECIPE]]
+    st.session_state[EPOCHS] = min(chosen.epochs, _most_epochs(limits))
+    st.session_state[BATCH_SIZE] = chosen.batch_size
 
 
 def _start(jobs, settings, owner):
     try:
         if not jobs.start(**settings, owner=owner):
-            st.session_state["train_notice"] = "busy"
+            st.session_state[TRAIN_NOTICE] = "busy"
     except MnistError as error:
-        st.session_state["train_notice"] = str(error)
+        st.session_state[TRAIN_NOTICE] = str(error)
 
 
 def progress_panel(language, jobs):
@@ -129,14 +131,14 @@ def progress_panel(language, jobs):
         state = jobs.snapshot()
         own = state.owner is not None and state.owner == owner_token()
         if own and state.active:  # the latest drawing, for the next epoch's model to read
-            jobs.read_drawing(state.owner, st.session_state.get(DRAWN))
+            jobs.read_drawing(state.owner, st.session_state.get(DRAWN_INPUT))
         render_state(language, state, own)
         if state.active:
-            st.session_state["watching_job"] = state.job_id
-        elif st.session_state.get("watching_job") == state.job_id:
+            st.session_state[WATCHING_JOB] = state.job_id
+        elif st.session_state.get(WATCHING_JOB) == state.job_id:
             # The job this page watched has ended: rerun the whole page so the model list,
             # the buttons and the polling all catch up.
-            st.session_state["watching_job"] = None
+            st.session_state[WATCHING_JOB] = None
             st.rerun()
 
     panel()
@@ -150,7 +152,7 @@ def render_state(language, state, own=False):
         return
     if state.active:
         settings = state.settings
-        st.caption(text(language, "running_settings", recipe=settings.get("recipe"),
+        st.caption(text(language, "running_settings", recipe=settings.get(RECIPE),
                         epochs=settings.get("epochs"), batch=settings.get("batch_size"),
                         images=settings.get("limit") or NUM_TRAIN))
     if state.status == "loading":

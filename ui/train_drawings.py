@@ -5,6 +5,7 @@ import streamlit as st
 from mnist_core.drawings.store import DrawingRefused
 from mnist_core.drawings.training_mix import DEFAULT_WEIGHT, HELDOUT_SHARE, MIN_DRAWINGS
 from ui.drawings_store import store
+from ui.session_keys import WITH_DRAWINGS
 from ui.texts import text
 
 
@@ -24,7 +25,7 @@ def drawings_choice(language):
     if count < MIN_DRAWINGS:
         st.caption(text(language, "train_drawings_few", count=count, least=MIN_DRAWINGS))
         return {}
-    chosen = st.checkbox(text(language, "train_with_drawings", count=count), key="with_drawings",
+    chosen = st.checkbox(text(language, "train_with_drawings", count=count), key=WITH_DRAWINGS,
                          help=text(language, "train_drawings_help", share=HELDOUT_SHARE,
                                    weight=DEFAULT_WEIGHT))
     return {"with_drawings": True} if chosen else {}

@@ -13,9 +13,8 @@ import dataclasses
 import streamlit as st
 
 from ui import resources
+from ui.session_keys import UPLOAD_RECORD
 
-UPLOAD_RECORD = "visitor_upload"  # session key: this visitor's `UploadRecord`, or None
-UPLOADER = "upload"  # widget key: the sidebar's file uploader
 UPLOAD_TYPES = ("keras", "h5")  # the file types it takes
 UPLOAD_PREFIX = "upload:"  # an upload's model key is `upload:<sha256>`; a saved model's, its path
 

@@ -11,11 +11,13 @@ from PIL import Image
 
 from tests.app_kit import canvas, canvas_of, models, open_tab, png_data_url, start  # noqa: F401
 from tests.conftest import FIXTURES
+from ui.session_keys import (BATCH_SIZE, CLEAR_CANVAS, EPOCHS, LANGUAGE, MODEL_CHOICE, OPEN_TAB,
+                             RECIPE, TAB_BAR, TEST_INDEX, TRAIN_BUTTON, TRAIN_IMAGES, UPLOADER)
 
 
 def test_first_visit_selects_the_default_model_and_asks_for_a_digit(models, canvas):
     at = start()
-    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     draw = at.tabs[0]
     assert any("The canvas is empty" in info.value for info in draw.info)
     assert not draw.metric  # no guess on an empty canvas
@@ -33,7 +35,7 @@ def test_predicts_injected_canvas_pixels_and_the_clear_button_empties_the_canvas
     assert draw.image, "the 28x28 image the model saw is shown"
     # The one-line answer for phones, above the canvas (shown by CSS on narrow screens only).
     assert any("Predicted: **7**" in md.value for md in draw.markdown)
-    at.button(key="clear_canvas").click().run()
+    at.button(key=CLEAR_CANVAS).click().run()
     assert not at.tabs[0].metric
     assert any("The canvas is empty" in info.value for info in at.tabs[0].info)
     assert any(md.value == "Predicted: –" for md in at.tabs[0].markdown)
@@ -62,7 +64,7 @@ def test_several_digits_side_by_side_are_read_as_a_number_with_each_digit_shown(
     assert draw.metric[0].label == "Number read" and draw.metric[0].value == expected
     assert len(draw.image) == 3, "each digit's 28x28 image is shown"
     assert any(f"Read: **{expected}**" in md.value for md in draw.markdown)
-    at.sidebar.radio(key="language").set_value("fr").run()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     assert at.tabs[0].metric[0].label == "Nombre lu"
 
 
@@ -125,7 +127,7 @@ def test_language_switch_translates_the_page(models, canvas, mnist):
     (_, _), (x_test, _) = mnist
     canvas(canvas_of(x_test[0]))
     at = start()
-    at.sidebar.radio(key="language").set_value("fr").run()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     assert at.title[0].value == "Chiffres manuscrits avec Keras"
     assert at.tabs[0].metric[0].label == "Chiffre prédit"
     assert [tab.label for tab in at.tabs] == [":material/draw: Dessiner", ":material/model_training: Entraîner",
@@ -140,26 +142,26 @@ def test_language_switch_translates_the_page(models, canvas, mnist):
 
 def test_only_the_open_tab_is_computed(models, canvas):
     at = start()
-    assert at.session_state["open_tab"] == "draw"
+    assert at.session_state[OPEN_TAB] == "draw"
     assert at.tabs[0].children and not at.tabs[1].children and not at.tabs[2].children
     open_tab(at, "explore")
-    assert at.session_state["open_tab"] == "explore"
+    assert at.session_state[OPEN_TAB] == "explore"
     assert at.tabs[2].metric and not at.tabs[0].children and not at.tabs[1].children
     open_tab(at, "train")
-    assert at.button(key="train") and not at.tabs[0].children and not at.tabs[2].children
+    assert at.button(key=TRAIN_BUTTON) and not at.tabs[0].children and not at.tabs[2].children
 
 
 def test_the_open_tab_stays_open_when_the_language_changes(models, canvas):
     at = start()
     open_tab(at, "explore")
-    at.sidebar.radio(key="language").set_value("fr").run()
-    assert at.session_state["tabs"] == ":material/search: Explorer"
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
+    assert at.session_state[TAB_BAR] == ":material/search: Explorer"
     # The model's report below the tutorial's step adds its own figures once it is ready.
     assert {m.label for m in at.tabs[2].metric} & {"Chiffre prédit", "Vrai chiffre",
                                                    "Predicted digit"} == {"Chiffre prédit", "Vrai chiffre"}
     assert not at.tabs[0].children
-    at.sidebar.radio(key="language").set_value("en").run()
-    assert at.session_state["tabs"] == ":material/search: Explore"
+    at.sidebar.radio(key=LANGUAGE).set_value("en").run()
+    assert at.session_state[TAB_BAR] == ":material/search: Explore"
     assert {m.label for m in at.tabs[2].metric} & {"Predicted digit", "True label",
                                                    "Chiffre prédit"} == {"Predicted digit", "True label"}
 
@@ -186,7 +188,7 @@ def test_explore_shows_the_tutorials_last_step(models, canvas, mnist, monkeypatc
     assert labels["True label"] == "7" and labels["Predicted digit"] == "7"
     assert any("The predicted digit is: 7" in md.value for md in explore.markdown)
     assert len(explore.image) == 3  # the prediction figure and the two learning curves, first
-    at.number_input(key="test_index").set_value(1).run()
+    at.number_input(key=TEST_INDEX).set_value(1).run()
     assert {m.label: m.value for m in at.tabs[2].metric}["True label"] == "2"
 
 
@@ -196,28 +198,28 @@ def test_explore_shows_the_tutorials_last_step(models, canvas, mnist, monkeypatc
 ])
 def test_a_bad_upload_is_refused_and_the_page_keeps_working(models, canvas, name, content, words):
     at = start()
-    at.sidebar.file_uploader(key="upload").set_value((name, content, "application/octet-stream"))
+    at.sidebar.file_uploader(key=UPLOADER).set_value((name, content, "application/octet-stream"))
     at.run()
     assert any(words in e.value for e in at.sidebar.error)
-    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     assert not at.exception
 
 
 def test_a_good_upload_becomes_the_model(models, canvas):
     at = start()
     content = (FIXTURES / "tutorial_tf_keras2.h5").read_bytes()
-    at.sidebar.file_uploader(key="upload").set_value(("mnist_model.h5", content, "application/x-hdf5"))
+    at.sidebar.file_uploader(key=UPLOADER).set_value(("mnist_model.h5", content, "application/x-hdf5"))
     at.run()
-    assert at.sidebar.selectbox(key="model_choice").value == "uploaded"
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).value == "uploaded"
     assert any("mnist_model.h5" in s.value for s in at.sidebar.success)
 
 
 @pytest.mark.slow
 def test_one_epoch_training_on_a_small_subset_saves_and_lists_the_model(models, canvas, mnist):
     at = open_tab(start(), "train")
-    at.number_input(key="epochs").set_value(1)
-    at.number_input(key="train_images").set_value(2000)
-    at.button(key="train").click().run()
+    at.number_input(key=EPOCHS).set_value(1)
+    at.number_input(key=TRAIN_IMAGES).set_value(2000)
+    at.button(key=TRAIN_BUTTON).click().run()
     deadline = time.time() + 300
     while time.time() < deadline:
         at.run()
@@ -229,7 +231,7 @@ def test_one_epoch_training_on_a_small_subset_saves_and_lists_the_model(models, 
     saved = sorted(p.name for p in models.glob("tutorial-*.keras"))
     assert len(saved) == 1
     at.run()  # the model list refreshes once the job is done
-    options = at.sidebar.selectbox(key="model_choice").options
+    options = at.sidebar.selectbox(key=MODEL_CHOICE).options
     assert any(saved[0] in option for option in options)
     assert not at.exception
 
@@ -256,11 +258,11 @@ def test_streamlit_cleanup_keeps_keras_state_but_still_closes_pyplot(monkeypatch
 
 def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
     at = open_tab(start(), "train")
-    assert at.number_input(key="epochs").value == 10 and at.number_input(key="batch_size").value == 64
-    at.selectbox(key="recipe").set_value("quick").run()
-    assert at.number_input(key="epochs").value == 3 and at.number_input(key="batch_size").value == 128
-    at.selectbox(key="recipe").set_value("tutorial").run()
-    assert at.number_input(key="epochs").value == 10
+    assert at.number_input(key=EPOCHS).value == 10 and at.number_input(key=BATCH_SIZE).value == 64
+    at.selectbox(key=RECIPE).set_value("quick").run()
+    assert at.number_input(key=EPOCHS).value == 3 and at.number_input(key=BATCH_SIZE).value == 128
+    at.selectbox(key=RECIPE).set_value("tutorial").run()
+    assert at.number_input(key=EPOCHS).value == 10
 
 
 def test_a_refused_upload_is_remembered_so_a_rerun_checks_nothing(models, canvas, monkeypatch):
@@ -273,7 +275,7 @@ def test_a_refused_upload_is_remembered_so_a_rerun_checks_nothing(models, canvas
                                                                        check(path, name)))
     at = start()
     content = (FIXTURES / "lambda_tf_keras2.h5").read_bytes()
-    at.sidebar.file_uploader(key="upload").set_value(("my lambda.h5", content, "application/x-hdf5"))
+    at.sidebar.file_uploader(key=UPLOADER).set_value(("my lambda.h5", content, "application/x-hdf5"))
     at.run()
     at.run()  # a canvas stroke or any widget reruns the whole page
     errors = [e.value for e in at.sidebar.error]

@@ -5,6 +5,7 @@ import numpy as np
 
 from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.app_kit import canvas, canvas_of, models, open_tab, start  # noqa: F401
+from ui.session_keys import DRAWINGS_RECORDING, LANGUAGE, OWNER, TRAIN_BUTTON, WITH_DRAWINGS
 
 
 def draw(at, canvas, image):
@@ -47,7 +48,7 @@ def test_only_the_model_name_language_and_a_random_session_id_are_kept(models, c
     import sqlite3
 
     (_, _), (x_test, _) = mnist
-    at = start(language="fr")
+    at = start(**{LANGUAGE: "fr"})
     choose(draw(at, canvas, x_test[0]), 7)
     assert at.pills[0].label == "Qu'avez-vous dessiné ?"
     with sqlite3.connect(db_path()) as raw:
@@ -55,13 +56,13 @@ def test_only_the_model_name_language_and_a_random_session_id_are_kept(models, c
             "SELECT session, language, model FROM drawings").fetchone()
     assert (language, model) == ("fr", "tutorial.keras")
     open_tab(at, "train", "fr")  # the page's training owner token, a secret, is another thing
-    assert len(session) == 16 and session != at.session_state["owner"]
+    assert len(session) == 16 and session != at.session_state[OWNER]
 
 
 def test_a_visitor_can_switch_recording_off(models, canvas, mnist):
     (_, _), (x_test, _) = mnist
     at = draw(start(), canvas, x_test[0])
-    at.toggle(key="drawings_recording").set_value(False).run()
+    at.toggle(key=DRAWINGS_RECORDING).set_value(False).run()
     choose(at, 7)
     assert any("Not recorded" in i.value for i in at.info)
     assert DrawingsDB(db_path()).count() == 0
@@ -79,7 +80,7 @@ def test_a_limit_reached_is_one_sentence_in_the_visitors_language(models, canvas
                                                                   monkeypatch):
     monkeypatch.setenv("MNIST_DRAWINGS_PER_MINUTE", "1")
     (_, _), (x_test, _) = mnist
-    at = start(language="fr")
+    at = start(**{LANGUAGE: "fr"})
     choose(draw(at, canvas, x_test[0]), 7)
     choose(draw(at, canvas, x_test[1]), 2)
     assert any("attendez un peu" in i.value for i in at.info)
@@ -117,13 +118,13 @@ def test_the_train_view_offers_the_drawings_once_there_are_enough(models, monkey
                   image=np.zeros((28, 28), np.uint8), crop=np.zeros((56, 56), np.uint8),
                   model="m", language="en", now=float(i))
     at.run()
-    box = at.checkbox(key="with_drawings")
+    box = at.checkbox(key=WITH_DRAWINGS)
     assert box.label == "Mix in visitors' drawings (12)"
     started = {}
     monkeypatch.setattr("mnist_core.jobs.training_jobs.TrainingJobs.start",
                         lambda self, **settings: started.update(settings) or True)
     box.check().run()
-    at.button(key="train").click().run()
+    at.button(key=TRAIN_BUTTON).click().run()
     assert started.get("with_drawings") is True
 
 
@@ -133,6 +134,6 @@ def test_the_model_list_shows_a_models_score_on_its_held_out_drawings(models):
     facts = json.loads((models / "tutorial.json").read_text())
     facts.update(drawings_accuracy=0.93, drawings_heldout=40)
     (models / "tutorial.json").write_text(json.dumps(facts))
-    at = start(language="fr")
+    at = start(**{LANGUAGE: "fr"})
     assert any("dessins des visiteurs 93,0\u202f% sur 40 mis de côté" in c.value
                for c in at.sidebar.caption)

@@ -18,6 +18,8 @@ from mnist_core import storage
 from tests.app_kit import canvas, models, open_tab, start  # noqa: F401
 from tests.conftest import FIXTURES
 from ui.downloads import DownloadCache
+from ui.session_keys import (CELL_READ, CELL_TRUE, COMPARE_WITH, CONFUSION_CHART, LANGUAGE,
+                             MODEL_CHOICE, UPLOADER)
 from mnist_core.untrusted.checked_load import load_model
 
 
@@ -63,13 +65,13 @@ def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, w
     assert ("96 misread images, those the model was surest of first: true digit → digit read, "
             "confidence. The first 48 of 96 are shown.") in captions(at)
     # The first cell shown is the model's most frequent mistake, its images as one picture.
-    true, read = (at.selectbox(key=key).value for key in ("cell_true", "cell_read"))
+    true, read = (at.selectbox(key=key).value for key in (CELL_TRUE, CELL_READ))
     assert true != read
     cell = next(c for c in captions(at) if c.endswith("surest first."))
     assert re.match(rf"\d+ images of {true} read as {read}, surest first\.", cell)
     assert len(explore.image) == 5  # the tutorial's step, its two curves, the cell, the misread
-    at.selectbox(key="cell_true").set_value(3).run()
-    at.selectbox(key="cell_read").set_value(3).run()
+    at.selectbox(key=CELL_TRUE).set_value(3).run()
+    at.selectbox(key=CELL_READ).set_value(3).run()
     right = next(c for c in captions(at) if "read right" in c)
     assert re.match(r"\d+ images of 3 read right, surest first\. The first 48 of \d+ are shown\.",
                     right)
@@ -78,7 +80,7 @@ def test_explore_reports_the_model_over_all_test_images(models, canvas, mnist, w
     assert all(re.fullmatch(r"\d{1,3}%", label) for label in cell_labels), cell_labels
     assert all(re.fullmatch(r"\d>\d\|\d{1,3}%", label) for label in misread), misread
     grid_labels.clear()
-    at.sidebar.radio(key="language").set_value("fr").run()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     assert any(h.value == "Sur les 10 000 images de test" for h in explore_tab(at).subheader)
     assert any(c.startswith("96 images mal lues") for c in captions(at))
     assert any("| 1 | 1\u202f135 |" in md.value for md in explore_tab(at).markdown)
@@ -112,7 +114,7 @@ def test_a_second_model_is_compared_digit_by_digit_and_image_by_image(models, ca
                                                                     waits, shifted):
     at = open_tab(start(), "explore")
     assert not at.exception, at.exception
-    assert at.selectbox(key="compare_with").value == str(shifted)
+    assert at.selectbox(key=COMPARE_WITH).value == str(shifted)
     table = next(md.value for md in explore_tab(at).markdown if "shifted.keras" in md.value)
     assert table.startswith("| Digit | tutorial.keras | shifted.keras |")
     only = [c for c in captions(at) if " reads right and " in c]
@@ -127,7 +129,7 @@ def test_a_second_model_is_compared_digit_by_digit_and_image_by_image(models, ca
 
 def upload(at, name, content):
     """Sends `content` as the visitor's upload `name` and reruns; returns its model key."""
-    at.sidebar.file_uploader(key="upload").set_value((name, content, "application/octet-stream"))
+    at.sidebar.file_uploader(key=UPLOADER).set_value((name, content, "application/octet-stream"))
     at.run()
     assert not at.exception, at.exception
     return f"upload:{hashlib.sha256(content).hexdigest()}"
@@ -143,8 +145,8 @@ def test_a_saved_model_is_compared_with_this_visitors_upload_and_no_one_elses(mo
                                                                              mnist, waits):
     at = open_tab(start(), "explore")
     key = upload(at, "mnist_model.h5", (FIXTURES / "tutorial_tf_keras2.h5").read_bytes())
-    at.sidebar.selectbox(key="model_choice").set_value(str(models / "tutorial.keras")).run()
-    compare = at.selectbox(key="compare_with")
+    at.sidebar.selectbox(key=MODEL_CHOICE).set_value(str(models / "tutorial.keras")).run()
+    compare = at.selectbox(key=COMPARE_WITH)
     assert compare.options == ["mnist_model.h5 (upload)"]
     compare.set_value(key).run()
     assert not at.exception, at.exception
@@ -161,8 +163,8 @@ def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(model
     shifted = save_shifted(models, tmp_path / "tutorial.keras", push=100.0)  # the visitor's copy
     at = open_tab(start(), "explore")
     upload(at, "tutorial.keras", shifted.read_bytes())
-    assert at.sidebar.selectbox(key="model_choice").value == "uploaded"
-    compare = at.selectbox(key="compare_with")
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).value == "uploaded"
+    compare = at.selectbox(key=COMPARE_WITH)
     assert compare.options == ["tutorial.keras"] and compare.value == str(models / "tutorial.keras")
     assert compare_table(at).startswith("| Digit | tutorial.keras (upload) | tutorial.keras |")
     only = [c for c in captions(at) if " reads right and " in c]
@@ -173,7 +175,7 @@ def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(model
     misread = {m.label: m.value for m in explore_tab(at).metric}["Test images misread"]
     assert re.fullmatch(r"\d,\d{3}", misread), "the copy misreads thousands, grouped"
     grid_labels.clear()
-    at.sidebar.radio(key="language").set_value("fr").run()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     figures = {m.label: m.value for m in explore_tab(at).metric}
     assert figures["Images de test mal lues"] == misread.replace(",", "\u202f")
     assert any(" images que tutorial.keras lit bien et tutorial.keras (upload) mal" in c
@@ -181,7 +183,7 @@ def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(model
     only_second = grid_labels[-1]  # the comparison's last grid: read right by the saved model
     assert only_second and all(re.fullmatch(r"\d>\d\|\d{1,3}\u202f%", label)
                                for label in only_second), only_second
-    at.sidebar.file_uploader(key="upload").set_value(None).run()  # the chosen model goes
+    at.sidebar.file_uploader(key=UPLOADER).set_value(None).run()  # the chosen model goes
     assert not at.exception, at.exception
     assert "Il n'y a pas d'autre modèle sur le serveur pour comparer." in captions(at)
 
@@ -190,12 +192,12 @@ def test_a_removed_upload_leaves_the_comparison_for_a_saved_model(models, canvas
                                                                   shifted):
     at = open_tab(start(), "explore")
     key = upload(at, "mnist_model.h5", (FIXTURES / "tutorial_tf_keras2.h5").read_bytes())
-    at.sidebar.selectbox(key="model_choice").set_value(str(models / "tutorial.keras")).run()
-    at.selectbox(key="compare_with").set_value(key).run()
+    at.sidebar.selectbox(key=MODEL_CHOICE).set_value(str(models / "tutorial.keras")).run()
+    at.selectbox(key=COMPARE_WITH).set_value(key).run()
     assert "mnist_model.h5 (upload)" in compare_table(at)
-    at.sidebar.file_uploader(key="upload").set_value(None).run()
+    at.sidebar.file_uploader(key=UPLOADER).set_value(None).run()
     assert not at.exception, at.exception
-    compare = at.selectbox(key="compare_with")
+    compare = at.selectbox(key=COMPARE_WITH)
     assert compare.options == ["shifted.keras"] and compare.value == str(shifted)
     assert compare_table(at).startswith("| Digit | tutorial.keras | shifted.keras |")
 
@@ -301,10 +303,10 @@ def test_grid_labels_write_their_percentages_as_the_visitors_language_does():
 ])
 def test_a_click_on_the_heatmap_chooses_its_cell_and_nothing_else_does(monkeypatch, selection,
                                                                        chosen):
-    state = {"cell_true": 7, "cell_read": 2, ui.test_set_view.CHART_KEY: selection}
+    state = {CELL_TRUE: 7, CELL_READ: 2, CONFUSION_CHART: selection}
     monkeypatch.setattr(ui.test_set_view.st, "session_state", state)
     ui.test_set_view._cell_from_chart()
-    assert (state["cell_true"], state["cell_read"]) == chosen
+    assert (state[CELL_TRUE], state[CELL_READ]) == chosen
 
 
 def test_the_heatmap_shades_mistakes_and_outlines_the_chosen_cell():

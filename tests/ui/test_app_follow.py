@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from tests.app_kit import canvas, canvas_of, models, start  # noqa: F401
+from ui.session_keys import LANGUAGE, MODEL_CHOICE
 
 
 def add_model(folder, name):
@@ -23,17 +24,17 @@ def remove_model(folder, name):
 
 def test_models_added_or_removed_on_disk_appear_or_disappear(models, canvas):
     at = start()
-    chooser = at.sidebar.selectbox(key="model_choice")
+    chooser = at.sidebar.selectbox(key=MODEL_CHOICE)
     assert chooser.options == ["tutorial.keras ★ (99.04%)"]
     add_model(models, "extra")
     at.run()
     # Equal figures: the name decides which is starred as the default.
-    assert at.sidebar.selectbox(key="model_choice").options == [
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).options == [
         "extra.keras ★ (99.04%)", "tutorial.keras (99.04%)"]
-    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     remove_model(models, "extra")
     at.run()
-    assert at.sidebar.selectbox(key="model_choice").options == ["tutorial.keras ★ (99.04%)"]
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).options == ["tutorial.keras ★ (99.04%)"]
     assert not at.sidebar.warning
 
 
@@ -48,15 +49,15 @@ def test_a_chosen_model_that_vanished_says_so_and_falls_back_to_the_default(
     (_, _), (x_test, _) = mnist
     add_model(models, "extra")
     at = start()
-    at.sidebar.radio(key="language").set_value(language).run()
-    at.sidebar.selectbox(key="model_choice").set_value(str(models / "extra.keras")).run()
+    at.sidebar.radio(key=LANGUAGE).set_value(language).run()
+    at.sidebar.selectbox(key=MODEL_CHOICE).set_value(str(models / "extra.keras")).run()
     remove_model(models, "extra")
     canvas(canvas_of(x_test[0]))
     at.run()
     assert not at.exception and not at.sidebar.error
     assert [w.value for w in at.sidebar.warning] == [sentence]
     assert str(models) not in sentence
-    assert at.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert at.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     assert at.tabs[0].metric[0].value == "7"  # Draw goes on with the default model
     assert [t.value for t in at.toast] == [sentence]  # seen on phones, sidebar folded away
     at.run()

@@ -4,7 +4,8 @@ drawn for the current drawing in both languages, one section at a time."""
 import pytest
 
 from tests.app_kit import canvas, canvas_of, models, start  # noqa: F401 (fixtures)
-from ui.inside import OPEN, SECTION, SECTIONS
+from ui.inside import SECTIONS
+from ui.session_keys import CLEAR_CANVAS, INSIDE_OPEN, INSIDE_SECTION, LANGUAGE
 
 
 def _drawn(canvas, mnist, **session):  # noqa: F811
@@ -26,9 +27,9 @@ def test_the_inside_view_is_closed_by_default_and_draws_nothing(models, canvas, 
     monkeypatch.setattr(ui.inside, "Explainer", no_explainer)
     at = _drawn(canvas, mnist)
     draw = at.tabs[0]
-    assert at.toggle(key=OPEN).value is False
+    assert at.toggle(key=INSIDE_OPEN).value is False
     assert len(draw.image) == 1  # only the 28x28 input under the answer
-    chooser = [group for group in draw.get("button_group") if group.key == SECTION]
+    chooser = [group for group in draw.get("button_group") if group.key == INSIDE_SECTION]
     assert not chooser  # no section chooser (the "What did you draw?" digits are there)
 
 
@@ -36,7 +37,7 @@ def test_the_inside_view_is_closed_by_default_and_draws_nothing(models, canvas, 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_each_section_shows_for_the_current_drawing(models, canvas, mnist,  # noqa: F811
                                                    language, section):
-    at = _drawn(canvas, mnist, language=language, **{OPEN: True, SECTION: section})
+    at = _drawn(canvas, mnist, **{LANGUAGE: language, INSIDE_OPEN: True, INSIDE_SECTION: section})
     draw = at.tabs[0]
     captions = " ".join([c.value for c in draw.caption]
                         + [str(c) for i in draw.image for c in (i.captions or [])])
@@ -56,17 +57,29 @@ def test_each_section_shows_for_the_current_drawing(models, canvas, mnist,  # no
     elif section == "filters":
         assert len(draw.image) == 2
     words = {"en": "Inside the network", "fr": "À l'intérieur du réseau"}[language]
-    assert at.toggle(key=OPEN).label == words
+    assert at.toggle(key=INSIDE_OPEN).label == words
 
 
 
 def test_clear_keeps_the_view_open_on_its_section(models, canvas, mnist):  # noqa: F811
-    at = _drawn(canvas, mnist, **{OPEN: True, SECTION: "saliency"})
-    at.button(key="clear_canvas").click().run()
-    assert at.toggle(key=OPEN).value is True and len(at.tabs[0].image) == 0
+    at = _drawn(canvas, mnist, **{INSIDE_OPEN: True, INSIDE_SECTION: "saliency"})
+    at.button(key=CLEAR_CANVAS).click().run()
+    assert at.toggle(key=INSIDE_OPEN).value is True and len(at.tabs[0].image) == 0
     canvas(canvas_of(mnist[1][0][1]))  # a 2
     at.run()
-    assert at.session_state[SECTION] == "saliency" and len(at.tabs[0].image) == 2
+    assert at.session_state[INSIDE_SECTION] == "saliency" and len(at.tabs[0].image) == 2
+
+
+def test_the_drawing_is_decoded_once_for_the_answer_and_the_inside_view(models, canvas,  # noqa: F811
+                                                                        mnist, monkeypatch):
+    import ui.canvas
+
+    decode, decoded = ui.canvas.decode_data_url, []
+    monkeypatch.setattr(ui.canvas, "decode_data_url",
+                        lambda *args, **kwargs: decoded.append(1) or decode(*args, **kwargs))
+    at = _drawn(canvas, mnist, **{INSIDE_OPEN: True, INSIDE_SECTION: "preprocess"})
+    assert len(at.tabs[0].image) == 2  # the answer's input, then the preprocessing pictures
+    assert len(decoded) == 1  # the first run had an empty canvas; the stroke's run decoded once
 
 
 def test_a_layer_with_thousands_of_maps_is_shown_as_its_first_64():

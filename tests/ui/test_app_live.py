@@ -8,6 +8,7 @@ import numpy as np
 from tests.app_kit import models  # noqa: F401
 from tests.live_states import DRAWING, live_state
 from tests.ui.test_app_train import jobs, start, train_tab  # noqa: F401
+from ui.session_keys import DRAWN_INPUT, LANGUAGE, OWNER
 
 
 def captions(tab):
@@ -42,21 +43,21 @@ def test_a_stranger_sees_the_curves_grid_and_filters_but_not_the_owners_drawing(
 
 def test_the_owner_sees_this_epochs_reading_of_their_drawing_and_sends_theirs(jobs):
     at = start()
-    owner = at.session_state["owner"]
+    owner = at.session_state[OWNER]
     jobs._state = live_state(owner=owner)
-    at.session_state["drawn_input"] = DRAWING
+    at.session_state[DRAWN_INPUT] = DRAWING
     at.run()
     shown = captions(train_tab(at))
     assert len(shown) == 3 and shown[2] == "Your drawing, read by this epoch's model: 2 (91% sure)"
     assert jobs._drawing_due and jobs._due_drawing().startswith(b"drawing AAAA")
-    at.session_state["drawn_input"] = None  # the canvas was cleared
+    at.session_state[DRAWN_INPUT] = None  # the canvas was cleared
     at.run()
     assert jobs._due_drawing() == b"drawing none\n"
 
 
 def test_the_owner_without_a_drawing_is_told_where_to_draw_one(jobs):
     at = start()
-    jobs._state = live_state(owner=at.session_state["owner"], drawing=False)
+    jobs._state = live_state(owner=at.session_state[OWNER], drawing=False)
     at.run()
     assert len(train_tab(at).get("image")) == 2
     assert any("Draw a digit in the Draw tab" in c.value for c in train_tab(at).caption)
@@ -65,9 +66,9 @@ def test_the_owner_without_a_drawing_is_told_where_to_draw_one(jobs):
 
 def test_the_live_view_speaks_french(jobs):
     at = start()
-    jobs._state = live_state(owner=at.session_state["owner"])
-    at.session_state["drawn_input"] = np.zeros((28, 28), np.float32)
-    at.sidebar.radio(key="language").set_value("fr").run()
+    jobs._state = live_state(owner=at.session_state[OWNER])
+    at.session_state[DRAWN_INPUT] = np.zeros((28, 28), np.float32)
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     tab = train_tab(at)
     assert any(m.value == "**Le modèle après l'époque 2**" for m in tab.markdown)
     shown = captions(tab)

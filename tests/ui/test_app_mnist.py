@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.app_kit import canvas, canvas_of, models, open_tab, start  # noqa: F401
+from ui.session_keys import LANGUAGE, TEST_INDEX
 
 
 @pytest.fixture
@@ -41,8 +42,8 @@ def test_a_failed_mnist_load_is_remembered_and_said_in_the_visitors_words(
                        "try again in about 5 min.")
     assert "--data" not in warning
     assert len(at.tabs[2].image) == 2  # the learning curves are still shown
-    at.number_input(key="test_index").set_value(3).run()
-    at.sidebar.radio(key="language").set_value("fr").run()
+    at.number_input(key=TEST_INDEX).set_value(3).run()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     french = at.tabs[2].warning[0].value
     assert "réessaiera" in french and "--data" not in french
     at2 = start()  # another visitor: the failure is the server's, not one page's
@@ -120,7 +121,7 @@ def test_while_mnist_loads_the_page_says_so_and_drawing_and_languages_go_on(
     try:
         at = open_tab(start(), "explore")
         assert [i.value for i in at.tabs[2].info] == ["Loading the MNIST test images…"]
-        at.sidebar.radio(key="language").set_value("fr").run()
+        at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
         assert [i.value for i in at.tabs[2].info] == ["Chargement des images de test MNIST…"]
         open_tab(at, "draw", "fr")
         canvas(canvas_of(x_test[0]))

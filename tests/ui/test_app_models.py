@@ -9,6 +9,7 @@ import streamlit as st
 from mnist_core.jobs.training_jobs import JobState, TrainingJobs
 from tests.app_kit import canvas, models, start  # noqa: F401
 from tests.conftest import ROOT
+from ui.session_keys import LANGUAGE, MODEL_CHOICE, OWNER
 
 
 def test_first_visit_reads_with_the_best_reader_and_the_tutorial_model_is_one_click_away(
@@ -16,13 +17,13 @@ def test_first_visit_reads_with_the_best_reader_and_the_tutorial_model_is_one_cl
     for suffix in (".keras", ".json"):
         shutil.copy(ROOT / "models" / f"strong{suffix}", models / f"strong{suffix}")
     at = start()
-    chooser = at.sidebar.selectbox(key="model_choice")
+    chooser = at.sidebar.selectbox(key=MODEL_CHOICE)
     assert chooser.value == str(models / "strong.keras")
     assert chooser.options == ["strong.keras ★ (99.64%)", "tutorial.keras (99.04%)"]
     assert "★ Best on drawings: reads 99.4% of the project's drawn digits" in at.sidebar.caption[0].value
     chooser.set_value(str(models / "tutorial.keras")).run()
     assert "The tutorial's own model" in at.sidebar.caption[0].value
-    at.sidebar.radio(key="language").set_value("fr").run()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     assert "Le modèle du tutoriel lui-même" in at.sidebar.caption[0].value
 
 
@@ -35,22 +36,22 @@ def test_a_visitors_own_training_switches_their_page_to_the_new_model_and_no_one
         {"recipe": "quick", "test_accuracy": 0.98, "drawn_accuracy": 0.9}))  # not the best
     manager = TrainingJobs(models)
     monkeypatch.setattr(ui.resources, "training_jobs", lambda: manager)
-    mine = start(owner="me")
-    theirs = start(owner="someone-else")
+    mine = start(**{OWNER: "me"})
+    theirs = start(**{OWNER: "someone-else"})
     new_model = str(models / "tutorial-20261125-120000.keras")
     manager._state = JobState(status="done", job_id=1, owner="me", model_path=new_model,
                               test_accuracy=0.99)
     mine.run()
     theirs.run()
-    assert mine.sidebar.selectbox(key="model_choice").value == new_model
+    assert mine.sidebar.selectbox(key=MODEL_CHOICE).value == new_model
     said = "Your model tutorial-20261125-120000.keras is trained: the page now reads your drawings with it."
     assert [s.value for s in mine.sidebar.success] == [said]
     assert [t.value for t in mine.toast] == [said]
-    assert theirs.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert theirs.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     assert not theirs.sidebar.success
     # Once the visitor chooses another model, the page keeps their choice.
-    mine.sidebar.selectbox(key="model_choice").set_value(str(models / "tutorial.keras")).run()
+    mine.sidebar.selectbox(key=MODEL_CHOICE).set_value(str(models / "tutorial.keras")).run()
     mine.run()
-    assert mine.sidebar.selectbox(key="model_choice").value == str(models / "tutorial.keras")
+    assert mine.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     assert not mine.sidebar.success
     st.cache_resource.clear()

@@ -12,6 +12,8 @@ import pytest
 from mnist_core.jobs.training_jobs import JobState, TrainingJobs
 from tests.app_kit import canvas, models  # noqa: F401
 from tests.app_kit import start as app_start
+from ui.session_keys import (CANCEL_BUTTON, EPOCHS, LANGUAGE, OPEN_TAB, OWNER, RECIPE, TRAIN_BUTTON,
+                             TRAIN_IMAGES)
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def running(owner, seconds_left=42.0):
 
 
 def start():
-    return app_start(open_tab="train")  # only the open tab is computed
+    return app_start(**{OPEN_TAB: "train"})  # only the open tab is computed
 
 
 def train_tab(at):
@@ -46,8 +48,8 @@ def test_a_strangers_training_is_shown_read_only_with_progress_and_time_left(job
     jobs._state = running(owner="someone-else")
     at = start()
     tab = train_tab(at)
-    assert at.button(key="train").disabled
-    assert "cancel" not in [button.key for button in at.button]
+    assert at.button(key=TRAIN_BUTTON).disabled
+    assert CANCEL_BUTTON not in [button.key for button in at.button]
     assert any("Another visitor started this training" in info.value for info in tab.info)
     bar = tab.get("progress")[0]
     assert "Epoch 2/10 · batch 300/938" in bar.text and "s left" in bar.text
@@ -56,13 +58,13 @@ def test_a_strangers_training_is_shown_read_only_with_progress_and_time_left(job
 
 def test_the_owner_sees_cancel_enabled_and_cancelling_reaches_the_job(jobs):
     at = start()
-    owner = at.session_state["owner"]
+    owner = at.session_state[OWNER]
     assert len(owner) == 32
     jobs._state = running(owner=owner)
     at.run()
-    assert not at.button(key="cancel").disabled
+    assert not at.button(key=CANCEL_BUTTON).disabled
     assert not train_tab(at).info
-    at.button(key="cancel").click().run()
+    at.button(key=CANCEL_BUTTON).click().run()
     assert jobs._commands.get_nowait() == "cancel"
 
 
@@ -70,14 +72,14 @@ def test_only_allowed_recipes_are_offered_and_over_limit_settings_are_refused(jo
     monkeypatch.setenv("MNIST_TRAIN_RECIPES", "quick,strong")
     monkeypatch.setenv("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "100000")
     at = start()
-    assert at.selectbox(key="recipe").options == ["quick", "strong"]
-    assert at.number_input(key="epochs").value == 3  # quick's default
-    assert at.button(key="train").disabled
+    assert at.selectbox(key=RECIPE).options == ["quick", "strong"]
+    assert at.number_input(key=EPOCHS).value == 3  # quick's default
+    assert at.button(key=TRAIN_BUTTON).disabled
     warning = " ".join(w.value for w in train_tab(at).warning)
     assert "3 epochs of 60,000 images is more than this server allows (100,000" in warning
     assert any("at most 100,000 epochs × images" in c.value for c in train_tab(at).caption)
-    at.number_input(key="train_images").set_value(30000).run()
-    assert not at.button(key="train").disabled and not train_tab(at).warning
+    at.number_input(key=TRAIN_IMAGES).set_value(30000).run()
+    assert not at.button(key=TRAIN_BUTTON).disabled and not train_tab(at).warning
 
 
 def test_training_switched_off_says_so_and_offers_no_train_button(jobs, monkeypatch):
@@ -90,6 +92,6 @@ def test_training_switched_off_says_so_and_offers_no_train_button(jobs, monkeypa
 def test_limit_texts_are_french_too(jobs, monkeypatch):
     monkeypatch.setenv("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "100000")
     at = start()
-    at.sidebar.radio(key="language").set_value("fr").run()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     warning = " ".join(w.value for w in train_tab(at).warning)
     assert "c'est plus que ce serveur n'autorise (100\u202f000 époques × images" in warning
