@@ -1,6 +1,10 @@
-"""Shared fixtures: tiny synthetic MNIST-shaped data, the real MNIST (verified), tiny models."""
+"""Shared fixtures: tiny synthetic MNIST-shaped data, the real MNIST (verified), the shipped
+models loaded once per session; and the rule that keeps the quick suite quick: a test that starts
+a child process (a training, a sandboxed load, the command line) is marked `process`, which
+makes it `slow` too, and one that starts a process unmarked fails and says so."""
 
 import os
+import subprocess
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -27,6 +31,33 @@ def make_tiny_data(n_train=64, n_test=32, seed=0):
     return split(n_train), split(n_test)
 
 
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("process") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def processes_are_marked(request, monkeypatch):
+    """Fails a test that starts a child process without the `process` mark: the quick suite
+    (`-m "not slow"`) must not wait for interpreters and TensorFlow to start."""
+    if request.node.get_closest_marker("slow"):  # `process` and `browser` tests are slow too
+        yield
+        return
+    started = []
+    execute = subprocess.Popen._execute_child
+
+    def counted(self, args, *rest, **options):
+        started.append(args)
+        return execute(self, args, *rest, **options)
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", counted)
+    yield
+    if started:
+        pytest.fail(f"this test started {len(started)} child process(es) (first: "
+                    f"{str(started[0])[:120]}); mark it @pytest.mark.process", pytrace=False)
+
+
 @pytest.fixture(autouse=True)
 def private_drawings(tmp_path, monkeypatch):
     """Every test records visitors' drawings (issue 13) in a file of its own, never in data/."""
@@ -49,3 +80,19 @@ def mnist():
 @pytest.fixture(scope="session")
 def default_model_path():
     return ROOT / "models" / "tutorial.keras"
+
+
+@pytest.fixture(scope="session")
+def tutorial_model(default_model_path):
+    """The shipped tutorial model, loaded once per session: a test must not change it."""
+    from mnist_core.untrusted.checked_load import load_model
+
+    return load_model(default_model_path).model
+
+
+@pytest.fixture(scope="session")
+def strong_model():
+    """The shipped strong model, loaded once per session: a test must not change it."""
+    from mnist_core.untrusted.checked_load import load_model
+
+    return load_model(ROOT / "models" / "strong.keras").model

@@ -19,10 +19,12 @@ def onednn_after_import(**env):
     return done.stdout.strip()
 
 
+@pytest.mark.process
 @pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 only")
 def test_onednn_kernels_are_asked_for_on_x86():
     assert onednn_after_import() == "1"
 
 
+@pytest.mark.process
 def test_a_deployers_own_onednn_setting_wins():
     assert onednn_after_import(TF_ENABLE_ONEDNN_OPTS="0") == "0"

@@ -21,6 +21,7 @@ def run_cli(*args, timeout=600):
                           text=True, timeout=timeout, cwd=ROOT, env=env)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command, shown", [
     ("train", ["(default: tutorial)", "(default: 1234)", "tutorial: 10", "tutorial: 64",
                "{auto,float32}", "(default: auto)"]),
@@ -59,12 +60,14 @@ def test_user_mistakes_exit_1_with_one_line(args, words, capsys, mnist):
     assert words in err and "Traceback" not in err and err.count("\n") == 1
 
 
+@pytest.mark.process
 def test_evaluate_confirms_the_default_model(default_model_path, capsys, mnist):
     assert cli.main(["evaluate", str(default_model_path)]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("Test accuracy: 0.99") and len(line.split(": ")[1]) == 6
 
 
+@pytest.mark.process
 def test_predict_reads_images_of_any_size_and_polarity(tmp_path, default_model_path, mnist,
                                                        capsys):
     (_, _), (x_test, y_test) = mnist
@@ -82,6 +85,7 @@ def test_predict_reads_images_of_any_size_and_polarity(tmp_path, default_model_p
                for a in answers)
 
 
+@pytest.mark.process
 def test_predict_refuses_a_file_that_is_not_an_image(tmp_path, default_model_path, capsys):
     text = tmp_path / "notes.png"
     text.write_text("not an image")
@@ -136,6 +140,7 @@ def test_the_seed_range_is_the_one_keras_accepts():
         keras.utils.set_random_seed(cli.MAX_SEED + 1)
 
 
+@pytest.mark.process
 def test_predict_names_a_blank_file_without_speaking_of_a_canvas(tmp_path, default_model_path,
                                                                  capsys):
     blank = tmp_path / "blank.png"
@@ -164,6 +169,7 @@ def test_models_in_an_empty_folder_says_so_in_one_sentence(tmp_path, capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
+@pytest.mark.process
 def test_evaluate_confusion_prints_the_matrix_under_the_accuracy(default_model_path, capsys,
                                                                   mnist):
     from mnist_core.cli.commands import main

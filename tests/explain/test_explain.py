@@ -128,6 +128,7 @@ def test_feature_maps_are_tiled_with_each_map_at_its_own_scale():
     assert filters.shape == (2, 5, 3) and (filters[:, 2] == 0).all()  # the black gap
 
 
+@pytest.mark.process
 def test_explain_writes_the_four_pictures_and_prints_the_layer_table(tmp_path, mnist, capsys):
     image = tmp_path / "seven.png"
     Image.fromarray(255 - mnist[1][0][0]).resize((60, 60)).save(image)  # small, dark on light
@@ -147,6 +148,7 @@ def test_explain_writes_the_four_pictures_and_prints_the_layer_table(tmp_path, m
                                    "output_shape": [26, 26, 32], "params": 320}
 
 
+@pytest.mark.process
 def test_explain_names_a_blank_image_in_one_sentence(tmp_path, capsys):
     blank = tmp_path / "blank.png"
     Image.new("L", (40, 40), 255).save(blank)

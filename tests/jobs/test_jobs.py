@@ -33,6 +33,7 @@ def wait_until(condition, timeout, what):
         time.sleep(0.05)
 
 
+@pytest.mark.process
 def test_runs_in_the_background_saves_a_marked_model_and_prunes_the_oldest(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_MAX_TRAINED_MODELS", "1")
     (tmp_path / "tutorial.keras").write_bytes(b"shipped")  # no metadata: never pruned
@@ -59,6 +60,7 @@ def test_runs_in_the_background_saves_a_marked_model_and_prunes_the_oldest(tmp_p
     assert stored[0].accuracy == pytest.approx(state.test_accuracy, abs=1e-6)
 
 
+@pytest.mark.process
 def test_a_second_start_is_refused_while_one_runs(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data=SLOW)
     assert jobs.start(epochs=1)
@@ -69,6 +71,7 @@ def test_a_second_start_is_refused_while_one_runs(tmp_path):
     assert jobs.wait(180).job_id == 2
 
 
+@pytest.mark.process
 def test_another_manager_on_the_same_folder_is_refused_while_the_worker_holds_the_lock(tmp_path):
     first, second = TrainingJobs(tmp_path, load_data=SLOW), TrainingJobs(tmp_path, load_data=TINY)
     assert first.start(epochs=1)
@@ -84,6 +87,7 @@ def test_another_manager_on_the_same_folder_is_refused_while_the_worker_holds_th
     assert second.start(epochs=1) and second.wait(180).status == "done"
 
 
+@pytest.mark.process
 def test_only_the_owner_can_cancel_and_others_see_progress_and_time_left(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data=TINY)
     assert jobs.start(epochs=500, batch_size=1, limit=64, owner="visitor-a")
@@ -102,6 +106,7 @@ def test_only_the_owner_can_cancel_and_others_see_progress_and_time_left(tmp_pat
     assert model_files(tmp_path) == []
 
 
+@pytest.mark.process
 def test_a_failure_is_one_sentence_and_the_manager_stays_usable(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data="tests.job_loaders:broken")
     assert jobs.start(epochs=1)
@@ -112,6 +117,7 @@ def test_a_failure_is_one_sentence_and_the_manager_stays_usable(tmp_path):
     assert jobs.start(epochs=1) and jobs.wait(180).status == "done"
 
 
+@pytest.mark.process
 def test_unreachable_mnist_speaks_to_the_visitor_and_is_remembered_for_a_while(
         tmp_path, monkeypatch):
     jobs = TrainingJobs(tmp_path, load_data="tests.job_loaders:offline")
@@ -156,6 +162,7 @@ def test_refuses_what_the_deployers_limits_do_not_allow(tmp_path, monkeypatch, e
     assert jobs.snapshot().status == "idle" and model_files(tmp_path) == []
 
 
+@pytest.mark.process
 def test_stops_at_the_deployers_time_limit_and_saves_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_MAX_TRAIN_MINUTES", "0.05")  # 3 seconds
     jobs = TrainingJobs(tmp_path, load_data=TINY)
@@ -220,6 +227,7 @@ def is_gone(pid):
         return True
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_training_process_ends_when_the_server_is_killed_and_saves_nothing(tmp_path):
     server = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)], cwd=ROOT,
@@ -237,6 +245,7 @@ def test_the_training_process_ends_when_the_server_is_killed_and_saves_nothing(t
     assert model_files(tmp_path) == []
 
 
+@pytest.mark.process
 def test_the_training_process_exits_at_once_when_its_input_closes(tmp_path):
     worker = subprocess.Popen(
         [sys.executable, "-m", "mnist_core.jobs.worker", "--models", str(tmp_path),
@@ -256,6 +265,7 @@ def _lock_free(folder):
         return held
 
 
+@pytest.mark.process
 def test_the_training_process_imports_no_page_code(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data="tests.job_loaders:page_modules")
     assert jobs.start(epochs=1)

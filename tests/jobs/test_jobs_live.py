@@ -5,6 +5,7 @@ epoch's model; nobody else's drawing, and nothing but a drawing, reaches the wor
 import base64
 
 import numpy as np
+import pytest
 
 from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS
 from mnist_core.jobs.drawing_command import decode_drawing
@@ -13,6 +14,7 @@ from mnist_core.jobs.training_jobs import TrainingJobs
 from tests.jobs.test_jobs import TINY, wait_until
 
 
+@pytest.mark.process
 def test_the_snapshot_carries_the_grid_the_epochs_pictures_and_a_curve(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data=TINY)
     assert jobs.start(epochs=3, batch_size=4, limit=64)
@@ -30,6 +32,7 @@ def test_the_snapshot_carries_the_grid_the_epochs_pictures_and_a_curve(tmp_path)
     assert xs == sorted(xs) and xs[-1] == 3.0 and set(state.curve[0]) == {"x", "loss", "accuracy"}
 
 
+@pytest.mark.process
 def test_the_owners_drawing_is_read_at_each_epoch_and_a_strangers_is_refused(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data=TINY)
     assert not jobs.read_drawing("visitor-a", np.zeros((28, 28), np.float32))  # nothing runs

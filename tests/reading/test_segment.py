@@ -187,6 +187,7 @@ def test_a_blank_image_has_no_digits():
         split_digits(np.zeros((280, 280), np.uint8))
 
 
+@pytest.mark.process
 def test_predict_json_adds_the_number(tmp_path, default_model_path, clear_digits, capsys):
     year, seven = tmp_path / "year.png", tmp_path / "seven.png"
     Image.fromarray(number_image(clear_digits, "2024")).save(year)

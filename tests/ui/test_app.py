@@ -192,6 +192,7 @@ def test_explore_shows_the_tutorials_last_step(models, canvas, mnist, monkeypatc
     assert {m.label: m.value for m in at.tabs[2].metric}["True label"] == "2"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name, content, words", [
     ("notes.keras", b"plain text", "is not a Keras model"),
     ("lambda.h5", (FIXTURES / "lambda_tf_keras2.h5").read_bytes(), "Lambda layer"),
@@ -205,6 +206,7 @@ def test_a_bad_upload_is_refused_and_the_page_keeps_working(models, canvas, name
     assert not at.exception
 
 
+@pytest.mark.process
 def test_a_good_upload_becomes_the_model(models, canvas):
     at = start()
     content = (FIXTURES / "tutorial_tf_keras2.h5").read_bytes()
@@ -265,6 +267,7 @@ def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
     assert at.number_input(key=EPOCHS).value == 10
 
 
+@pytest.mark.process
 def test_a_refused_upload_is_remembered_so_a_rerun_checks_nothing(models, canvas, monkeypatch):
     from mnist_core.untrusted import loader as untrusted
 

@@ -141,6 +141,7 @@ def compare_table(at):
                 if md.value.startswith("| Digit |") and "| Images |" not in md.value)
 
 
+@pytest.mark.process
 def test_a_saved_model_is_compared_with_this_visitors_upload_and_no_one_elses(models, canvas,
                                                                              mnist, waits):
     at = open_tab(start(), "explore")
@@ -157,6 +158,7 @@ def test_a_saved_model_is_compared_with_this_visitors_upload_and_no_one_elses(mo
     assert "There is no other model on the server to compare with." in captions(stranger)
 
 
+@pytest.mark.process
 def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(models, canvas,
                                                                            mnist, waits, tmp_path,
                                                                            grid_labels):
@@ -188,6 +190,7 @@ def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(model
     assert "Il n'y a pas d'autre modèle sur le serveur pour comparer." in captions(at)
 
 
+@pytest.mark.process
 def test_a_removed_upload_leaves_the_comparison_for_a_saved_model(models, canvas, mnist, waits,
                                                                   shifted):
     at = open_tab(start(), "explore")

@@ -63,6 +63,7 @@ for path, name in json.loads(sys.argv[1]):
 """
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's VmHWM")
 def test_every_attack_is_refused_cheaply_in_a_fresh_process(tmp_path):
     # One child checks every attack in turn: its peak memory only grows, so each line bounds its

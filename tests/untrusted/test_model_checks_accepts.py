@@ -58,6 +58,7 @@ def test_the_name_and_the_content_must_agree(tmp_path):
         model_checks.check_model_file(path, "model.h5")
 
 
+@pytest.mark.process
 def test_imports_neither_keras_nor_tensorflow():
     code = ("import sys, mnist_core.untrusted.checks; "
             "print(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
@@ -171,6 +172,7 @@ def config_at_the_size_limit(tmp_path, request):
     return path
 
 
+@pytest.mark.process
 def test_a_config_at_the_size_limit_is_checked_within_a_second(config_at_the_size_limit):
     # CPU seconds in a fresh process: the machine may be shared (its wall clock slowed), and in
     # this process the heap other tests left would be walked by every garbage collection.

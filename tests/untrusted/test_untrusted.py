@@ -112,6 +112,7 @@ def test_a_static_refusal_is_remembered_too(monkeypatch):
     assert checked == ["l.h5"]
 
 
+@pytest.mark.process
 def test_refuses_more_weights_than_the_sandbox_loads_before_starting_a_child(monkeypatch,
                                                                              default_model_path):
     monkeypatch.setattr(untrusted, "MAX_WEIGHT_BYTES", 2**20)
@@ -164,6 +165,7 @@ def test_rebuild_walks_the_returned_config_again():
 
 # --- With a child ------------------------------------------------------------------------------
 
+@pytest.mark.process
 def test_loads_the_tutorial_model_with_identical_predictions_and_leaves_no_temp_file(
         tmp_path, monkeypatch, default_model_path, patient):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
@@ -173,6 +175,7 @@ def test_loads_the_tutorial_model_with_identical_predictions_and_leaves_no_temp_
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.process
 def test_a_server_too_busy_to_start_the_child_is_not_remembered(tmp_path, monkeypatch,
                                                                    default_model_path):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
@@ -356,6 +359,7 @@ def test_an_attack_past_the_static_checks_costs_only_the_limited_child(
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.process
 def test_the_static_checks_run_in_a_child_that_refuses_a_real_lambda_file():
     # libhdf5 reads the untrusted metadata there; the refusal still names the visitor's file.
     with pytest.raises(ModelFileError, match=r"^mine\.h5 contains a Lambda layer"):
@@ -363,6 +367,7 @@ def test_the_static_checks_run_in_a_child_that_refuses_a_real_lambda_file():
                                  display_name="mine.h5")
 
 
+@pytest.mark.process
 def test_a_file_that_crashes_the_static_checks_is_refused_and_the_server_goes_on(monkeypatch):
     crash = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"  # as a libhdf5 fault would
     monkeypatch.setattr(untrusted, "_static_command",
@@ -374,6 +379,7 @@ def test_a_file_that_crashes_the_static_checks_is_refused_and_the_server_goes_on
                                   "it was refused.")
 
 
+@pytest.mark.process
 def test_a_static_check_that_cannot_run_is_not_blamed_on_the_file(monkeypatch):
     monkeypatch.setattr(untrusted, "_static_command",
                         lambda path, name: [sys.executable, "-c", "raise SystemExit(1)"])
