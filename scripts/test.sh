@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need on a fresh Debian machine (Python packages, Chromium, the
-# MNIST dataset), then runs the whole suite, slow tests included. Extra arguments go to pytest,
-# e.g. `bash scripts/test.sh -m "not slow"` for the quick suite.
+# MNIST dataset), then runs the whole suite, slow tests included, in two pytest-xdist workers
+# (many tests wait on a child process or a browser: two workers overlap the waits), with the
+# slowest tests listed at the end. Extra arguments go to pytest, e.g.
+# `bash scripts/test.sh -m "not slow"` for the quick suite; TEST_WORKERS=0 runs in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements-dev.txt
@@ -14,4 +16,4 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 echo "Fetching and verifying MNIST ..."
 .venv/bin/python -m mnist_core data
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup --durations=15 "$@"

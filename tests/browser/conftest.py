@@ -53,6 +53,14 @@ def serving(models, drawings, log_name):
         stop_server(server)
 
 
+def pytest_collection_modifyitems(items):
+    # Under pytest-xdist, every browser test runs in one worker, so that they share one Chromium
+    # and one server there (`--dist loadgroup`).
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def browser():
     with sync_api.sync_playwright() as playwright:
