@@ -12,8 +12,7 @@ from mnist_core.reading.preprocess import to_mnist_input
 from mnist_core.training.recipes import get_recipe
 from mnist_core.training.synthetic_share import synthetic_count, with_synthetic_share
 from mnist_core.training.trainer import make_metadata, training_arrays
-from tests.conftest import ROOT, make_tiny_data
-from mnist_core.untrusted.checked_load import load_model
+from tests.conftest import make_tiny_data
 
 
 def test_same_seed_gives_the_same_set_and_a_short_set_starts_a_longer_one():
@@ -56,10 +55,10 @@ def test_each_form_varies_its_shape_from_one_image_to_the_next():
             assert 0.2 < aspect < 1.0 and points.min() > -0.2 and points.max() < 1.2
 
 
-def test_a_trained_reader_agrees_with_every_label():
+def test_a_trained_reader_agrees_with_every_label(strong_model):
     # Pins the labels, not the model's quality: a wrong label would be read wrong nearly always.
 
-    model = load_model(ROOT / "models" / "strong.keras").model
+    model = strong_model
     images, labels = make_european_digits(50)
     x = np.stack([to_mnist_input(image) for image in images])[..., None]
     right = np.argmax(model.predict(x, verbose=0), axis=1) == labels

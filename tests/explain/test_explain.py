@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import storage
 from mnist_core.cli import commands as cli
 from mnist_core.explain import pictures as explain_plots
 from mnist_core.constants import TUTORIAL_PARAM_COUNT
@@ -17,17 +16,16 @@ from mnist_core.reading.inference import Predictor
 from mnist_core.reading.preprocess import naive_downscale, to_mnist_input
 from mnist_core.explain.stages import preprocessing_stages
 from tests.conftest import ROOT
-from mnist_core.untrusted.checked_load import load_model
 
 
-@pytest.fixture(scope="module")
-def tutorial():
-    return load_model(ROOT / "models" / "tutorial.keras").model
+@pytest.fixture
+def tutorial(tutorial_model):
+    return tutorial_model
 
 
-@pytest.fixture(scope="module")
-def strong():
-    return load_model(ROOT / "models" / "strong.keras").model
+@pytest.fixture
+def strong(strong_model):
+    return strong_model
 
 
 @pytest.mark.parametrize("name", ["tutorial", "strong"])

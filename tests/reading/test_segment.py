@@ -9,7 +9,6 @@ from PIL import Image, ImageDraw
 from mnist_core.cli import commands as cli
 from mnist_core.errors import BlankImageError
 from mnist_core.reading.segment import split_digits
-from mnist_core.untrusted.checked_load import load_model
 
 SCALE = 4  # MNIST digits are drawn at 4x, about 80 pixels high, as on the 280-pixel canvas
 MARGIN = 30
@@ -47,10 +46,10 @@ def compose(patches, gaps):
 
 
 @pytest.fixture(scope="module")
-def predictor(default_model_path):
+def predictor(tutorial_model):
     from mnist_core.reading.inference import Predictor
 
-    return Predictor(load_model(default_model_path).model)
+    return Predictor(tutorial_model)
 
 
 @pytest.fixture(scope="module")
