@@ -23,4 +23,4 @@ MODEL_CHECK = "mnist_core.untrusted.check_process"
 """The process that checks an uploaded model file's declared facts (`untrusted`)."""
 
 SANDBOX_WORKER = "mnist_core.untrusted.sandbox_worker"
-"""The limited process that loads an uploaded model file with Keras (`model_sandbox`)."""
+"""The limited process that loads an uploaded model file with Keras (`sandbox`)."""

@@ -4,6 +4,7 @@ a child process (a training, a sandboxed load, the command line) is marked `proc
 makes it `slow` too, and one that starts a process unmarked fails and says so."""
 
 import os
+import platform
 import subprocess
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -35,6 +36,11 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("process") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
+
+# Importing TensorFlow asks `platform.processor()`, which runs `uname -p` once per process; asked
+# here first, it is cached, and no test is blamed for the import that happens to come first.
+platform.processor()
 
 
 @pytest.fixture(autouse=True)

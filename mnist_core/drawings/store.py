@@ -8,7 +8,7 @@ else about the visitor. The rows score every model on real visitors' digits
 (`mnist_core.drawings.training_mix`).
 
 The file is shared by every session of a server and by several server processes (its schema,
-its migrations and its replacement when unreadable are `drawings_file`'s): each write checks
+its migrations and its replacement when unreadable are `store_file`'s): each write checks
 the limits and inserts in one `BEGIN IMMEDIATE` transaction, so two processes can never both
 take the last free row; the page never sees an exception from here.
 """

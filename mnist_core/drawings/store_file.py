@@ -4,7 +4,7 @@ The file is shared by every session of a server and by several server processes:
 readers and one writer work at once, and `busy_timeout` makes a second writer wait its turn. A
 file SQLite cannot read (garbage, truncated, a folder) is moved aside under a name that says so,
 a new one is started, and one log line says where the old one went; the page never sees an
-exception from here. What a row holds, the limits and the queries are `drawings_db`'s.
+exception from here. What a row holds, the limits and the queries are `store`'s.
 """
 
 import contextlib
@@ -60,7 +60,7 @@ class DrawingRefused(MnistError):
 
 class DrawingsFile:
     """The drawings file: opened (and migrated, or replaced if unreadable) on first use;
-    `drawings_db.DrawingsDB` writes and reads its rows.
+    `store.DrawingsDB` writes and reads its rows.
 
     Each call opens its own short connection, so the object may be shared by every session's
     thread of a server process.

@@ -156,7 +156,7 @@ def preprocess_figure(stages, digit, naive_digit):
     """The preprocessing steps side by side, with the answer for the centred and naive inputs.
 
     Args:
-        stages: a `preprocess_stages.Stages`.
+        stages: a `stages.Stages`.
         digit: the model's answer for `stages.centred`.
         naive_digit: its answer for `stages.naive`.
     """

@@ -5,11 +5,11 @@ mnist_core.jobs.worker` (started and watched by `mnist_core.jobs.process`, which
 process), so it goes on while a visitor draws, switches view or reloads the page, and every
 page asks `snapshot()` where it stands.
 
-Who may do what: `start()` checks the deployer's limits (`train_limits`) and that the models
+Who may do what: `start()` checks the deployer's limits (`limits`) and that the models
 folder has room before anything runs; one training per models folder, even across server
 processes (the worker holds the folder's lock); only the visitor whose `owner` token started a
 training can cancel it; the server stops it at the deployer's time limit. When the server ends,
-however it ends, the worker stops and saves nothing (see `train_worker`).
+however it ends, the worker stops and saves nothing (see `worker`).
 
 What a page shows live is bounded whatever the settings: the batch curve has at most
 `MAX_CURVE_POINTS` points, the grid and the filters are those of the latest epoch only, and the
@@ -104,7 +104,7 @@ class TrainingJobs:
 
         Args:
             recipe, epochs, batch_size, limit, seed: as `mnist_core.training.trainer.train` takes them.
-            with_drawings: mix the visitors' recorded drawings in (`drawings_training`).
+            with_drawings: mix the visitors' recorded drawings in (`drawings.training_mix`).
             owner: a token of the visitor starting it; `cancel(owner)` with the same token is
                 the only way to cancel it (a job started with none is cancelled by `cancel()`).
 
@@ -252,7 +252,7 @@ class TrainingJobs:
         return kind in (DONE, CANCELLED, FAILED)
 
     def _run(self, settings, max_seconds, commands):
-        """Server-side thread: runs the child (`job_process.run_child`) until it ends, folding
+        """Server-side thread: runs the child (`process.run_child`) until it ends, folding
         its events into the state."""
         job_process.run_child(
             self.models_dir, settings, nice=self._nice, load_data=self._load_data,

@@ -1,5 +1,5 @@
 """The training process: `python -m mnist_core.jobs.worker`, started and watched by
-`job_process.run_child` for `jobs`.
+`process.run_child` for `jobs`.
 
 A fresh interpreter running this module only, so it imports what training needs and nothing of
 the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).

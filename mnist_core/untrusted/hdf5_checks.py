@@ -4,7 +4,7 @@ h5py reads object headers (names, shapes, dtypes, layouts, attributes) here, nev
 values. Every dataset must store what it declares, inside the file, once: no chunked or sparse
 datasets that declare gigabytes and store nothing, no links to other files or to the same data
 twice, only numbers; and the attributes Keras reads (`model_config`, the legacy `layer_names` and
-`weight_names` lists) are bounded before they are read. `model_weight_checks` then compares the
+`weight_names` lists) are bounded before they are read. `weight_checks` then compares the
 datasets with the weights the config's layers need.
 """
 

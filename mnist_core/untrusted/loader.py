@@ -4,7 +4,7 @@ The page's uploads and the command line's `evaluate`/`predict` come here; the mo
 files keep `untrusted.load_model` (fast, in-process). A file is refused at once when it is empty,
 too big, or was refused before (refusals are remembered by hash, so a rerun of the page costs a
 hash, not a load). Otherwise it is written alone into a fresh temp folder, checked there by
-`model_checks` without Keras, and loaded by a child process (`model_sandbox`); the folder is
+`checks` without Keras, and loaded by a child process (`sandbox`); the folder is
 removed whatever happens. The child sends back the model's config and weights, and this process
 rebuilds the model from them after walking the config again: it never parses the file itself.
 """
@@ -93,7 +93,7 @@ def load_untrusted(source, display_name=None):
     """Loads a model file nobody vouches for, at a bounded cost to this process and this disk.
 
     Whatever the file holds, it costs a child process at most
-    `model_sandbox.MEMORY_HEADROOM_BYTES` above its Keras import and `model_sandbox.TIME_LIMIT_S`
+    `sandbox.MEMORY_HEADROOM_BYTES` above its Keras import and `sandbox.TIME_LIMIT_S`
     seconds, costs this process the rebuilt model (at most `hdf5_checks.MAX_WEIGHT_BYTES` of
     weights), takes no temp disk beyond its own size, and leaves nothing in the temp folder.
     Only one child runs at a time.

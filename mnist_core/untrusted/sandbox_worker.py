@@ -1,4 +1,4 @@
-"""The child process that loads one untrusted model file for `model_sandbox`, then exits.
+"""The child process that loads one untrusted model file for `sandbox`, then exits.
 
 Started as `python -P -s -m mnist_core.untrusted.sandbox_worker FILE HEADROOM WEIGHT_BYTES` (a module,
 not a multiprocessing spawn, which would re-import the Streamlit script). It limits itself

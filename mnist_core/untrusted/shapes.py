@@ -1,6 +1,6 @@
 """The shapes flowing through a model config: the input shape Keras will build each layer with.
 
-Pure functions over a config already walked by `model_config_checks`. A shape is a tuple (batch
+Pure functions over a config already walked by `config_checks`. A shape is a tuple (batch
 first) whose entries are ints, or None where the config alone does not say. Sequential models
 flow from their first shape; Functional ones along their layers' `inbound_nodes`, as Keras
 rebuilds them. Layers not modelled here stop the flow (None), never guess.

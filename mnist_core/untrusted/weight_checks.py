@@ -1,7 +1,7 @@
 """An untrusted model's weights compared with what its config's layers need, as Keras pairs them.
 
-`model_hdf5_checks` has bounded the file's datasets (metadata only); here their paths and shapes
-are matched with the layers the config declares (`model_weight_layout`), in the Keras 3 layout
+`hdf5_checks` has bounded the file's datasets (metadata only); here their paths and shapes
+are matched with the layers the config declares (`weight_layout`), in the Keras 3 layout
 of a `.keras` or the legacy `weight_names` lists of an `.h5`, so Keras reads no weight that a
 layer does not need, and builds no layer whose weights alone exceed the limit.
 """
@@ -27,8 +27,8 @@ def check_weights(f, datasets, config, name, container):
 
     Args:
         f: an open `h5py.File`.
-        datasets: what `model_hdf5_checks.declared_datasets` returned for it.
-        config: the walked model config (`model_config_checks.check_config`).
+        datasets: what `hdf5_checks.declared_datasets` returned for it.
+        config: the walked model config (`config_checks.check_config`).
         name: the visitor's file name, for messages.
         container: "keras" (Keras 3 weight layout) or "h5" (legacy layout, Keras 2 or 3).
 

@@ -1,6 +1,6 @@
 """Which weights a model config declares, layer by layer, and where Keras looks for them.
 
-Pure functions over a config already walked by `model_config_checks`. A shape is a tuple whose
+Pure functions over a config already walked by `config_checks`. A shape is a tuple whose
 entries are ints, or None where the config alone does not say (a Dense layer's input width in a
 Keras 2 file, which records no input shapes).
 """
