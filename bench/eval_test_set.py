@@ -21,7 +21,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from mnist_core.untrusted.checked_load import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -76,6 +75,7 @@ def main():
     from mnist_core.training.model import prepare_images
 
     from mnist_core.evaluation import report_store
+    from mnist_core.untrusted.checked_load import load_model
 
     (_, _), (x_test, y_test) = load_data()
     rate = matmul_gflops()

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from mnist_core.untrusted.checked_load import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,6 +43,7 @@ def main():
     from mnist_core.data.mnist import load_data
     from mnist_core.data.drawn_digits import make_drawn_digits
     from mnist_core.reading.inference import Predictor
+    from mnist_core.untrusted.checked_load import load_model
     from mnist_core.reading.preprocess import to_mnist_input
     from mnist_core.explain.stages import preprocessing_stages
 
