@@ -103,12 +103,21 @@ def open_page(browser, app_url, options):
     return page
 
 
+@contextlib.contextmanager
+def visitor(browser, app_url, options):
+    """`open_page`, its browser context closed afterwards."""
+    page = open_page(browser, app_url, options)
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
 @pytest.fixture
 def page(browser, app_url):
     """A fresh visitor on a desktop."""
-    page = open_page(browser, app_url, DESKTOP)
-    yield page
-    page.context.close()
+    with visitor(browser, app_url, DESKTOP) as page:
+        yield page
 
 
 @pytest.fixture
@@ -120,6 +129,5 @@ def desktop(page):
 @pytest.fixture
 def phone(browser, app_url):
     """A fresh visitor on a 390x844 phone with touch."""
-    page = open_page(browser, app_url, PHONE)
-    yield page
-    page.context.close()
+    with visitor(browser, app_url, PHONE) as page:
+        yield page
