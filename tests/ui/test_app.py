@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.app_kit import canvas, canvas_of, models, open_tab, png_data_url, start  # noqa: F401
+from tests.app_kit import canvas_of, open_tab, png_data_url, start
 from tests.conftest import FIXTURES
 from ui.session_keys import (BATCH_SIZE, CLEAR_CANVAS, EPOCHS, LANGUAGE, MODEL_CHOICE, OPEN_TAB,
                              RECIPE, TAB_BAR, TEST_INDEX, TRAIN_BUTTON, TRAIN_IMAGES, UPLOADER)

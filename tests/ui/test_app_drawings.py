@@ -4,7 +4,7 @@ the visitor's and the deployer's switches, a limit's sentence, and training with
 import numpy as np
 
 from mnist_core.drawings.store import DrawingsDB, db_path
-from tests.app_kit import canvas, canvas_of, models, open_tab, start  # noqa: F401
+from tests.app_kit import canvas_of, open_tab, start
 from ui.session_keys import DRAWINGS_RECORDING, LANGUAGE, OWNER, TRAIN_BUTTON, WITH_DRAWINGS
 
 

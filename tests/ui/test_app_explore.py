@@ -15,7 +15,7 @@ import pytest
 import ui.test_reports
 import ui.test_set_view
 from mnist_core import storage
-from tests.app_kit import canvas, models, open_tab, start  # noqa: F401
+from tests.app_kit import open_tab, start
 from tests.conftest import FIXTURES
 from ui.downloads import DownloadCache
 from ui.session_keys import (CELL_READ, CELL_TRUE, COMPARE_WITH, CONFUSION_CHART, LANGUAGE,

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.app_kit import canvas, canvas_of, models, start  # noqa: F401
+from tests.app_kit import canvas_of, start
 from ui.session_keys import LANGUAGE, MODEL_CHOICE
 
 

@@ -3,7 +3,7 @@ drawn for the current drawing in both languages, one section at a time."""
 
 import pytest
 
-from tests.app_kit import canvas, canvas_of, models, start  # noqa: F401 (fixtures)
+from tests.app_kit import canvas_of, start
 from ui.inside import SECTIONS
 from ui.session_keys import CLEAR_CANVAS, INSIDE_OPEN, INSIDE_SECTION, LANGUAGE
 

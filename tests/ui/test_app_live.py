@@ -5,9 +5,8 @@ reading only on the page of the visitor who started the training, whose drawing 
 
 import numpy as np
 
-from tests.app_kit import models  # noqa: F401
 from tests.live_states import DRAWING, live_state
-from tests.ui.test_app_train import jobs, start, train_tab  # noqa: F401
+from tests.ui.test_app_train import start, train_tab
 from ui.session_keys import DRAWN_INPUT, LANGUAGE, OWNER
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.app_kit import canvas, canvas_of, models, open_tab, start  # noqa: F401
+from tests.app_kit import canvas_of, open_tab, start
 from ui.session_keys import LANGUAGE, TEST_INDEX
 
 

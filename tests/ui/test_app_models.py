@@ -7,7 +7,7 @@ import shutil
 import streamlit as st
 
 from mnist_core.jobs.training_jobs import JobState, TrainingJobs
-from tests.app_kit import canvas, models, start  # noqa: F401
+from tests.app_kit import start
 from tests.conftest import ROOT
 from ui.session_keys import LANGUAGE, MODEL_CHOICE, OWNER
 

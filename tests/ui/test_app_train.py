@@ -7,23 +7,11 @@ process runs here; test_jobs.py drives real ones.
 
 import time
 
-import pytest
 
-from mnist_core.jobs.training_jobs import JobState, TrainingJobs
-from tests.app_kit import canvas, models  # noqa: F401
+from mnist_core.jobs.training_jobs import JobState
 from tests.app_kit import start as app_start
 from ui.session_keys import (CANCEL_BUTTON, EPOCHS, LANGUAGE, OPEN_TAB, OWNER, RECIPE, TRAIN_BUTTON,
                              TRAIN_IMAGES)
-
-
-@pytest.fixture
-def jobs(models, monkeypatch):
-    """The page's training manager over the private models folder; its state is set by tests."""
-    import ui.resources
-
-    manager = TrainingJobs(models)
-    monkeypatch.setattr(ui.resources, "training_jobs", lambda: manager)
-    return manager
 
 
 def running(owner, seconds_left=42.0):
