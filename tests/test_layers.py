@@ -60,11 +60,12 @@ def imports_of(name, path):
 
 
 def targets(name, path, known):
-    """The project modules `name` imports: `from a.b import c` counts `a.b.c` where that is a
-    module, else `a.b`."""
+    """The project modules `name` imports: `from a.b import c` counts `a.b` (its `__init__` runs
+    first) and `a.b.c` where that is a module; so a module that imports a sibling through its
+    own package's `__init__`, which imports that module back, is a circle."""
     result = []
     for base, line, names in imports_of(name, path):
-        for target in [f"{base}.{n}" for n in names if f"{base}.{n}" in known] or [base]:
+        for target in [base] + [f"{base}.{n}" for n in names]:
             if target in known and target != name:
                 result.append((target, line))
     return result

@@ -150,9 +150,9 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def build_parser():
     """The argument parser, every command with its defaults shown in `--help`."""
-    from mnist_core.cli import drawings as cli_drawings
-    from mnist_core.cli import models as cli_models
-    from mnist_core.cli import predict as cli_predict
+    import mnist_core.cli.drawings as cli_drawings
+    import mnist_core.cli.models as cli_models
+    import mnist_core.cli.predict as cli_predict
     from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS
     from mnist_core.training.recipes import PRECISIONS, RECIPES
 

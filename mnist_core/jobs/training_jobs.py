@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from mnist_core import models_folder, settings
-from mnist_core.jobs import process as job_process
-from mnist_core.jobs import limits as train_limits
+import mnist_core.jobs.process as job_process
+import mnist_core.jobs.limits as train_limits
 from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS
 from mnist_core.jobs.drawing_command import DRAWING_COMMAND, encode_drawing
 from mnist_core.errors import MnistError

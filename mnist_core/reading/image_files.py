@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from mnist_core.reading import ink
+import mnist_core.reading.ink as ink
 from mnist_core.errors import BlankImageError, ImageError
 from mnist_core.reading.ink import check_size
 

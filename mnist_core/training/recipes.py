@@ -7,7 +7,7 @@ network, optimiser, loss, epochs, batch size and any augmentation.
 import dataclasses
 from typing import Callable, Optional
 
-from mnist_core.training import model as tutorial
+import mnist_core.training.model as tutorial
 from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, INPUT_SHAPE, NUM_CLASSES
 from mnist_core.cpu import fast_dtype
 from mnist_core.errors import MnistError

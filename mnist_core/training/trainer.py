@@ -6,7 +6,7 @@ import platform
 import threading
 import time
 
-from mnist_core.training import model as tutorial
+import mnist_core.training.model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TRAIN
 from mnist_core.errors import MnistError, TrainingCancelled
 from mnist_core.training.recipes import dtype_for, get_recipe

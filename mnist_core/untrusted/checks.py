@@ -19,7 +19,7 @@ from pathlib import Path
 
 import h5py
 
-from mnist_core.untrusted import zip_checks as zips
+import mnist_core.untrusted.zip_checks as zips
 from mnist_core.errors import MnistError, ModelFileError
 from mnist_core.untrusted.config_checks import (MAX_CONFIG_BYTES, check_config, parse_config,
                                                 size_text)

@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 
 from mnist_core import storage
-from mnist_core.untrusted import checks as model_checks
+import mnist_core.untrusted.checks as model_checks
 from mnist_core.errors import ModelFileError
 from mnist_core.untrusted.checks import short_reason
 from mnist_core.untrusted.config_checks import MODEL_CLASSES, check_config, size_text

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.untrusted import config_checks, hdf5_checks
+import mnist_core.untrusted.config_checks as config_checks
+import mnist_core.untrusted.hdf5_checks as hdf5_checks
 from mnist_core.errors import ModelFileError
 from mnist_core.untrusted.checks import short_reason
 from mnist_core.paths import ROOT, SANDBOX_WORKER

@@ -8,7 +8,7 @@ layer does not need, and builds no layer whose weights alone exceed the limit.
 
 import h5py
 
-from mnist_core.untrusted import weight_layout as layout
+import mnist_core.untrusted.weight_layout as layout
 from mnist_core.untrusted.config_checks import quote, size_text
 from mnist_core.untrusted.hdf5_checks import MAX_WEIGHT_BYTES, name_list, refused
 
