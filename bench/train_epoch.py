@@ -3,7 +3,8 @@
     .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 1]
 
 Variants, each in a fresh process (so none inherits another's warm caches or threads):
-  product   mnist_core.training.trainer.train("tutorial", epochs=1): what the app and `train` run
+  product   mnist_core.training.trainer.train("tutorial", epochs=1): the training the app and
+            `train` run (`train_and_score` adds the drawn-set score after it, not timed here)
             (precision "auto": bfloat16 maths with float32 weights where the CPU has it natively)
   product_float32
             the same with precision="float32": the tutorial's arithmetic (`--precision float32`)

@@ -152,7 +152,7 @@ def render_state(language, state, own=False):
         return
     if state.active:
         settings = state.settings
-        st.caption(text(language, "running_settings", recipe=settings.get(RECIPE),
+        st.caption(text(language, "running_settings", recipe=settings.get("recipe"),
                         epochs=settings.get("epochs"), batch=settings.get("batch_size"),
                         images=settings.get("limit") or NUM_TRAIN))
     if state.status == "loading":

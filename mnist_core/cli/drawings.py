@@ -7,11 +7,10 @@ import numpy as np
 
 from mnist_core.cli.options import models_dir_option, models_folder
 from mnist_core.errors import MnistError
-from mnist_core.untrusted.checked_load import load_model
 
 
 def add_commands(command):
-    """Registers `drawings` (stats, export) through cli.py's `command(name, function, help)`."""
+    """Registers `drawings` (stats, export) through commands.py's `command(name, function, help)`."""
     sub = command("drawings", None, "Visitors' recorded drawings ($MNIST_DRAWINGS_DB): counts, "
                   "each model's accuracy on them, and an export for training.")
     actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -53,6 +52,7 @@ def cmd_stats(args):
     from mnist_core.drawings.scores import RECENT, SCORED_DRAWINGS, model_score, per_digit_counts
     from mnist_core.drawings.store import DrawingsDB
     from mnist_core.reading.inference import Predictor
+    from mnist_core.untrusted.checked_load import load_model
 
     db = DrawingsDB()
     x, y = db.images(last=SCORED_DRAWINGS)

@@ -6,7 +6,7 @@ from mnist_core.errors import MnistError
 
 
 def add_parser(command):
-    """Registers `models` through cli.py's `command(name, function, help)`."""
+    """Registers `models` through commands.py's `command(name, function, help)`."""
     sub = command("models", cmd_models,
                   "List the models of a folder with their facts; * marks the default (the best "
                   "reader of drawn digits, which the page starts with).")

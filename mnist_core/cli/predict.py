@@ -7,7 +7,7 @@ from mnist_core.errors import BlankImageError
 
 
 def add_parser(command):
-    """Registers `predict` through cli.py's `command(name, function, help)`."""
+    """Registers `predict` through commands.py's `command(name, function, help)`."""
     sub = command("predict", cmd_predict,
                   "Print the digit, or the number written left to right, in each image "
                   "(PNG/JPEG of any size, either polarity).")

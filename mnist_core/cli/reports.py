@@ -6,11 +6,10 @@ import time
 
 from mnist_core.cli.options import data_option, models_dir_option, models_folder
 from mnist_core.errors import MnistError, ModelFileError
-from mnist_core.untrusted.checked_load import load_model
 
 
 def add_parser(command):
-    """Registers `reports` through cli.py's `command(name, function, help)`."""
+    """Registers `reports` through commands.py's `command(name, function, help)`."""
     sub = command("reports", cmd_reports,
                   "Compute and store the test-set report of every model in a folder (confusion, "
                   "misread images, drawn-digit accuracy) for the page's Explore view.")
@@ -48,6 +47,7 @@ def _store(path, metadata, x_test, y_test):
     from mnist_core.evaluation.drawn_score import prepared_drawn_set, share_read_right
     from mnist_core.evaluation.test_report import report_of
     from mnist_core.reading.inference import Predictor
+    from mnist_core.untrusted.checked_load import load_model
 
     if report_store.load_report(path, y_test, storage.file_digest(path)) is not None:
         return "already stored"  # a report of these very bytes: no need to load the model

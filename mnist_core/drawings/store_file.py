@@ -16,8 +16,7 @@ from pathlib import Path
 
 from mnist_core.errors import MnistError
 
-# The drawings store's one logger, under the name it has always had, so a deployer's log
-# settings for it still apply.
+# The drawings store's one logger: the file and the store (`store`) log under the store's name.
 log = logging.getLogger("mnist_core.drawings.store")
 
 BUSY_TIMEOUT_MS = 5000

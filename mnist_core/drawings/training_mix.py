@@ -1,6 +1,6 @@
 """Visitors' recorded drawings mixed into a training, with a held-out share to score them on.
 
-`train(..., extra=drawings_extra(...))` adds the training part of the drawings to MNIST's
+`jobs.train_and_score(..., drawings=drawings_extra(...))` adds the training part of the drawings to MNIST's
 training images, each repeated `weight` times (a few hundred drawings would otherwise be lost
 among 60,000), and scores the trained model on the held-out part, reported in the metadata
 beside the MNIST test accuracy (`drawings_accuracy`, `drawings_heldout`).
@@ -93,7 +93,7 @@ def split(x, y, weight=DEFAULT_WEIGHT, heldout_share=HELDOUT_SHARE):
 
 
 def drawings_extra(source=None, weight=DEFAULT_WEIGHT):
-    """`split(*load_drawings(source), weight)`: what `train(extra=...)` takes."""
+    """`split(*load_drawings(source), weight)`: what `jobs.train_and_score(drawings=...)` takes."""
     return split(*load_drawings(source), weight=weight)
 
 

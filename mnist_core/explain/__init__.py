@@ -7,9 +7,9 @@ figures made of them: feature maps and filters tiled, dense layers as bars, sali
 the foundation and `reading`.
 """
 
+import importlib
+
 from mnist_core.explain.explainer import Explainer, Explanation, LayerInfo
-from mnist_core.explain.pictures import (bars_picture, filter_grid, filters_figure, layers_figure,
-                                         overlay, preprocess_figure, saliency_figure, tile_grid)
 from mnist_core.explain.stages import Stages, preprocessing_stages
 
 __all__ = [
@@ -17,3 +17,14 @@ __all__ = [
     "filters_figure", "layers_figure", "overlay", "preprocess_figure", "preprocessing_stages",
     "saliency_figure", "tile_grid",
 ]
+
+_PICTURES = {"bars_picture", "filter_grid", "filters_figure", "layers_figure", "overlay",
+             "preprocess_figure", "saliency_figure", "tile_grid"}
+
+
+def __getattr__(name):
+    # The pictures import matplotlib (~0.3 s), which the Draw view needs only once the visitor
+    # opens "Inside the network".
+    if name in _PICTURES:
+        return getattr(importlib.import_module(f"{__name__}.pictures"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

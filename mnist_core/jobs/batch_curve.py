@@ -9,9 +9,7 @@ its batches, whatever the epochs and the batch size (batch 8 for 50 epochs is 37
 
 import keras
 
-MAX_CURVE_POINTS = 200
-"""Points of the live batch curve per training: the page redraws it every second, on every
-watching page, so it must stay small however long the training."""
+from mnist_core.jobs.state import MAX_CURVE_POINTS
 SMOOTHING_SPACINGS = 2.0
 """The exponential smoothing's time constant, in spacings between two kept points."""
 METRICS = ("loss", "accuracy")

@@ -5,6 +5,10 @@ import dataclasses
 IDLE, LOADING, RUNNING, SAVING, DONE, FAILED, CANCELLED = (
     "idle", "loading", "running", "saving", "done", "failed", "cancelled")
 ACTIVE = (LOADING, RUNNING, SAVING)
+MAX_CURVE_POINTS = 200
+"""Points of the live batch curve per training: the page redraws it every second, on every
+watching page, so it must stay small however long the training. Here, not beside the Keras
+callback that draws it (`batch_curve`), so the server's side reads it without importing Keras."""
 
 
 @dataclasses.dataclass

@@ -27,10 +27,10 @@ from pathlib import Path
 from mnist_core import models_folder, settings
 import mnist_core.jobs.process as job_process
 import mnist_core.jobs.limits as train_limits
-from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS
 from mnist_core.jobs.drawing_command import DRAWING_COMMAND, encode_drawing
 from mnist_core.errors import MnistError
-from mnist_core.jobs.state import CANCELLED, DONE, FAILED, LOADING, RUNNING, SAVING, JobState
+from mnist_core.jobs.state import (CANCELLED, DONE, FAILED, LOADING, MAX_CURVE_POINTS, RUNNING,
+                                   SAVING, JobState)
 
 CHILD_NICE = 5
 """The training process yields the CPU to the server, so a stroke is answered at once."""

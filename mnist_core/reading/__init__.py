@@ -13,7 +13,7 @@ from mnist_core.reading.image_files import (DATA_URL_PREFIX, blank_file_error, d
                                             load_image)
 from mnist_core.reading.inference import Predictor
 from mnist_core.reading.ink import has_ink, ink_map
-from mnist_core.reading.ink_crop import CROP_SIDE, ink_crop
+from mnist_core.reading.ink_crop import CROP_SIDE
 from mnist_core.reading.preprocess import (BOX_SIZE, MNIST_CENTRE, MNIST_STROKE, RESAMPLE,
                                            THINNED_STROKE, crop_to_ink, naive_downscale,
                                            normalise_stroke, place_centred, to_mnist_input)
@@ -22,7 +22,8 @@ from mnist_core.reading.segment import split_digits
 __all__ = [
     "BOX_SIZE", "CROP_SIDE", "DATA_URL_PREFIX", "MNIST_CENTRE", "MNIST_STROKE", "RESAMPLE",
     "THINNED_STROKE", "Predictor", "blank_file_error", "blob_boxes", "crop_to_ink",
-    "decode_data_url", "for_this_cpu", "has_ink", "ink_crop", "ink_map", "label_blobs",
+    "decode_data_url", "for_this_cpu", "has_ink", "ink_map", "label_blobs",
     "load_image", "naive_downscale", "normalise_stroke", "place_centred", "split_digits",
     "to_mnist_input", "union_boxes",
 ]
+# `ink_crop` (the function) is not named here: it would shadow its module of the same name.

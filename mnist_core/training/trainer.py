@@ -27,8 +27,8 @@ class TrainingResult:
             (`keras.callbacks.History.history`).
         test_accuracy: accuracy on the 10,000 test images, in [0, 1].
         test_loss: categorical cross-entropy on the test images.
-        metadata: the dict storage writes beside the model (see `make_metadata`), with
-            `drawn_accuracy` (`mnist_core.evaluation.drawn_score`) when trained on the real MNIST.
+        metadata: the dict storage writes beside the model (see `make_metadata`), with the
+            facts `mix` returned (`jobs.train_and_score` adds the drawn-set score).
     """
 
     model: object

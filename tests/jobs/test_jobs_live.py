@@ -7,9 +7,8 @@ import base64
 import numpy as np
 import pytest
 
-from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS
 from mnist_core.jobs.drawing_command import decode_drawing
-from mnist_core.jobs.state import JobState
+from mnist_core.jobs.state import MAX_CURVE_POINTS, JobState
 from mnist_core.jobs.training_jobs import TrainingJobs
 from tests.jobs.test_jobs import TINY, wait_until
 

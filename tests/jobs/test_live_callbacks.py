@@ -9,7 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from mnist_core.jobs.batch_curve import MAX_CURVE_POINTS, BatchCurve, batch_mean
+from mnist_core.jobs.batch_curve import BatchCurve, batch_mean
+from mnist_core.jobs.state import MAX_CURVE_POINTS
 from mnist_core.jobs.drawing_command import MAX_COMMAND_CHARS, decode_drawing, encode_drawing
 from mnist_core.jobs.epoch_snapshot import EpochSnapshot, first_conv_filters, grid_indices
 
