@@ -1,8 +1,8 @@
 """Under a prediction, "What did you draw?": the visitor's label, recorded with the drawing.
 
-Single digits only: a number's digits come from the page's own cut (`mnist_core.reading.segment`), and
-a wrong cut is not a wrong reading, so a label given to a piece of a number could teach the
-next model a segmentation error. A number asks the visitor to draw one digit at a time.
+Single digits only: a number's digits come from the page's own cut (`mnist_core.reading.segment`),
+and a wrong cut is not a wrong reading, so a label given to a piece of a number could teach the next
+model a segmentation error. A number asks the visitor to draw one digit at a time.
 """
 
 import hashlib

@@ -1,10 +1,10 @@
 """Inside the network: under the Draw view's answer, what the CNN computed for this drawing.
 
-A toggle, closed by default, so the ordinary stroke pays nothing for it; once open, one section
-at a time (the preprocessing, the architecture, every layer's output, the first filters, the
-saliency), so only what is on screen is drawn. One traced call (`mnist_core.explain.explainer`) gives every
-layer's output and the saliency; what depends only on the model (the `Explainer`, its table,
-its filter picture) is built once per model.
+A toggle, closed by default, so the ordinary stroke pays nothing for it; once open, one section at a
+time (the preprocessing, the architecture, every layer's output, the first filters, the saliency),
+so only what is on screen is drawn. One traced call (`mnist_core.explain.explainer`) gives every
+layer's output and the saliency; what depends only on the model (the `Explainer`, its table, its
+filter picture) is built once per model.
 """
 
 import threading

@@ -2,9 +2,9 @@
 epoch the grid of test digits with the model's answers, the first convolution's filters and,
 for the visitor who started the training, what the model reads in their drawing.
 
-Everything comes from the job's snapshot (`mnist_core.jobs.training_jobs`), which every page polls once a
-second, so it stays light: two plain Vega-Lite specs (a couple of hundred points at most) and
-two images, composed once per epoch for the whole server (`_pictures` is cached).
+Everything comes from the job's snapshot (`mnist_core.jobs.training_jobs`), which every page polls
+once a second, so it stays light: two plain Vega-Lite specs (a couple of hundred points at most)
+and two images, composed once per epoch for the whole server (`_pictures` is cached).
 """
 
 import io

@@ -1,13 +1,13 @@
 """Each model's report on the 10,000 test images (and on the project's drawn digits), computed
 once per model in the background and kept for a few models.
 
-The strong model reads the test set in several times the tutorial's time (bench/eval_test_set.py):
-a page never waits for it. One background thread per model computes its report (one
-report at a time per server, so a stranger uploading many models cannot put every core to
-it); the page shows that it is reading and looks again every second. Reports of at most
-`REPORTS_KEPT` models are kept (each is ~200 KB); a model edited on disk gets a new one.
-A saved model's report is also kept on disk (`mnist_core.evaluation.report_store`), so a restarted server
-reads it back in milliseconds instead of computing it again; an upload's stays in memory.
+The strong model reads the test set in several times the tutorial's time (bench/eval_test_set.py): a
+page never waits for it. One background thread per model computes its report (one report at a time
+per server, so a stranger uploading many models cannot put every core to it); the page shows that it
+is reading and looks again every second. Reports of at most `REPORTS_KEPT` models are kept (each is
+~200 KB); a model edited on disk gets a new one. A saved model's report is also kept on disk
+(`mnist_core.evaluation.report_store`), so a restarted server reads it back in milliseconds instead
+of computing it again; an upload's stays in memory.
 """
 
 import dataclasses
@@ -28,7 +28,7 @@ RETRY_SECONDS = 60.0
 
 @dataclasses.dataclass(frozen=True)
 class ModelReport:
-    """A model's `mnist_core.evaluation.test_report.Report` on the test set, and its drawn-digit accuracy."""
+    """A model's test-set `Report` (`mnist_core.evaluation`) and its drawn-digit accuracy."""
 
     test: object
     drawn: float

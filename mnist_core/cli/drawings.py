@@ -10,7 +10,7 @@ from mnist_core.errors import MnistError
 
 
 def add_commands(command):
-    """Registers `drawings` (stats, export) through commands.py's `command(name, function, help)`."""
+    """Registers `drawings` (stats, export) through commands.py's `command(...)`."""
     sub = command("drawings", None, "Visitors' recorded drawings ($MNIST_DRAWINGS_DB): counts, "
                   "each model's accuracy on them, and an export for training.")
     actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -11,7 +11,7 @@ PICTURES = ("preprocess.png", "layers.png", "filters.png", "saliency.png")
 
 
 def add_parser(command):
-    """Registers the `explain` subcommand; `command(name, function, help)` is commands.py's helper."""
+    """Registers the `explain` subcommand through commands.py's `command(...)`."""
     sub = command("explain", cmd_explain,
                   "Show what the network sees in one image: write the preprocessing steps, every "
                   "layer's output, the first convolution's filters and a saliency map as PNG, "

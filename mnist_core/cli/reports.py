@@ -1,6 +1,6 @@
 """`python -m mnist_core reports`: every model of a folder read over the 10,000 test images once
-and stored (`mnist_core.evaluation.report_store`), so the page's Explore shows each at once, even on the
-first visit after a restart. The shipped models' reports are made this way."""
+and stored (`mnist_core.evaluation.report_store`), so the page's Explore shows each at once, even on
+the first visit after a restart. The shipped models' reports are made this way."""
 
 import time
 

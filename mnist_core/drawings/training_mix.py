@@ -1,8 +1,8 @@
 """Visitors' recorded drawings mixed into a training, with a held-out share to score them on.
 
-`jobs.train_and_score(..., drawings=drawings_extra(...))` adds the training part of the drawings to MNIST's
-training images, each repeated `weight` times (a few hundred drawings would otherwise be lost
-among 60,000), and scores the trained model on the held-out part, reported in the metadata
+`jobs.train_and_score(..., drawings=drawings_extra(...))` adds the training part of the drawings to
+MNIST's training images, each repeated `weight` times (a few hundred drawings would otherwise be
+lost among 60,000), and scores the trained model on the held-out part, reported in the metadata
 beside the MNIST test accuracy (`drawings_accuracy`, `drawings_heldout`).
 """
 

@@ -7,9 +7,9 @@ each epoch's answers on a grid of test digits and its first filters (`epoch_snap
 `epoch_pictures`), and its reading of the visitor's own drawing, sent to it as one line
 (`drawing_command`). `scored_training.train_and_score` is a training as the server and the
 command line run it: visitors' drawings mixed in, the model scored. Neither it nor `worker` (a
-child's entry point) is imported here, and nothing here imports Keras: the training process
-lowers its priority and takes the folder's lock before it pays for TensorFlow. Depends on everything below it: the foundation, `reading`,
-`data`, `training`, `evaluation`, `drawings`.
+child's entry point) is imported here, and nothing here imports Keras: the training process lowers
+its priority and takes the folder's lock before it pays for TensorFlow. Depends on everything below
+it: the foundation, `reading`, `data`, `training`, `evaluation`, `drawings`.
 """
 
 from mnist_core.jobs.drawing_command import decode_drawing, encode_drawing

@@ -41,8 +41,9 @@ class TrainingJobs:
 
     Args:
         models_dir: where finished models are saved (`RECIPE-YYYYmmdd-HHMMSS.keras` + `.json`).
-        load_data: what the child calls for the MNIST arrays: None for `mnist_core.data.mnist.load_data`,
-            a `"module:function"` string, or a module-level function (passed by its name).
+        load_data: what the child calls for the MNIST arrays: None for
+            `mnist_core.data.mnist.load_data`, a `"module:function"` string, or a module-level
+            function (passed by its name).
         nice: how much lower the child's CPU priority is (0 to 19).
 
     Creating it removes what an interrupted save left in `models_dir` when no training holds
@@ -103,7 +104,7 @@ class TrainingJobs:
         """Starts a training in the background, if the deployer's limits allow it.
 
         Args:
-            recipe, epochs, batch_size, limit, seed: as `mnist_core.training.trainer.train` takes them.
+            recipe, epochs, batch_size, limit, seed: as `training.train` takes them.
             with_drawings: mix the visitors' recorded drawings in (`drawings.training_mix`).
             owner: a token of the visitor starting it; `cancel(owner)` with the same token is
                 the only way to cancel it (a job started with none is cancelled by `cancel()`).

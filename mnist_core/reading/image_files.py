@@ -1,4 +1,5 @@
-"""Reading image files (PNG, JPEG, ...) and canvas values into arrays for `mnist_core.reading.preprocess`.
+"""Reading image files (PNG, JPEG, ...) and canvas values into arrays for
+`mnist_core.reading.preprocess`.
 
 The size is checked from the header before any pixel is decoded, so a hostile file (a
 "decompression bomb") cannot exhaust memory; a canvas value's length is checked before it is

@@ -121,11 +121,11 @@ class Predictor:
     def predict_number(self, drawing):
         """Reads one or several digits written side by side, left to right.
 
-        A drawing of one digit with no stray mark gives exactly `predict(drawing)`; otherwise
-        each digit is cut out (`mnist_core.reading.segment.split_digits`) and read on its own, all in
-        one batch. A blob wide enough to be one wide digit or several touching ones is read in
-        each of the ways `split_digits` offers, and the way whose digits' confidences have the
-        largest product is taken.
+        A drawing of one digit with no stray mark gives exactly `predict(drawing)`; otherwise each
+        digit is cut out (`mnist_core.reading.segment.split_digits`) and read on its own, all in one
+        batch. A blob wide enough to be one wide digit or several touching ones is read in each of
+        the ways `split_digits` offers, and the way whose digits' confidences have the largest
+        product is taken.
 
         Args:
             drawing: as for `predict()`.

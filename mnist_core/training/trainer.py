@@ -65,8 +65,8 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
             gives the same weights.
         precision: `auto` (bfloat16 arithmetic with float32 weights where the CPU computes
             bfloat16 natively, else float32) or `float32` (the tutorial's arithmetic); see
-            `mnist_core.training.recipes.PRECISIONS`. The network, optimiser, batch size and epochs are
-            the same either way.
+            `mnist_core.training.recipes.PRECISIONS`. The network, optimiser, batch size and epochs
+            are the same either way.
         callbacks: extra Keras callbacks (for instance `ProgressCallback` for live charts).
         cancel_event: a `threading.Event`; once set, training stops after the current batch.
         verbose: Keras' `fit` verbosity (1 shows its progress bar).
@@ -160,7 +160,7 @@ def make_metadata(recipe, epochs, batch_size, train_images, seed, test_accuracy,
     """The facts stored beside a model, so it can be loaded and described with no flags.
 
     `train_images` counts MNIST images; `synthetic_images` the stroked digits added to them
-    (`mnist_core.training.synthetic_share`), drawn in `synthetic_seconds`, which `seconds` includes."""
+    (`synthetic_share`), drawn in `synthetic_seconds`, which `seconds` includes."""
     import keras
     import tensorflow as tf
 

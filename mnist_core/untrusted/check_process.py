@@ -10,17 +10,13 @@ from mnist_core.errors import ModelFileError
 from mnist_core.untrusted.checks import check_model_file
 
 CHECK_CHILD_MEMORY_BYTES = 1024 * 2**20
-"""Address space of `python -m mnist_core.untrusted.check_process` once its modules are imported: the
-checks peak near 50 MB, so this only bounds what libhdf5 could be made to allocate."""
+"""Address space of this process once its modules are imported: the checks peak near 50 MB, so
+this only bounds what libhdf5 could be made to allocate."""
 
 
 def main(argv=None):
-    """`python -m mnist_core.untrusted.check_process PATH NAME`: the checks in a process of their own.
-
-    libhdf5 reads the untrusted file's metadata here, so `mnist_core.untrusted.loader` runs this in a
-    child: a file that crashed libhdf5 would end only that child. Prints one JSON line,
-    `{"weights_bytes": N}` or `{"refused": "one sentence"}`.
-    """
+    """`python -m mnist_core.untrusted.check_process PATH NAME`: prints one JSON line,
+    `{"weights_bytes": N}` or `{"refused": "one sentence"}`."""
     import json
     import resource
     import sys

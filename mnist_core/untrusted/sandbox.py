@@ -85,8 +85,8 @@ def run_worker(path, name):
             reach the file (a busy server).
     """
     path = Path(path)
-    command = [sys.executable, "-P", "-s", "-m", SANDBOX_WORKER, str(path), str(MEMORY_HEADROOM_BYTES),
-               str(MAX_WEIGHT_BYTES)]
+    command = [sys.executable, "-P", "-s", "-m", SANDBOX_WORKER, str(path),
+               str(MEMORY_HEADROOM_BYTES), str(MAX_WEIGHT_BYTES)]
     with _one_child:
         try:
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -1,7 +1,7 @@
 """The child process that loads one untrusted model file for `sandbox`, then exits.
 
-Started as `python -P -s -m mnist_core.untrusted.sandbox_worker FILE HEADROOM WEIGHT_BYTES` (a module,
-not a multiprocessing spawn, which would re-import the Streamlit script). It limits itself
+Started as `python -P -s -m mnist_core.untrusted.sandbox_worker FILE HEADROOM WEIGHT_BYTES` (a
+module, not a multiprocessing spawn, which would re-import the Streamlit script). It limits itself
 before it opens the file: no core dump, and once Keras is imported, no byte written to any file
 (Keras needs none to load a genuine model; an archive it would extract fails instead of filling
 the disk) and an address space of what the import took plus HEADROOM bytes. Whatever the file
