@@ -131,14 +131,13 @@ def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_m
     stroke(desktop, line((140, 40), (140, 240)))
     expect_prediction(desktop, 1, tab="Dessiner", label="Chiffre prédit")
     screenshot(desktop, "desktop-fr-prediction")
-    assert uploader_words(desktop) == ["Téléverser", "25 Mo par fichier • KERAS, H5"], (
-        "Streamlit's English uploader words show on the French page")
+    expect_uploader_words(desktop, ["Téléverser", "25 Mo par fichier • KERAS, H5"])
     heard = uploader_heard(desktop)  # what a screen reader reads: the French words only
     assert 'button "Téléverser"' in heard and "25 Mo par fichier" in heard, heard
     assert "Upload" not in heard and "25MB" not in heard, heard
     desktop.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     expect(desktop.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible()
-    assert uploader_words(desktop) == ["Upload", "25MB per file • KERAS, H5"]
+    expect_uploader_words(desktop, ["Upload", "25MB per file • KERAS, H5"])
     assert 'button "Upload"' in uploader_heard(desktop)
 
 
@@ -155,6 +154,15 @@ def uploader_words(page):
             return (getComputedStyle(own).display === 'none' ? '' : own.innerText)
                 + (after === 'none' ? '' : JSON.parse(after));
         })""")
+
+
+def expect_uploader_words(page, words, seconds=10):
+    """Waits until the uploader shows `words`: the page's style that swaps them arrives in the
+    same run as the heading but may be drawn a moment after it, so one reading can race it."""
+    deadline = time.monotonic() + seconds
+    while (seen := uploader_words(page)) != words and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert seen == words, f"the uploader shows {seen}, not {words}"
 
 
 def uploader_heard(page):
