@@ -13,7 +13,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from ui.session_keys import TAB_BAR
+from ui.session_keys import TAB_BAR, UPLOADER
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -49,3 +49,30 @@ def start(**session):
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def upload(at, name, content, seconds=60):
+    """Sends `content` as the upload `name`, then runs the page until its check has ended (the
+    check runs off the page, in the server's queue, as `ui.upload_check` says).
+
+    Returns:
+        The page after its first run with the upload (still checking) and the last (done), as
+        `(first_captions, at)`: the sidebar's captions then, to read the progress line.
+    """
+    import time
+
+    at.sidebar.file_uploader(key=UPLOADER).set_value((name, content, "application/octet-stream"))
+    at.run()
+    first = [caption.value for caption in at.sidebar.caption]
+    deadline = time.monotonic() + seconds
+    while checking(at) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    assert not checking(at), f"the check of {name} did not end in {seconds} s"
+    return first, at
+
+
+def checking(at):
+    """Whether the sidebar says an upload is being checked."""
+    return any(caption.value.startswith(("Checking ", "Vérification de "))
+               for caption in at.sidebar.caption)

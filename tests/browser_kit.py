@@ -7,6 +7,7 @@ Needs Playwright only for the `page` objects its callers pass in; nothing here i
 
 import math
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -44,6 +45,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
+STREAMLIT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+STREAMLIT_WARNING = re.compile(r"^\S+ \S+ (WARNING|ERROR|CRITICAL) streamlit[.\w]*: .*$", re.M)
+"""A warning or error Streamlit itself logged, as `STREAMLIT_LOG_FORMAT` writes it."""
+
+
+def streamlit_warnings(log):
+    """The warnings and errors Streamlit logged in the server log file `log`, one per line."""
+    return [match.group(0)
+            for match in STREAMLIT_WARNING.finditer(log.read_text(errors="replace"))]
+
+
 def start_server(script, cwd, port, log, file_watcher="none", env=None):
     """`streamlit run script` on `port`, output to the file `log`; returns the Popen.
 
@@ -56,7 +68,12 @@ def start_server(script, cwd, port, log, file_watcher="none", env=None):
         return subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", file_watcher],
+             "--server.fileWatcherType", file_watcher,
+             # Bound to the loopback, the server does not look for its external address (a
+             # network call, and a warning in its log where there is no network).
+             "--server.address", "127.0.0.1",
+             # Each line says its level and logger, so a test can find Streamlit's warnings.
+             "--logger.messageFormat", STREAMLIT_LOG_FORMAT],
             cwd=cwd, env=full_env, stdout=output, stderr=subprocess.STDOUT)
 
 

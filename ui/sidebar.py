@@ -7,12 +7,15 @@ import streamlit as st
 
 from mnist_core import storage
 from mnist_core.errors import ModelFileError
+from mnist_core.untrusted.check_queue import READY, REFUSED
 from ui import resources
 from ui.downloads import download_buttons
-from ui.numbers import percent, whole
+from ui.model_facts import facts_line
 from ui.session_keys import (ACCEPTED_UPLOAD, ADOPTED_MODEL, ADOPTED_TOLD, LANGUAGE, MODEL_CHOICE,
                              UPLOADER, VANISHED_MODEL)
 from ui.texts import LANGUAGES, text
+from ui.train import owner_token
+from ui.upload_check import show_progress, upload_check
 from ui.visitor_upload import UPLOAD_TYPES, UploadRecord, is_upload, keep_upload
 
 UPLOADED = "uploaded"  # the model selectbox's option for the visitor's upload
@@ -41,21 +44,7 @@ def model_choice(language, fingerprint):
     sidebar = st.sidebar
     chooser = sidebar.container()
     upload = sidebar.file_uploader(text(language, "upload"), type=UPLOAD_TYPES, key=UPLOADER)
-    uploaded = None
-    if upload is not None:
-        content = upload.getvalue()
-        digest = resources.digest_of(content)
-        try:
-            with sidebar, st.spinner(text(language, "upload_checking", name=upload.name)):
-                uploaded = resources.uploaded_model(digest, upload.name, content)
-        except ModelFileError as error:
-            sidebar.error(str(error))
-        else:
-            if st.session_state.get(ACCEPTED_UPLOAD) != digest:
-                st.session_state[ACCEPTED_UPLOAD] = digest
-                st.session_state[MODEL_CHOICE] = UPLOADED  # a new upload is what they want
-            sidebar.success(text(language, "upload_ok", name=upload.name))
-    record = UploadRecord(digest, upload.name) if uploaded else None
+    uploaded, record = _checked_upload(language, sidebar, upload) if upload else (None, None)
     keep_upload(record)  # for Explore's comparison, whose fragment reruns skip this
 
     entries = resources.model_list(fingerprint)
@@ -93,11 +82,37 @@ def model_choice(language, fingerprint):
                 st.rerun()  # removed a moment ago: the next run chooses another and says so
             chooser.error(str(error))
             return None, None, None
-    role = _role(language, key, best, loaded.metadata)
-    chooser.caption((role + " · " if role else "") + _facts(language, loaded.metadata))
+    facts_line(language, chooser, loaded, key, predictor, _role(language, key, best,
+                                                                loaded.metadata))
     download_buttons(language, chooser, loaded, key,
                      record.name if is_upload(key) else Path(key).name)
     return loaded, predictor, key
+
+
+def _checked_upload(language, sidebar, upload):
+    """The upload's `(LoadedModel, Predictor)` and `UploadRecord` once its check has passed;
+    `(None, None)` while it runs (a line says how far it is) or when it was refused (why)."""
+    content = upload.getvalue()
+    digest = resources.digest_of(content)
+    try:
+        check = upload_check(digest, upload.name, content, owner_token())
+    except ModelFileError as error:
+        sidebar.error(str(error))
+        return None, None
+    if check.stage == REFUSED:
+        sidebar.error(check.error_for(upload.name))
+        return None, None
+    if check.stage != READY:
+        with sidebar:
+            show_progress(language, check, upload.name)
+        return None, None
+    accepted = text(language, "upload_ok", name=upload.name)
+    if st.session_state.get(ACCEPTED_UPLOAD) != digest:
+        st.session_state[ACCEPTED_UPLOAD] = digest
+        st.session_state[MODEL_CHOICE] = UPLOADED  # a new upload is what they want
+        st.toast(accepted, icon=":material/check_circle:")  # phones fold the sidebar away
+    sidebar.success(accepted)
+    return check.value, UploadRecord(digest, upload.name)
 
 
 def _role(language, key, best, metadata):
@@ -142,23 +157,3 @@ def _label(path, metadata, best=False):
     accuracy = metadata.get("test_accuracy")
     name = Path(path).name + (" ★" if best else "")
     return f"{name} ({accuracy:.2%})" if isinstance(accuracy, (int, float)) else name
-
-
-def _facts(language, metadata):
-    unknown = text(language, "unknown")
-    accuracy = metadata.get("test_accuracy")
-    drawings = metadata.get("drawings_accuracy")
-    return text(language, "model_facts",
-                accuracy=(percent(language, accuracy, 2) if isinstance(accuracy, (int, float))
-                          else unknown),
-                recipe=metadata.get("recipe", unknown), epochs=metadata.get("epochs", unknown),
-                batch=metadata.get("batch_size", unknown),
-                images=_whole_or(language, metadata.get("train_images"), unknown),
-                date=str(metadata.get("date", unknown))[:10]) + (
-        text(language, "drawings_facts", accuracy=drawings,
-             heldout=metadata.get("drawings_heldout", unknown))
-        if isinstance(drawings, (int, float)) else "")
-
-
-def _whole_or(language, n, unknown):
-    return whole(language, n) if isinstance(n, int) and not isinstance(n, bool) else unknown

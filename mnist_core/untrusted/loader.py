@@ -89,7 +89,7 @@ class _Refusals:
 refusals = _Refusals(REMEMBERED_REFUSALS)
 
 
-def load_untrusted(source, display_name=None):
+def load_untrusted(source, display_name=None, progress=None):
     """Loads a model file nobody vouches for, at a bounded cost to this process and this disk.
 
     Whatever the file holds, it costs a child process at most
@@ -102,6 +102,9 @@ def load_untrusted(source, display_name=None):
         source: the file's bytes (an upload) or a path to it (the command line).
         display_name: the name used in messages, the visitor's own file name; defaults to the
             path's name. No message names a server path.
+        progress: called with each step as it begins: "reading" (the container, config and
+            declared weights, without Keras), "loading" (Keras, in the limited child) and
+            "rebuilding" (the model, in this process, from what the child sent back).
 
     Returns:
         A `storage.LoadedModel` whose `path` is `Path(display_name)` and whose metadata is the
@@ -133,7 +136,8 @@ def load_untrusted(source, display_name=None):
     if remembered is not None:
         raise ModelFileError(remembered)
     try:
-        model = _load_in_sandbox(content, f"untrusted-{key[0][:16]}{suffix}", name)
+        model = _load_in_sandbox(content, f"untrusted-{key[0][:16]}{suffix}", name,
+                                 progress or (lambda step: None))
     except NotCheckedNow:
         raise  # the server was busy: the file is not to blame, so it is not remembered
     except ModelFileError as error:
@@ -209,7 +213,7 @@ def _static_check(path, name):
     raise not_checked_now(name)  # a Python error in the checks is the server's trouble
 
 
-def _load_in_sandbox(content, file_name, name):
+def _load_in_sandbox(content, file_name, name, progress):
     """Static checks, then the child, in a fresh temp folder removed whatever happens."""
     try:
         folder = Path(tempfile.mkdtemp(prefix="mnist-untrusted-"))
@@ -223,13 +227,16 @@ def _load_in_sandbox(content, file_name, name):
         except OSError as error:
             _log.warning("A model file could not be written to the temp folder: %s", error)
             raise not_checked_now(name) from None
+        progress("reading")
         checked = _static_check(path, name)
         if checked.weights_bytes > MAX_WEIGHT_BYTES:
             raise ModelFileError(f"{name} holds {size_text(checked.weights_bytes)} of weights; "
                                  f"this app loads models of at most {size_text(MAX_WEIGHT_BYTES)}.")
+        progress("loading")
         config, weights = run_worker(path, name)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    progress("rebuilding")
     return rebuild(config, weights, name)
 
 

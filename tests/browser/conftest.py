@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from tests.browser_kit import (MS, ServerError, canvas, free_port, launch_chromium, start_server,
-                               stop_server, wait_until_healthy)
+                               stop_server, streamlit_warnings, wait_until_healthy)
 from tests.conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -51,6 +51,10 @@ def serving(models, drawings, log_name):
         pytest.fail(str(error))
     finally:
         stop_server(server)
+    # The page must not make Streamlit warn (a widget given a default and a session value, a
+    # cached widget...): the server log of every browser test is read for it.
+    warned = streamlit_warnings(log)
+    assert not warned, f"Streamlit warned in {log.name}:\n" + "\n".join(warned)
 
 
 def pytest_collection_modifyitems(items):

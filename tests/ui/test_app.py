@@ -3,16 +3,17 @@ languages, training. The fake canvas and the other helpers are in app_kit.py.
 """
 
 import base64
+import re
 import time
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.app_kit import canvas_of, open_tab, png_data_url, start
+from tests.app_kit import canvas_of, open_tab, png_data_url, start, upload
 from tests.conftest import FIXTURES
 from ui.session_keys import (BATCH_SIZE, CLEAR_CANVAS, EPOCHS, LANGUAGE, MODEL_CHOICE, OPEN_TAB,
-                             RECIPE, TAB_BAR, TEST_INDEX, TRAIN_BUTTON, TRAIN_IMAGES, UPLOADER)
+                             RECIPE, TAB_BAR, TEST_INDEX, TRAIN_BUTTON, TRAIN_IMAGES)
 
 
 def test_first_visit_selects_the_default_model_and_asks_for_a_digit(models, canvas):
@@ -198,9 +199,7 @@ def test_explore_shows_the_tutorials_last_step(models, canvas, mnist, monkeypatc
     ("lambda.h5", (FIXTURES / "lambda_tf_keras2.h5").read_bytes(), "Lambda layer"),
 ])
 def test_a_bad_upload_is_refused_and_the_page_keeps_working(models, canvas, name, content, words):
-    at = start()
-    at.sidebar.file_uploader(key=UPLOADER).set_value((name, content, "application/octet-stream"))
-    at.run()
+    _, at = upload(start(), name, content)
     assert any(words in e.value for e in at.sidebar.error)
     assert at.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     assert not at.exception
@@ -208,12 +207,31 @@ def test_a_bad_upload_is_refused_and_the_page_keeps_working(models, canvas, name
 
 @pytest.mark.process
 def test_a_good_upload_becomes_the_model(models, canvas):
-    at = start()
     content = (FIXTURES / "tutorial_tf_keras2.h5").read_bytes()
-    at.sidebar.file_uploader(key=UPLOADER).set_value(("mnist_model.h5", content, "application/x-hdf5"))
-    at.run()
+    first, at = upload(start(), "mnist_model.h5", content)
+    # While it is checked, the page answered at once with the model it had, and said so.
+    assert any(c.startswith("Checking mnist_model.h5: ") and "Keep drawing" in c for c in first)
     assert at.sidebar.selectbox(key=MODEL_CHOICE).value == "uploaded"
     assert any("mnist_model.h5" in s.value for s in at.sidebar.success)
+    facts = " ".join(c.value for c in at.sidebar.caption)
+    assert "unknown" not in facts
+    assert "7 layers · 225,034 parameters · input 28×28×1" in facts, facts
+
+
+@pytest.mark.process
+def test_an_uploads_line_gives_its_measured_accuracy_in_the_pages_language(models, canvas, mnist):
+    content = (FIXTURES / "tutorial_tf_keras2.h5").read_bytes()
+    _, at = upload(start(), "mnist_model.h5", content)
+    line = lambda: " ".join(c.value for c in at.sidebar.caption)  # noqa: E731
+    deadline = time.monotonic() + 120
+    while "test accuracy being measured" in line() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert re.search(r"test accuracy \d+\.\d\d% · 7 layers · 225,034 parameters", line()), line()
+    at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
+    assert re.search("précision sur le test \\d+,\\d\\d\u202f% · 7 couches · 225\u202f034 "
+                     "paramètres · entrée 28×28×1", line()), line()
+    assert "inconnu" not in line()
 
 
 @pytest.mark.slow
@@ -276,10 +294,8 @@ def test_a_refused_upload_is_remembered_so_a_rerun_checks_nothing(models, canvas
     check = untrusted._static_check
     monkeypatch.setattr(untrusted, "_static_check", lambda path, name: (checked.append(name),
                                                                        check(path, name)))
-    at = start()
     content = (FIXTURES / "lambda_tf_keras2.h5").read_bytes()
-    at.sidebar.file_uploader(key=UPLOADER).set_value(("my lambda.h5", content, "application/x-hdf5"))
-    at.run()
+    _, at = upload(start(), "my lambda.h5", content)
     at.run()  # a canvas stroke or any widget reruns the whole page
     errors = [e.value for e in at.sidebar.error]
     assert errors and errors[0].startswith("my lambda.h5 contains a Lambda layer")

@@ -16,6 +16,7 @@ import ui.test_reports
 import ui.test_set_view
 from mnist_core import storage
 from tests.app_kit import open_tab, start
+from tests.app_kit import upload as send_upload
 from tests.conftest import FIXTURES
 from ui.downloads import DownloadCache
 from ui.session_keys import (CELL_READ, CELL_TRUE, COMPARE_WITH, CONFUSION_CHART, LANGUAGE,
@@ -128,9 +129,9 @@ def test_a_second_model_is_compared_digit_by_digit_and_image_by_image(models, ca
 # ---- A visitor's upload in the comparison -----------------------------------------------------
 
 def upload(at, name, content):
-    """Sends `content` as the visitor's upload `name` and reruns; returns its model key."""
-    at.sidebar.file_uploader(key=UPLOADER).set_value((name, content, "application/octet-stream"))
-    at.run()
+    """Sends `content` as the visitor's upload `name`, runs the page until it is checked;
+    returns its model key."""
+    send_upload(at, name, content)
     assert not at.exception, at.exception
     return f"upload:{hashlib.sha256(content).hexdigest()}"
 
