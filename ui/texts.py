@@ -39,9 +39,7 @@ TEXTS = {
         "train": "Train",
         "cancel": "Cancel",
         "busy": "A training is already running on this server; its progress is shown below.",
-        "loading_data": "Starting the training process and loading MNIST…",
         "running_settings": "This training: recipe {recipe} · epochs {epochs} · batch {batch} · {images} images.",
-        "saving": "Saving the model…",
         "progress": "Epoch {epoch}/{epochs} · batch {step}/{steps}",
         "accuracy_chart": "Accuracy",
         "loss_chart": "Loss",
@@ -177,6 +175,14 @@ TEXTS = {
         "inside_first": "the first {shown} of {count} shown",
         # issue 12: compare with an upload
         "compare_with_help": "The server's models, and the model you uploaded if there is one: only you see your upload.",
+        # issue 20: the live view's stages, the new model line
+        "stage_loading": "Setting up 1/2: starting the training process and loading MNIST…",
+        "stage_preparing": "Setting up 2/2: building the model and compiling its first batches…",
+        "stage_validating": "Epoch {epoch}/{epochs} · checking this epoch's model on the validation images…",
+        "stage_finishing": "Finishing: scoring the new model and saving it…",
+        "new_model_line": "New: {name}, trained by a visitor {ago}.",
+        "new_model_now": "just now",
+        "new_model_ago": "{minutes} min ago",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -217,9 +223,7 @@ TEXTS = {
         "train": "Entraîner",
         "cancel": "Annuler",
         "busy": "Un entraînement est déjà en cours sur ce serveur ; sa progression est affichée ci-dessous.",
-        "loading_data": "Démarrage de l'entraînement et chargement de MNIST…",
         "running_settings": "Cet entraînement : recette {recipe} · époques {epochs} · lot {batch} · {images} images.",
-        "saving": "Enregistrement du modèle…",
         "progress": "Époque {epoch}/{epochs} · lot {step}/{steps}",
         "accuracy_chart": "Précision",
         "loss_chart": "Perte",
@@ -353,6 +357,14 @@ TEXTS = {
         "inside_first": "affichage limité à {shown} sur {count}",
         # issue 12: compare with an upload
         "compare_with_help": "Les modèles du serveur, et le modèle que vous avez téléversé s'il y en a un : vous seul voyez votre fichier.",
+        # issue 20: the live view's stages, the new model line
+        "stage_loading": "Préparation 1/2 : démarrage de l'entraînement et chargement de MNIST…",
+        "stage_preparing": "Préparation 2/2 : construction du modèle et compilation de ses premiers lots…",
+        "stage_validating": "Époque {epoch}/{epochs} · vérification du modèle de cette époque sur les images de validation…",
+        "stage_finishing": "Fin : évaluation du nouveau modèle et enregistrement…",
+        "new_model_line": "Nouveau : {name}, entraîné par un visiteur {ago}.",
+        "new_model_now": "à l'instant",
+        "new_model_ago": "il y a {minutes} min",
     },
 }
 
