@@ -1,7 +1,9 @@
 """The Train view: settings within the server's limits, Train and Cancel, and live progress.
 
-Any visitor sees the server's training and its progress (`ui/live_view.py`); only the page that
-started it (its session's owner token) can cancel it, or have its drawing read by each epoch.
+Any visitor sees a running training and its progress (`ui/live_view.py`); only the page that
+started it (its session's owner token) can cancel it, have its drawing read by each epoch, and
+see how it ended: another visitor learns of the new model by a line under the model list
+(`ui/new_model_line.py`).
 """
 
 import secrets

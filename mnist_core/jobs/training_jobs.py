@@ -244,17 +244,20 @@ class TrainingJobs:
             self._update(stage=VALIDATING)
         elif kind == "epoch":
             with self._lock:
+                state = self._state
                 for key, value in payload.items():
-                    self._state.history.setdefault(key, []).append(value)
-                self._state.validated = len(self._state.history.get("loss", []))
-                self._state.stage = TRAINING
+                    state.history.setdefault(key, []).append(value)
+                state.validated, state.stage = len(state.history.get("loss", [])), TRAINING
+                if state.epoch < state.epochs and state.steps and state.step >= state.steps:
+                    # The next epoch has begun: "batch 0" of it, not the last one's end.
+                    state.epoch, state.step = state.epoch + 1, 0
                 if self._validating_since is not None:
-                    self._state.validation_seconds = now - self._validating_since
+                    state.validation_seconds = now - self._validating_since
                 self._validating_since = None
-                if self._state.trained_since is not None:
+                if state.trained_since is not None:
                     # The validation is no batch: the batch rate leaves its time out.
-                    self._state.trained_since += now - self._state.progressed
-                    self._state.progressed = now
+                    state.trained_since += now - state.progressed
+                    state.progressed = now
         elif kind == "curve":
             with self._lock:
                 if len(self._state.curve) < MAX_CURVE_POINTS:

@@ -74,6 +74,7 @@ def test_the_stages_go_setup_batches_validation_and_the_time_left_converges(monk
         state = child.send("epoch", {"loss": 0.1}, after=VALIDATION)
         assert state.validation_seconds == pytest.approx(VALIDATION)
         assert state.stage == TRAINING and state.validated == epoch
+        assert (state.epoch, state.step) == ((2, 0) if epoch == 1 else (2, 40))
     assert max(errors) < 0.01
     state = child.send("saving", after=0.5)
     assert state.status == "saving" and state.seconds_left is None
