@@ -5,11 +5,11 @@ A fresh interpreter running this module only, so it imports what training needs 
 the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).
 
 Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (begin, batch, curve,
-grid, validating, epoch, snapshot, saving, done, cancelled, failed); the parent writes `cancel` on stdin to stop
-it, and `drawing BASE64` or `drawing none` for the one drawing to read at each epoch's end
-(`mnist_core.jobs.epoch_snapshot`; a line longer than a drawing is dropped unread). End of stdin
-means the parent (the server) is gone, even killed with SIGKILL: the worker then exits at once and
-saves nothing. Linux also sends it SIGTERM when the parent's thread that started it dies
+grid, validating, epoch, snapshot, saving, done, cancelled, failed); the parent writes `cancel` on
+stdin to stop it, and `drawing BASE64` or `drawing none` for the one drawing to read at each
+epoch's end (`mnist_core.jobs.epoch_snapshot`; a line longer than a drawing is dropped unread). End
+of stdin means the parent (the server) is gone, even killed with SIGKILL: the worker then exits at
+once and saves nothing. Linux also sends it SIGTERM when the parent's thread that started it dies
 (`PR_SET_PDEATHSIG`), a second barrier should a stray copy of the pipe keep stdin open.
 
 The worker holds the models folder's lock (`models_folder.FolderLock`) from its first moment to

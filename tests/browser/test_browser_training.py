@@ -40,7 +40,8 @@ PROGRESS_FR = re.compile(r"Époque (\d+)/(\d+) · lot (\d+)/(\d+)")
 IMAGES, IMAGES_SHOWN = 30_000, "30,000"
 LOG = "streamlit-training.log"
 NEWS = re.compile(r"New: tutorial-\d{8}-\d{6}\.keras, trained by a visitor just now")
-NEWS_FR = re.compile(r"Nouveau : tutorial-\d{8}-\d{6}\.keras, entraîné par un visiteur à l'instant")
+NEWS_FR = re.compile(
+    r"Nouveau : tutorial-\d{8}-\d{6}\.keras, entraîné par un visiteur à l'instant")
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import shutil
 import time
 
 import pytest
-import streamlit.elements.lib.policies as policies
+from streamlit.elements.lib import policies
 
 from mnist_core.jobs.state import PREPARING, VALIDATING
 from tests.live_states import live_state
 from tests.ui.test_app_train import start, train_tab
-from ui.session_keys import LANGUAGE, OWNER, RECIPE, TRAIN_IMAGES
+from ui.session_keys import BATCH_SIZE, EPOCHS, LANGUAGE, OWNER, RECIPE, TRAIN_IMAGES
 
 NEW_MODEL = "quick-20261203-060000.keras"
 
@@ -132,6 +132,6 @@ def test_choosing_a_recipe_logs_no_streamlit_warning(jobs, caplog, monkeypatch):
     at = start()
     with caplog.at_level(logging.WARNING, logger="streamlit"):
         at.selectbox(key=RECIPE).set_value("quick").run()
-    assert at.number_input(key="epochs").value == 3 and at.number_input(key="batch_size").value == 128
+    assert at.number_input(key=EPOCHS).value == 3 and at.number_input(key=BATCH_SIZE).value == 128
     warned = [r.getMessage() for r in caplog.records if "Session State API" in r.getMessage()]
     assert not warned
