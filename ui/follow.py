@@ -10,11 +10,14 @@ import dataclasses
 
 import streamlit as st
 
+from mnist_core.jobs.state import ACTIVE
 from ui import resources
 from ui.session_keys import ADOPTED_JOB, ADOPTED_MODEL, MODEL_CHOICE, OWNER, SERVER_SEEN
 
 WATCH_SECONDS = 3.0
 """How often a page looks; each look is one `os.scandir` and one job snapshot."""
+ACTIVE_WATCH_SECONDS = 1.0
+"""How often it looks while a training is active (`watch_seconds`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,11 +71,23 @@ def has_changed(jobs):
     return server_view(jobs) != st.session_state.get(SERVER_SEEN)
 
 
-@st.fragment(run_every=WATCH_SECONDS)
+def watch_seconds(view):
+    """How often a page drawn from `view` looks: every second while a training is active, so
+    the page that saw it run lists its model a second after it ends, wherever the visitor is
+    (the Train panel's own poll reruns its page at once); every `WATCH_SECONDS` otherwise."""
+    return ACTIVE_WATCH_SECONDS if view.job_status in ACTIVE else WATCH_SECONDS
+
+
 def follow_server(jobs):
     """Reruns the whole page when the server changed since it was drawn; otherwise nothing.
 
     Call it once per full run, after `page_drawn_from()`. It draws nothing.
     """
-    if has_changed(jobs):
-        st.rerun()
+    seen = st.session_state.get(SERVER_SEEN) or server_view(jobs)
+
+    @st.fragment(run_every=watch_seconds(seen))
+    def look():
+        if has_changed(jobs):
+            st.rerun()
+
+    look()

@@ -23,6 +23,8 @@ DRAWING_ZOOM = 6  # as the Draw view shows it (ui/draw.py's ZOOM)
 CHART_HEIGHT = 340
 """The whole chart, its three-line legend included (the plot keeps ~200 pixels)."""
 COLORS = {"batch": "#93c5fd", "train": "#1d4ed8", "val": "#f97316"}
+SHORT_TRAINING = 2
+"""Epochs up to which the axis has fractional ticks: one epoch's axis read "0" and "1" only."""
 
 
 def learning_charts(language, state):
@@ -52,9 +54,7 @@ def curve_spec(language, title, metric, keys, history, curve, epochs):
                for point in curve if metric in point]
     per_epoch = [{"x": epoch, "series": text(language, label), "value": float(value)}
                  for key, label in keys for epoch, value in enumerate(history.get(key, []), 1)]
-    x = {"field": "x", "type": "quantitative", "title": text(language, "epochs"),
-         "axis": {"format": "d", "tickMinStep": 1},
-         "scale": {"domain": [0, max(1, epochs or 0, len(history.get("loss", [])))]}}
+    x = epoch_axis(language, epochs, history, curve)
     y = {"field": "value", "type": "quantitative", "title": text(language, title),
          "scale": {"zero": False}}
     color = {"field": "series", "type": "nominal", "title": None,
@@ -70,6 +70,21 @@ def curve_spec(language, title, metric, keys, history, curve, epochs):
              "mark": {"type": "line", "point": True}},
         ],
     })
+
+
+def epoch_axis(language, epochs, history, curve):
+    """The one x axis of both layers, in epochs: batch b of n in epoch e sits at e - 1 + b/n
+    (`mnist_core.jobs.state.epochs_done`), epoch e's point at e, the end of its batches.
+
+    It spans the whole training from 0, whatever has run yet, so neither layer is cut and the
+    first batches start at the left. Short trainings get fractional ticks (0.2 epoch...),
+    longer ones whole epochs.
+    """
+    last = max([1, epochs or 0, len(history.get("loss", []))]
+               + [point["x"] for point in curve])
+    axis = {"format": "~g"} if last <= SHORT_TRAINING else {"format": "d", "tickMinStep": 1}
+    return {"field": "x", "type": "quantitative", "title": text(language, "epochs"),
+            "axis": axis, "scale": {"domain": [0, last], "nice": False}}
 
 
 def epoch_view(language, state, own):

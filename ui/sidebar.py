@@ -11,6 +11,7 @@ from mnist_core.untrusted.check_queue import READY, REFUSED
 from ui import resources
 from ui.downloads import download_buttons
 from ui.model_facts import facts_line
+from ui.new_model_line import new_model_line
 from ui.session_keys import (ACCEPTED_UPLOAD, ADOPTED_MODEL, ADOPTED_TOLD, LANGUAGE, MODEL_CHOICE,
                              UPLOADER, VANISHED_MODEL)
 from ui.texts import LANGUAGES, text
@@ -72,6 +73,7 @@ def model_choice(language, fingerprint):
                             key=MODEL_CHOICE, help=text(language, "model_help"))
     _vanished_notice(language, chooser, key)
     _adopted_notice(language, chooser, key)
+    new_model_line(language, chooser)
     if key == UPLOADED:
         (loaded, predictor), key = uploaded, record.key
     else:

@@ -1,7 +1,9 @@
 """The Train view: settings within the server's limits, Train and Cancel, and live progress.
 
-Any visitor sees the server's training and its progress (`ui/live_view.py`); only the page that
-started it (its session's owner token) can cancel it, or have its drawing read by each epoch.
+Any visitor sees a running training and its progress (`ui/live_view.py`); only the page that
+started it (its session's owner token) can cancel it, have its drawing read by each epoch, and
+see how it ended: another visitor learns of the new model by a line under the model list
+(`ui/new_model_line.py`).
 """
 
 import secrets
@@ -11,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from mnist_core.jobs import limits as train_limits
+from mnist_core.jobs.state import PREPARING, VALIDATING
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.training.recipes import RECIPES
@@ -24,6 +27,10 @@ from ui.train_drawings import drawings_choice
 POLL_SECONDS = 1.0
 MAX_EPOCHS = 50
 MIN_IMAGES = 100
+MIN_BATCH, MAX_BATCH = 8, 2048
+IMAGE_COUNTS = (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 40_000, 50_000,
+                60_000)
+"""The training image counts a visitor chooses from (those under the deployer's limit)."""
 
 
 def owner_token():
@@ -81,15 +88,18 @@ def _settings(language, limits):
     st.caption(summary[:1].upper() + summary[1:])  # summaries follow "name: " on the command line
     chosen = RECIPES[recipe]
     most_epochs = _most_epochs(limits)
+    # The values are set here, before the widgets, and the widgets get no default of their
+    # own: a default beside a value set through st.session_state (a recipe's, on choosing it)
+    # makes Streamlit log a warning at every choice.
+    _keep_within(EPOCHS, min(chosen.epochs, most_epochs), 1, most_epochs)
+    _keep_within(BATCH_SIZE, chosen.batch_size, MIN_BATCH, MAX_BATCH)
     first, second, third = st.columns(3)
-    epochs = first.number_input(text(language, "epochs"), 1, most_epochs,
-                                min(chosen.epochs, most_epochs), key=EPOCHS)
-    batch_size = second.number_input(text(language, "batch_size"), 8, 2048, chosen.batch_size,
+    epochs = first.number_input(text(language, "epochs"), 1, most_epochs, key=EPOCHS)
+    batch_size = second.number_input(text(language, "batch_size"), MIN_BATCH, MAX_BATCH,
                                      key=BATCH_SIZE)
-    most_images = min(NUM_TRAIN, max(MIN_IMAGES, limits.max_image_epochs))
-    limit = third.number_input(text(language, "train_images"), MIN_IMAGES, most_images,
-                               most_images, step=1000, key=TRAIN_IMAGES,
-                               help=text(language, "train_images_help"))
+    limit = third.select_slider(text(language, "train_images"), _image_counts(limits),
+                                format_func=lambda n: whole(language, n), key=TRAIN_IMAGES,
+                                help=text(language, "train_images_help"))
     st.caption(text(language, "limits", image_epochs=whole(language, limits.max_image_epochs),
                     minutes=float(limits.max_minutes)))
     settings = {"recipe": recipe, "epochs": int(epochs), "batch_size": int(batch_size),
@@ -105,6 +115,24 @@ def _settings(language, limits):
 
 def _most_epochs(limits):
     return max(1, min(MAX_EPOCHS, limits.max_image_epochs // MIN_IMAGES))
+
+
+def _keep_within(key, default, least, most):
+    """The widget `key`'s value set before the widget: `default` at first, kept in bounds."""
+    value = min(most, max(least, st.session_state.get(key, default)))
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
+def _image_counts(limits):
+    """The training image counts offered, up to what the deployer allows; the largest is
+    chosen first. A slider of counts, not a number input: a number input cannot group digits,
+    and a French page showed "60000" beside "600 000"."""
+    most = min(NUM_TRAIN, max(MIN_IMAGES, limits.max_image_epochs))
+    counts = [n for n in IMAGE_COUNTS if n < most] + [most]
+    if st.session_state.get(TRAIN_IMAGES) not in counts:
+        st.session_state[TRAIN_IMAGES] = most
+    return counts
 
 
 def _recipe_defaults(limits):
@@ -145,31 +173,25 @@ def progress_panel(language, jobs):
 
 
 def render_state(language, state, own=False):
-    """Draws one snapshot: progress bar, live charts, the epoch's pictures, and the outcome;
-    `own` on the page of the visitor who started it."""
-    if state.status == "idle":
+    """Draws one snapshot: its stage and progress, live charts, the epoch's pictures, and the
+    outcome; `own` on the page of the visitor who started it.
+
+    A training that has ended is its owner's alone: another visitor's page shows the idle
+    form (the new model appears in their model list, `ui.new_model_line`), never someone
+    else's accuracy, curves or digit grid as if they were theirs.
+    """
+    if state.status == "idle" or not (state.active or own):
         st.caption(text(language, "idle_hint"))
         return
     if state.active:
         settings = state.settings
         st.caption(text(language, "running_settings", recipe=settings.get("recipe"),
                         epochs=settings.get("epochs"), batch=settings.get("batch_size"),
-                        images=settings.get("limit") or NUM_TRAIN))
-    if state.status == "loading":
-        st.progress(0.0, text=text(language, "loading_data"))
-    elif state.status == "running":
-        label = text(language, "progress", epoch=state.epoch, epochs=state.epochs,
-                     step=state.step, steps=state.steps)
-        seconds = time.time() - state.started
-        label = f"{label} · {text(language, 'elapsed', seconds=seconds)}"
-        if state.seconds_left is not None:
-            label = f"{label} · {text(language, 'time_left', seconds=state.seconds_left)}"
-        st.progress(state.fraction, text=label)
-        if state.running:
+                        images=whole(language, settings.get("limit") or NUM_TRAIN)))
+        st.progress(state.fraction, text=stage_label(language, state, time.time()))
+        if state.status == "running" and state.running:
             st.caption(text(language, "running_live", loss=state.running.get("loss", 0.0),
                             accuracy=state.running.get("accuracy", 0.0)))
-    elif state.status == "saving":
-        st.progress(1.0, text=text(language, "saving"))
     learning_charts(language, state)
     epoch_view(language, state, own)
     if state.status == "done":
@@ -179,3 +201,24 @@ def render_state(language, state, own=False):
         st.warning(text(language, "cancelled"))
     elif state.status == "failed":
         st.error(text(language, "failed", message=state.message))
+
+
+def stage_label(language, state, now):
+    """The progress bar's words for an active snapshot: the setup's two steps, the batches
+    with the time left, each epoch's validation, and the end (scoring and saving), each with
+    the time elapsed since the training started."""
+    if state.status == "loading":
+        label = text(language, "stage_loading")
+    elif state.status == "saving":
+        label = text(language, "stage_finishing")
+    elif state.stage == PREPARING:
+        label = text(language, "stage_preparing")
+    elif state.stage == VALIDATING:
+        label = text(language, "stage_validating", epoch=state.epoch, epochs=state.epochs)
+    else:
+        label = text(language, "progress", epoch=state.epoch, epochs=state.epochs,
+                     step=state.step, steps=state.steps)
+    label = f"{label} · {text(language, 'elapsed', seconds=now - (state.started or now))}"
+    if state.status == "running" and state.stage != PREPARING and state.seconds_left is not None:
+        label = f"{label} · {text(language, 'time_left', seconds=state.seconds_left)}"
+    return label

@@ -9,7 +9,7 @@ its batches, whatever the epochs and the batch size (batch 8 for 50 epochs is 37
 
 import keras
 
-from mnist_core.jobs.state import MAX_CURVE_POINTS
+from mnist_core.jobs.state import MAX_CURVE_POINTS, epochs_done
 SMOOTHING_SPACINGS = 2.0
 """The exponential smoothing's time constant, in spacings between two kept points."""
 METRICS = ("loss", "accuracy")
@@ -73,7 +73,7 @@ class BatchCurve(keras.callbacks.Callback):
             self._sent += 1
             # One point, however many spacings this report spans.
             self._next = (position // self._spacing + 1) * self._spacing
-            self._send({"x": round(position / self._steps, 4),
+            self._send({"x": round(epochs_done(self._epoch + 1, done, self._steps), 4),
                         **{key: round(value, 5) for key, value in self._smoothed.items()}})
 
 

@@ -29,8 +29,8 @@ import mnist_core.jobs.process as job_process
 import mnist_core.jobs.limits as train_limits
 from mnist_core.jobs.drawing_command import DRAWING_COMMAND, encode_drawing
 from mnist_core.errors import MnistError
-from mnist_core.jobs.state import (CANCELLED, DONE, FAILED, LOADING, MAX_CURVE_POINTS, RUNNING,
-                                   SAVING, JobState)
+from mnist_core.jobs.state import (CANCELLED, DONE, FAILED, LOADING, MAX_CURVE_POINTS, PREPARING,
+                                   RUNNING, SAVING, TRAINING, VALIDATING, JobState)
 
 CHILD_NICE = 5
 """The training process yields the CPU to the server, so a stroke is answered at once."""
@@ -69,6 +69,7 @@ class TrainingJobs:
         self._no_data_at = None  # time.monotonic() when a training last found MNIST unreachable
         self._drawing = None  # the owner's drawing last passed on (encoded), or None
         self._drawing_due = False  # True while `_drawing` waits to be written to the child
+        self._validating_since = None  # time.time() when the running validation began
         self._clean_if_free()
 
     def _clean_if_free(self):
@@ -226,14 +227,37 @@ class TrainingJobs:
         """Folds one event from the child into the state; True once the job has ended."""
         now = time.time()
         if kind == "begin":
-            self._update(status=RUNNING, epochs=payload["epochs"], steps=payload["steps"] or 0,
-                         epoch=1, trained_since=now, progressed=now)
+            self._update(status=RUNNING, stage=PREPARING, epochs=payload["epochs"],
+                         steps=payload["steps"] or 0, epoch=1)
         elif kind == "batch":
-            self._update(progressed=now, **payload)
+            with self._lock:
+                state = self._state
+                for key, value in payload.items():
+                    setattr(state, key, value)
+                state.stage, state.progressed = TRAINING, now
+                if state.trained_since is None:
+                    # The rate is measured from the first report on: the compile before it is
+                    # setup, and counted as a batch it made the first estimates far too long.
+                    state.trained_since, state.steps_at_first = now, state.steps_done
+        elif kind == "validating":
+            self._validating_since = now
+            self._update(stage=VALIDATING)
         elif kind == "epoch":
             with self._lock:
+                state = self._state
                 for key, value in payload.items():
-                    self._state.history.setdefault(key, []).append(value)
+                    state.history.setdefault(key, []).append(value)
+                state.validated, state.stage = len(state.history.get("loss", [])), TRAINING
+                if state.epoch < state.epochs and state.steps and state.step >= state.steps:
+                    # The next epoch has begun: "batch 0" of it, not the last one's end.
+                    state.epoch, state.step = state.epoch + 1, 0
+                if self._validating_since is not None:
+                    state.validation_seconds = now - self._validating_since
+                self._validating_since = None
+                if state.trained_since is not None:
+                    # The validation is no batch: the batch rate leaves its time out.
+                    state.trained_since += now - state.progressed
+                    state.progressed = now
         elif kind == "curve":
             with self._lock:
                 if len(self._state.curve) < MAX_CURVE_POINTS:

@@ -5,11 +5,11 @@ A fresh interpreter running this module only, so it imports what training needs 
 the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).
 
 Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (begin, batch, curve,
-grid, snapshot, epoch, saving, done, cancelled, failed); the parent writes `cancel` on stdin to stop
-it, and `drawing BASE64` or `drawing none` for the one drawing to read at each epoch's end
-(`mnist_core.jobs.epoch_snapshot`; a line longer than a drawing is dropped unread). End of stdin
-means the parent (the server) is gone, even killed with SIGKILL: the worker then exits at once and
-saves nothing. Linux also sends it SIGTERM when the parent's thread that started it dies
+grid, validating, epoch, snapshot, saving, done, cancelled, failed); the parent writes `cancel` on
+stdin to stop it, and `drawing BASE64` or `drawing none` for the one drawing to read at each
+epoch's end (`mnist_core.jobs.epoch_snapshot`; a line longer than a drawing is dropped unread). End
+of stdin means the parent (the server) is gone, even killed with SIGKILL: the worker then exits at
+once and saves nothing. Linux also sends it SIGTERM when the parent's thread that started it dies
 (`PR_SET_PDEATHSIG`), a second barrier should a stray copy of the pipe keep stdin open.
 
 The worker holds the models folder's lock (`models_folder.FolderLock`) from its first moment to
@@ -154,10 +154,14 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     from mnist_core.jobs.epoch_snapshot import EpochSnapshot, grid_indices
     from mnist_core.jobs.scored_training import train_and_score
 
+    # `saving` goes as fit returns: the scoring on the drawn set and the test report take
+    # seconds after the last epoch, and the page names that step rather than show "0 s left".
     progress = ProgressCallback(
         on_begin=lambda epochs, steps: events.send("begin", {"epochs": epochs, "steps": steps}),
         on_batch=events.batch,
-        on_epoch=lambda epoch, epochs, logs: events.send("epoch", logs))
+        on_validate=lambda epoch: events.send("validating", {"epoch": epoch}),
+        on_epoch=lambda epoch, epochs, logs: events.send("epoch", logs),
+        on_end=lambda: None if stop.is_set() else events.send("saving"))
     (_, _), (x_test, y_test) = data
     chosen = grid_indices(y_test)
     live = [BatchCurve(lambda point: events.send("curve", point)),
@@ -173,7 +177,6 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
                              callbacks=[progress, *live], cancel_event=stop)
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
-    events.send("saving")
     report = _test_report(result.model, x_test, y_test)
     if stop.is_set():  # a cancel while the report was read: nothing is saved yet
         raise TrainingCancelled(CANCELLED)

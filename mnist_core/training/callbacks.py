@@ -16,7 +16,11 @@ class ProgressCallback(keras.callbacks.Callback):
             batches done in this epoch, `logs` holds the running `loss` and `accuracy`.
         on_epoch: `on_epoch(epoch, epochs, logs)` after each epoch; `logs` holds `loss`,
             `accuracy`, `val_loss`, `val_accuracy`.
-        on_begin: `on_begin(epochs, steps)` once, before the first batch.
+        on_begin: `on_begin(epochs, steps)` once, before the first batch (and before the
+            first call compiles the training step: the setup is not over yet).
+        on_validate: `on_validate(epoch)` when an epoch's batches are done and its validation
+            pass begins (Keras runs it inside `fit`, before `on_epoch`).
+        on_end: `on_end()` once, when `fit` returns (a stopped training included).
 
     Example:
 
@@ -26,9 +30,11 @@ class ProgressCallback(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, on_batch=None, on_epoch=None, on_begin=None):
+    def __init__(self, on_batch=None, on_epoch=None, on_begin=None, on_validate=None,
+                 on_end=None):
         super().__init__()
         self._on_batch, self._on_epoch, self._on_begin = on_batch, on_epoch, on_begin
+        self._on_validate, self._on_end = on_validate, on_end
         self._epoch = 0
 
     def on_train_begin(self, logs=None):
@@ -46,9 +52,18 @@ class ProgressCallback(keras.callbacks.Callback):
             done = min(batch + 1, steps) if steps else batch + 1
             self._on_batch(self._epoch, done, steps, _floats(logs))
 
+    def on_test_begin(self, logs=None):
+        # Called here only by fit's validation: this callback is given to fit alone.
+        if self._on_validate:
+            self._on_validate(self._epoch)
+
     def on_epoch_end(self, epoch, logs=None):
         if self._on_epoch:
             self._on_epoch(epoch + 1, self.params.get("epochs"), _floats(logs))
+
+    def on_train_end(self, logs=None):
+        if self._on_end:
+            self._on_end()
 
 
 class StopOnEvent(keras.callbacks.Callback):

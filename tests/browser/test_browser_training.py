@@ -1,8 +1,10 @@
 """Trainings in headless Chromium, on a server of their own (the other browser tests share one
-that never trains): progress, then curves and the new model in the list; a training that goes on
-across a reload and that only its owner can cancel; the live view's answers, filters and the
-owner's own drawing, read by each epoch's model; and a training another visitor started, seen
-on an open page.
+that never trains): the setup's steps, then progress batch by batch, curves on one epochs axis
+and the new model in the list; a training that goes on across a reload, that only its owner can
+cancel and that a French phone follows read-only; the live view's answers, filters and the
+owner's own drawing, read by each epoch's model; a training another visitor started, seen on an
+open page; and a finished training that stays its owner's: other visitors get a line by the
+model list, never its results in their Train panel. The server's log holds no Streamlit warning.
 
 Screenshots land in test-artifacts/ (train-*.png, live-*.png).
 """
@@ -12,9 +14,16 @@ import re
 
 import pytest
 
-from mnist_core.constants import DEFAULT_BATCH_SIZE, NUM_TRAIN
+from mnist_core.constants import DEFAULT_BATCH_SIZE
 from mnist_core.jobs.epoch_pictures import FILTER_ZOOM, GAP, ZOOM
-from tests.browser.conftest import DESKTOP, PHONE, copy_of_the_default_model, open_page, serving
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    copy_of_the_default_model,
+    open_page,
+    serving,
+)
 from tests.browser.test_browser import expect_prediction, screenshot, seven, wait_for_app_idle
 from tests.browser.test_browser_page import FOLLOW_SECONDS, choose_model_when_listed
 from tests.browser_kit import MS, canvas, stroke
@@ -27,7 +36,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 TRAINING_SECONDS = 120
 NEW_MODEL = re.compile(r"tutorial-\d{8}-\d{6}\.keras")
 PROGRESS = re.compile(r"Epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
-IMAGES = 30_000
+PROGRESS_FR = re.compile(r"Époque (\d+)/(\d+) · lot (\d+)/(\d+)")
+IMAGES, IMAGES_SHOWN = 30_000, "30,000"
+LOG = "streamlit-training.log"
+NEWS = re.compile(r"New: tutorial-\d{8}-\d{6}\.keras, trained by a visitor just now")
+NEWS_FR = re.compile(
+    r"Nouveau : tutorial-\d{8}-\d{6}\.keras, entraîné par un visiteur à l'instant")
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +54,7 @@ def models_dir(tmp_path_factory):
 def app_url(models_dir, tmp_path_factory):
     """This module's own server, so no other test's page sees its trainings."""
     drawings = tmp_path_factory.mktemp("training-drawings") / "drawings.sqlite"
-    with serving(models_dir, drawings, "streamlit-training.log") as url:
+    with serving(models_dir, drawings, LOG) as url:
         yield url
 
 
@@ -65,6 +79,20 @@ def set_number(page, label, value):
     field.fill(str(value))
     field.press("Enter")  # a number input commits on Enter or blur
     expect(field).to_have_value(str(value))
+    wait_for_app_idle(page)
+
+
+def choose_images(page, shown, label="Training images"):
+    """Moves the training images slider to the count written `shown` ("2,000"), by keyboard
+    as a visitor can: Home, then one step right at a time."""
+    thumb = page.get_by_role("slider", name=label)
+    thumb.focus()
+    page.keyboard.press("Home")
+    for _ in range(20):
+        if thumb.get_attribute("aria-valuetext") == shown:
+            break
+        page.keyboard.press("ArrowRight")
+    expect(thumb).to_have_attribute("aria-valuetext", shown)
     wait_for_app_idle(page)
 
 
@@ -93,12 +121,27 @@ def record_progress_texts(page):
     }""")
 
 
-def test_training_shows_progress_then_curves_and_lists_the_new_model(page, models_dir):
+def epochs_axis(chart):
+    """The first chart's x axis as drawn (Vega draws SVG): its tick labels, the plot's width,
+    and where the batch curve's line starts, in pixels from the plot's left edge."""
+    return chart.evaluate("""chart => {
+        const svg = chart.querySelector('svg.marks');
+        const axis = [...svg.querySelectorAll('g.role-axis')].find(a =>
+            [...a.querySelectorAll('.role-axis-title text')].some(t => t.textContent === 'Epochs'));
+        const labels = [...axis.querySelectorAll('.role-axis-label text')].map(t => t.textContent);
+        const width = svg.querySelector('path.background').getBBox().width;
+        const line = svg.querySelector('g.mark-line path').getAttribute('d');
+        return {labels, width, start: parseFloat(line.slice(1))};
+    }""")
+
+
+def test_training_shows_its_setup_then_batch_by_batch_progress_and_one_epochs_axis(
+        page, browser, app_url, models_dir):
     open_idle_train_tab(page)
     set_number(page, "Epochs", 1)
     # Enough images for a few seconds of batches, so the once-a-second progress poll sees the
-    # bar move (2,000 images in bfloat16 ran in under a second: one chunk of 32 steps).
-    set_number(page, "Training images", IMAGES)
+    # bar move (2,000 images in bfloat16 ran in under a second).
+    choose_images(page, IMAGES_SHOWN)
     record_progress_texts(page)
     train_button(page).click()
 
@@ -108,17 +151,29 @@ def test_training_shows_progress_then_curves_and_lists_the_new_model(page, model
     expect_training_reaches(panel, panel.get_by_text("Finished: test accuracy"),
                             TRAINING_SECONDS * MS)
     # One chart for accuracy, one for loss, drawn from the finished epoch's history.
-    expect(panel.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    charts = panel.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(2)
     screenshot(page, "train-done")
 
     texts = page.evaluate("window.progressTexts")
+    first = next(i for i, text in enumerate(texts) if PROGRESS.search(text))
+    # The setup comes first, named as such, not as "batch 0" of a frozen bar.
+    assert first > 0 and all(t.startswith("Setting up") for t in texts[:first]), texts
     batches = [tuple(map(int, match.groups())) for match in map(PROGRESS.search, texts) if match]
-    # One epoch of IMAGES images in batches of 64: the settings typed in reached the job.
+    # One epoch of IMAGES images in batches of 64: the settings chosen reached the job.
     steps = math.ceil(IMAGES / DEFAULT_BATCH_SIZE)
     assert batches and all(b[:2] == (1, 1) and b[3] == steps for b in batches), texts
-    # The bar moved on as batches ran.
+    # The bar moved on batch by batch, seen part-way through the epoch, not only at its end.
     done = [b[2] for b in batches]
-    assert len(set(done)) >= 2 and done == sorted(done), texts
+    assert any(0 < n < steps for n in done) and done == sorted(done), texts
+    # The end is a step of its own: Finished does not follow "0 s left" by seconds unnamed.
+    assert any(t.startswith("Finishing:") for t in texts[first:]), texts
+
+    # One axis in epochs for the batches and the epoch: fractional ticks, from 0 to 1, and
+    # the batch curve starting at the left, not two thirds across.
+    axis = epochs_axis(charts.first)
+    assert axis["labels"][0] == "0" and axis["labels"][-1] == "1" and "0.5" in axis["labels"]
+    assert axis["start"] < 0.15 * axis["width"], axis
 
     saved = [path.name for path in models_dir.glob("tutorial-*.keras")]
     assert len(saved) == 1 and NEW_MODEL.fullmatch(saved[0]), saved
@@ -126,14 +181,39 @@ def test_training_shows_progress_then_curves_and_lists_the_new_model(page, model
     expect(page.get_by_role("option", name=NEW_MODEL)).to_be_visible()
     page.keyboard.press("Escape")
 
+    # A new visitor: the training is not theirs, so their Train panel is the idle form, and
+    # the new model is one line by their model list.
+    stranger = open_page(browser, app_url, DESKTOP)
+    try:
+        expect(stranger.get_by_test_id("stSidebar").get_by_text(NEWS)).to_be_visible()
+        open_train_tab(stranger)
+        theirs = stranger.get_by_role("tabpanel", name="Train")
+        expect(theirs.get_by_text("Press Train to start")).to_be_visible()
+        expect(theirs.get_by_text("Finished")).to_have_count(0)
+        expect(theirs.get_by_test_id("stVegaLiteChart")).to_have_count(0)
+        expect(theirs.get_by_test_id("stImage")).to_have_count(0)
+        screenshot(stranger, "train-done-seen-by-a-new-visitor")
+    finally:
+        stranger.context.close()
+
+
+def french_phone(phone):
+    """Switches a phone's page to French through its folded sidebar, and folds it again."""
+    phone.get_by_test_id("stExpandSidebarButton").tap()
+    sidebar = phone.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Français", exact=True).tap()
+    phone.get_by_test_id("stSidebarCollapseButton").locator("button").tap()
+    expect(sidebar).not_to_be_in_viewport()
+    return sidebar
+
 
 def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page, browser,
                                                                           app_url):
     open_idle_train_tab(page)
-    # Five epochs of all 60,000 images: long enough that the reload and the cancel land well
-    # before the end even in bfloat16 (~5 s an epoch here); Cancel stops it early anyway.
+    # Five epochs of all 60,000 images (the slider's first choice): long enough that the
+    # reload, the first epoch's pictures and the cancel land well before the end even in
+    # bfloat16 (~5 s an epoch here); Cancel stops it early anyway.
     set_number(page, "Epochs", 5)
-    set_number(page, "Training images", NUM_TRAIN)
     train_button(page).click()
     panel = page.get_by_role("tabpanel", name="Train")
     progress = panel.get_by_test_id("stProgress")
@@ -144,24 +224,36 @@ def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page,
     try:
         expect_training_reaches(panel, progress.filter(has_text=PROGRESS), busy)
 
-        # Another visitor, then a reload of their page: each is a new session, so only the
-        # server's job can say a training is running, and none of them owns it.
-        stranger = open_page(browser, app_url, DESKTOP)
+        # Another visitor, on a French phone, then a reload of their page: each is a new
+        # session, so only the server's job can say a training is running, and none of them
+        # owns it.
+        stranger = open_page(browser, app_url, PHONE)
         context = stranger.context
         stranger.reload()
         expect(canvas(stranger)).to_be_visible(timeout=busy)
-        open_train_tab(stranger)
-        theirs = stranger.get_by_role("tabpanel", name="Train")
+        french_phone(stranger)
+        stranger.get_by_role("tab", name="Entraîner").tap()
+        theirs = stranger.get_by_role("tabpanel", name="Entraîner")
         their_progress = theirs.get_by_test_id("stProgress")
-        expect(their_progress).to_contain_text(PROGRESS, timeout=busy)
-        step = PROGRESS.search(their_progress.inner_text()).group(3)
+        expect(their_progress).to_contain_text(PROGRESS_FR, timeout=busy)
+        step = PROGRESS_FR.search(their_progress.inner_text()).group(3)
         # Still moving after the reload: the page follows the job, not a frozen snapshot.
-        expect(their_progress).not_to_contain_text(f"batch {step}/", timeout=busy)
-        expect(their_progress).to_contain_text("s left")
-        expect(theirs.get_by_text("Another visitor started this training")).to_be_visible()
-        expect(stranger.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)
-        expect(train_button(stranger)).to_be_disabled()
-        screenshot(stranger, "train-seen-by-another-visitor")
+        expect(their_progress).not_to_contain_text(f"lot {step}/", timeout=busy)
+        expect(their_progress).to_contain_text("encore environ")
+        expect(theirs.get_by_text("Un autre visiteur a lancé cet entraînement")).to_be_visible()
+        expect(stranger.get_by_role("button", name="Annuler", exact=True)).to_have_count(0)
+        expect(stranger.get_by_role("button", name="Entraîner", exact=True)).to_be_disabled()
+        # While it runs, the stranger sees each epoch's grid and filters, within the phone.
+        expect(theirs.get_by_text(re.compile(r"Le modèle après l'époque \d"))).to_be_visible(
+            timeout=LIVE_SECONDS * MS)
+        expect_live_pictures(theirs)
+        expect(live_images(theirs)).to_have_count(2)  # the owner's drawing is theirs alone
+        for image in range(2):
+            box = live_images(theirs).nth(image).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        wide = stranger.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, f"the page is {wide} px wide on a 390 px phone"
+        screenshot(stranger, "train-seen-by-another-visitor-phone-fr")
 
         page.get_by_role("button", name="Cancel", exact=True).click()
         # Keras stops at the end of the current group of batches, and the page polls once a
@@ -170,7 +262,11 @@ def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page,
         expect(progress).to_have_count(0)
         expect(train_button(page)).to_be_enabled()
         screenshot(page, "train-cancelled")
-        expect(theirs.get_by_text("cancelled")).to_be_visible(timeout=busy)
+        # The stranger's page is free to train again; how someone else's training ended is
+        # not theirs to see.
+        expect(their_progress).to_have_count(0, timeout=busy)
+        expect(stranger.get_by_role("button", name="Entraîner", exact=True)).to_be_enabled()
+        expect(theirs.get_by_text("annulé")).to_have_count(0)
     finally:
         # Never leave a full training running for the tests that follow.
         cancel = page.get_by_role("button", name="Cancel", exact=True)
@@ -189,19 +285,18 @@ def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, ap
     other = open_page(browser, app_url, DESKTOP)
     try:
         other.get_by_role("tab", name="Train").click()
-        for label, value in (("Epochs", 1), ("Training images", 2000)):
-            field = other.get_by_label(label, exact=True)
-            field.fill(str(value))
-            field.press("Enter")
-            expect(field).to_have_value(str(value))
-            wait_for_app_idle(other)
+        set_number(other, "Epochs", 1)
+        choose_images(other, "2,000")
         other.get_by_role("button", name="Train", exact=True).click()
-        # The first page, untouched, learns of the training and then of its model.
+        # The first page, untouched, learns of the training, follows it, and at its end gets
+        # the new model in its list and a line saying so, not the other's results.
         panel = desktop.get_by_role("tabpanel", name="Train")
-        finished = panel.get_by_text(re.compile("^Finished: test accuracy"))
-        started = panel.get_by_test_id("stProgress").or_(finished)
-        expect(started.first).to_be_visible(timeout=FOLLOW_SECONDS * MS)
-        expect(finished).to_be_visible(timeout=180 * MS)
+        news = desktop.get_by_test_id("stSidebar").get_by_text(NEWS)
+        expect(panel.get_by_test_id("stProgress").or_(news).first).to_be_visible(
+            timeout=FOLLOW_SECONDS * MS)
+        expect(news).to_be_visible(timeout=180 * MS)
+        expect(panel.get_by_text("Press Train to start")).to_be_visible()
+        expect(panel.get_by_text("Finished")).to_have_count(0)
         (saved,) = set(models_dir.glob("*.keras")) - before
         choose_model_when_listed(desktop, saved.name)
     finally:
@@ -230,7 +325,7 @@ def test_a_short_training_shows_each_epochs_answers_filters_and_the_owners_drawi
     expect_prediction(page, 7)
     open_idle_train_tab(page)
     set_number(page, "Epochs", 3)
-    set_number(page, "Training images", 3_000)
+    choose_images(page, "2,000")
     train_button(page).click()
     panel = page.get_by_role("tabpanel", name="Train")
     expect(panel.get_by_text(re.compile(r"The model after epoch \d"))).to_be_visible(
@@ -258,29 +353,36 @@ def test_a_short_training_shows_each_epochs_answers_filters_and_the_owners_drawi
         r"Votre dessin, lu par le modèle de cette époque : 7 \(sûr à \d+\u202f%\)"))).to_be_visible()
     screenshot(page, "live-done-owner-fr")
 
+    # Another visitor on a French phone, after the end: the training is not theirs, so their
+    # Train panel is the idle form, and the new model a line in their sidebar.
     context = browser.new_context(**PHONE)
     try:
         context.set_default_timeout(30 * MS)
         phone = context.new_page()
         phone.goto(app_url)
         expect(canvas(phone)).to_be_visible(timeout=60 * MS)
-        phone.get_by_test_id("stExpandSidebarButton").tap()
-        sidebar = phone.get_by_test_id("stSidebar")
-        sidebar.get_by_text("Français", exact=True).tap()
-        phone.get_by_test_id("stSidebarCollapseButton").locator("button").tap()
-        expect(sidebar).not_to_be_in_viewport()
+        sidebar = french_phone(phone)
         phone.get_by_role("tab", name="Entraîner").tap()
         theirs = phone.get_by_role("tabpanel", name="Entraîner")
-        expect(theirs.get_by_text("Le modèle après l'époque 3")).to_be_visible()
-        expect(theirs.get_by_text(re.compile(r"\d+ chiffres de test sur 40"))).to_be_visible()
-        expect_live_pictures(theirs)
-        expect(live_images(theirs)).to_have_count(2)  # the owner's drawing is theirs alone
-        expect(theirs.get_by_text("Votre dessin")).to_have_count(0)
-        for image in range(2):
-            box = live_images(theirs).nth(image).bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-        wide = phone.evaluate("document.documentElement.scrollWidth")
-        assert wide <= 390, f"the page is {wide} px wide on a 390 px phone"
+        expect(theirs.get_by_text("Appuyez sur Entraîner")).to_be_visible()
+        expect(theirs.get_by_text("Le modèle après l'époque")).to_have_count(0)
+        expect(theirs.get_by_text("Terminé")).to_have_count(0)
+        expect(live_images(theirs)).to_have_count(0)
         screenshot(phone, "live-done-stranger-phone-fr")
+        phone.get_by_test_id("stExpandSidebarButton").tap()
+        expect(sidebar.get_by_text(NEWS_FR)).to_be_in_viewport()
+        screenshot(phone, "live-done-stranger-phone-fr-sidebar")
     finally:
         context.close()
+
+
+def test_choosing_a_recipe_leaves_no_streamlit_warning_in_the_servers_log(page):
+    # Last in the module: the log also holds every training above.
+    open_idle_train_tab(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Recipe").click()
+    page.get_by_role("option", name="quick", exact=True).click()
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("3")
+    expect(page.get_by_label("Batch size", exact=True)).to_have_value("128")
+    wait_for_app_idle(page)
+    log = (ARTIFACTS / LOG).read_text(errors="replace")
+    assert "its value set via the Session State API" not in log

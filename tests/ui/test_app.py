@@ -238,7 +238,7 @@ def test_an_uploads_line_gives_its_measured_accuracy_in_the_pages_language(model
 def test_one_epoch_training_on_a_small_subset_saves_and_lists_the_model(models, canvas, mnist):
     at = open_tab(start(), "train")
     at.number_input(key=EPOCHS).set_value(1)
-    at.number_input(key=TRAIN_IMAGES).set_value(2000)
+    at.select_slider(key=TRAIN_IMAGES).set_value(2000)
     at.button(key=TRAIN_BUTTON).click().run()
     deadline = time.time() + 300
     while time.time() < deadline:

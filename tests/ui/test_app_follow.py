@@ -124,3 +124,13 @@ def test_a_model_replaced_with_its_old_size_and_mtime_is_loaded_again(models, tm
     assert file_version(path) != before
     assert models_fingerprint(models) != listed
     assert file_version(tmp_path / "missing.keras") is None
+
+
+def test_a_page_drawn_during_a_training_looks_every_second_so_its_model_list_follows_at_once():
+    from ui.follow import ACTIVE_WATCH_SECONDS, WATCH_SECONDS, ServerView, watch_seconds
+
+    folder = ("models", ())
+    for status in ("loading", "running", "saving"):
+        assert watch_seconds(ServerView(folder, 1, status)) == ACTIVE_WATCH_SECONDS == 1.0
+    for status in ("idle", "done", "failed", "cancelled"):
+        assert watch_seconds(ServerView(folder, 1, status)) == WATCH_SECONDS

@@ -66,7 +66,7 @@ def test_only_allowed_recipes_are_offered_and_over_limit_settings_are_refused(jo
     warning = " ".join(w.value for w in train_tab(at).warning)
     assert "3 epochs of 60,000 images is more than this server allows (100,000" in warning
     assert any("at most 100,000 epochs × images" in c.value for c in train_tab(at).caption)
-    at.number_input(key=TRAIN_IMAGES).set_value(30000).run()
+    at.select_slider(key=TRAIN_IMAGES).set_value(30000).run()
     assert not at.button(key=TRAIN_BUTTON).disabled and not train_tab(at).warning
 
 
