@@ -177,6 +177,18 @@ TEXTS = {
         "inside_first": "the first {shown} of {count} shown",
         # issue 12: compare with an upload
         "compare_with_help": "The server's models, and the model you uploaded if there is one: only you see your upload.",
+        # issue 20: figures in the page's language
+        "curves_accuracy_title": "Training and validation accuracy",
+        "curves_loss_title": "Training and validation loss",
+        "prediction_title": "Prediction of the digit shown: {digit}",
+        "prediction_quote": "The tutorial's title, in French: « {title} »",
+        "curves_alt": "Learning curve: {words}",
+        "prediction_alt": "Test image {index}: {words}",
+        # issue 20: inside the network, short by default
+        "inside_all_maps": "Show all {count} feature maps of each layer",
+        "inside_first_maps": "the first {shown} of {count} shown",
+        "inside_sal_scale": "Dark: no push; the brighter (black, red, yellow, white), the more that pixel pushed the model towards {digit}. The map is scaled to its own strongest pixel.",
+        "inside_bars_digits": "the ten bars are the digits 0 to 9",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -353,6 +365,18 @@ TEXTS = {
         "inside_first": "affichage limité à {shown} sur {count}",
         # issue 12: compare with an upload
         "compare_with_help": "Les modèles du serveur, et le modèle que vous avez téléversé s'il y en a un : vous seul voyez votre fichier.",
+        # issue 20: les figures dans la langue de la page
+        "curves_accuracy_title": "Précision à l'entraînement et à la validation",
+        "curves_loss_title": "Perte à l'entraînement et à la validation",
+        "prediction_title": "Prédiction du chiffre affiché : {digit}",
+        "prediction_quote": "Le titre du tutoriel : « {title} »",
+        "curves_alt": "Courbe d'apprentissage : {words}",
+        "prediction_alt": "Image de test {index} : {words}",
+        # issue 20: à l'intérieur du réseau, court d'abord
+        "inside_all_maps": "Montrer les {count} cartes de chaque couche",
+        "inside_first_maps": "les {shown} premières sur {count}",
+        "inside_sal_scale": "Sombre : aucune poussée ; plus c'est clair (noir, rouge, jaune, blanc), plus ce pixel a poussé le modèle vers {digit}. La carte est à l'échelle de son pixel le plus fort.",
+        "inside_bars_digits": "les dix barres sont les chiffres de 0 à 9",
     },
 }
 
