@@ -186,7 +186,6 @@ TEXTS = {
         "prediction_alt": "Test image {index}: {words}",
         # issue 20: inside the network, short by default
         "inside_all_maps": "Show all {count} feature maps of each layer",
-        "inside_first_maps": "the first {shown} of {count} shown",
         "inside_sal_scale": "Dark: no push; the brighter (black, red, yellow, white), the more that pixel pushed the model towards {digit}. The map is scaled to its own strongest pixel.",
         "inside_bars_digits": "the ten bars are the digits 0 to 9",
     },
@@ -374,7 +373,6 @@ TEXTS = {
         "prediction_alt": "Image de test {index} : {words}",
         # issue 20: à l'intérieur du réseau, court d'abord
         "inside_all_maps": "Montrer les {count} cartes de chaque couche",
-        "inside_first_maps": "les {shown} premières sur {count}",
         "inside_sal_scale": "Sombre : aucune poussée ; plus c'est clair (noir, rouge, jaune, blanc), plus ce pixel a poussé le modèle vers {digit}. La carte est à l'échelle de son pixel le plus fort.",
         "inside_bars_digits": "les dix barres sont les chiffres de 0 à 9",
     },
