@@ -96,7 +96,7 @@ def test_a_layer_with_thousands_of_maps_is_shown_as_its_first_64():
 
 
 # issue 20: the view opens on a short section; the long one shows a row of maps per layer
-def test_the_inside_view_opens_on_the_preprocessing(models, canvas, mnist):  # noqa: F811
+def test_the_inside_view_opens_on_the_preprocessing(models, canvas, mnist):
     at = _drawn(canvas, mnist, **{INSIDE_OPEN: True})
     captions = " ".join(c.value for c in at.tabs[0].caption)
     assert text("en", "inside_preprocess_about") in captions
@@ -104,8 +104,8 @@ def test_the_inside_view_opens_on_the_preprocessing(models, canvas, mnist):  # n
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_layer_outputs_show_a_row_of_maps_each_until_asked_for_all(models, canvas, mnist,  # noqa: F811
-                                                                       language):
+def test_layer_outputs_show_a_row_of_maps_each_until_asked_for_all(models, canvas, mnist,
+                                                                    language):
     at = _drawn(canvas, mnist, **{LANGUAGE: language, INSIDE_OPEN: True,
                                   INSIDE_SECTION: "layers"})
     draw = at.tabs[0]
