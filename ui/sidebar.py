@@ -76,7 +76,7 @@ def model_choice(language, fingerprint):
             st.session_state[VANISHED_MODEL] = (Path(chosen).name, fallback)
             st.toast(text(language, "model_gone", name=Path(chosen).name,
                           fallback=Path(fallback).name), icon=":material/info:")
-    names = {key: _label(language, key, models.get(key, {}), key == best) for key in options}
+    names = {key: _label(key, key == best) for key in options}
     if record:
         names[UPLOADED] = record.label
     key = chooser.selectbox(text(language, "model"), options, format_func=names.get,
@@ -137,13 +137,12 @@ def _vanished_notice(language, chooser, key):
         del st.session_state[VANISHED_MODEL]  # the visitor has chosen another model since
 
 
-def _label(language, path, metadata, best=False):
-    # In the page's language: with a key, Streamlit (1.67) keeps the widget and redraws its
-    # options' labels on every run, so they follow a switch of language.
-    accuracy = metadata.get("test_accuracy")
-    name = Path(path).name + (" ★" if best else "")
-    return (f"{name} ({percent(language, accuracy, 2)})" if isinstance(accuracy, (int, float))
-            else name)
+def _label(path, best=False):
+    # The file name alone: the list's box is an <input>, which cannot wrap, and "name (99.64%)"
+    # was cut on a phone and in the desktop sidebar. The accuracy is in the facts just below,
+    # written as the page's language writes numbers (with a key, Streamlit 1.67 would redraw
+    # translated labels, but the box would still cut them).
+    return Path(path).name + (" ★" if best else "")
 
 
 def _facts(language, metadata):

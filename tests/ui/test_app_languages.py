@@ -72,13 +72,10 @@ def test_the_english_explore_quotes_the_tutorials_french_title(models, canvas, m
         captions)
 
 
-def test_the_model_list_writes_percentages_as_the_page_does(models, canvas):
+def test_the_model_list_shows_names_and_its_facts_one_number_format(models, canvas):
     at = start()
-    english = at.sidebar.selectbox(key=MODEL_CHOICE).options
     at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
-    french = at.sidebar.selectbox(key=MODEL_CHOICE).options
-    assert english[0].endswith("%)") and "." in english[0] and "," not in english[0]
-    assert french[0].endswith("\u202f%)") and "," in french[0], french
+    options = at.sidebar.selectbox(key=MODEL_CHOICE).options
+    assert options == ["tutorial.keras ★"]  # no "(99.04%)" beside the facts' "99,04 %"
     facts = at.sidebar.caption[0].value
-    percent = french[0].rsplit("(", 1)[1].rstrip(")")
-    assert percent in facts  # one format: the list says what the facts below it say
+    assert "99,04\u202f%" in facts and "99.04" not in facts
