@@ -210,5 +210,5 @@ def _saliency(language, seen):
     if float(seen.saliency.max()) == 0.0:
         st.caption(text(language, "inside_sal_empty"))
         return
-    st.image(_bytes(explain_plots.colour_bar()), width=SALIENCY_PX,
-             caption=text(language, "inside_sal_scale", digit=seen.digit))
+    st.image(_bytes(explain_plots.colour_bar()), width=SALIENCY_PX)
+    st.caption(text(language, "inside_sal_scale", digit=seen.digit))

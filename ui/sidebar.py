@@ -138,11 +138,12 @@ def _vanished_notice(language, chooser, key):
 
 
 def _label(path, best=False):
-    # The file name alone: the list's box is an <input>, which cannot wrap, and "name (99.64%)"
-    # was cut on a phone and in the desktop sidebar. The accuracy is in the facts just below,
-    # written as the page's language writes numbers (with a key, Streamlit 1.67 would redraw
-    # translated labels, but the box would still cut them).
-    return Path(path).name + (" ★" if best else "")
+    # The name alone, and without the usual ".keras": the list's box is an <input>, which cannot
+    # wrap, and "quick-20261202-230530.keras (92.31%)" was cut on a phone and in the desktop
+    # sidebar. The accuracy is in the facts just below, written as the page's language writes
+    # numbers (with a key, Streamlit 1.67 would redraw translated labels, but still cut them).
+    path = Path(path)
+    return (path.stem if path.suffix == ".keras" else path.name) + (" ★" if best else "")
 
 
 def _facts(language, metadata):

@@ -68,14 +68,28 @@ def test_the_english_explore_quotes_the_tutorials_french_title(models, canvas, m
     assert accuracy.startswith("Training and validation accuracy · Epochs")
     digit = prediction.rsplit(" ", 1)[-1]
     captions = [c.value for c in at.tabs[2].caption]
-    assert f"The tutorial's title, in French: « Prédiction du chiffre affiché : {digit} »" in (
-        captions)
+    quote = f"The tutorial's title, in French: «\u00a0Prédiction du chiffre affiché : {digit}\u00a0»"
+    assert quote in captions
 
 
 def test_the_model_list_shows_names_and_its_facts_one_number_format(models, canvas):
     at = start()
     at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     options = at.sidebar.selectbox(key=MODEL_CHOICE).options
-    assert options == ["tutorial.keras ★"]  # no "(99.04%)" beside the facts' "99,04 %"
+    assert options == ["tutorial ★"]  # no "(99.04%)" beside the facts' "99,04 %"
     facts = at.sidebar.caption[0].value
     assert "99,04\u202f%" in facts and "99.04" not in facts
+
+
+def test_the_confusion_matrix_groups_its_counts_as_the_page_does():
+    import numpy as np
+
+    from ui.numbers import NARROW_SPACE
+    from ui.test_set_view import confusion_chart
+
+    spec = confusion_chart("fr", np.eye(10, dtype=np.int64) * 1135, (0, 0))
+    counts = spec["layer"][1]["encoding"]["text"]
+    assert counts.get("format") == ","  # 1135 is written "1 135", as the table beside it
+    assert spec["config"]["locale"]["number"]["thousands"] == NARROW_SPACE
+    tooltip = {t["field"]: t for t in spec["layer"][0]["encoding"]["tooltip"]}
+    assert tooltip["count"].get("format") == ","
