@@ -65,19 +65,19 @@ def test_the_tutorials_figures_speak_the_pages_language(request, device, languag
     if language == "en":
         assert alts == [
             "Test image 0: Prediction of the digit shown: 7",
-            "Learning curve: Training and validation accuracy · Epochs · Training accuracy"
-            " · Validation accuracy",
-            "Learning curve: Training and validation loss · Epochs · Training loss"
-            " · Validation loss"], alts
+            ("Learning curve: Training and validation accuracy · Epochs · Training accuracy"
+             " · Validation accuracy"),
+            ("Learning curve: Training and validation loss · Epochs · Training loss"
+             " · Validation loss")], alts
         expect(quote).to_have_text(f"The tutorial's title, in French: «\u00a0{french}\u00a0»")
         expect(quote).to_be_visible()
     else:
         assert alts == [
             f"Image de test 0 : {french}",
-            "Courbe d'apprentissage : Précision à l'entraînement et à la validation · Époques"
-            " · Précision (entraînement) · Précision (validation)",
-            "Courbe d'apprentissage : Perte à l'entraînement et à la validation · Époques"
-            " · Perte (entraînement) · Perte (validation)"], alts
+            ("Courbe d'apprentissage : Précision à l'entraînement et à la validation · Époques"
+             " · Précision (entraînement) · Précision (validation)"),
+            ("Courbe d'apprentissage : Perte à l'entraînement et à la validation · Époques"
+             " · Perte (entraînement) · Perte (validation)")], alts
         expect(quote).to_have_count(0)  # the figure's title is the tutorial's: nothing to quote
     wait_for_app_idle(page)
     screenshot(page, f"language-{device}-{language}-explore")
