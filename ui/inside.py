@@ -173,7 +173,7 @@ def _layers(language, explainer, seen, maps):
     last = len(seen.outputs) - 1
     for k, (info, output) in enumerate(zip(explainer.layers, seen.outputs)):
         caption = text(language, "inside_layer", name=info.name, kind=info.class_name,
-                       shape=" × ".join(map(str, info.output_shape)),
+                       shape=" × ".join(whole(language, n) for n in info.output_shape),
                        params=whole(language, info.params))
         count = output.shape[-1] if output.ndim == 3 else output.size
         limit = maps if output.ndim == 3 else MAX_BARS

@@ -185,7 +185,7 @@ TEXTS = {
         "curves_alt": "Learning curve: {words}",
         "prediction_alt": "Test image {index}: {words}",
         # issue 20: inside the network, short by default
-        "inside_all_maps": "Show all {count} feature maps of each layer",
+        "inside_all_maps": "Show every feature map (up to {count} a layer)",
         "inside_sal_scale": "Colours from dark to bright (the bar above): the brighter a pixel (purple, orange, yellow), the more it pushed the model towards {digit}; dark, not at all. The map is scaled to its own strongest pixel, shown brightest.",
         "inside_bars_digits": "the ten bars are the digits 0 to 9",
     },
@@ -372,7 +372,7 @@ TEXTS = {
         "curves_alt": "Courbe d'apprentissage : {words}",
         "prediction_alt": "Image de test {index} : {words}",
         # issue 20: à l'intérieur du réseau, court d'abord
-        "inside_all_maps": "Montrer les {count} cartes de chaque couche",
+        "inside_all_maps": "Montrer toutes les cartes (jusqu'à {count} par couche)",
         "inside_sal_scale": "Couleurs du sombre au clair (la barre ci-dessus) : plus un pixel est clair (violet, orange, jaune), plus il a poussé le modèle vers {digit} ; sombre, pas du tout. La carte est à l'échelle de son pixel le plus fort, le plus clair.",
         "inside_bars_digits": "les dix barres sont les chiffres de 0 à 9",
     },

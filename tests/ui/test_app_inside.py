@@ -115,6 +115,8 @@ def test_layer_outputs_show_a_row_of_maps_each_until_asked_for_all(models, canva
     digits = {"en": "the ten bars are the digits 0 to 9",
               "fr": "les dix barres sont les chiffres de 0 à 9"}[language]
     assert digits in captions[-1] and not any(digits in c for c in captions[:-1])
+    flatten = {"en": "flatten (Flatten) · 1,600 ·", "fr": "flatten (Flatten) · 1\u202f600 ·"}
+    assert any(c.startswith(flatten[language]) for c in captions), captions
     every = at.toggle(key=INSIDE_ALL_MAPS)
     assert every.label == text(language, "inside_all_maps", count=64)
     every.set_value(True).run()
