@@ -27,16 +27,31 @@ def _png(figure):
     return buffer.getvalue()
 
 
+def figure_texts(language):
+    """The tutorial's figures' words in `language` (`plots.FigureTexts`): on a French page the
+    prediction keeps the tutorial's own French title; numbers get a decimal comma."""
+    return plots.FigureTexts(
+        accuracy_title=text(language, "curves_accuracy_title"),
+        loss_title=text(language, "curves_loss_title"), epochs=text(language, "epochs"),
+        train_accuracy=text(language, "train_acc"), validation_accuracy=text(language, "val_acc"),
+        train_loss=text(language, "train_loss"), validation_loss=text(language, "val_loss"),
+        prediction_title=text(language, "prediction_title"), decimal_comma=language == "fr")
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _prediction_png(model_key, index, digit, _image):
-    """The tutorial's prediction figure as PNG, cached per model and test image."""
-    return _png(plots.prediction_figure(_image, digit))
+def _prediction_png(model_key, index, digit, language, _image):
+    """The tutorial's prediction figure as `(PNG, the words it draws)`, cached per model, test
+    image and language."""
+    figure = plots.prediction_figure(_image, digit, figure_texts(language))
+    return _png(figure), plots.figure_words(figure)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _curves_png(model_key, _history):
-    """The two learning-curve figures as PNGs, drawn once per model."""
-    return tuple(_png(figure) for figure in plots.learning_curves(_history))
+def _curves_png(model_key, language, _history):
+    """The two learning-curve figures as `(PNG, the words it draws)` pairs, drawn once per model
+    and language."""
+    return tuple((_png(figure), plots.figure_words(figure))
+                 for figure in plots.learning_curves(_history, figure_texts(language)))
 
 
 @st.fragment(run_every=LOADING_POLL_SECONDS)
@@ -79,7 +94,11 @@ def _tutorial_step(language, predictor, model_key, data, index):
     image = prepare_images(x_test[index:index + 1])[0]
     prediction = predictor.predict_prepared(image)
     left, right = st.columns([1, 1])
-    left.image(_prediction_png(model_key, index, prediction.digit, image), width=300)
+    png, words = _prediction_png(model_key, index, prediction.digit, language, image)
+    left.image(png, width=300, alt=text(language, "prediction_alt", index=index, words=words))
+    if language != "fr":  # the tutorial's French line, quoted as its own, beside the figure
+        left.caption(text(language, "prediction_quote",
+                          title=plots.TUTORIAL.prediction_title.format(digit=prediction.digit)))
     right.metric(text(language, "predicted"), prediction.digit,
                  text(language, "confidence", p=prediction.confidence),
                  delta_color="off", delta_arrow="off")
@@ -93,10 +112,9 @@ def _curves(language, model_key, metadata):
     if not history.get("accuracy"):
         st.caption(text(language, "no_history"))
         return
-    accuracy, loss = _curves_png(model_key, history)
     left, right = st.columns(2)
-    left.image(accuracy)
-    right.image(loss)
+    for column, (png, words) in zip((left, right), _curves_png(model_key, language, history)):
+        column.image(png, alt=text(language, "curves_alt", words=words))
 
 
 def _model_name(model_key):

@@ -13,21 +13,28 @@ import weakref
 import numpy as np
 import streamlit as st
 
-from mnist_core.explain import pictures as explain_plots
+from mnist_core.constants import NUM_CLASSES
 from mnist_core.errors import ImageError
+from mnist_core.explain import pictures as explain_plots
 from mnist_core.explain.explainer import Explainer
 from ui.numbers import whole
-from ui.session_keys import INSIDE_DIGIT, INSIDE_OPEN, INSIDE_SECTION
+from ui.session_keys import INSIDE_ALL_MAPS, INSIDE_DIGIT, INSIDE_OPEN, INSIDE_SECTION
 from ui.texts import text
 
 SECTIONS = ("preprocess", "architecture", "layers", "filters", "saliency")
-DEFAULT_SECTION = "layers"
-PICTURE_PX = 140  # width of each picture of a row (preprocessing, saliency): 2 a row on a phone
+DEFAULT_SECTION = "preprocess"
+"""The first section: a short one (five small pictures), where every layer's output of a deep
+model was ~8,600 pixels long."""
+PICTURE_PX = 140  # width of each picture of a row (preprocessing): 2 a row on a phone
+SALIENCY_PX = 240  # the saliency's pictures: its strokes legible at a glance, 1 a row on a phone
 GRID_PX = 480  # width a layer's picture is shown at (narrower on a phone)
 FILTER_ZOOM = 14  # a 3x3 filter as 42x42 pixels
+FEW_MAPS = 8
+"""Feature maps shown per layer at first: one row each, so the section stays a few screens long."""
 MAX_MAPS = 64
-"""Feature maps shown per layer (the tutorial's widest layer has 64): an uploaded model may
-have thousands of filters per layer, and each stroke would send them all."""
+"""Feature maps shown per layer when the visitor asks for all (the tutorial's widest layer has
+64): an uploaded model may have thousands of filters per layer, and each stroke would send them
+all."""
 MAX_BARS = 2048
 """Units shown per dense layer (the tutorial's Flatten has 1,600)."""
 
@@ -111,7 +118,11 @@ def _view(language, predictor, pixels, reading):
     else:
         seen = explainer.explain(digits[index].image)
         if section == "layers":
-            _layers(language, explainer, seen)
+            widest = max((o.shape[-1] for o in seen.outputs if o.ndim == 3), default=0)
+            every = widest > FEW_MAPS and st.toggle(
+                text(language, "inside_all_maps", count=min(widest, MAX_MAPS)),
+                key=INSIDE_ALL_MAPS)
+            _layers(language, explainer, seen, MAX_MAPS if every else FEW_MAPS)
         else:
             _saliency(language, seen)
 
@@ -158,34 +169,46 @@ def _fitted_picture(image):
     return _bytes(np.pad(image, [(1, 1), (1, 1)] + rest, constant_values=0.5))
 
 
-def _layers(language, explainer, seen):
-    for info, output in zip(explainer.layers, seen.outputs):
+def _layers(language, explainer, seen, maps):
+    last = len(seen.outputs) - 1
+    for k, (info, output) in enumerate(zip(explainer.layers, seen.outputs)):
         caption = text(language, "inside_layer", name=info.name, kind=info.class_name,
-                       shape=" × ".join(map(str, info.output_shape)),
+                       shape=" × ".join(whole(language, n) for n in info.output_shape),
                        params=whole(language, info.params))
-        shown = output.shape[-1] if output.ndim == 3 else output.size
-        if shown > (MAX_MAPS if output.ndim == 3 else MAX_BARS):
-            caption += " · " + text(language, "inside_first", shown=MAX_MAPS if output.ndim == 3
-                                    else MAX_BARS, count=whole(language, shown))
+        count = output.shape[-1] if output.ndim == 3 else output.size
+        limit = maps if output.ndim == 3 else MAX_BARS
+        if count > limit:
+            caption += " · " + text(language, "inside_first", shown=limit,
+                                    count=whole(language, count))
         if output.ndim == 3:
-            picture = layer_picture(output)
+            picture = layer_picture(output, limit)
         else:  # bars in pixels: a chart per dense layer took the browser ~100 ms each stroke
-            picture = explain_plots.bars_picture(output.reshape(-1)[:MAX_BARS])
+            digits = k == last and output.size == NUM_CLASSES  # the answer: bars 0 to 9
+            picture = explain_plots.bars_picture(
+                output.reshape(-1)[:MAX_BARS], labels=range(NUM_CLASSES) if digits else None)
+            caption += " · " + text(language, "inside_bars_digits") if digits else ""
         st.image(_bytes(picture), caption=caption, width=GRID_PX)
 
 
-def layer_picture(maps):
-    """The first `MAX_MAPS` feature maps (h, w, n) of a layer as one grid, one pixel per value:
+def layer_picture(maps, limit=MAX_MAPS):
+    """The first `limit` feature maps (h, w, n) of a layer as one grid, one pixel per value:
     the browser enlarges it (crisp, see `PIXELATED`), so each stroke encodes a quarter of the
     pixels a zoomed copy would have."""
-    return explain_plots.tile_grid(maps[:, :, :MAX_MAPS])
+    return explain_plots.tile_grid(maps[:, :, :limit])
 
 
 def _saliency(language, seen):
-    heat = explain_plots.overlay(np.zeros_like(seen.image), seen.saliency)
-    pictures = [seen.image, heat, explain_plots.overlay(seen.image, seen.saliency)]
+    pictures = [seen.image, explain_plots.heat_map(seen.saliency),
+                explain_plots.overlay(seen.image, seen.saliency)]
     captions = [text(language, "inside_sal_input"), text(language, "inside_sal_map"),
                 text(language, "inside_sal_overlay", digit=seen.digit)]
-    st.image([_fitted_picture(p) for p in pictures], caption=captions, width=PICTURE_PX)
+    # Each 28x28 picture zoomed in whole pixels to about SALIENCY_PX: big enough to read, and
+    # crisp however the browser scales it (see `PIXELATED`).
+    zoom = max(1, SALIENCY_PX // seen.image.shape[0])
+    st.image([_bytes(explain_plots.zoom(p, zoom)) for p in pictures], caption=captions,
+             width=SALIENCY_PX)
     if float(seen.saliency.max()) == 0.0:
         st.caption(text(language, "inside_sal_empty"))
+        return
+    st.image(_bytes(explain_plots.colour_bar()), width=SALIENCY_PX)
+    st.caption(text(language, "inside_sal_scale", digit=seen.digit))

@@ -106,3 +106,7 @@ COMPARE_WITH = "compare_with"
 """The second model's key (a path, or `upload:<sha256>`): ui.compare_view writes and reads it."""
 DOWNLOAD_PREFIX = "download"
 """The download buttons' key is this and the suffix (.keras, .h5): ui.downloads; nobody reads."""
+
+# issue 20: inside the network, short by default.
+INSIDE_ALL_MAPS = "inside_all_maps"
+"""The layer outputs' "Show all feature maps" toggle: ui.inside writes it (the widget), reads it."""

@@ -66,7 +66,7 @@ def model_choice(language, fingerprint):
             st.session_state[VANISHED_MODEL] = (Path(chosen).name, fallback)
             st.toast(text(language, "model_gone", name=Path(chosen).name,
                           fallback=Path(fallback).name), icon=":material/info:")
-    names = {key: _label(key, models.get(key, {}), key == best) for key in options}
+    names = {key: _label(key, key == best) for key in options}
     if record:
         names[UPLOADED] = record.label
     key = chooser.selectbox(text(language, "model"), options, format_func=names.get,
@@ -154,8 +154,10 @@ def _vanished_notice(language, chooser, key):
         del st.session_state[VANISHED_MODEL]  # the visitor has chosen another model since
 
 
-def _label(path, metadata, best=False):
-    # Language-neutral on purpose: a selectbox keeps the labels it was first drawn with.
-    accuracy = metadata.get("test_accuracy")
-    name = Path(path).name + (" ★" if best else "")
-    return f"{name} ({accuracy:.2%})" if isinstance(accuracy, (int, float)) else name
+def _label(path, best=False):
+    # The name alone, and without the usual ".keras": the list's box is an <input>, which cannot
+    # wrap, and "quick-20261202-230530.keras (92.31%)" was cut on a phone and in the desktop
+    # sidebar. The accuracy is in the facts just below, written as the page's language writes
+    # numbers (with a key, Streamlit 1.67 would redraw translated labels, but still cut them).
+    path = Path(path)
+    return (path.stem if path.suffix == ".keras" else path.name) + (" ★" if best else "")

@@ -169,10 +169,11 @@ def confusion_chart(language, counts, chosen, height=330):
                  "strokeWidth": {"condition": {"test": "datum.chosen", "value": 3}, "value": 0.5},
                  "tooltip": [{"field": "true", "title": true},
                              {"field": "predicted", "title": read},
-                             {"field": "count", "title": text(language, "images")}]}},
+                             {"field": "count", "title": text(language, "images"),
+                              "format": ","}]}},
             {"mark": {"type": "text", "fontSize": 10},
              "transform": [{"filter": "datum.count > 0"}],
-             "encoding": {"text": {"field": "count"},
+             "encoding": {"text": {"field": "count", "format": ","},  # 1,135 / 1 135
                           "color": {"condition": {"test": "datum.dark",
                                                   "value": "#ffffff"}, "value": "#333333"}}},
         ],

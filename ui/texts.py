@@ -198,6 +198,17 @@ TEXTS = {
         "new_model_line": "New: {name}, trained by a visitor {ago}.",
         "new_model_now": "just now",
         "new_model_ago": "{minutes} min ago",
+        # issue 20: figures in the page's language
+        "curves_accuracy_title": "Training and validation accuracy",
+        "curves_loss_title": "Training and validation loss",
+        "prediction_title": "Prediction of the digit shown: {digit}",
+        "prediction_quote": "The tutorial's title, in French: «\u00a0{title}\u00a0»",
+        "curves_alt": "Learning curve: {words}",
+        "prediction_alt": "Test image {index}: {words}",
+        # issue 20: inside the network, short by default
+        "inside_all_maps": "Show every feature map (up to {count} a layer)",
+        "inside_sal_scale": "Colours from dark to bright (the bar above): the brighter a pixel (purple, orange, yellow), the more it pushed the model towards {digit}; dark, not at all. The map is scaled to its own strongest pixel, shown brightest.",
+        "inside_bars_digits": "the ten bars are the digits 0 to 9",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -395,6 +406,17 @@ TEXTS = {
         "new_model_line": "Nouveau : {name}, entraîné par un visiteur {ago}.",
         "new_model_now": "à l'instant",
         "new_model_ago": "il y a {minutes} min",
+        # issue 20: les figures dans la langue de la page
+        "curves_accuracy_title": "Précision à l'entraînement et à la validation",
+        "curves_loss_title": "Perte à l'entraînement et à la validation",
+        "prediction_title": "Prédiction du chiffre affiché : {digit}",
+        "prediction_quote": "Le titre du tutoriel : «\u00a0{title}\u00a0»",
+        "curves_alt": "Courbe d'apprentissage : {words}",
+        "prediction_alt": "Image de test {index} : {words}",
+        # issue 20: à l'intérieur du réseau, court d'abord
+        "inside_all_maps": "Montrer toutes les cartes (jusqu'à {count} par couche)",
+        "inside_sal_scale": "Couleurs du sombre au clair (la barre ci-dessus) : plus un pixel est clair (violet, orange, jaune), plus il a poussé le modèle vers {digit} ; sombre, pas du tout. La carte est à l'échelle de son pixel le plus fort, le plus clair.",
+        "inside_bars_digits": "les dix barres sont les chiffres de 0 à 9",
     },
 }
 

@@ -17,13 +17,15 @@ from mnist_core.evaluation.test_report import (Comparison, Report, compare, conf
                                                report_of)
 
 __all__ = [
-    "Comparison", "Report", "compare", "confusion_matrix", "confusion_table", "drawn_accuracy",
-    "learning_curves", "load_report", "make_report", "per_digit_accuracy", "prediction_figure",
-    "prepared_drawn_set", "report_of", "save_png", "save_report", "share_read_right",
+    "Comparison", "FigureTexts", "Report", "compare", "confusion_matrix", "confusion_table",
+    "drawn_accuracy", "figure_words", "learning_curves", "load_report", "make_report",
+    "per_digit_accuracy", "prediction_figure", "prepared_drawn_set", "report_of", "save_png",
+    "save_report", "share_read_right",
 ]
 # `image_grid` (the function) is not named here: it would shadow its module of the same name.
 
-_FIGURES = {"learning_curves": "plots", "prediction_figure": "plots", "save_png": "plots"}
+_FIGURES = {"learning_curves": "plots", "prediction_figure": "plots", "save_png": "plots",
+            "FigureTexts": "plots", "figure_words": "plots"}
 
 
 def __getattr__(name):

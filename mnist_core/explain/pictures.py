@@ -14,9 +14,15 @@ GAP = 1
 GRID_COLUMNS = 8
 """Feature maps or filters per row of a grid: 32 maps make 4 rows, 64 make 8."""
 
-SALIENCY_TINT = np.array([1.0, 0.25, 0.0], np.float32)
-"""The colour the saliency is painted in over the grey input (orange-red)."""
+SALIENCY_COLOURMAP = "inferno"
+"""The saliency's colours, dark to bright: black, purple, red, orange, yellow, near white."""
+SALIENCY_GAMMA = 0.5
+"""The saliency is shown as its square root: integrated gradients put most of the credit on a few
+pixels, and on a linear scale the rest of the strokes that helped stayed near black."""
 
+BAR_LABEL_PX = 18
+BAR_LABEL_FONT = 14
+"""Height of the strip of labels under a bar chart (the last layer's digits 0-9), its font size."""
 BAR_GREY = np.float32(0.2)
 BARS_PX = 64
 BARS_WIDTH = 480
@@ -100,7 +106,7 @@ def filter_grid(kernel, columns=GRID_COLUMNS, tile_zoom=1):
     return rgb.astype(np.float32)
 
 
-def bars_picture(values, width=BARS_WIDTH):
+def bars_picture(values, width=BARS_WIDTH, labels=None):
     """Activations as a bar chart drawn in pixels: one column per unit, dark grey on white.
 
     A bitmap, not a chart spec: a browser shows it at once, where a chart library would lay
@@ -110,10 +116,13 @@ def bars_picture(values, width=BARS_WIDTH):
     Args:
         values: float array (n,).
         width: about how wide the picture is: each unit gets `width // n` columns, at least 1.
+        labels: None, or n short strings written under the bars (the last layer's "0" to "9"),
+            in a `BAR_LABEL_PX` strip; a label is centred under its bar.
 
     Returns:
         float32 grey array (height, n * columns) in [0, 1], `BARS_PX` pixels high for
-        `BARS_WIDTH` wide, in proportion: shown at any width, it keeps its shape.
+        `BARS_WIDTH` wide, in proportion: shown at any width, it keeps its shape; the labels'
+        strip adds `BAR_LABEL_PX` rows.
     """
     values = np.asarray(values, np.float32).reshape(-1)
     columns = max(1, width // max(1, len(values)))
@@ -126,23 +135,71 @@ def bars_picture(values, width=BARS_WIDTH):
     filled = ((rows >= level) & (rows <= zero)) | ((rows <= level) & (rows >= zero))
     picture = np.where(filled, BAR_GREY, np.float32(1.0)).astype(np.float32)
     picture[zero] = np.where(filled[zero], BAR_GREY, np.float32(0.6))
-    return np.repeat(picture, columns, axis=1)
+    picture = np.repeat(picture, columns, axis=1)
+    return picture if labels is None else np.vstack([picture, _label_strip(labels, columns)])
+
+
+def _label_strip(labels, columns):
+    """White rows with each label centred under its `columns`-wide bar, in dark grey."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    strip = Image.new("L", (len(labels) * columns, BAR_LABEL_PX), 255)
+    draw = ImageDraw.Draw(strip)
+    font = ImageFont.load_default(size=BAR_LABEL_FONT)
+    for k, label in enumerate(labels):
+        centre = k * columns + columns / 2
+        draw.text((centre, BAR_LABEL_PX / 2), str(label), fill=int(BAR_GREY * 255), font=font,
+                  anchor="mm")
+    return np.asarray(strip, np.float32) / 255.0
+
+
+def heat_map(saliency):
+    """The saliency in colour, on its own scale: its strongest pixel is the brightest colour.
+
+    Args:
+        saliency: float (h, w), >= 0 (values below 0 count as 0).
+
+    Returns:
+        float32 RGB (h, w, 3) in [0, 1]: `SALIENCY_COLOURMAP` of (saliency / its max) **
+        `SALIENCY_GAMMA`; black where it is 0 (all black when it is all 0).
+    """
+    return _colours(_strength(saliency))
+
+
+def colour_bar(width=BARS_WIDTH // 2, height=12):
+    """The saliency's colours from none (left) to the most (right), as an RGB strip to show
+    beside its map: float32 (height, width, 3) in [0, 1]."""
+    ramp = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :].repeat(height, axis=0)
+    return _colours(ramp)
+
+
+def _strength(saliency):
+    """Saliency -> [0, 1] on its own scale, gamma applied (see `SALIENCY_GAMMA`)."""
+    s = np.clip(np.asarray(saliency, np.float32), 0.0, None)
+    top = float(s.max())
+    return (s / top) ** SALIENCY_GAMMA if top > 0 else np.zeros_like(s)
+
+
+def _colours(strength):
+    from matplotlib import colormaps
+
+    return colormaps[SALIENCY_COLOURMAP](strength)[..., :3].astype(np.float32)
 
 
 def overlay(image, saliency):
-    """The grey 28x28 input with the saliency painted over it.
+    """The grey 28x28 input with the saliency painted over it in its colours (`heat_map`).
 
     Args:
         image: float (28, 28) in [0, 1].
-        saliency: float (28, 28) in [0, 1].
+        saliency: float (28, 28), >= 0, on any scale (its own max is the strongest).
 
     Returns:
-        float32 RGB (28, 28, 3) in [0, 1]: the input dimmed to half, the saliency in
-        `SALIENCY_TINT`, as strong as it is.
+        float32 RGB (28, 28, 3) in [0, 1]: the input dimmed to half, covered by the heat
+        map's colour as much as the saliency is strong there.
     """
     grey = np.repeat(np.asarray(image, np.float32)[:, :, None] * 0.5, 3, axis=2)
-    alpha = np.clip(np.asarray(saliency, np.float32), 0.0, 1.0)[:, :, None]
-    return (grey * (1 - alpha) + SALIENCY_TINT * alpha).clip(0.0, 1.0)
+    alpha = _strength(saliency)[:, :, None]
+    return (grey * (1 - alpha) + heat_map(saliency) * alpha).clip(0.0, 1.0)
 
 
 def zoom(image, factor):

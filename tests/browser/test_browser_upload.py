@@ -104,6 +104,6 @@ def test_a_refused_upload_says_why_in_one_sentence_and_the_page_keeps_its_model(
             timeout=WAIT_SECONDS * MS)
         expect(sidebar).not_to_contain_text(re.compile("Traceback|/tmp/|mnist-untrusted"))
         expect(sidebar.get_by_role("combobox", name="Model")).to_have_value(
-            re.compile(r"^tutorial\.keras"))
+            re.compile(r"^tutorial"))
     finally:
         page.context.close()

@@ -1,5 +1,7 @@
 """The tutorial's figures: titles, styles, and PNGs written headless."""
 
+import io
+
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
@@ -66,3 +68,55 @@ def test_a_failing_save_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypa
         plots.save_png(figure, path)
     assert path.read_bytes() == b"the previous figure"
     assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]
+
+
+# issue 20: the page draws the figures in its own language; the command line keeps the tutorial's
+FRENCH = plots.FigureTexts(
+    accuracy_title="Précision à l'entraînement et à la validation",
+    loss_title="Perte à l'entraînement et à la validation", epochs="Époques",
+    train_accuracy="Précision (entraînement)", validation_accuracy="Précision (validation)",
+    train_loss="Perte (entraînement)", validation_loss="Perte (validation)",
+    prediction_title="Prédiction du chiffre affiché : {digit}", decimal_comma=True)
+
+
+def _drawn_words(figure):
+    """Every text the figure draws, read back from its Axes after a render (ticks included)."""
+    figure.savefig(io.BytesIO(), format="png")  # lays out the tick labels
+    axes = figure.axes[0]
+    legend = axes.get_legend()
+    return {"title": axes.get_title(), "x": axes.get_xlabel(),
+            "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+            "ticks": [t.get_text() for t in axes.get_yticklabels() if t.get_text()]}
+
+
+def test_learning_curves_draw_the_words_they_are_given_and_french_decimal_commas():
+    accuracy, loss = plots.learning_curves(HISTORY, FRENCH)
+    words = _drawn_words(accuracy)
+    assert words["title"] == FRENCH.accuracy_title and words["x"] == "Époques"
+    assert words["legend"] == ["Précision (entraînement)", "Précision (validation)"]
+    assert words["ticks"] and all("." not in tick for tick in words["ticks"])
+    assert any("," in tick for tick in words["ticks"]), words["ticks"]
+    assert _drawn_words(loss)["legend"] == ["Perte (entraînement)", "Perte (validation)"]
+
+
+def test_by_default_the_curves_keep_the_tutorials_words_and_decimal_points():
+    words = _drawn_words(plots.learning_curves(HISTORY)[0])
+    assert (words["title"], words["x"]) == ("Training and validation accuracy", "Epochs")
+    assert any("." in tick for tick in words["ticks"]) and not any("," in t for t in words["ticks"])
+
+
+def test_the_prediction_title_is_the_one_given():
+    image = np.zeros((28, 28), dtype=np.float32)
+    english = plots.FigureTexts(prediction_title="Prediction of the digit shown: {digit}")
+    assert plots.prediction_figure(image, 3, english).axes[0].get_title() == (
+        "Prediction of the digit shown: 3")
+
+
+def test_figure_words_lists_what_a_figure_says():
+    accuracy, _ = plots.learning_curves(HISTORY, FRENCH)
+    assert plots.figure_words(accuracy) == (
+        "Précision à l'entraînement et à la validation · Époques · Précision (entraînement)"
+        " · Précision (validation)")
+    image = np.zeros((28, 28), dtype=np.float32)
+    assert plots.figure_words(plots.prediction_figure(image, 7)) == (
+        "Prédiction du chiffre affiché : 7")

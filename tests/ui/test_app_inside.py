@@ -5,7 +5,8 @@ import pytest
 
 from tests.app_kit import canvas_of, start
 from ui.inside import SECTIONS
-from ui.session_keys import CLEAR_CANVAS, INSIDE_OPEN, INSIDE_SECTION, LANGUAGE
+from ui.session_keys import CLEAR_CANVAS, INSIDE_ALL_MAPS, INSIDE_OPEN, INSIDE_SECTION, LANGUAGE
+from ui.texts import text
 
 
 def _drawn(canvas, mnist, **session):  # noqa: F811
@@ -52,8 +53,10 @@ def test_each_section_shows_for_the_current_drawing(models, canvas, mnist,  # no
         assert {"en": "225,034", "fr": "225\u202f034"}[language] in " ".join(
             md.value for md in draw.markdown)
         assert len(draw.table) == 1 and len(draw.table[0].value) == 7
-    elif section in ("preprocess", "saliency"):
+    elif section == "preprocess":
         assert len(draw.image) == 2  # the input, then one list of pictures
+    elif section == "saliency":
+        assert len(draw.image) == 3  # the input, one list of pictures, the colour bar
     elif section == "filters":
         assert len(draw.image) == 2
     words = {"en": "Inside the network", "fr": "À l'intérieur du réseau"}[language]
@@ -67,7 +70,7 @@ def test_clear_keeps_the_view_open_on_its_section(models, canvas, mnist):  # noq
     assert at.toggle(key=INSIDE_OPEN).value is True and len(at.tabs[0].image) == 0
     canvas(canvas_of(mnist[1][0][1]))  # a 2
     at.run()
-    assert at.session_state[INSIDE_SECTION] == "saliency" and len(at.tabs[0].image) == 2
+    assert at.session_state[INSIDE_SECTION] == "saliency" and len(at.tabs[0].image) == 3
 
 
 def test_the_drawing_is_decoded_once_for_the_answer_and_the_inside_view(models, canvas,  # noqa: F811
@@ -90,3 +93,41 @@ def test_a_layer_with_thousands_of_maps_is_shown_as_its_first_64():
     picture = layer_picture(np.ones((28, 28, 4096), np.float32))  # what an upload could make
     side = 8 * 29 - 1  # 8 x 8 tiles of 28 pixels and their gaps
     assert MAX_MAPS == 64 and picture.shape == (side, side)
+
+
+# issue 20: the view opens on a short section; the long one shows a row of maps per layer
+def test_the_inside_view_opens_on_the_preprocessing(models, canvas, mnist):
+    at = _drawn(canvas, mnist, **{INSIDE_OPEN: True})
+    captions = " ".join(c.value for c in at.tabs[0].caption)
+    assert text("en", "inside_preprocess_about") in captions
+    assert len(at.tabs[0].image) == 2  # the answer's input, then the five small pictures
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_layer_outputs_show_a_row_of_maps_each_until_asked_for_all(models, canvas, mnist,
+                                                                    language):
+    at = _drawn(canvas, mnist, **{LANGUAGE: language, INSIDE_OPEN: True,
+                                  INSIDE_SECTION: "layers"})
+    draw = at.tabs[0]
+    captions = [c for i in draw.image for c in (i.captions or [])]
+    first = {"en": "the first 8 of 32 shown", "fr": "affichage limité à 8 sur 32"}[language]
+    assert first in captions[1]  # after the answer's input, conv2d: 32 maps, a row of 8 shown
+    digits = {"en": "the ten bars are the digits 0 to 9",
+              "fr": "les dix barres sont les chiffres de 0 à 9"}[language]
+    assert digits in captions[-1] and not any(digits in c for c in captions[:-1])
+    flatten = {"en": "flatten (Flatten) · 1,600 ·", "fr": "flatten (Flatten) · 1\u202f600 ·"}
+    assert any(c.startswith(flatten[language]) for c in captions), captions
+    every = at.toggle(key=INSIDE_ALL_MAPS)
+    assert every.label == text(language, "inside_all_maps", count=64)
+    every.set_value(True).run()
+    captions = [c for i in at.tabs[0].image for c in (i.captions or [])]
+    assert not any(first in c for c in captions)
+
+
+def test_few_maps_make_one_row_of_tiles():
+    import numpy as np
+
+    from ui.inside import FEW_MAPS, layer_picture
+
+    picture = layer_picture(np.ones((26, 26, 32), np.float32), FEW_MAPS)
+    assert FEW_MAPS == 8 and picture.shape == (26, 8 * 27 - 1)
