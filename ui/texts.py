@@ -177,6 +177,8 @@ TEXTS = {
         "inside_first": "the first {shown} of {count} shown",
         # issue 12: compare with an upload
         "compare_with_help": "The server's models, and the model you uploaded if there is one: only you see your upload.",
+        # issue 20: the visitor's drawing, kept across tabs, languages and models
+        "drawing_too_large": "This drawing has too many strokes to keep: press Clear and draw one digit, or a short number.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -353,6 +355,8 @@ TEXTS = {
         "inside_first": "affichage limité à {shown} sur {count}",
         # issue 12: compare with an upload
         "compare_with_help": "Les modèles du serveur, et le modèle que vous avez téléversé s'il y en a un : vous seul voyez votre fichier.",
+        # issue 20: the visitor's drawing, kept across tabs, languages and models
+        "drawing_too_large": "Ce dessin compte trop de traits pour être gardé : appuyez sur Effacer et dessinez un chiffre, ou un nombre court.",
     },
 }
 
