@@ -165,6 +165,9 @@ def test_switching_model_reads_the_same_drawing_again_and_clear_empties_it(stron
     stroke(desktop, CROSSBAR)
     expect(model_saw(desktop, "Draw")).not_to_have_attribute("src", before)
     wait_for_app_idle(desktop)
+    # The page's answer did not reload the canvas (a reload empties its undo history).
+    canvas(desktop).hover()
+    expect(desktop.get_by_role("button", name="Undo")).to_be_enabled()
     visit_tabs(desktop, "desktop", en)
     expect_prediction(desktop, 7)
     before = confidence(desktop).inner_text()
