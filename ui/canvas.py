@@ -2,9 +2,15 @@
 
 The browser sends the canvas as a PNG data URL. The page decodes it once per rerun
 (`canvas_pixels`), bounded before any pixel is decoded; the Draw view reads the digits in those
-pixels and hands the same array to the inside view for its preprocessing pictures.
+pixels and hands the same array to the inside view for its preprocessing pictures. It also
+sends the drawing as fabric.js JSON, which the page keeps to draw the canvas again
+(`ui.kept_drawing`): `bounded_drawing` checks and rebuilds it first.
 """
 
+import json
+import math
+
+from mnist_core.errors import ImageError
 from mnist_core.reading.image_files import decode_data_url
 
 CANVAS_SIZE = 280
@@ -53,3 +59,88 @@ def canvas_pixels(data_url):
         return None
     return decode_data_url(data_url, max_chars=MAX_CANVAS_URL_CHARS, max_side=MAX_CANVAS_SIDE,
                            name="The drawing")
+
+
+# ---- The drawing as fabric.js JSON (kept to draw the canvas again: ui/kept_drawing.py) ---------
+
+MAX_DRAWING_STROKES = 300
+"""Strokes a drawing may hold: a digit takes one to four, a number a few dozen."""
+MAX_DRAWING_POINTS = 30_000
+"""Path commands in all: a stroke across the whole box drawn slowly has a few hundred."""
+MAX_DRAWING_CHARS = 1_000_000
+"""The drawing's JSON, in characters: the page sends it back to the browser with every run
+while it is kept (twice: the canvas's drawing and its default value)."""
+_COMMAND_LETTERS = frozenset("MLQCZmlqcz")  # what fabric's free drawing brush writes
+
+
+class DrawingTooLarge(ImageError):
+    """A drawing with more strokes or points than the page keeps."""
+
+
+def bounded_drawing(json_data):
+    """The canvas's fabric.js drawing, checked and rebuilt from what the page's canvas makes.
+
+    The browser sends it; the page keeps it and sends it back to draw the canvas again, so a
+    hand-made value must not grow the session nor carry what the page's canvas never draws
+    (images, patterns and other objects that fetch or run things in the browser). The page
+    draws in "freedraw" mode only: a drawing is a list of paths, each a list of commands
+    (a letter and numbers), with scalar properties (colour, width, position).
+
+    Args:
+        json_data: the `CanvasResult.json_data` the component returned (parsed JSON).
+
+    Returns:
+        A new dict `{"version": ..., "objects": [...]}` holding only paths, their commands and
+        scalar properties.
+
+    Raises:
+        DrawingTooLarge: more than `MAX_DRAWING_STROKES` strokes, `MAX_DRAWING_POINTS` path
+            commands or `MAX_DRAWING_CHARS` characters of JSON.
+        ImageError: anything the page's canvas does not send (another shape, nested objects,
+            a malformed path).
+    """
+    objects = json_data.get("objects") if isinstance(json_data, dict) else None
+    if not isinstance(objects, list):
+        raise ImageError("The drawing did not arrive as a canvas drawing.")
+    if len(objects) > MAX_DRAWING_STROKES:
+        raise DrawingTooLarge(f"{len(objects)} strokes")
+    points = 0
+    kept = []
+    for stroke in objects:
+        if not isinstance(stroke, dict) or str(stroke.get("type", "")).lower() != "path":
+            raise ImageError("The drawing holds something other than pen strokes.")
+        path = stroke.get("path")
+        if not isinstance(path, list):
+            raise ImageError("A stroke of the drawing has no path.")
+        points += len(path)
+        if points > MAX_DRAWING_POINTS:
+            raise DrawingTooLarge(f"more than {MAX_DRAWING_POINTS} points")
+        kept.append({name: _scalar(value) for name, value in stroke.items() if name != "path"}
+                    | {"path": [_command(command) for command in path]})
+    drawing = {"version": str(json_data.get("version", ""))[:16], "objects": kept}
+    if len(json.dumps(drawing)) > MAX_DRAWING_CHARS:
+        raise DrawingTooLarge(f"more than {MAX_DRAWING_CHARS} characters")
+    return drawing
+
+
+def _scalar(value):
+    # Colours, widths, positions, flags; a dash array is a short list of numbers.
+    if isinstance(value, str) and len(value) <= 64 or value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return value
+    if isinstance(value, list) and len(value) <= 16 and all(_is_number(v) for v in value):
+        return value
+    raise ImageError("A stroke of the drawing has a property the page's canvas does not set.")
+
+
+def _command(command):
+    if (not isinstance(command, list) or not 1 <= len(command) <= 7
+            or command[0] not in _COMMAND_LETTERS or not all(map(_is_number, command[1:]))):
+        raise ImageError("A stroke of the drawing is not a pen path.")
+    return command
+
+
+def _is_number(value):
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))

@@ -16,8 +16,15 @@ from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import ImageError
 from ui.drawings_store import session_id, store
 from ui.scores import own_score
-from ui.session_keys import (ACCEPTED_UPLOAD, DRAWINGS_NOTICE, DRAWINGS_RECORDED,
-                             DRAWINGS_RECORDING, MODEL_CHOICE, WHAT_DRAWN_PREFIX)
+from ui.session_keys import (
+    ACCEPTED_UPLOAD,
+    DRAWINGS_NOTICE,
+    DRAWINGS_RECORDED,
+    DRAWINGS_RECORDING,
+    MODEL_CHOICE,
+    SCORES_STALE,
+    WHAT_DRAWN_PREFIX,
+)
 from ui.texts import text
 from ui.visitor_upload import UPLOAD_PREFIX
 
@@ -40,6 +47,11 @@ def correction_control(language, pixels, prediction):
     """
     if store() is None:  # the deployer switched recording off
         return
+    if st.session_state.pop(SCORES_STALE, False):
+        # The models' scores on the visitors' drawings sit under the Draw view, in a fragment
+        # of their own that this view's reruns leave as it was: a new label reruns the page.
+        # (A callback cannot rerun: st.rerun there is a no-op.)
+        st.rerun()
     digest = hashlib.sha256(np.rint(prediction.image * 255).astype(np.uint8)).hexdigest()[:16]
     key = WHAT_DRAWN_PREFIX + digest  # a new drawing, a fresh control
     with st.container(key=CONTROL):
@@ -87,6 +99,7 @@ def _chosen(key, digest, pixels, prediction, language):
         st.session_state[DRAWINGS_NOTICE] = (digest, "drawings_unavailable", {})
     else:
         st.session_state[DRAWINGS_NOTICE] = (digest, "recorded", {"digit": int(label)})
+        st.session_state[SCORES_STALE] = True
 
 
 def _model_name():

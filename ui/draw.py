@@ -5,11 +5,11 @@ import streamlit as st
 
 from mnist_core.errors import ImageError
 from mnist_core.reading.ink import has_ink
-from ui import canvas, correction
+from ui import canvas, correction, kept_drawing
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
-from ui.session_keys import CANVAS_CLEARS, CANVAS_PREFIX, CLEAR_CANVAS, DRAWN_INPUT, STROKE_WIDTH
+from ui.session_keys import CLEAR_CANVAS, DRAWN_INPUT, STROKE_WIDTH
 from ui.texts import text
 
 DEFAULT_STROKE = 18
@@ -20,15 +20,18 @@ DETAILED_DIGITS = 12
 scribbled full of small marks can hold ~200 "digits", each an image and a chart to send."""
 
 
-def _clear():
-    # A new key is a new, empty canvas: the toolbar's bin only shows on mouse hover, so a
-    # finger needs this button.
-    st.session_state[CANVAS_CLEARS] = st.session_state.get(CANVAS_CLEARS, 0) + 1
+def draw_view(language, predictor):
+    """Draws the canvas and the prediction, the canvas showing the visitor's kept drawing.
+
+    Called at each full page run that shows the Draw tab; a stroke reruns only `_draw`.
+    """
+    kept_drawing.prepare(language)
+    _draw(language, predictor)
 
 
 @st.fragment
-def draw_view(language, predictor):
-    """Draws the canvas and the prediction. A fragment: a stroke reruns only this view."""
+def _draw(language, predictor):
+    """The view itself. A fragment: a stroke reruns only this view."""
     st.caption(text(language, "draw_intro"))
     phone_answer = st.container(key=PHONE_ANSWER)  # shown on narrow screens only (ui/narrow.py)
     left, right = st.columns([1, 1], gap="large")
@@ -36,17 +39,18 @@ def draw_view(language, predictor):
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
         st.container(key=TOOLBAR_ROOM).space("medium")
         stroke = st.session_state.get(STROKE_WIDTH, DEFAULT_STROKE)
-        clears = st.session_state.get(CANVAS_CLEARS, 0)
         result = canvas.st_canvas(
             stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
             height=canvas.CANVAS_SIZE, width=canvas.CANVAS_SIZE, drawing_mode="freedraw",
-            return_image_data=True, key=f"{CANVAS_PREFIX}{clears}")
+            initial_drawing=kept_drawing.initial_drawing(), return_image_data=True,
+            key=kept_drawing.canvas_key())
+        # The toolbar's bin only shows on mouse hover, so a finger needs this button.
         st.button(text(language, "clear"), key=CLEAR_CANVAS, icon=":material/delete:",
-                  on_click=_clear)
+                  on_click=kept_drawing.clear)
         st.caption(text(language, "clear_hint"))
         st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
     with right:
-        pixels, reading = show_prediction(language, predictor, canvas.canvas_data_url(result))
+        pixels, reading = show_prediction(language, predictor, result)
     # The Train view's live panel reads this drawing with each epoch's model: one digit only,
     # since a number's first digit alone is not what the visitor drew.
     single = reading is not None and len(reading.digits) == 1
@@ -62,13 +66,14 @@ def draw_view(language, predictor):
     inside_view(language, predictor, pixels, reading)  # closed: costs nothing
 
 
-def show_prediction(language, predictor, data_url):
+def show_prediction(language, predictor, result):
     """Shows what the canvas holds: one digit, or a number read left to right; or asks for ink.
 
     Args:
         language: 'en' or 'fr'.
         predictor: a `mnist_core.reading.inference.Predictor`.
-        data_url: the canvas as the browser sent it (a PNG data URL), or None.
+        result: the canvas's `CanvasResult`: what it just sent, or nothing since it was drawn
+            afresh from the kept drawing (`ui.kept_drawing.data_url`).
 
     Returns:
         `(pixels, reading)`: the canvas decoded (`ui.canvas.canvas_pixels`), or None when
@@ -76,11 +81,14 @@ def show_prediction(language, predictor, data_url):
         there is none.
     """
     try:
-        pixels = canvas.canvas_pixels(data_url)
+        pixels = canvas.canvas_pixels(kept_drawing.data_url(result))
         if pixels is None or not has_ink(pixels):
             st.info(text(language, "empty_canvas"))
             return pixels, None
         reading = predictor.predict_number(pixels)
+    except canvas.DrawingTooLarge:
+        st.warning(text(language, "drawing_too_large"))
+        return None, None
     except ImageError:
         # Only a hand-made request sends a value this page's canvas cannot produce; the
         # visitor gets the page's own sentence, in their language.

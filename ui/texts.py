@@ -209,6 +209,8 @@ TEXTS = {
         "inside_all_maps": "Show every feature map (up to {count} a layer)",
         "inside_sal_scale": "Colours from dark to bright (the bar above): the brighter a pixel (purple, orange, yellow), the more it pushed the model towards {digit}; dark, not at all. The map is scaled to its own strongest pixel, shown brightest.",
         "inside_bars_digits": "the ten bars are the digits 0 to 9",
+        # issue 20: the visitor's drawing, kept across tabs, languages and models
+        "drawing_too_large": "This drawing has too many strokes to keep: press Clear and draw one digit, or a short number.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -417,6 +419,8 @@ TEXTS = {
         "inside_all_maps": "Montrer toutes les cartes (jusqu'à {count} par couche)",
         "inside_sal_scale": "Couleurs du sombre au clair (la barre ci-dessus) : plus un pixel est clair (violet, orange, jaune), plus il a poussé le modèle vers {digit} ; sombre, pas du tout. La carte est à l'échelle de son pixel le plus fort, le plus clair.",
         "inside_bars_digits": "les dix barres sont les chiffres de 0 à 9",
+        # issue 20: the visitor's drawing, kept across tabs, languages and models
+        "drawing_too_large": "Ce dessin compte trop de traits pour être gardé : appuyez sur Effacer et dessinez un chiffre, ou un nombre court.",
     },
 }
 

@@ -38,17 +38,26 @@ def models(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
+STROKE = {"type": "Path", "stroke": "#FFFFFF", "strokeWidth": 18,
+          "path": [["M", 100, 40], ["Q", 140, 40, 180, 40], ["L", 120, 240]]}
+"""One pen stroke as fabric.js writes it: what the fake canvas sends beside its image."""
+
+
 @pytest.fixture
 def canvas(monkeypatch):
     """Sets what the fake canvas sends: `canvas(pixels)` (an RGBA array, sent as a PNG data URL
-    as the browser does) or `canvas("data:...")` (any text); None (never drawn) at first.
+    as the browser does) or `canvas("data:...")` (any text); None (nothing sent) at first.
+    `canvas(value, json_data)` also sets the fabric.js drawing it sends (one stroke by default).
 
     The fake keeps the value where the real result keeps it (`_image_data_url`), and its
-    `image_data` fails the test: the page must never decode the value without limits.
+    `image_data` fails the test: the page must never decode the value without limits. Like the
+    real canvas, one under a new key sends nothing and returns its `initial_drawing` as its
+    drawing. `canvas.calls` holds the keyword arguments of every call, the last one last.
     """
     import ui.canvas
 
-    drawn = {"url": None, "key": None}
+    drawn = {"url": None, "json": None, "key": None}
+    calls = []
 
     class FakeResult(types.SimpleNamespace):
         @property
@@ -56,14 +65,22 @@ def canvas(monkeypatch):
             pytest.fail("the page decoded the canvas value through image_data, without limits")
 
     def fake_canvas(**kwargs):
+        calls.append(kwargs)
         if drawn["key"] not in (None, kwargs["key"]):
             drawn["url"] = None  # a canvas under a new key starts empty, as in the browser
         drawn["key"] = kwargs["key"]
-        return FakeResult(_image_data_url=drawn["url"])
+        if drawn["url"] is None:
+            return FakeResult(_image_data_url=None, json_data=kwargs.get("initial_drawing"))
+        return FakeResult(_image_data_url=drawn["url"], json_data=drawn["json"])
 
+    def send(value, json_data=None):
+        url = value if value is None or isinstance(value, str) else png_data_url(value)
+        drawn.update(url=url, json={"version": "6.7.1", "objects": [STROKE]}
+                     if json_data is None else json_data)
+
+    send.calls = calls
     monkeypatch.setattr(ui.canvas, "st_canvas", fake_canvas)
-    return lambda value: drawn.update(url=value if value is None or isinstance(value, str)
-                                      else png_data_url(value))
+    return send
 
 
 @pytest.fixture
