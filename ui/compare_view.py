@@ -13,6 +13,7 @@ from ui.session_keys import COMPARE_WITH, UPLOADER
 from ui.test_reports import report_load
 from ui.test_set_view import GRID_SHOWN, grid, misread_labels, per_digit_table, ready_report
 from ui.texts import text
+from ui.widget_values import keep_choice
 from ui.visitor_upload import upload_model, visitor_upload
 
 
@@ -31,18 +32,18 @@ def compare_view(language, x_test, y_test, model_key, name, report):
     entries = resources.model_list(resources.models_fingerprint())
     labels = {str(path): Path(path).name for path, _ in entries}
     if upload is not None:
-        labels[upload.key] = upload.label
+        labels[upload.key] = upload.label(language)
     labels.pop(model_key, None)
     if not labels:
         st.caption(text(language, "compare_none"))
         return
     others = list(labels)
-    if st.session_state.get(COMPARE_WITH) not in others:
+    if keep_choice(COMPARE_WITH, others) is None:  # its label changes with the language
         st.session_state[COMPARE_WITH] = others[0]  # e.g. the upload compared with was removed
     other = st.selectbox(text(language, "compare_with"), others, key=COMPARE_WITH,
                          format_func=labels.get, help=text(language, "compare_with_help"))
     if upload is not None and other == upload.key:
-        other_name = upload.label
+        other_name = upload.label(language)
         try:
             loaded, predictor = upload_model(upload, st.session_state[UPLOADER].getvalue())
         except (KeyError, AttributeError, ModelFileError):

@@ -86,7 +86,7 @@ def explore_view(language, predictor, model_key, metadata, digest=None):
     if report is None:
         return
     test_set_view(language, x_test, report)
-    compare_view(language, x_test, y_test, model_key, _model_name(model_key), report)
+    compare_view(language, x_test, y_test, model_key, _model_name(language, model_key), report)
 
 
 def _tutorial_step(language, predictor, model_key, data, index):
@@ -117,8 +117,9 @@ def _curves(language, model_key, metadata):
         column.image(png, alt=text(language, "curves_alt", words=words))
 
 
-def _model_name(model_key):
+def _model_name(language, model_key):
     if is_upload(model_key):
         upload = visitor_upload()
-        return upload.label if upload is not None and upload.key == model_key else "upload"
+        return (upload.label(language) if upload is not None and upload.key == model_key
+                else text(language, "upload_label", name="?"))
     return Path(model_key).name

@@ -20,6 +20,7 @@ from mnist_core.explain.explainer import Explainer
 from ui.numbers import whole
 from ui.session_keys import INSIDE_ALL_MAPS, INSIDE_DIGIT, INSIDE_OPEN, INSIDE_SECTION
 from ui.texts import text
+from ui.widget_values import keep_choice
 
 SECTIONS = ("preprocess", "architecture", "layers", "filters", "saliency")
 DEFAULT_SECTION = "preprocess"
@@ -84,8 +85,12 @@ def _view(language, predictor, pixels, reading):
     if not st.toggle(text(language, "inside_toggle"), key=INSIDE_OPEN,
                      help=text(language, "inside_toggle_help")):
         return
+    # No default of its own: the choice is re-stated at each run (its labels follow the
+    # language), and a default beside a value set through st.session_state makes Streamlit warn.
+    if keep_choice(INSIDE_SECTION, SECTIONS) is None and INSIDE_SECTION not in st.session_state:
+        st.session_state[INSIDE_SECTION] = DEFAULT_SECTION
     section = st.segmented_control(
-        text(language, "inside_section"), SECTIONS, default=DEFAULT_SECTION,
+        text(language, "inside_section"), SECTIONS,
         key=INSIDE_SECTION, format_func=lambda name: text(language, f"inside_{name}"),
         label_visibility="collapsed")
     section = section or DEFAULT_SECTION  # a second click on the open section unselects it

@@ -44,7 +44,8 @@ def model_scores(language, fingerprint):
             st.caption(text(language, "scores_none"))
             return
         shown = min(count, drawing_scores.SCORED_DRAWINGS)
-        st.caption(text(language, "scores_caption", n=shown))
+        st.caption(text(language, "scores_caption_one") if shown == 1
+                   else text(language, "scores_caption", n=shown))
         for path, _ in resources.model_list(fingerprint):
             right, total = _model_score(str(path), resources.file_version(path), count)
             if total:

@@ -17,6 +17,7 @@ from ui.session_keys import (ACCEPTED_UPLOAD, ADOPTED_MODEL, ADOPTED_TOLD, LANGU
 from ui.texts import LANGUAGES, text
 from ui.train import owner_token
 from ui.upload_check import show_progress, upload_check
+from ui.widget_values import keep_choice
 from ui.visitor_upload import UPLOAD_TYPES, UploadRecord, is_upload, keep_upload
 
 UPLOADED = "uploaded"  # the model selectbox's option for the visitor's upload
@@ -66,9 +67,11 @@ def model_choice(language, fingerprint):
             st.session_state[VANISHED_MODEL] = (Path(chosen).name, fallback)
             st.toast(text(language, "model_gone", name=Path(chosen).name,
                           fallback=Path(fallback).name), icon=":material/info:")
+    else:
+        keep_choice(MODEL_CHOICE, options)  # its label may change: the ★, the language
     names = {key: _label(key, key == best) for key in options}
     if record:
-        names[UPLOADED] = record.label
+        names[UPLOADED] = record.label(language)
     key = chooser.selectbox(text(language, "model"), options, format_func=names.get,
                             key=MODEL_CHOICE, help=text(language, "model_help"))
     _vanished_notice(language, chooser, key)
@@ -99,10 +102,10 @@ def _checked_upload(language, sidebar, upload):
     try:
         check = upload_check(digest, upload.name, content, owner_token())
     except ModelFileError as error:
-        sidebar.error(str(error))
+        sidebar.error(_refusal(language, str(error), upload.name))
         return None, None
     if check.stage == REFUSED:
-        sidebar.error(check.error_for(upload.name))
+        sidebar.error(_refusal(language, check.error_for(upload.name), upload.name))
         return None, None
     if check.stage != READY:
         with sidebar:
@@ -115,6 +118,12 @@ def _checked_upload(language, sidebar, upload):
         st.toast(accepted, icon=":material/check_circle:")  # phones fold the sidebar away
     sidebar.success(accepted)
     return check.value, UploadRecord(digest, upload.name)
+
+
+def _refusal(language, sentence, name):
+    """The checks' sentence (written in English, as the command line prints it); a French page
+    says in French that `name` was refused and quotes it, marked as the checks' own words."""
+    return text(language, "upload_refused", name=name, reason=sentence)
 
 
 def _role(language, key, best, metadata):

@@ -23,6 +23,7 @@ from ui.session_keys import (BATCH_SIZE, CANCEL_BUTTON, DRAWN_INPUT, EPOCHS, OWN
                              TRAIN_BUTTON, TRAIN_IMAGES, TRAIN_NOTICE, WATCHING_JOB)
 from ui.texts import text
 from ui.train_drawings import drawings_choice
+from ui.widget_values import keep_choice
 
 POLL_SECONDS = 1.0
 MAX_EPOCHS = 50
@@ -97,7 +98,8 @@ def _settings(language, limits):
     epochs = first.number_input(text(language, "epochs"), 1, most_epochs, key=EPOCHS)
     batch_size = second.number_input(text(language, "batch_size"), MIN_BATCH, MAX_BATCH,
                                      key=BATCH_SIZE)
-    limit = third.select_slider(text(language, "train_images"), _image_counts(limits),
+    keep_choice(TRAIN_IMAGES, counts := _image_counts(limits))  # "60,000" is "60 000" in French
+    limit = third.select_slider(text(language, "train_images"), counts,
                                 format_func=lambda n: whole(language, n), key=TRAIN_IMAGES,
                                 help=text(language, "train_images_help"))
     st.caption(text(language, "limits", image_epochs=whole(language, limits.max_image_epochs),

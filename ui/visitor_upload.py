@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui import resources
 from ui.session_keys import UPLOAD_RECORD
+from ui.texts import text
 
 UPLOAD_TYPES = ("keras", "h5")  # the file types it takes
 UPLOAD_PREFIX = "upload:"  # an upload's model key is `upload:<sha256>`; a saved model's, its path
@@ -36,10 +37,9 @@ class UploadRecord:
         """The page's key for the model, `upload:<sha256>`."""
         return UPLOAD_PREFIX + self.digest
 
-    @property
-    def label(self):
-        # Language-neutral, as the sidebar's: a selectbox keeps the labels it was drawn with.
-        return f"{self.name} (upload)"
+    def label(self, language):
+        """The upload's name as the page lists it: 'x.keras (your upload)', or in French."""
+        return text(language, "upload_label", name=self.name)
 
 
 def is_upload(model_key):

@@ -141,13 +141,13 @@ def test_a_saved_model_is_compared_with_the_visitors_upload_in_french(browser, a
         wait_for_app_idle(page)
         panel = open_explore(page, "Explorer")
         expect(panel.get_by_role("combobox", name="Second modèle")).to_have_value(
-            "mnist_model.h5 (upload)")
-        table = panel.locator("table", has_text="mnist_model.h5 (upload)")
+            "mnist_model.h5 (votre fichier)")
+        table = panel.locator("table", has_text="mnist_model.h5 (votre fichier)")
         expect(table).to_be_visible(timeout=REPORT_SECONDS * MS)
         expect(table.locator("th")).to_have_text(["Chiffre", "tutorial.keras",
-                                                  "mnist_model.h5 (upload)"])
+                                                  "mnist_model.h5 (votre fichier)"])
         expect(panel.get_by_text(" images que tutorial.keras lit bien et mnist_model.h5 "
-                                 "(upload) mal")).to_be_visible()
+                                 "(votre fichier) mal")).to_be_visible()
         wait_for_app_idle(page)
         screenshot(page, "explore-compare-upload-fr")
         # Another test image reruns Explore's fragment only, without the sidebar: the upload

@@ -17,8 +17,10 @@ import pytest
 from tests.browser.test_browser import expect_prediction, screenshot, seven, wait_for_app_idle
 from tests.browser.test_browser_drawings import digit_button
 from tests.browser.test_browser_page import choose_model_when_listed, tap, touch_stroke
-from tests.browser_kit import canvas, draw_panel, line, stroke
+from tests.browser.test_browser_inside import chooser
+from tests.browser_kit import MS, canvas, draw_panel, line, stroke
 from tests.conftest import ROOT
+from ui.texts import text
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -142,7 +144,7 @@ def strong_model(models_dir):
     added = [models_dir / f"strong{suffix}" for suffix in (".keras", ".json")]
     for path in added:
         shutil.copy(ROOT / "models" / path.name, path)
-    yield "strong.keras"
+    yield "strong"  # as the model list names it (no .keras)
     for path in added:
         path.unlink()
 
@@ -157,7 +159,7 @@ def test_switching_model_reads_the_same_drawing_again_and_clear_empties_it(stron
     # the test.
     en = WORDS["en"]
     combobox = desktop.get_by_test_id("stSidebar").get_by_role("combobox")
-    choose_model_when_listed(desktop, "tutorial.keras")
+    choose_model_when_listed(desktop, "tutorial")
     wait_for_app_idle(desktop)
     stroke(desktop, seven(40, 30, 210))
     expect_prediction(desktop, 7)
@@ -173,7 +175,7 @@ def test_switching_model_reads_the_same_drawing_again_and_clear_empties_it(stron
     before = confidence(desktop).inner_text()
 
     choose_model_when_listed(desktop, strong_model)
-    expect(combobox).to_have_value(re.compile(r"^strong\.keras"))
+    expect(combobox).to_have_value(re.compile(r"^strong( ★)?$"))
     wait_for_app_idle(desktop)
     expect_ink(desktop)
     expect_prediction(desktop, 7)
@@ -228,3 +230,49 @@ def test_saying_what_one_drew_counts_at_once_in_every_models_score(request, devi
     expect(panel).not_to_contain_text(words["none"])
     panel.scroll_into_view_if_needed()
     screenshot(page, f"session-{device}-{language}-scores")
+
+
+# ---- Choices whose labels change ----------------------------------------------------------------
+
+def test_choices_survive_a_language_switch_and_a_new_best_model(device, models_dir):
+    """Streamlit sends a choice as the label shown, so a label that changes between two runs
+    (French digits, the ★ moving to a better model) used to lose the choice."""
+    from tests.browser.test_browser_training import choose_images
+
+    page, name = device
+    en, fr = WORDS["en"], WORDS["fr"]
+    click(page, name, page.get_by_role("tab", name=en["train"]))
+    choose_images(page, "10,000")
+    choose_language(page, name, "fr")
+    expect(page.get_by_role("slider", name="Images d'entraînement")).to_have_attribute(
+        "aria-valuetext", "10\u202f000")
+    click(page, name, page.get_by_role("tab", name=fr["draw"]))
+    pen(page, name, seven(40, 30, 210))
+    expect_prediction(page, 7, tab=fr["draw"], label="Chiffre prédit")
+    panel = draw_panel(page, fr["draw"])
+    click(page, name, panel.get_by_text(text("fr", "inside_toggle"), exact=True))
+    click(page, name, chooser(panel).get_by_text("Saillance", exact=True))
+    expect(panel.get_by_text(text("fr", "inside_saliency_about")[:40])).to_be_visible()
+    wait_for_app_idle(page)
+    choose_language(page, name, "en")
+    expect(draw_panel(page).get_by_text(text("en", "inside_saliency_about")[:40])).to_be_visible()
+    # A better model arrives while the page is open: the ★ leaves tutorial for it, and the
+    # visitor's choice stays, with no word of a model gone from the server.
+    added = [models_dir / f"strong{suffix}" for suffix in (".keras", ".json")]
+    try:
+        for path in added:
+            shutil.copy(ROOT / "models" / path.name, path)
+        sidebar = page.get_by_test_id("stSidebar")
+        if name == "phone":
+            page.get_by_test_id("stExpandSidebarButton").tap()
+        # The line under the list says tutorial is now "the tutorial's own model", no more the
+        # best: the ★ has moved to strong.
+        expect(sidebar.get_by_text(re.compile("^The tutorial's own model"))).to_be_visible(
+            timeout=30 * MS)
+        wait_for_app_idle(page)
+        expect(sidebar.get_by_role("combobox")).to_have_value("tutorial")
+        expect(page.get_by_text("no longer on the server")).to_have_count(0)
+        screenshot(page, f"session-{name}-new-best-model")
+    finally:
+        for path in added:
+            path.unlink(missing_ok=True)

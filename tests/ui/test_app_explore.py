@@ -149,11 +149,11 @@ def test_a_saved_model_is_compared_with_this_visitors_upload_and_no_one_elses(mo
     key = upload(at, "mnist_model.h5", (FIXTURES / "tutorial_tf_keras2.h5").read_bytes())
     at.sidebar.selectbox(key=MODEL_CHOICE).set_value(str(models / "tutorial.keras")).run()
     compare = at.selectbox(key=COMPARE_WITH)
-    assert compare.options == ["mnist_model.h5 (upload)"]
+    assert compare.options == ["mnist_model.h5 (your upload)"]
     compare.set_value(key).run()
     assert not at.exception, at.exception
-    assert compare_table(at).startswith("| Digit | tutorial.keras | mnist_model.h5 (upload) |")
-    assert any("images tutorial.keras reads right and mnist_model.h5 (upload) wrong" in c
+    assert compare_table(at).startswith("| Digit | tutorial.keras | mnist_model.h5 (your upload) |")
+    assert any("images tutorial.keras reads right and mnist_model.h5 (your upload) wrong" in c
                for c in captions(at))
     stranger = open_tab(start(), "explore")  # another visitor, on the same server
     assert "There is no other model on the server to compare with." in captions(stranger)
@@ -169,19 +169,19 @@ def test_an_upload_is_compared_with_every_saved_model_even_one_of_its_name(model
     assert at.sidebar.selectbox(key=MODEL_CHOICE).value == "uploaded"
     compare = at.selectbox(key=COMPARE_WITH)
     assert compare.options == ["tutorial.keras"] and compare.value == str(models / "tutorial.keras")
-    assert compare_table(at).startswith("| Digit | tutorial.keras (upload) | tutorial.keras |")
+    assert compare_table(at).startswith("| Digit | tutorial.keras (your upload) | tutorial.keras |")
     only = [c for c in captions(at) if " reads right and " in c]
     second = int(only[1].split()[0])
     assert second > 20, "the saved model reads many that the visitor's shifted copy misreads"
     assert only[1].startswith(f"{second} images tutorial.keras reads right and "
-                              "tutorial.keras (upload) wrong")
+                              "tutorial.keras (your upload) wrong")
     misread = {m.label: m.value for m in explore_tab(at).metric}["Test images misread"]
     assert re.fullmatch(r"\d,\d{3}", misread), "the copy misreads thousands, grouped"
     grid_labels.clear()
     at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     figures = {m.label: m.value for m in explore_tab(at).metric}
     assert figures["Images de test mal lues"] == misread.replace(",", "\u202f")
-    assert any(" images que tutorial.keras lit bien et tutorial.keras (upload) mal" in c
+    assert any(" images que tutorial.keras lit bien et tutorial.keras (votre fichier) mal" in c
                for c in captions(at))
     only_second = grid_labels[-1]  # the comparison's last grid: read right by the saved model
     assert only_second and all(re.fullmatch(r"\d>\d\|\d{1,3}\u202f%", label)
@@ -198,7 +198,7 @@ def test_a_removed_upload_leaves_the_comparison_for_a_saved_model(models, canvas
     key = upload(at, "mnist_model.h5", (FIXTURES / "tutorial_tf_keras2.h5").read_bytes())
     at.sidebar.selectbox(key=MODEL_CHOICE).set_value(str(models / "tutorial.keras")).run()
     at.selectbox(key=COMPARE_WITH).set_value(key).run()
-    assert "mnist_model.h5 (upload)" in compare_table(at)
+    assert "mnist_model.h5 (your upload)" in compare_table(at)
     at.sidebar.file_uploader(key=UPLOADER).set_value(None).run()
     assert not at.exception, at.exception
     compare = at.selectbox(key=COMPARE_WITH)
