@@ -102,10 +102,10 @@ def _checked_upload(language, sidebar, upload):
     try:
         check = upload_check(digest, upload.name, content, owner_token())
     except ModelFileError as error:
-        sidebar.error(_refusal(language, str(error), upload.name))
+        sidebar.error(_refusal(language, str(error)))
         return None, None
     if check.stage == REFUSED:
-        sidebar.error(_refusal(language, check.error_for(upload.name), upload.name))
+        sidebar.error(_refusal(language, check.error_for(upload.name)))
         return None, None
     if check.stage != READY:
         with sidebar:
@@ -120,10 +120,10 @@ def _checked_upload(language, sidebar, upload):
     return check.value, UploadRecord(digest, upload.name)
 
 
-def _refusal(language, sentence, name):
-    """The checks' sentence (written in English, as the command line prints it); a French page
-    says in French that `name` was refused and quotes it, marked as the checks' own words."""
-    return text(language, "upload_refused", name=name, reason=sentence)
+def _refusal(language, sentence):
+    """The checks' sentence, naming the visitor's file (written in English, as the command line
+    prints it); a French page says in French that the file was refused and quotes it."""
+    return text(language, "upload_refused", reason=sentence)
 
 
 def _role(language, key, best, metadata):

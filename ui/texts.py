@@ -319,7 +319,7 @@ TEXTS = {
         "scores_title": "Comment chaque modèle lit les dessins des visiteurs",
         "scores_caption": "Précision de chaque modèle sur les {n} derniers dessins étiquetés par les visiteurs de ce serveur.",
         "upload_label": "{name} (votre fichier)",
-        "upload_refused": "{name} a été refusé. La vérification dit, en anglais : « {reason} »",
+        "upload_refused": "Fichier refusé. La vérification dit, en anglais : « {reason} »",
         "scores_caption_one": "Précision de chaque modèle sur le seul dessin étiqueté par un visiteur de ce serveur.",
         "scores_none": "Aucun visiteur n'a encore dit ce qu'il avait dessiné.",
         "score_row": "{name} : **{accuracy:.1%}** ({right} sur {total})",

@@ -203,7 +203,7 @@ def test_a_bad_upload_is_refused_and_the_page_keeps_working(models, canvas, name
     assert any(words in e.value for e in at.sidebar.error)
     at.sidebar.radio(key=LANGUAGE).set_value("fr").run()  # said in French, the check quoted
     assert [e.value for e in at.sidebar.error if e.value.startswith(
-        f"{name} a été refusé. La vérification dit, en anglais : « {name} ")]
+        f"Fichier refusé. La vérification dit, en anglais : « {name} ")]
     assert at.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     assert not at.exception
 
