@@ -58,11 +58,13 @@ def serving(models, drawings, log_name):
 
 
 def pytest_collection_modifyitems(items):
-    # Under pytest-xdist, every browser test runs in one worker, so that they share one Chromium
-    # and one server there (`--dist loadgroup`).
+    # Under pytest-xdist, the tests of the shared server run in one worker, so that they share one
+    # Chromium and one server there (`--dist loadgroup`). The training tests have a server of
+    # their own: they are a group of their own, run beside the others on the second worker.
     for item in items:
         if "tests/browser/" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            group = "browser-training" if "test_browser_training" in item.nodeid else "browser"
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
