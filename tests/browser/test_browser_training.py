@@ -278,12 +278,17 @@ def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page,
             context.close()
 
 
+def saved_models(folder):
+    """The models saved in `folder`; not a save in progress (a hidden file, renamed when done)."""
+    return {path for path in folder.glob("*.keras") if not path.name.startswith(".")}
+
+
 def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, app_url, desktop,
                                                                      models_dir):
     desktop.get_by_role("tab", name="Train").click()
     expect(desktop.get_by_role("button", name="Train", exact=True)).to_be_enabled(
         timeout=120 * MS)  # no training left running by an earlier test
-    before = set(models_dir.glob("*.keras"))
+    before = saved_models(models_dir)
     other = open_page(browser, app_url, DESKTOP)
     try:
         other.get_by_role("tab", name="Train").click()
@@ -299,7 +304,7 @@ def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, ap
         # An earlier test's model may have a line already (it stays an hour): wait for this
         # training's file, then for the line naming it.
         deadline = time.monotonic() + 180
-        while not (new := set(models_dir.glob("*.keras")) - before):
+        while not (new := saved_models(models_dir) - before):
             assert time.monotonic() < deadline, "the other visitor's training saved no model"
             desktop.wait_for_timeout(500)
         (saved,) = new
