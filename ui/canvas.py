@@ -127,7 +127,7 @@ def _scalar(value):
     # Colours, widths, positions, flags; a dash array is a short list of numbers.
     if isinstance(value, str) and len(value) <= 64 or value is None or isinstance(value, bool):
         return value
-    if isinstance(value, (int, float)) and math.isfinite(value):
+    if _is_number(value):
         return value
     if isinstance(value, list) and len(value) <= 16 and all(_is_number(v) for v in value):
         return value

@@ -16,15 +16,8 @@ from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import ImageError
 from ui.drawings_store import session_id, store
 from ui.scores import own_score
-from ui.session_keys import (
-    ACCEPTED_UPLOAD,
-    DRAWINGS_NOTICE,
-    DRAWINGS_RECORDED,
-    DRAWINGS_RECORDING,
-    MODEL_CHOICE,
-    SCORES_STALE,
-    WHAT_DRAWN_PREFIX,
-)
+from ui.session_keys import (ACCEPTED_UPLOAD, DRAWINGS_NOTICE, DRAWINGS_RECORDED,
+                             DRAWINGS_RECORDING, MODEL_CHOICE, SCORES_STALE, WHAT_DRAWN_PREFIX)
 from ui.texts import text
 from ui.visitor_upload import UPLOAD_PREFIX
 

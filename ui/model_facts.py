@@ -18,6 +18,7 @@ from ui.texts import text
 
 POLL_SECONDS = 1.0
 SEPARATOR = " · "
+MEASURING = "measuring"  # `_measured_accuracy` while the report is under way
 
 
 def metadata_facts(language, metadata):
@@ -71,7 +72,7 @@ def facts_line(language, where, loaded, model_key, predictor, role=""):
         where.caption(SEPARATOR.join(head + facts + structure))
         return
     with where:
-        _measured_facts(language, head + structure, model_key, predictor, loaded)
+        _measured_facts(language, head + facts + structure, model_key, predictor, loaded)
 
 
 def _measured_facts(language, known, model_key, predictor, loaded):
@@ -91,8 +92,6 @@ def _measured_facts(language, known, model_key, predictor, loaded):
         known = [text(language, "fact_accuracy", accuracy=percent(language, accuracy, 2))] + known
     st.caption(SEPARATOR.join(known))
 
-
-MEASURING = "measuring"
 
 
 def _measured_accuracy(model_key, predictor, loaded):

@@ -79,23 +79,5 @@ def saved_model(path, version):
     return loaded, Predictor(loaded.model)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def uploaded_model(digest, name, _content):
-    """`(LoadedModel, Predictor)` for an upload, keyed by its sha256 and name.
-
-    The file is checked, then loaded in a limited child process (`mnist_core.untrusted.loader`). A
-    refusal is not cached here (Streamlit caches no exception) but remembered by hash there, so
-    a rerun of the page after a refused upload costs a hash, not a load.
-
-    Raises:
-        ModelFileError: one sentence naming the visitor's file: not a safe (28, 28, 1) -> 10
-            model, or one that needs more memory or time than a model file may take.
-    """
-    from mnist_core.untrusted.loader import load_untrusted
-
-    loaded = load_untrusted(_content, display_name=name)
-    return loaded, Predictor(loaded.model)
-
-
 def digest_of(content):
     return hashlib.sha256(content).hexdigest()

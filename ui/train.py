@@ -98,7 +98,9 @@ def _settings(language, limits):
     epochs = first.number_input(text(language, "epochs"), 1, most_epochs, key=EPOCHS)
     batch_size = second.number_input(text(language, "batch_size"), MIN_BATCH, MAX_BATCH,
                                      key=BATCH_SIZE)
-    keep_choice(TRAIN_IMAGES, counts := _image_counts(limits))  # "60,000" is "60 000" in French
+    counts = _image_counts(limits)
+    if keep_choice(TRAIN_IMAGES, counts) is None:  # "60,000" is "60 000" in French
+        st.session_state[TRAIN_IMAGES] = counts[-1]  # the largest first
     limit = third.select_slider(text(language, "train_images"), counts,
                                 format_func=lambda n: whole(language, n), key=TRAIN_IMAGES,
                                 help=text(language, "train_images_help"))
@@ -127,14 +129,10 @@ def _keep_within(key, default, least, most):
 
 
 def _image_counts(limits):
-    """The training image counts offered, up to what the deployer allows; the largest is
-    chosen first. A slider of counts, not a number input: a number input cannot group digits,
+    """The training image counts offered, up to what the deployer allows. A slider of counts, not a number input: a number input cannot group digits,
     and a French page showed "60000" beside "600 000"."""
     most = min(NUM_TRAIN, max(MIN_IMAGES, limits.max_image_epochs))
-    counts = [n for n in IMAGE_COUNTS if n < most] + [most]
-    if st.session_state.get(TRAIN_IMAGES) not in counts:
-        st.session_state[TRAIN_IMAGES] = most
-    return counts
+    return [n for n in IMAGE_COUNTS if n < most] + [most]
 
 
 def _recipe_defaults(limits):

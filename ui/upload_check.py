@@ -13,9 +13,11 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.constants import IMAGE_SIZE
+from mnist_core.errors import ModelFileError
 from mnist_core.reading.inference import Predictor
 from mnist_core.untrusted.check_queue import READY, REFUSED, CheckQueue
 from mnist_core.untrusted.loader import load_untrusted
+from mnist_core.untrusted.sandbox import not_checked_now
 from ui.texts import text
 
 POLL_SECONDS = 1.0
@@ -23,6 +25,8 @@ KEPT = 4
 """Checked uploads kept (each a model, ~5 MB for this app's largest): as many as before."""
 WAITING = 4
 """Uploads waiting for their check, all visitors together (each holds its bytes, <= 25 MB)."""
+WAIT_SECONDS = 60.0
+"""How long `checked_model` waits for a check to end (a cold one takes seconds)."""
 
 
 def _check(content, name, progress):
@@ -46,6 +50,23 @@ def upload_check(digest, name, content, owner):
         ModelFileError: the queue is full (`QueueFull`): one sentence naming `name`.
     """
     return checks().submit(digest, name, content, owner)
+
+
+def checked_model(digest, name, content, owner, timeout=WAIT_SECONDS):
+    """`(LoadedModel, Predictor)` of an upload that passed its check: the one the queue keeps,
+    or, should the queue have let it go, checked again and waited for.
+
+    Raises:
+        ModelFileError: one sentence naming `name`: refused, the queue full, or the check not
+            over after `timeout` seconds.
+    """
+    upload_check(digest, name, content, owner)
+    check = checks().wait(digest, timeout)
+    if check is not None and check.stage == READY:
+        return check.value
+    if check is not None and check.stage == REFUSED:
+        raise ModelFileError(check.error_for(name))
+    raise not_checked_now(name)
 
 
 def show_progress(language, check, name):

@@ -3,18 +3,19 @@
 The sidebar checks and loads an upload on every full run and keeps the result here (None when
 there is none, or when it was refused); Explore is a `st.fragment`, whose reruns skip the
 sidebar, and still finds it. It lives in `st.session_state`, so no visitor sees another's.
-The record names the upload only: its model stays in the server's small shared cache
-(`resources.uploaded_model`, 4 models), so a session never pins a stranger-sized model in memory
-beyond the bytes Streamlit already keeps of its upload.
+The record names the upload only: its model stays in the server's check queue, which keeps 4
+(`ui.upload_check`), so a session never pins a stranger-sized model in memory beyond the bytes
+Streamlit already keeps of its upload.
 """
 
 import dataclasses
 
 import streamlit as st
 
-from ui import resources
 from ui.session_keys import UPLOAD_RECORD
 from ui.texts import text
+from ui.train import owner_token
+from ui.upload_check import checked_model
 
 UPLOAD_TYPES = ("keras", "h5")  # the file types it takes
 UPLOAD_PREFIX = "upload:"  # an upload's model key is `upload:<sha256>`; a saved model's, its path
@@ -59,11 +60,14 @@ def visitor_upload():
 
 
 def upload_model(record, content):
-    """`(LoadedModel, Predictor)` of the upload: from the shared cache, or checked and loaded
-    again (`resources.uploaded_model`) should the cache have let it go.
+    """`(LoadedModel, Predictor)` of the upload: the one its check left in the server's queue,
+    or checked again (`ui.upload_check.checked_model`) should the queue have let it go.
 
     Args:
         record: this visitor's `UploadRecord`.
         content: the upload's bytes (the uploader's value).
+
+    Raises:
+        ModelFileError: one sentence naming the visitor's file.
     """
-    return resources.uploaded_model(record.digest, record.name, content)
+    return checked_model(record.digest, record.name, content, owner_token())
