@@ -25,3 +25,7 @@ DEFAULT_SEED = 1234
 
 TUTORIAL_PARAM_COUNT = 225_034
 """Trainable parameters of the tutorial's Sequential CNN."""
+
+NOT_A_DIGIT = 10
+"""The label of a drawing that is not a digit at all (a letter, a shape, a scribble): what a
+visitor may answer to "What did you draw?", kept apart from the ten digits' labels."""

@@ -19,11 +19,17 @@ class Prediction:
         digit: the most probable class, 0..9.
         probabilities: float32 array (10,), summing to 1.
         image: the float32 (28, 28) array in [0, 1] that the model saw.
+        not_digit_score: the gate's score that this is no digit at all, in [0, 1]
+            (`mnist_core.reading.not_a_digit`); None when read without a gate.
+        not_a_digit: True when that score is at or above the gate's threshold: the page says
+            "that does not look like a digit" and shows `digit` only as a guess.
     """
 
     digit: int
     probabilities: np.ndarray
     image: np.ndarray
+    not_digit_score: float = None
+    not_a_digit: bool = False
 
     @property
     def confidence(self):
@@ -49,9 +55,23 @@ class NumberPrediction:
     ignored: list
 
     @property
+    def not_a_digit(self):
+        """True when any piece is not a digit (see `not_digit_pieces`)."""
+        return any(p.not_a_digit for p in self.digits)
+
+    @property
+    def not_digit_pieces(self):
+        """Positions (0-based, left to right) of the pieces that are not digits."""
+        return [i for i, p in enumerate(self.digits) if p.not_a_digit]
+
+    @property
     def number(self):
         """The digits read, left to right, as a string ("2024"); `str(digit)` for one digit."""
         return "".join(str(p.digit) for p in self.digits)
+
+
+DEFAULT_GATE = object()
+"""`Predictor(model)`'s gate: the shipped one (`mnist_core.reading.not_a_digit.default_gate`)."""
 
 
 class Predictor:
@@ -59,6 +79,8 @@ class Predictor:
 
     Args:
         model: a Keras model taking (N, 28, 28, 1) float32 in [0, 1], returning (N, 10).
+        gate: a `mnist_core.reading.not_a_digit.DigitGate` that says which images are no digit,
+            None for none (every answer a digit); by default the shipped gate.
 
     Example:
 
@@ -68,12 +90,14 @@ class Predictor:
     ```
     """
 
-    def __init__(self, model):
+    def __init__(self, model, gate=DEFAULT_GATE):
         import tensorflow as tf
 
         from mnist_core.reading.compute_precision import for_this_cpu
+        from mnist_core.reading.not_a_digit import default_gate
 
         self.model = model
+        self.gate = default_gate() if gate is DEFAULT_GATE else gate
         self._compute = for_this_cpu(model)  # float32 where bfloat16 would be emulated
         signature = [tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)]
         self._forward = tf.function(self._call, input_signature=signature,
@@ -97,8 +121,23 @@ class Predictor:
     def predict_prepared(self, image):
         """Predicts one already-prepared (28, 28) float32 image in [0, 1]."""
         image = np.asarray(image, dtype=np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE)
-        probabilities = self.probabilities(image[None])[0]
-        return Prediction(int(np.argmax(probabilities)), probabilities, image)
+        return self.read(image[None])[0]
+
+    def read(self, images):
+        """One `Prediction` per prepared image, each with the gate's verdict.
+
+        Args:
+            images: float32 (N, 28, 28) in [0, 1], as `to_mnist_input` makes.
+        """
+        images = np.asarray(images, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+        probabilities = self.probabilities(images)
+        if self.gate is None:
+            return [Prediction(int(np.argmax(p)), p, image)
+                    for p, image in zip(probabilities, images)]
+        scores = self.gate.scores(images)
+        flags = self.gate.flags(scores)
+        return [Prediction(int(np.argmax(p)), p, image, float(score), bool(flag))
+                for p, image, score, flag in zip(probabilities, images, scores, flags)]
 
     def predict(self, drawing):
         """Predicts the digit in any drawing or image, after MNIST-style preprocessing.
@@ -147,8 +186,7 @@ class Predictor:
         # One batch: every piece of every way to cut every blob.
         pieces = [piece for ways in cut.options for way in ways for piece, _ in way]
         images = np.stack([to_mnist_input(piece) for piece in pieces])
-        readings = iter([Prediction(int(np.argmax(p)), p, image)
-                         for p, image in zip(self.probabilities(images), images)])
+        readings = iter(self.read(images))
         chosen, digits = [], []
         for ways in cut.options:
             read = [[next(readings) for _ in way] for way in ways]

@@ -1,0 +1,70 @@
+"""Is it a digit at all? The gate that says "that does not look like a digit".
+
+A classifier of ten digits answers a digit for anything: a letter X reads "8", a smiley "0".
+The gate is a small CNN of its own (`GATE_FILE`, trained by
+`mnist_core.training.gate_recipe` on MNIST, stroked digits of every form and synthetic
+non-digits from `mnist_core.data.non_digits`), that scores how much an MNIST-style 28x28 image
+looks like no digit. Its threshold was calibrated on held-out digits (see bench/README.md,
+"Not a digit"), so it does not depend on which digit model reads the drawing: the tutorial's,
+the strong one, a visitor's upload all get the same verdict on the same drawing. A digit the
+model merely doubts between two (a sloppy 4 or 9) is still a digit.
+"""
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from mnist_core.constants import IMAGE_SIZE
+
+GATE_FILE = Path(__file__).with_name("not_a_digit.keras")
+"""The gate's weights, shipped with the package (not in models/: it is no digit model)."""
+
+GATE_FACTS = GATE_FILE.with_suffix(".json")
+"""Its threshold and how it was measured, written beside it when it is trained."""
+
+
+class DigitGate:
+    """Scores MNIST-style images: near 1 for what looks like no digit, near 0 for a digit.
+
+    Args:
+        model: a Keras model (N, 28, 28, 1) float32 in [0, 1] -> (N, 2) softmax, column 1 being
+            "not a digit" (or (N, 11), column 10).
+        threshold: a score at or above it is "not a digit".
+    """
+
+    def __init__(self, model, threshold):
+        import tensorflow as tf
+
+        self.model, self.threshold = model, float(threshold)
+        signature = [tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)]
+        self._forward = tf.function(lambda x: model(x, training=False), input_signature=signature,
+                                    autograph=False, reduce_retracing=True)
+
+    def scores(self, images):
+        """float32 (N,): each image's "not a digit" score in [0, 1].
+
+        Args:
+            images: float32 (N, 28, 28) or (N, 28, 28, 1) in [0, 1], as `to_mnist_input` makes.
+        """
+        batch = np.asarray(images, np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
+        if not len(batch):
+            return np.zeros(0, np.float32)
+        out = self._forward(batch).numpy()
+        return out[:, -1].astype(np.float32)
+
+    def flags(self, scores):
+        """bool array: which scores say "not a digit"."""
+        return np.asarray(scores) >= self.threshold
+
+
+@functools.cache
+def default_gate():
+    """The shipped gate, loaded once per process; None while it has not been trained yet."""
+    if not GATE_FILE.exists():
+        return None
+    import keras
+
+    model = keras.saving.load_model(GATE_FILE, compile=False, safe_mode=True)
+    return DigitGate(model, json.loads(GATE_FACTS.read_text())["threshold"])
