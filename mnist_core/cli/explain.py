@@ -22,9 +22,9 @@ def add_parser(command):
                      help="folder for " + ", ".join(PICTURES)
                      + " (default: a new folder under runs/)")
     sub.add_argument("--json", action="store_true",
-                     help='print {"digit", "probabilities", "input": 28x28, "saliency": 28x28, '
-                          '"layers": [{"name", "class", "output_shape", "params"}]} instead of '
-                          "the table")
+                     help='print {"digit", "probabilities", "not_a_digit", "not_digit_score", '
+                          '"input": 28x28, "saliency": 28x28, "layers": [{"name", "class", '
+                          '"output_shape", "params"}]} instead of the table')
     return sub
 
 
@@ -46,6 +46,7 @@ def cmd_explain(args):
     from mnist_core.explain import pictures as explain_plots
     from mnist_core.explain.explainer import Explainer
     from mnist_core.reading.image_files import blank_file_error, load_image
+    from mnist_core.reading.inference import Predictor
     from mnist_core.models_folder import check_room
     from mnist_core.explain.stages import preprocessing_stages
     from mnist_core.untrusted.loader import load_untrusted
@@ -58,6 +59,7 @@ def cmd_explain(args):
     except BlankImageError:
         raise blank_file_error(args.image) from None
     seen = explainer.explain(stages.centred)
+    verdict = Predictor(explainer.model).predict_prepared(seen.image)  # the gate's, as the page
     naive_digit = explainer.explain(stages.naive).digit
     figures = (explain_plots.preprocess_figure(stages, seen.digit, naive_digit),
                explain_plots.layers_figure(explainer, seen),
@@ -69,13 +71,16 @@ def cmd_explain(args):
         print(json.dumps({
             "digit": seen.digit,
             "probabilities": [round(float(p), 6) for p in seen.probabilities],
+            "not_a_digit": verdict.not_a_digit,
+            "not_digit_score": round(float(verdict.not_digit_score or 0.0), 6),
             "input": _rounded(seen.image), "saliency": _rounded(seen.saliency),
             "layers": [{"name": i.name, "class": i.class_name, "output_shape": list(i.output_shape),
                         "params": i.params} for i in explainer.layers]}))
         print(f"Wrote {', '.join(PICTURES)} in {out}.", file=sys.stderr)
     else:
         print(layer_table(explainer))
-        print(f"\nPredicted digit: {seen.digit} ({seen.probabilities[seen.digit]:.1%}); "
+        guess = "Not a digit, best guess" if verdict.not_a_digit else "Predicted digit:"
+        print(f"\n{guess} {seen.digit} ({seen.probabilities[seen.digit]:.1%}); "
               f"naive downscale: {naive_digit}. Wrote {', '.join(PICTURES)} in {out}.")
 
 

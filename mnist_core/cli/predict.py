@@ -15,8 +15,10 @@ def add_parser(command):
     sub.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
     sub.add_argument("--json", action="store_true",
                      help='print one JSON list of {"file", "digit", "probabilities", "number", '
-                          '"unsure", "digits"}: "digit" reads the whole image as one digit, '
-                          '"number" the digits left to right, each in "digits"')
+                          '"unsure", "not_a_digit", "not_digit_score", "digits"}: "digit" reads '
+                          'the whole image as one digit, "number" the digits left to right, each '
+                          'in "digits" with its own "not_a_digit" and "not_digit_score"; '
+                          '"not_a_digit" is true when any of them looks like no digit')
 
 
 def cmd_predict(args):
@@ -49,13 +51,26 @@ def _rounded(probabilities):
 def _number_fields(number):
     """JSON fields of a `NumberPrediction`: "digit" and "probabilities" stay the whole image's."""
     return {"number": number.number, "unsure": number.unsure,
+            "not_a_digit": number.not_a_digit,
+            "not_digit_score": max(_score(p) for p in number.digits),
             "digits": [{"digit": p.digit, "probabilities": _rounded(p.probabilities),
+                        "not_a_digit": p.not_a_digit, "not_digit_score": _score(p),
                         "box": list(box)} for p, box in zip(number.digits, number.boxes)]}
 
 
+def _score(prediction):
+    return round(float(prediction.not_digit_score or 0.0), 6)
+
+
 def _number_line(number):
-    """'7 (99.1%)' for one digit; '2024 (2 99.0%, 0 98.1%, 2 97.7%, 4 99.9%)' for several."""
-    each = ", ".join(f"{p.digit} {p.confidence:.1%}" for p in number.digits)
+    """'7 (99.1%)' for one digit; '2024 (2 99.0%, 0 98.1%, 2 97.7%, 4 99.9%)' for several;
+    'not a digit (best guess 8 36.0%)'; '2?4 (2 99.0%, ? not a digit: best guess 8 40.2%, ...)'."""
+    if len(number.digits) == 1 and number.not_a_digit:
+        p = number.digits[0]
+        return f"not a digit (best guess {p.digit} {p.confidence:.1%})"
+    each = ", ".join(f"? not a digit: best guess {p.digit} {p.confidence:.1%}" if p.not_a_digit
+                     else f"{p.digit} {p.confidence:.1%}" for p in number.digits)
     if len(number.digits) == 1:
         each = each[2:]  # one digit: '7 (99.1%)', as before numbers were read
-    return f"{number.number} ({each})" + (", unsure how to split" if number.unsure else "")
+    read = "".join("?" if p.not_a_digit else str(p.digit) for p in number.digits)
+    return f"{read} ({each})" + (", unsure how to split" if number.unsure else "")

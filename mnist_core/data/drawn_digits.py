@@ -151,7 +151,7 @@ def _stroke_template(label, rng):
     return stroke_ink(aspect, strokes, rng)
 
 
-def stroke_ink(aspect, strokes, rng, jitter=0.015):
+def stroke_ink(aspect, strokes, rng, jitter=0.015, pens=(0.5, 6.0)):
     """Draws polylines with a round brush, posed as a visitor draws: size, width, slant, pen.
 
     Args:
@@ -159,6 +159,7 @@ def stroke_ink(aspect, strokes, rng, jitter=0.015):
         strokes: list of strokes, each a sequence of (x, y) points in the unit box (y down).
         rng: a `numpy.random.Generator`; the pose, pen and jitter are drawn from it.
         jitter: standard deviation of the noise added to every point, in box units.
+        pens: range of the pen's width, in MNIST pixels for a digit 20 pixels high.
 
     Returns:
         uint8 array (H, W) in [0, 255]: white anti-aliased ink on black, the digit between
@@ -169,7 +170,7 @@ def stroke_ink(aspect, strokes, rng, jitter=0.015):
     # Pen width in MNIST pixels (digit height = 20): MNIST's own run 1.5 to 3.7. A visitor's
     # pen is fixed while the digit's size is not: a 3-pixel pen on a 240-pixel digit gives 0.25,
     # a 20-pixel pen on a 70-pixel digit 5.7.
-    pen = rng.uniform(0.5, 6.0) * height / 20
+    pen = rng.uniform(*pens) * height / 20
     ss = 2  # drawn at twice the size, then halved: anti-aliased edges like a canvas
     pad = pen + abs(slant) * height + 4
     size = (int((width + 2 * pad) * ss), int((height + 2 * pad) * ss))

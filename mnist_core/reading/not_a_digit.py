@@ -59,12 +59,16 @@ class DigitGate:
         return np.asarray(scores) >= self.threshold
 
 
+def load_gate(path):
+    """A `DigitGate` from a gate file the project wrote, and the threshold in its .json twin."""
+    import keras
+
+    path = Path(path)
+    model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    return DigitGate(model, json.loads(path.with_suffix(".json").read_text())["threshold"])
+
+
 @functools.cache
 def default_gate():
     """The shipped gate, loaded once per process; None while it has not been trained yet."""
-    if not GATE_FILE.exists():
-        return None
-    import keras
-
-    model = keras.saving.load_model(GATE_FILE, compile=False, safe_mode=True)
-    return DigitGate(model, json.loads(GATE_FACTS.read_text())["threshold"])
+    return load_gate(GATE_FILE) if GATE_FILE.exists() else None
