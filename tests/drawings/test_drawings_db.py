@@ -227,11 +227,12 @@ def test_reads_the_deployers_limits_at_each_write(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("overrides", [
-    {"label": 11}, {"label": -1}, {"label": np.int64(12)}, {"label": "7"}, {"label": True}, {"label": 7.0},
-    {"predicted": 12}, {"image": np.zeros((28, 29))}, {"image": np.full((28, 28), 2.0)},
-    {"crop": np.zeros((56, 56), np.int32)}, {"probabilities": [np.nan] * 10},
-    {"probabilities": [0.1] * 11}, {"not_digit_score": 1.5}, {"not_digit_score": np.nan},
-    {"not_digit_score": "0.5"}, {"predicted": 10}, {"language": "de"}, {"session": ""}, {"session": "x" * 65},
+    {"label": 11}, {"label": -1}, {"label": np.int64(12)}, {"label": "7"}, {"label": True},
+    {"label": 7.0}, {"predicted": 12}, {"predicted": 10}, {"image": np.zeros((28, 29))},
+    {"image": np.full((28, 28), 2.0)}, {"crop": np.zeros((56, 56), np.int32)},
+    {"probabilities": [np.nan] * 10}, {"probabilities": [0.1] * 11}, {"not_digit_score": 1.5},
+    {"not_digit_score": np.nan}, {"not_digit_score": "0.5"}, {"language": "de"},
+    {"session": ""}, {"session": "x" * 65},
 ])
 def test_rejects_values_the_page_never_produces(tmp_path, overrides):
     db = DrawingsDB(tmp_path / "d.sqlite")
