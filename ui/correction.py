@@ -1,5 +1,9 @@
 """Under a prediction, "What did you draw?": the visitor's label, recorded with the drawing.
 
+The ten digits, and "Not a digit" for a letter, a shape or a scribble: recorded as
+`NOT_A_DIGIT`, with the gate's score when the page has one, it trains no digit and scores no
+model (`mnist_core.drawings`).
+
 Single digits only: a number's digits come from the page's own cut (`mnist_core.reading.segment`),
 and a wrong cut is not a wrong reading, so a label given to a piece of a number could teach the next
 model a segmentation error. A number asks the visitor to draw one digit at a time.
@@ -11,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from mnist_core.constants import NUM_CLASSES
+from mnist_core.constants import NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import ImageError
 from ui.drawings_store import session_id, store
@@ -22,16 +26,18 @@ from ui.texts import text
 from ui.visitor_upload import UPLOAD_PREFIX
 
 UPLOADED = "uploaded"  # ui.sidebar's option for an uploaded model
+CHOICES = [*range(NUM_CLASSES), NOT_A_DIGIT]
 CONTROL = "what_drawn"  # container key of the control (Streamlit gives it class st-key-KEY)
 CSS = f"""<style>
 div.st-key-{CONTROL} [role="radiogroup"] {{ flex-wrap: wrap; overflow: visible; }}
 </style>"""
 """Streamlit's pills scroll sideways when they do not fit: on a 390-pixel phone the 9 would
-hide past the edge, so the ten digits wrap onto a second row instead."""
+hide past the edge, so the digits and "Not a digit" wrap onto more rows instead."""
 
 
 def correction_control(language, pixels, prediction):
-    """The ten digits under one digit's prediction; choosing one records the drawing.
+    """The ten digits and "Not a digit" under one digit's prediction; a choice records the
+    drawing.
 
     Args:
         language: 'en' or 'fr'.
@@ -49,12 +55,17 @@ def correction_control(language, pixels, prediction):
     key = WHAT_DRAWN_PREFIX + digest  # a new drawing, a fresh control
     with st.container(key=CONTROL):
         st.html(CSS)
-        st.pills(text(language, "what_drawn"), list(range(NUM_CLASSES)), key=key,
+        st.pills(text(language, "what_drawn"), CHOICES, key=key,
+                 # "Not a digit" comes back as the label shown; after a language switch the
+                 # old label matches nothing and Streamlit's button group keeps the session's
+                 # value (`deserialize`'s fallback), so the choice survives, as its test says.
+                 format_func=lambda choice: _shown(language, choice),
                  help=text(language, "what_drawn_help"),
                  on_change=_chosen, args=(key, digest, pixels, prediction, language))
     notice = st.session_state.get(DRAWINGS_NOTICE)
     if notice and notice[0] == digest:
-        (st.success if notice[1] == "recorded" else st.info)(text(language, notice[1], **notice[2]))
+        said = st.success if notice[1].startswith("recorded") else st.info
+        said(text(language, notice[1], **notice[2]))
     st.toggle(text(language, "record_toggle"), value=True, key=DRAWINGS_RECORDING)
     if st.session_state.get(DRAWINGS_RECORDED):
         own_score(language, session_id())
@@ -66,8 +77,12 @@ def for_number(language):
         st.caption(text(language, "one_digit_only"))
 
 
+def _shown(language, choice):
+    return text(language, "not_a_digit_pill") if choice == NOT_A_DIGIT else str(choice)
+
+
 def _chosen(key, digest, pixels, prediction, language):
-    """Records (or relabels) the drawing with the digit chosen; a refusal is one sentence."""
+    """Records (or relabels) the drawing with the label chosen; a refusal is one sentence."""
     label = st.session_state.get(key)
     if label is None:  # the visitor unselected it: nothing to record
         return
@@ -85,13 +100,16 @@ def _chosen(key, digest, pixels, prediction, language):
             recorded[digest] = db.record(
                 session=session_id(), label=int(label), predicted=prediction.digit,
                 probabilities=prediction.probabilities, image=prediction.image,
-                crop=ink_crop(pixels), model=_model_name(), language=language)
+                crop=ink_crop(pixels), model=_model_name(), language=language,
+                not_digit_score=prediction.not_digit_score)
     except DrawingRefused as refused:
         st.session_state[DRAWINGS_NOTICE] = (digest, f"drawings_{refused.reason}", {})
     except (ImageError, ValueError, AttributeError):
         st.session_state[DRAWINGS_NOTICE] = (digest, "drawings_unavailable", {})
     else:
-        st.session_state[DRAWINGS_NOTICE] = (digest, "recorded", {"digit": int(label)})
+        said = (("recorded_not_digit", {}) if label == NOT_A_DIGIT
+                else ("recorded", {"digit": int(label)}))
+        st.session_state[DRAWINGS_NOTICE] = (digest, *said)
         st.session_state[SCORES_STALE] = True
 
 

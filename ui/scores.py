@@ -36,7 +36,7 @@ def model_scores(language, fingerprint):
     if db is None:
         return
     try:
-        count = db.count()
+        count = db.count(digits=True)  # a drawing labelled "not a digit" scores no model
     except DrawingRefused:
         return
     with st.expander(text(language, "scores_title"), expanded=False):
@@ -55,10 +55,10 @@ def model_scores(language, fingerprint):
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _model_score(path, version, count):
-    """`(right, total)` of one model on the recorded drawings; `count` (rows recorded) and
+    """`(right, total)` of one model on the recorded drawings of digits; `count` (those rows) and
     `version` (the model file's `file_version`) invalidate it."""
     try:
-        images, labels = store().images(last=drawing_scores.SCORED_DRAWINGS)
+        images, labels = store().images(last=drawing_scores.SCORED_DRAWINGS, digits=True)
         _, predictor = resources.saved_model(path, version)
     except MnistError:  # a model that fails to load, a store that fails: no row, no crash
         return 0, 0

@@ -214,6 +214,9 @@ TEXTS = {
         "inside_bars_digits": "the ten bars are the digits 0 to 9",
         # issue 20: the visitor's drawing, kept across tabs, languages and models
         "drawing_too_large": "This drawing has too many strokes to keep: press Clear and draw one digit, or a short number.",
+        # issue 21 (not a digit, the visitor's label):
+        "not_a_digit_pill": "Not a digit",
+        "recorded_not_digit": "Recorded as not a digit. Thank you!",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -427,6 +430,9 @@ TEXTS = {
         "inside_bars_digits": "les dix barres sont les chiffres de 0 à 9",
         # issue 20: the visitor's drawing, kept across tabs, languages and models
         "drawing_too_large": "Ce dessin compte trop de traits pour être gardé : appuyez sur Effacer et dessinez un chiffre, ou un nombre court.",
+        # issue 21 (not a digit, the visitor's label):
+        "not_a_digit_pill": "Pas un chiffre",
+        "recorded_not_digit": "Enregistré comme «\u00a0pas un chiffre\u00a0». Merci\u00a0!",
     },
 }
 

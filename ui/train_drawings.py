@@ -19,7 +19,7 @@ def drawings_choice(language):
     if db is None:
         return {}
     try:
-        count = db.count()
+        count = db.count(digits=True)  # "not a digit" trains no digit (`training_mix`)
     except DrawingRefused:
         return {}
     if count < MIN_DRAWINGS:

@@ -6,7 +6,11 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core.cli.options import models_dir_option, models_folder
+from mnist_core.constants import NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.errors import MnistError
+
+LABEL_NAMES = [str(d) for d in range(NUM_CLASSES)] + ["not a digit"]  # index NOT_A_DIGIT
+"""The export's `label_names`: what each value of `y` means."""
 
 
 def add_commands(command):
@@ -20,7 +24,9 @@ def add_commands(command):
     models_dir_option(stats)
     stats.set_defaults(run=cmd_stats)
     export = actions.add_parser("export", help="write x uint8 (N, 28, 28), y uint8 (N,) as .npz",
-                                description="Write the drawings in the keras.datasets layout.")
+                                description="Write the drawings in the keras.datasets layout: "
+                                f"y is the visitor's label, {NOT_A_DIGIT} for 'not a digit'; "
+                                "label_names names each label.")
     export.add_argument("--out", metavar="FILE.npz", required=True, help="the file to write")
     export.set_defaults(run=cmd_export)
 
@@ -49,21 +55,28 @@ def extra_of(args):
 def cmd_stats(args):
     """Prints counts per digit and each model's accuracy on the drawings."""
     from mnist_core import storage
-    from mnist_core.drawings.scores import RECENT, SCORED_DRAWINGS, model_score, per_digit_counts
+    from mnist_core.drawings.scores import (RECENT, SCORED_DRAWINGS, model_score,
+                                            per_digit_counts, score)
     from mnist_core.drawings.store import DrawingsDB
     from mnist_core.reading.inference import Predictor
     from mnist_core.untrusted.checked_load import load_model
 
     db = DrawingsDB()
-    x, y = db.images(last=SCORED_DRAWINGS)
+    x, y = db.images(last=SCORED_DRAWINGS, digits=True)
     total = db.count()
     print(f"{total} drawings in {db.path}")
     if not total:
         return
-    counts = per_digit_counts(db.pairs()[0])
+    labels = db.pairs()[0]
+    counts = per_digit_counts(labels)
     print("per digit: " + "  ".join(f"{d}: {n}" for d, n in enumerate(counts)))
-    labels, predicted = db.pairs(last=RECENT)
-    print(f"as read when drawn, last {len(labels)}: {float((labels == predicted).mean()):.2%}")
+    if others := int((labels == NOT_A_DIGIT).sum()):
+        print(f"not a digit: {others} (label {NOT_A_DIGIT}; no accuracy counts them)")
+    when_drawn = score(*db.pairs(last=RECENT))
+    if when_drawn.total:
+        print(f"as read when drawn, last {when_drawn.total}: {when_drawn.accuracy:.2%}")
+    if not len(y):
+        return  # no drawing of a digit to score the models on
     folder = models_folder(args)
     width = max([len(p.name) for p, _ in storage.list_models(folder)] or [0])
     for path, _ in storage.list_models(folder):
@@ -74,7 +87,8 @@ def cmd_stats(args):
 
 
 def cmd_export(args):
-    """Writes the drawings as an .npz: `x` uint8 (N, 28, 28), `y` uint8 (N,)."""
+    """Writes the drawings as an .npz: `x` uint8 (N, 28, 28), `y` uint8 (N,) labels 0..9 or
+    `NOT_A_DIGIT`, and `label_names` (11,) str: what each label value means."""
     from mnist_core.atomic_files import replaced_atomically
     from mnist_core.drawings.store import DrawingsDB
 
@@ -84,5 +98,7 @@ def cmd_export(args):
     x, y = DrawingsDB().images()
     out.parent.mkdir(parents=True, exist_ok=True)
     with replaced_atomically(out) as temporary:
-        np.savez_compressed(temporary, x=x, y=y)
-    print(f"Wrote {len(y)} drawings to {out}")
+        np.savez_compressed(temporary, x=x, y=y, label_names=LABEL_NAMES)
+    others = int((y == NOT_A_DIGIT).sum())
+    print(f"Wrote {len(y)} drawings to {out}"
+          + (f" ({others} not a digit, y = {NOT_A_DIGIT})" if others else ""))

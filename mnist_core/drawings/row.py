@@ -2,20 +2,36 @@
 
 import numpy as np
 
-from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.reading.ink_crop import CROP_SIDE
 
 LANGUAGES = ("en", "fr")
 MAX_NAME = 200  # characters of a model's file name kept
 MAX_SESSION = 64  # characters of a session id
-ROW_BYTES = IMAGE_SIZE * IMAGE_SIZE + CROP_SIDE * CROP_SIDE + 4 * NUM_CLASSES + 200
+ROW_BYTES = IMAGE_SIZE * IMAGE_SIZE + CROP_SIDE * CROP_SIDE + 4 * NUM_CLASSES + 208
 """About what one row takes in the file: the two images, the probabilities and the rest."""
 
 
-def digit(value, what):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 9:
-        raise ValueError(f"The {what} must be a digit from 0 to 9, not {value!r}.")
+def _digit(value, what, most=9):
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or not 0 <= value <= most):
+        also = f" or {NOT_A_DIGIT} (not a digit)" if most == NOT_A_DIGIT else ""
+        raise ValueError(f"The {what} must be a digit from 0 to 9{also}, not {value!r}.")
     return int(value)
+
+
+def checked_label(value):
+    """A visitor's label: a digit 0..9, or `NOT_A_DIGIT` for a drawing that is none."""
+    return _digit(value, "label", most=NOT_A_DIGIT)
+
+
+def _score(value):
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.number))
+            or not 0 <= value <= 1):  # NaN fails this too
+        raise ValueError(f"The not-a-digit score must be a number from 0 to 1, not {value!r}.")
+    return float(value)
 
 
 def _as_bytes(image, side, what):
@@ -31,13 +47,15 @@ def _as_bytes(image, side, what):
     return a.astype(np.uint8).tobytes()
 
 
-def checked_row(session, label, predicted, probabilities, image, crop, model, language):
+def checked_row(session, label, predicted, probabilities, image, crop, model, language,
+                not_digit_score=None):
     """The column values after `created`, in the table's order, checked.
 
     Raises:
-        ValueError: a value outside what the page produces (a label that is not a digit 0..9,
-            an image of another size or range, probabilities that are not ten numbers, an
-            unknown language, an empty or long session id).
+        ValueError: a value outside what the page produces (a label that is neither a digit
+            0..9 nor `NOT_A_DIGIT`, a predicted digit outside 0..9, an image of another size or
+            range, probabilities that are not ten numbers, a not-a-digit score outside [0, 1],
+            an unknown language, an empty or long session id).
     """
     if not isinstance(session, str) or not 0 < len(session) <= MAX_SESSION:
         raise ValueError("The session id must be a short text.")
@@ -46,6 +64,6 @@ def checked_row(session, label, predicted, probabilities, image, crop, model, la
     p = np.asarray(probabilities, np.float32)
     if p.shape != (NUM_CLASSES,) or not np.isfinite(p).all():
         raise ValueError("The probabilities must be ten numbers.")
-    return (session, language, str(model)[:MAX_NAME], digit(predicted, "predicted digit"),
-            p.tobytes(), digit(label, "label"), _as_bytes(image, IMAGE_SIZE, "input"),
-            _as_bytes(crop, CROP_SIDE, "crop"))
+    return (session, language, str(model)[:MAX_NAME], _digit(predicted, "predicted digit"),
+            p.tobytes(), checked_label(label), _as_bytes(image, IMAGE_SIZE, "input"),
+            _as_bytes(crop, CROP_SIDE, "crop"), _score(not_digit_score))

@@ -1,9 +1,10 @@
 """Visitors' drawings, kept in one SQLite file: recorded within the limits, relabelled, read back.
 
 Every visitor who says what they drew leaves a labelled real drawing: the 28x28 input the model
-saw and the cropped ink at 56x56 (both uint8 bytes, ~4 KB a row), their label, the model's
-answer, the model's file name, the page language, the time and a random per-session id; nothing
-else about the visitor. The rows score every model on real visitors' digits
+saw and the cropped ink at 56x56 (both uint8 bytes, ~4 KB a row), their label (a digit, or
+`NOT_A_DIGIT` for a drawing that is none), the model's answer, the gate's not-a-digit score when
+the page had one, the model's file name, the page language, the time and a random per-session
+id; nothing else about the visitor. The rows score every model on real visitors' digits
 (`mnist_core.drawings.scores`) and can be mixed into the next training
 (`mnist_core.drawings.training_mix`).
 
@@ -21,14 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core import settings
-from mnist_core.constants import IMAGE_SIZE
-from mnist_core.drawings.row import ROW_BYTES, checked_row, digit
+from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.drawings.row import ROW_BYTES, checked_label, checked_row
 from mnist_core.drawings.store_file import FULL, TOO_FAST, DrawingRefused, DrawingsFile
 from mnist_core.paths import DEFAULT_DRAWINGS_DB
 
 log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60.0
+DIGITS_ONLY = f" WHERE label < {NUM_CLASSES}"  # leaves out the drawings labelled NOT_A_DIGIT
 
 
 def db_path():
@@ -74,17 +76,19 @@ class DrawingsDB(DrawingsFile):
     # ---- writing ---------------------------------------------------------------------------
 
     def record(self, *, session, label, predicted, probabilities, image, crop, model, language,
-               now=None):
+               not_digit_score=None, now=None):
         """Records one labelled drawing, within the limits.
 
         Args:
             session: the anonymous per-session id (random, at most 64 characters).
-            label: the digit the visitor says they drew, 0..9.
+            label: the digit the visitor says they drew, 0..9, or `NOT_A_DIGIT` (none).
             predicted: the digit the model read, 0..9.
             probabilities: the model's ten probabilities.
             image: the 28x28 input the model saw: float in [0, 1] or uint8.
             crop: the cropped ink, (56, 56), float in [0, 1] or uint8.
             model: the model's file name; language: 'en' or 'fr'.
+            not_digit_score: the gate's score in [0, 1] (`Prediction.not_digit_score`), or
+                None when the page had no gate.
             now: the time (seconds since the epoch); the clock when None.
 
         Returns:
@@ -95,7 +99,8 @@ class DrawingsDB(DrawingsFile):
                 recorded `per_minute` drawings in the last minute, or the file is unusable.
             ValueError: a value outside what the page produces.
         """
-        row = checked_row(session, label, predicted, probabilities, image, crop, model, language)
+        row = checked_row(session, label, predicted, probabilities, image, crop, model, language,
+                          not_digit_score)
         now = time.time() if now is None else float(now)
         try:
             with self._open() as db:
@@ -104,7 +109,8 @@ class DrawingsDB(DrawingsFile):
                     self._check_limits(db, session, now)
                     cursor = db.execute(
                         "INSERT INTO drawings (created, session, language, model, predicted, "
-                        "probabilities, label, input, crop) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "probabilities, label, input, crop, not_digit_score) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (now, *row))
                     db.execute("COMMIT")
                 except BaseException:
@@ -131,7 +137,7 @@ class DrawingsDB(DrawingsFile):
         Returns:
             True if a row of this session had that id (another session's row is never touched).
         """
-        label = digit(label, "label")
+        label = checked_label(label)
         try:
             with self._open() as db:
                 changed = db.execute("UPDATE drawings SET label = ? WHERE id = ? AND session = ?",
@@ -142,27 +148,31 @@ class DrawingsDB(DrawingsFile):
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def count(self):
-        """How many drawings are recorded."""
-        rows = self._read("SELECT count(*) FROM drawings")
+    def count(self, digits=False):
+        """How many drawings are recorded (only those labelled a digit when `digits`)."""
+        rows = self._read("SELECT count(*) FROM drawings" + (DIGITS_ONLY if digits else ""))
         return rows[0][0] if rows else 0
 
     def session_pairs(self, session):
-        """`(labels, predicted)` int arrays of one session's drawings, oldest first."""
+        """`(labels, predicted)` int arrays of one session's drawings, oldest first (a label
+        may be `NOT_A_DIGIT`)."""
         rows = self._read("SELECT label, predicted FROM drawings WHERE session = ? ORDER BY id",
                           (str(session),))
         return _pair_arrays(rows)
 
     def pairs(self, last=None):
-        """`(labels, predicted)` of every drawing (or the `last` ones), oldest first."""
+        """`(labels, predicted)` of every drawing (or the `last` ones), oldest first (a label
+        may be `NOT_A_DIGIT`)."""
         rows = self._read("SELECT label, predicted FROM drawings ORDER BY id DESC"
                           + (" LIMIT ?" if last else ""), (int(last),) if last else ())
         return _pair_arrays(rows[::-1])
 
-    def images(self, last=None):
-        """The labelled 28x28 inputs: `(x, y)`, uint8 (N, 28, 28) in [0, 255] and uint8 (N,),
-        oldest first; only the `last` ones when given."""
-        rows = self._read("SELECT input, label FROM drawings ORDER BY id DESC"
+    def images(self, last=None, digits=False):
+        """The labelled 28x28 inputs: `(x, y)`, uint8 (N, 28, 28) in [0, 255] and uint8 (N,)
+        labels 0..9 or `NOT_A_DIGIT`, oldest first; only the `last` ones when given, only those
+        labelled a digit when `digits`."""
+        rows = self._read("SELECT input, label FROM drawings" + (DIGITS_ONLY if digits else "")
+                          + " ORDER BY id DESC"
                           + (" LIMIT ?" if last else ""), (int(last),) if last else ())[::-1]
         x = np.zeros((len(rows), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
         for i, (data, _) in enumerate(rows):

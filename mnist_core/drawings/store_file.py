@@ -36,9 +36,31 @@ MIGRATIONS = (
         crop BLOB NOT NULL)""",
     # 2: a visitor's score and the rate limit read one session's recent rows.
     "CREATE INDEX drawings_by_session ON drawings (session, created)",
+    # 3: a visitor may answer "not a digit" (label 10, constants.NOT_A_DIGIT), and the row keeps
+    # the gate's score when the page had one. SQLite cannot change a CHECK: the table is
+    # rebuilt, every row and id kept (a session relabels its rows by id).
+    ("""CREATE TABLE drawings_3 (
+        id INTEGER PRIMARY KEY,
+        created REAL NOT NULL,
+        session TEXT NOT NULL,
+        language TEXT NOT NULL,
+        model TEXT NOT NULL,
+        predicted INTEGER NOT NULL CHECK (predicted BETWEEN 0 AND 9),
+        probabilities BLOB NOT NULL,
+        label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 10),
+        input BLOB NOT NULL,
+        crop BLOB NOT NULL,
+        not_digit_score REAL CHECK (not_digit_score BETWEEN 0 AND 1))""",
+     "INSERT INTO drawings_3 (id, created, session, language, model, predicted, probabilities, "
+     "label, input, crop) SELECT id, created, session, language, model, predicted, "
+     "probabilities, label, input, crop FROM drawings",
+     "DROP TABLE drawings",
+     "ALTER TABLE drawings_3 RENAME TO drawings",
+     "CREATE INDEX drawings_by_session ON drawings (session, created)"),
 )
-"""Migration n (1-based) takes a file from schema version n-1 to n; `PRAGMA user_version`
-holds the version. Append only: a released migration is never edited."""
+"""Migration n (1-based) takes a file from schema version n-1 to n, in one transaction: one
+statement, or a tuple of them; `PRAGMA user_version` holds the version. Append only: a released
+migration is never edited."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
 FULL = "This server keeps no more drawings (its store is full), so yours was not recorded."
@@ -124,7 +146,9 @@ class DrawingsFile:
                 if version > SCHEMA_VERSION:  # a newer app migrated it meanwhile
                     raise DrawingRefused(UNAVAILABLE)
                 for number in range(version + 1, SCHEMA_VERSION + 1):
-                    db.execute(MIGRATIONS[number - 1])
+                    migration = MIGRATIONS[number - 1]
+                    for statement in (migration,) if isinstance(migration, str) else migration:
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.execute("COMMIT")
             except BaseException:

@@ -3,7 +3,9 @@
 `jobs.train_and_score(..., drawings=drawings_extra(...))` adds the training part of the drawings to
 MNIST's training images, each repeated `weight` times (a few hundred drawings would otherwise be
 lost among 60,000), and scores the trained model on the held-out part, reported in the metadata
-beside the MNIST test accuracy (`drawings_accuracy`, `drawings_heldout`).
+beside the MNIST test accuracy (`drawings_accuracy`, `drawings_heldout`). A drawing its visitor
+labelled `NOT_A_DIGIT` is left out: the network has no class for it, and no digit class may learn
+from it.
 """
 
 import dataclasses
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.constants import IMAGE_SIZE
+from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.errors import MnistError
 
 DEFAULT_WEIGHT = 10
@@ -44,14 +46,16 @@ class DrawingsExtra:
 
 
 def load_drawings(source=None):
-    """The labelled drawings of an `.npz` file (keras.datasets layout) or a drawings database.
+    """The drawings of digits of an `.npz` file (keras.datasets layout) or a drawings database.
 
     Args:
-        source: a `.npz` path with `x` uint8 (N, 28, 28) and `y` (N,) (what `python -m
-            mnist_core drawings export` writes), a SQLite file, or None for `MNIST_DRAWINGS_DB`.
+        source: a `.npz` path with `x` uint8 (N, 28, 28) and `y` (N,) labels 0..9 or
+            `NOT_A_DIGIT` (what `python -m mnist_core drawings export` writes), a SQLite file,
+            or None for `MNIST_DRAWINGS_DB`.
 
     Returns:
-        `(x, y)`: uint8 (N, 28, 28) in [0, 255] and uint8 (N,) digits.
+        `(x, y)`: uint8 (N, 28, 28) in [0, 255] and uint8 (N,) digits 0..9; the drawings
+        labelled `NOT_A_DIGIT` are left out.
 
     Raises:
         MnistError: the file is missing, or not drawings.
@@ -69,10 +73,13 @@ def load_drawings(source=None):
         except (OSError, KeyError, ValueError):
             raise MnistError(f"{path} is not an .npz of drawings with arrays x and y.") from None
         if (x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or x.dtype != np.uint8
-                or y.shape != (len(x),) or (len(y) and not (0 <= y.min() and y.max() <= 9))):
-            raise MnistError(f"{path} must hold x uint8 (N, 28, 28) and y (N,) digits 0..9.")
-        return x, y.astype(np.uint8)
-    return DrawingsDB(path).images()
+                or y.shape != (len(x),) or (len(y) and not 0 <= y.min() <= y.max() <= NOT_A_DIGIT)):
+            raise MnistError(f"{path} must hold x uint8 (N, 28, 28) and y (N,) digits 0..9 "
+                             f"(or {NOT_A_DIGIT}, not a digit).")
+    else:
+        x, y = DrawingsDB(path).images(digits=True)
+    digits = y < NUM_CLASSES
+    return x[digits], y[digits].astype(np.uint8)
 
 
 def split(x, y, weight=DEFAULT_WEIGHT, heldout_share=HELDOUT_SHARE):
@@ -82,8 +89,8 @@ def split(x, y, weight=DEFAULT_WEIGHT, heldout_share=HELDOUT_SHARE):
         MnistError: fewer than `MIN_DRAWINGS` drawings, or a weight below 1.
     """
     if len(x) < MIN_DRAWINGS:
-        raise MnistError(f"There are {len(x)} recorded drawings; training with drawings needs "
-                         f"at least {MIN_DRAWINGS}.")
+        raise MnistError(f"There are {len(x)} recorded drawings of digits; training with "
+                         f"drawings needs at least {MIN_DRAWINGS}.")
     if not isinstance(weight, int) or weight < 1:
         raise MnistError(f"The drawings' weight must be a whole number of at least 1, not {weight!r}.")
     order = np.random.default_rng(SPLIT_SEED).permutation(len(x))

@@ -1,5 +1,5 @@
 """In Chromium: draw, say what you drew, and see your score change; on a phone, the ten digits
-wrap inside the screen and a finger can tap them.
+and "Not a digit" wrap inside the screen and a finger can tap them.
 
 The shared server (conftest.py) has a private drawings file. Screenshots (desktop and phone,
 English and French) go to test-artifacts/drawings-*.png. Run with
@@ -62,6 +62,7 @@ def test_draw_choose_the_digit_and_see_the_score_change(browser, server):
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_on_a_phone_the_ten_digits_wrap_inside_the_screen_and_take_a_tap(browser, server,
                                                                          language):
+    not_a_digit = "Not a digit" if language == "en" else "Pas un chiffre"
     url, _ = server
     page = open_page(browser, url, PHONE)
     if language == "fr":
@@ -79,7 +80,7 @@ def test_on_a_phone_the_ten_digits_wrap_inside_the_screen_and_take_a_tap(browser
     frame = group.bounding_box()
     assert group.evaluate("g => g.scrollWidth <= g.clientWidth")  # nothing hidden sideways
     assert frame["x"] >= 0 and frame["x"] + frame["width"] <= page.viewport_size["width"]
-    for digit in range(10):
+    for digit in [*range(10), not_a_digit]:
         box = digit_button(page, digit).bounding_box()
         assert box["x"] >= frame["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
         assert box["height"] >= 24 and box["width"] >= 24  # a finger's target
@@ -91,5 +92,7 @@ def test_on_a_phone_the_ten_digits_wrap_inside_the_screen_and_take_a_tap(browser
         recorded)).to_be_visible()
     wait_for_app_idle(page)
     assert digit_button(page, 9).bounding_box()["y"] > one.bounding_box()["y"]  # a second row
+    assert digit_button(page, not_a_digit).bounding_box()["y"] >= digit_button(
+        page, 9).bounding_box()["y"]
     page.screenshot(path=ARTIFACTS / f"drawings-phone-{language}.png")  # the screen as seen
     page.context.close()

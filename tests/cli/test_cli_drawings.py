@@ -8,15 +8,17 @@ import pytest
 
 from mnist_core.cli import commands as cli
 from mnist_core.cli import models as cli_models
+from mnist_core.constants import NOT_A_DIGIT
 from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.conftest import ROOT
 
 
-def fill(n, right_every=2):
+def fill(n, right_every=2, not_digits=()):
     db = DrawingsDB(db_path())
     rng = np.random.default_rng(0)
     for i in range(n):
-        db.record(session=f"s{i % 3}", label=i % 10, predicted=i % 10 if i % right_every == 0
+        db.record(session=f"s{i % 3}", label=NOT_A_DIGIT if i in not_digits else i % 10,
+                  predicted=i % 10 if i % right_every == 0
                   else (i + 1) % 10, probabilities=np.full(10, 0.1),
                   image=rng.integers(0, 256, (28, 28), dtype=np.uint8),
                   crop=np.zeros((56, 56), np.uint8), model="tutorial.keras", language="en",
@@ -30,12 +32,25 @@ def test_export_writes_the_keras_layout_and_reads_back_the_same(tmp_path, capsys
     assert cli.main(["drawings", "export", "--out", str(out)]) == 0
     assert "Wrote 25 drawings" in capsys.readouterr().out
     with np.load(out) as data:
-        assert set(data.files) == {"x", "y"}
+        assert set(data.files) == {"x", "y", "label_names"}
         assert data["x"].dtype == np.uint8 and data["x"].shape == (25, 28, 28)
         assert data["y"].dtype == np.uint8 and data["y"].shape == (25,)
         x, y = db.images()
         np.testing.assert_array_equal(data["x"], x)
         np.testing.assert_array_equal(data["y"], y)
+
+
+def test_export_says_which_drawings_are_not_digits(tmp_path, capsys):
+    fill(12, not_digits=(3, 4))
+    out = tmp_path / "drawings.npz"
+    assert cli.main(["drawings", "export", "--out", str(out)]) == 0
+    assert "Wrote 12 drawings to" in (said := capsys.readouterr().out)
+    assert "(2 not a digit, y = 10)" in said
+    with np.load(out) as data:
+        names = data["label_names"]
+        assert [names[label] for label in data["y"][2:6]] == ["2", "not a digit",
+                                                               "not a digit", "5"]
+        assert names.tolist() == [str(d) for d in range(10)] + ["not a digit"]
 
 
 def test_export_refuses_a_name_that_is_not_npz_in_one_line(tmp_path, capsys):
@@ -56,6 +71,20 @@ def test_stats_prints_counts_and_each_models_accuracy(tmp_path, capsys):
     assert "per digit: 0: 3  1: 3" in out
     assert "as read when drawn, last 30: 50.00%" in out
     assert "tutorial.keras" in out and "of 30" in out
+
+
+def test_stats_counts_not_a_digit_apart_from_every_accuracy(tmp_path, capsys):
+    fill(12, right_every=1, not_digits=(3, 4))  # every digit read right
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("tutorial.keras", "tutorial.json"):
+        shutil.copy(ROOT / "models" / name, folder / name)
+    assert cli.main(["drawings", "stats", "--dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "12 drawings" in out and "per digit: 0: 2  1: 2  2: 1  3: 0  4: 0  5: 1" in out
+    assert "not a digit: 2" in out
+    assert "as read when drawn, last 10: 100.00%" in out
+    assert "tutorial.keras" in out and "of 10" in out
 
 
 def test_stats_of_no_drawing_says_so(capsys):

@@ -7,11 +7,12 @@ import sqlite3
 import numpy as np
 import pytest
 
+from mnist_core.constants import NOT_A_DIGIT
 from mnist_core.drawings import store_file as drawings_file
 from mnist_core.drawings.store import DrawingRefused, DrawingsDB
 
 COLUMNS = {"id", "created", "session", "language", "model", "predicted", "probabilities",
-           "label", "input", "crop"}
+           "label", "input", "crop", "not_digit_score"}
 
 
 def record(db, label=7, session="s1", now=None, **overrides):
@@ -64,10 +65,68 @@ def test_migrates_a_version_1_file_keeping_its_rows(tmp_path):
     db = DrawingsDB(path)
     assert db.count() == 1
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == drawings_file.SCHEMA_VERSION
         indexes = {row[1] for row in raw.execute("PRAGMA index_list(drawings)")}
     assert "drawings_by_session" in indexes
     assert db.session_pairs("old")[0].tolist() == [7]
+
+
+VERSION_2_ROWS = [  # created, session, label, predicted: what an older app recorded
+    (1.0, "old", 7, 7), (2.0, "old", 3, 8), (3.0, "other", 0, 0)]
+
+
+def version_2_file(path):
+    """A file as the app of schema version 2 wrote it, with its own DDL and three rows."""
+    with sqlite3.connect(path) as raw:
+        for statement in drawings_file.MIGRATIONS[:2]:
+            raw.execute(statement)
+        raw.execute("PRAGMA user_version = 2")
+        for created, session, label, predicted in VERSION_2_ROWS:
+            raw.execute("INSERT INTO drawings (created, session, language, model, predicted, "
+                        "probabilities, label, input, crop) VALUES (?, ?, 'en', 'm', ?, ?, ?, "
+                        "?, ?)", (created, session, predicted, bytes(40), label,
+                                  bytes([label]) * 784, bytes(3136)))
+        with pytest.raises(sqlite3.IntegrityError):  # that schema refused "not a digit"
+            raw.execute("UPDATE drawings SET label = 10 WHERE id = 1")
+    raw.close()
+
+
+def test_migrates_a_version_2_file_keeping_every_row_and_then_takes_not_a_digit(tmp_path):
+    path = tmp_path / "v2.sqlite"
+    version_2_file(path)
+    db = DrawingsDB(path)
+    assert db.count() == 3
+    assert db.pairs()[0].tolist() == [7, 3, 0] and db.pairs()[1].tolist() == [7, 8, 0]
+    x, y = db.images()
+    assert y.tolist() == [7, 3, 0] and [int(image[0, 0]) for image in x] == [7, 3, 0]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == drawings_file.SCHEMA_VERSION
+        assert [r[0] for r in raw.execute("SELECT id FROM drawings ORDER BY id")] == [1, 2, 3]
+        assert raw.execute("SELECT count(*) FROM drawings WHERE not_digit_score IS NULL"
+                           ).fetchone()[0] == 3
+        indexes = {row[1] for row in raw.execute("PRAGMA index_list(drawings)")}
+        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    assert "drawings_by_session" in indexes and tables == {"drawings", "drawings_by_session"}
+    assert columns(path) == COLUMNS
+    assert db.relabel(1, "old", NOT_A_DIGIT)  # a row kept its id: its session relabels it
+    new = record(db, label=NOT_A_DIGIT, session="new", not_digit_score=0.93)
+    assert db.session_pairs("old")[0].tolist() == [NOT_A_DIGIT, 3]
+    assert db.session_pairs("new")[0].tolist() == [NOT_A_DIGIT] and new == 4
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT not_digit_score FROM drawings WHERE id = 4").fetchone()[0] \
+            == pytest.approx(0.93)
+
+
+def test_a_visitor_may_label_a_drawing_not_a_digit_and_the_gates_score_is_kept(tmp_path):
+    db = DrawingsDB(tmp_path / "d.sqlite")
+    record(db, label=NOT_A_DIGIT, not_digit_score=np.float32(0.5))
+    record(db, label=np.int64(4))  # no gate on the page: no score
+    assert db.images()[1].tolist() == [NOT_A_DIGIT, 4]
+    assert db.images(digits=True)[1].tolist() == [4]
+    assert (db.count(), db.count(digits=True)) == (2, 1)
+    with sqlite3.connect(tmp_path / "d.sqlite") as raw:
+        scores = [r[0] for r in raw.execute("SELECT not_digit_score FROM drawings ORDER BY id")]
+    assert scores == [0.5, None]
 
 
 def test_leaves_a_file_from_a_newer_app_untouched_and_refuses_in_one_sentence(tmp_path):
@@ -168,10 +227,12 @@ def test_reads_the_deployers_limits_at_each_write(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("overrides", [
-    {"label": 10}, {"label": -1}, {"label": "7"}, {"label": True}, {"label": 7.0},
-    {"predicted": 12}, {"image": np.zeros((28, 29))}, {"image": np.full((28, 28), 2.0)},
-    {"crop": np.zeros((56, 56), np.int32)}, {"probabilities": [np.nan] * 10},
-    {"probabilities": [0.1] * 11}, {"language": "de"}, {"session": ""}, {"session": "x" * 65},
+    {"label": 11}, {"label": -1}, {"label": np.int64(12)}, {"label": "7"}, {"label": True},
+    {"label": 7.0}, {"predicted": 12}, {"predicted": 10}, {"image": np.zeros((28, 29))},
+    {"image": np.full((28, 28), 2.0)}, {"crop": np.zeros((56, 56), np.int32)},
+    {"probabilities": [np.nan] * 10}, {"probabilities": [0.1] * 11}, {"not_digit_score": 1.5},
+    {"not_digit_score": np.nan}, {"not_digit_score": "0.5"}, {"language": "de"},
+    {"session": ""}, {"session": "x" * 65},
 ])
 def test_rejects_values_the_page_never_produces(tmp_path, overrides):
     db = DrawingsDB(tmp_path / "d.sqlite")

@@ -3,10 +3,13 @@
 import numpy as np
 import pytest
 
+from mnist_core.constants import NOT_A_DIGIT
+from mnist_core.drawings.store import DrawingsDB
 from mnist_core.drawings.training_mix import (
     MAX_SHARE,
     MIN_DRAWINGS,
     DrawingsExtra,
+    drawings_extra,
     load_drawings,
     mix_into,
     split,
@@ -81,6 +84,23 @@ def test_loads_an_npz_and_refuses_one_that_is_not_drawings(tmp_path):
     for name in ("bad.npz", "labels.npz", "junk.npz", "missing.npz"):
         with pytest.raises(MnistError):
             load_drawings(tmp_path / name)
+
+
+def test_a_drawing_labelled_not_a_digit_never_trains_a_digit_class(tmp_path):
+    x, y = drawings(13)
+    y[[2, 5, 11]] = NOT_A_DIGIT
+    np.savez(tmp_path / "d.npz", x=x, y=y)  # as `drawings export` writes them now
+    db = DrawingsDB(tmp_path / "d.sqlite", per_minute=100)
+    for image, label in zip(x, y):
+        db.record(session="s", label=int(label), predicted=0, probabilities=np.full(10, 0.1),
+                  image=image, crop=np.zeros((56, 56), np.uint8), model="m", language="en")
+    for source in ("d.npz", "d.sqlite"):
+        loaded_x, loaded_y = load_drawings(tmp_path / source)
+        assert loaded_y.tolist() == [label for label in y.tolist() if label != NOT_A_DIGIT]
+        np.testing.assert_array_equal(loaded_x, np.delete(x, [2, 5, 11], axis=0))
+        extra = drawings_extra(tmp_path / source)
+        assert len(extra.y_train) + len(extra.y_heldout) == 10
+        assert extra.y_train.max() <= 9 and extra.y_heldout.max() <= 9
 
 
 def test_training_with_drawings_reports_the_held_out_share(tiny_data):

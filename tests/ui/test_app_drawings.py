@@ -1,11 +1,29 @@
 """The page's "What did you draw?": recording a drawing, the visitor's score, every model's score,
 the visitor's and the deployer's switches, a limit's sentence, and training with drawings."""
 
-import numpy as np
+import sqlite3
 
+import numpy as np
+import pytest
+
+from mnist_core.constants import NOT_A_DIGIT
 from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.app_kit import canvas_of, open_tab, start
 from ui.session_keys import DRAWINGS_RECORDING, LANGUAGE, OWNER, TRAIN_BUTTON, WITH_DRAWINGS
+
+
+class Gate:
+    """A not-a-digit gate that gives every image `score`, below its threshold: the page reads
+    the drawing as a digit, and keeps the score with it."""
+
+    def __init__(self, score):
+        self.score = score
+
+    def scores(self, images):
+        return np.full(len(images), self.score, np.float32)
+
+    def flags(self, scores):
+        return np.asarray(scores) >= 0.9
 
 
 def draw(at, canvas, image):
@@ -23,7 +41,7 @@ def test_choosing_a_digit_records_the_drawing_and_the_score_follows(models, canv
     (_, _), (x_test, y_test) = mnist  # test digits 0 and 1 are a 7 and a 2
     at = draw(start(), canvas, x_test[0])
     assert at.pills[0].label == "What did you draw?"
-    assert at.pills[0].options == [str(d) for d in range(10)]
+    assert at.pills[0].options == [str(d) for d in range(10)] + ["Not a digit"]
     choose(at, 7)  # the predicted digit: a confirmation
     assert any("Recorded as 7" in s.value for s in at.success)
     assert any("read right **1 of 1**" in md.value for md in at.markdown)
@@ -45,8 +63,6 @@ def test_changing_ones_mind_relabels_the_same_drawing(models, canvas, mnist):
 
 
 def test_only_the_model_name_language_and_a_random_session_id_are_kept(models, canvas, mnist):
-    import sqlite3
-
     (_, _), (x_test, _) = mnist
     at = start(**{LANGUAGE: "fr"})
     choose(draw(at, canvas, x_test[0]), 7)
@@ -57,6 +73,30 @@ def test_only_the_model_name_language_and_a_random_session_id_are_kept(models, c
     assert (language, model) == ("fr", "tutorial.keras")
     open_tab(at, "train", "fr")  # the page's training owner token, a secret, is another thing
     assert len(session) == 16 and session != at.session_state[OWNER]
+
+
+@pytest.mark.parametrize(("language", "pill", "said"), [
+    ("en", "Not a digit", "Recorded as not a digit. Thank you!"),
+    ("fr", "Pas un chiffre", "Enregistré comme «\u00a0pas un chiffre\u00a0». Merci\u00a0!"),
+])
+def test_not_a_digit_records_the_drawing_as_none_and_says_so(models, canvas, mnist, monkeypatch,
+                                                             language, pill, said):
+    monkeypatch.setattr("mnist_core.reading.not_a_digit.default_gate", lambda: Gate(0.875))
+    (_, _), (x_test, _) = mnist
+    at = draw(start(**{LANGUAGE: language}), canvas, x_test[0])
+    assert at.pills[0].options[-1] == pill
+    choose(at, NOT_A_DIGIT)
+    assert [s.value for s in at.success] == [said]
+    assert not any("**1 of 1**" in md.value or "**0 sur 0**" in md.value for md in at.markdown)
+    db = DrawingsDB(db_path())
+    assert db.pairs()[0].tolist() == [NOT_A_DIGIT] and db.pairs()[1].tolist() == [7]
+    with sqlite3.connect(db_path()) as raw:
+        assert raw.execute("SELECT not_digit_score FROM drawings").fetchone()[0] == 0.875
+    at.session_state[LANGUAGE] = "fr" if language == "en" else "en"
+    at.run()  # the pill's label changes with the language: the choice stays
+    assert at.pills[0].value == NOT_A_DIGIT and not at.exception
+    choose(at, 7)  # a second thought: relabelled, not recorded again
+    assert db.pairs()[0].tolist() == [7]
 
 
 def test_a_visitor_can_switch_recording_off(models, canvas, mnist):
@@ -126,6 +166,26 @@ def test_the_train_view_offers_the_drawings_once_there_are_enough(models, monkey
     box.check().run()
     at.button(key=TRAIN_BUTTON).click().run()
     assert started.get("with_drawings") is True
+
+
+def record_rows(labels):
+    db = DrawingsDB(db_path(), per_minute=1000)
+    for i, label in enumerate(labels):
+        db.record(session="s", label=label, predicted=7, probabilities=np.full(10, 0.1),
+                  image=np.zeros((28, 28), np.uint8), crop=np.zeros((56, 56), np.uint8),
+                  model="m", language="en", now=float(i))
+
+
+def test_drawings_labelled_not_a_digit_score_no_model_and_train_no_digit(models):
+    record_rows([7] * 9 + [NOT_A_DIGIT] * 3)
+    at = start()
+    expander = at.expander[0]
+    assert any("on the last 9 drawings" in c.value for c in expander.caption)
+    assert any(md.value.startswith("tutorial.keras: ") and md.value.endswith(" of 9)")
+               for md in expander.markdown)
+    at = open_tab(at, "train")
+    assert any("9 visitors' drawings are recorded; from 10 on" in c.value for c in at.caption)
+    assert all(box.key != WITH_DRAWINGS for box in at.checkbox)
 
 
 def test_the_model_list_shows_a_models_score_on_its_held_out_drawings(models):
