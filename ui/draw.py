@@ -134,7 +134,8 @@ def _number(language, reading):
         row = shown[start:start + NUMBER_COLUMNS]
         for column, prediction in zip(st.columns(NUMBER_COLUMNS), row):
             zoomed = np.kron(prediction.image, np.ones((ZOOM // 2, ZOOM // 2), dtype=np.float32))
-            column.image(zoomed, clamp=True,
+            # Its own width: a longer caption ("? · maybe 8") must not enlarge one image.
+            column.image(zoomed, clamp=True, width=zoomed.shape[1],
                          caption=not_digit_answer.piece_caption(language, prediction))
             column.vega_lite_chart(probability_chart(language, prediction.probabilities,
                                                      height=90, titles=False), width="stretch")

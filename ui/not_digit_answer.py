@@ -32,10 +32,22 @@ def shown_number(reading):
 
 
 def best_guesses(language, prediction, count=GUESSES):
-    """The model's `count` likeliest digits with their probabilities: '8 (36%), 0 (20%), 3 (9%)'."""
-    order = np.argsort(-np.asarray(prediction.probabilities), kind="stable")[:count]
-    return ", ".join(f"{int(d)} ({percent(language, prediction.probabilities[d], 0)})"
-                     for d in order)
+    """The model's likeliest digits, up to `count`, each with its probability: '8 (36%)'.
+
+    Those that would show as 0% are left out (a first guess of 100% stands alone).
+    """
+    probabilities = np.asarray(prediction.probabilities)
+    order = np.argsort(-probabilities, kind="stable")[:count]
+    shown = [d for k, d in enumerate(order)
+             if k == 0 or format(float(probabilities[d]), ".0%") != "0%"]
+    return [f"{int(d)} ({percent(language, probabilities[d], 0)})" for d in shown]
+
+
+def guesses_line(language, prediction):
+    """'Best guesses: 8 (36%), 0 (20%), 3 (9%)', or 'Best guess: 8 (100%)'."""
+    guesses = best_guesses(language, prediction)
+    return text(language, "best_guesses" if len(guesses) > 1 else "best_guess",
+                guesses=", ".join(guesses))
 
 
 def ordinal(language, n):
@@ -67,10 +79,10 @@ def pieces_sentence(language, reading):
 
 
 def piece_caption(language, prediction):
-    """A number's piece under its image: '7 · 98%', or '? · maybe 8 (36%)' when flagged."""
+    """A number's piece under its image: '7 · 98%', or '? · maybe 8' when flagged (short, to
+    fit a quarter of the column; its chart below gives the probabilities)."""
     if prediction.not_a_digit:
-        return text(language, "not_digit_caption", digit=prediction.digit,
-                    p=prediction.confidence)
+        return text(language, "not_digit_caption", digit=prediction.digit)
     return text(language, "digit_caption", digit=prediction.digit, p=prediction.confidence)
 
 
@@ -84,4 +96,4 @@ def phone_line(language, reading):
 def show_headline(language, prediction):
     """In place of the big digit: 'That does not look like a digit', then the best guesses."""
     st.subheader(text(language, "not_digit"), anchor=False)
-    st.markdown(text(language, "best_guesses", guesses=best_guesses(language, prediction)))
+    st.markdown(guesses_line(language, prediction))

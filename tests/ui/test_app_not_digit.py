@@ -66,19 +66,19 @@ def in_french(at):
 
 WORDS = {
     "en": {"headline": "That does not look like a digit", "predicted": "Predicted digit",
-           "guesses": r"Best guesses: 0 \(\d+%\), \d \(\d+%\), \d \(\d+%\)",
+           "guesses": r"Best guess(es)?: 0 \(\d+%\)(, \d \(\d+%\)){0,2}",
            "phone": "**Not a digit** (maybe 0)", "phone_digit": "Predicted: **4** (",
            "number": "Number read",
            "piece": "The 2nd mark from the left does not look like a digit.",
-           "phone_number": "Read: **2?0** (? = not a digit)", "caption": r"\? · maybe \d \(\d+%\)"},
+           "phone_number": "Read: **2?0** (? = not a digit)", "caption": r"\? · maybe \d"},
     "fr": {"headline": "Ça ne ressemble pas à un chiffre", "predicted": "Chiffre prédit",
-           "guesses": (rf"Meilleures hypothèses{NBSP}: 0 \(\d+{NARROW}%\), \d \(\d+{NARROW}%\),"
-                       rf" \d \(\d+{NARROW}%\)"),
+           "guesses": (rf"Meilleures? hypothèses?{NBSP}: 0 \(\d+{NARROW}%\)"
+                       rf"(, \d \(\d+{NARROW}%\)){{0,2}}"),
            "phone": "**Pas un chiffre** (peut-être 0)", "phone_digit": "Prédit : **4** (",
            "number": "Nombre lu",
            "piece": "La 2e marque en partant de la gauche ne ressemble pas à un chiffre.",
            "phone_number": f"Lu{NBSP}: **2?0** (?{NBSP}= pas un chiffre)",
-           "caption": rf"\? · peut-être \d \(\d+{NARROW}%\)"},
+           "caption": r"\? · peut-être \d"},
 }
 
 

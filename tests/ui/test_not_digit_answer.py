@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mnist_core.reading.inference import NumberPrediction, Prediction
-from ui.not_digit_answer import best_guesses, ordinal, pieces_sentence, shown_number
+from ui.not_digit_answer import guesses_line, ordinal, pieces_sentence, shown_number
 
 
 def reading(flags):
@@ -38,5 +38,13 @@ def test_the_marks_that_are_not_digits_are_named_from_the_left_and_counted_when_
 def test_best_guesses_are_the_three_likeliest_digits_in_the_pages_number_format():
     probabilities = np.array([0.2, 0, 0, 0.09, 0, 0, 0, 0.35, 0.36, 0], np.float32)
     guess = Prediction(8, probabilities, np.zeros((28, 28), np.float32), 0.9, True)
-    assert best_guesses("en", guess) == "8 (36%), 7 (35%), 0 (20%)"
-    assert best_guesses("fr", guess) == "8 (36\u202f%), 7 (35\u202f%), 0 (20\u202f%)"
+    assert guesses_line("en", guess) == "Best guesses: 8 (36%), 7 (35%), 0 (20%)"
+    assert guesses_line("fr", guess) == (
+        "Meilleures hypothèses\u00a0: 8 (36\u202f%), 7 (35\u202f%), 0 (20\u202f%)")
+
+
+def test_a_guess_that_would_read_0_percent_is_left_out():
+    probabilities = np.array([0.004, 0, 0, 0, 0, 0, 0, 0, 0.994, 0.002], np.float32)
+    guess = Prediction(8, probabilities, np.zeros((28, 28), np.float32), 0.9, True)
+    assert guesses_line("en", guess) == "Best guess: 8 (99%)"
+    assert guesses_line("fr", guess) == "Meilleure hypothèse\u00a0: 8 (99\u202f%)"
