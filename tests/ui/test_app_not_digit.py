@@ -13,7 +13,7 @@ import pytest
 
 from tests.app_kit import canvas_of, start
 from tests.ui.test_app import number_canvas
-from ui.session_keys import INSIDE_DIGIT, INSIDE_OPEN, LANGUAGE
+from ui.session_keys import DRAWN_INPUT, INSIDE_DIGIT, INSIDE_OPEN, LANGUAGE
 
 NARROW = "\u202f"  # ui.numbers.NARROW_SPACE, before a French %
 NBSP = "\u00a0"
@@ -68,13 +68,16 @@ WORDS = {
     "en": {"headline": "That does not look like a digit", "predicted": "Predicted digit",
            "guesses": r"Best guess(es)?: 0 \(\d+%\)(, \d \(\d+%\)){0,2}",
            "phone": "**Not a digit** (maybe 0)", "phone_digit": "Predicted: **4** (",
+           "centred": "Centred in 28×28: no digit (maybe 0)",
            "number": "Number read",
            "piece": "The 2nd mark from the left does not look like a digit.",
            "phone_number": "Read: **2?0** (? = not a digit)", "caption": r"\? · maybe \d"},
     "fr": {"headline": "Ça ne ressemble pas à un chiffre", "predicted": "Chiffre prédit",
            "guesses": (rf"Meilleures? hypothèses?{NBSP}: 0 \(\d+{NARROW}%\)"
                        rf"(, \d \(\d+{NARROW}%\)){{0,2}}"),
-           "phone": "**Pas un chiffre** (peut-être 0)", "phone_digit": "Prédit : **4** (",
+           "phone": "**Pas un chiffre** (peut-être 0)",
+           "phone_digit": "Prédit : **4** (",
+           "centred": f"Centrée dans 28×28{NBSP}: pas un chiffre (peut-être 0)",
            "number": "Nombre lu",
            "piece": "La 2e marque en partant de la gauche ne ressemble pas à un chiffre.",
            "phone_number": f"Lu{NBSP}: **2?0** (?{NBSP}= pas un chiffre)",
@@ -100,6 +103,9 @@ def test_a_drawing_that_is_no_digit_says_so_with_its_best_guesses_and_no_bare_di
         [md.value for md in draw.markdown]
     assert draw.get("vega_lite_chart"), "the ten probabilities are still shown"
     assert any(md.value == words["phone"] for md in draw.markdown), "the phone's line says it"
+    assert at.session_state[DRAWN_INPUT] is None, "a training's live panel does not read it"
+    at.toggle(key=INSIDE_OPEN).set_value(True).run()  # its preprocessing, the first section
+    assert words["centred"] in [c for image in at.tabs[0].image for c in image.captions]
 
     # A sloppy 4, which the model doubts against a 9, is still a digit: shown as one.
     canvas(canvas_of(x_test[SLOPPY_FOUR]))
@@ -108,6 +114,7 @@ def test_a_drawing_that_is_no_digit_says_so_with_its_best_guesses_and_no_bare_di
     assert not draw.subheader
     assert [(m.label, m.value) for m in draw.metric] == [(words["predicted"], "4")]
     assert any(md.value.startswith(words["phone_digit"]) for md in draw.markdown)
+    assert at.session_state[DRAWN_INPUT] is not None
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
