@@ -18,53 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any folder
 
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
 
 import mnist_core  # noqa: E402,F401  (quietens TensorFlow before it loads)
 from mnist_core.data.mnist import load_data  # noqa: E402
+from mnist_core.data.touching_digits import compose  # noqa: E402
 from mnist_core.untrusted.checked_load import load_model
-
-SCALE = 4
-MARGIN = 30
-STRONG = 100  # ink this bright must touch for two digits to count as touching
-TOUCHING_SHARE = 1 / 3
-
-
-def _patch(digit):
-    cols = np.flatnonzero(digit.max(axis=0) > 0)
-    crop = Image.fromarray(digit[:, cols[0] : cols[-1] + 1])
-    return np.asarray(crop.resize((crop.width * SCALE, crop.height * SCALE), Image.BICUBIC))
-
-
-def _room(left, right):
-    """Pixels the right patch can move left (from gap 0) before its ink touches the left's."""
-    rows = [r for r in range(len(left)) if (left[r] > STRONG).any() and (right[r] > STRONG).any()]
-    if not rows:
-        return left.shape[1]
-    return min(left.shape[1] - 1 - np.flatnonzero(left[r] > STRONG)[-1]
-               + np.flatnonzero(right[r] > STRONG)[0] for r in rows)
-
-
-def compose(digits, rng):
-    """MNIST digits (k, 28, 28) -> (white-on-black canvas, whether any two touch)."""
-    patches = [_patch(d) for d in digits]
-    gaps, touching = [], False
-    for left, right in zip(patches, patches[1:]):
-        room = _room(left, right)
-        if rng.uniform() < TOUCHING_SHARE:
-            gaps.append(-room - int(rng.integers(1, 7)))
-            touching = True
-        else:
-            gaps.append(max(-room + 3, int(rng.integers(2, 30))))
-    width = sum(p.shape[1] for p in patches) + sum(gaps) + 2 * MARGIN
-    canvas = np.zeros((28 * SCALE + 2 * MARGIN, width), np.uint8)
-    x = MARGIN
-    for patch, gap in zip(patches, [*gaps, 0]):
-        region = canvas[MARGIN : MARGIN + patch.shape[0], x : x + patch.shape[1]]
-        np.maximum(region, patch, out=region)
-        x += patch.shape[1] + gap
-    return canvas, touching
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,21 +49,23 @@ def main(argv=None):
         same = len(reading.number) == len(truth)
         right = sum(a == b for a, b in zip(reading.number, truth)) if same else 0
         rows[touching].append((reading.number == truth, right / args.digits, same,
-                               reading.unsure, seconds, alone[chosen].all()))
+                               reading.unsure, seconds, alone[chosen].all(),
+                               reading.not_a_digit))
     print(f"{args.n} numbers of {args.digits} MNIST test digits, model {args.model}, "
           f"seed {args.seed}")
     print(f"{'':22}{'numbers':>8}{'exact':>8}{'digits':>8}{'count ok':>9}{'unsure':>8}"
-          f"{'ms':>7}{'ceiling':>9}{'wrong, flagged':>16}")
+          f"{'ms':>7}{'ceiling':>9}{'wrong, flagged':>16}{'not a digit':>13}")
     for name, subset in (("all", rows[True] + rows[False]), ("no digits touching", rows[False]),
                          ("some digits touching", rows[True])):
         if subset:
             a = np.array(subset, dtype=float)
             print(f"{name:22}{len(a):8d}{a[:, 0].mean():8.1%}{a[:, 1].mean():8.1%}"
                   f"{a[:, 2].mean():9.1%}{a[:, 3].mean():8.1%}{1000 * np.median(a[:, 4]):7.1f}"
-                  f"{a[:, 5].mean():9.1%}{_flagged(a):>16}")
+                  f"{a[:, 5].mean():9.1%}{_flagged(a):>16}{a[:, 6].mean():13.1%}")
     print("exact: the whole number right; digits: digits right where the count is right; "
           "ceiling: numbers whose digits the model reads right alone; wrong, flagged: numbers "
-          "read wrong that the answer said it was unsure of")
+          "read wrong that the answer said it was unsure of; not a digit: numbers with a piece the "
+          "not-a-digit gate flagged (all of these are digits)")
 
 
 def _flagged(rows):

@@ -11,6 +11,9 @@ Then the Draw view's "Inside the network" (issue 11) on the same drawings: the p
 steps (`preprocessing_stages`), one `Explainer.explain` call (every layer's output and the
 saliency) and every picture the page makes of them (feature-map grids, saliency overlays),
 all of it for every stroke, although the page draws only the open section. Goal: p50 <= 20 ms.
+
+And the cost of the "not a digit" gate (issue 21): the app's path without it (`gate=None`) on
+the same drawings, interleaved with the path with it.
 """
 
 import argparse
@@ -55,12 +58,16 @@ def main():
         predictor.predict(drawing)
         model.predict(to_mnist_input(drawing)[None, ..., None], verbose=0)
 
-    app, correct = [], 0
+    ungated = Predictor(model, gate=None)
+    app, without_gate, correct = [], [], 0
     for drawing, label in zip(drawings, labels):
         started = time.perf_counter()
         digit = predictor.predict(drawing).digit
         app.append(time.perf_counter() - started)
         correct += digit == label
+        started = time.perf_counter()
+        ungated.predict(drawing)
+        without_gate.append(time.perf_counter() - started)
     prepared = [to_mnist_input(d)[None, ..., None] for d in drawings[:args.reference_n]]
     reference = []
     for x in prepared:
@@ -69,12 +76,15 @@ def main():
         reference.append(time.perf_counter() - started)
 
     inside = inside_latency(model, drawings, preprocessing_stages)
+    bare_p50, _ = percentiles(without_gate)
 
     app_p50, app_p99 = percentiles(app)
     ref_p50, ref_p99 = percentiles(reference)
     print(f"Prediction latency, {os.cpu_count()} CPU cores, model {Path(args.model).name}:")
     print(f"  app path (preprocess + traced model), {len(app)} drawings: "
           f"p50 {app_p50:.2f} ms, p99 {app_p99:.2f} ms  (accuracy on them {correct / len(app):.3f})")
+    print(f"  the same path without the not-a-digit gate: p50 {bare_p50:.2f} ms; the gate adds "
+          f"{app_p50 - bare_p50:.2f} ms (x{app_p50 / bare_p50:.2f})")
     print(f"  model.predict (already preprocessed), {len(reference)} drawings: "
           f"p50 {ref_p50:.2f} ms, p99 {ref_p99:.2f} ms")
     print(f"  app p50 / model.predict p50: {app_p50 / ref_p50:.3f}   goal app p50 <= 5 ms: "

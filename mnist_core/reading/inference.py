@@ -164,7 +164,7 @@ class Predictor:
         digit is cut out (`mnist_core.reading.segment.split_digits`) and read on its own, all in one
         batch. A blob wide enough to be one wide digit or several touching ones is read in each of
         the ways `split_digits` offers, and the way whose digits' confidences have the largest
-        product is taken.
+        product is taken, unless the blob read whole is no digit at all (an X is not "76").
 
         Args:
             drawing: as for `predict()`.
@@ -187,15 +187,25 @@ class Predictor:
         pieces = [piece for ways in cut.options for way in ways for piece, _ in way]
         images = np.stack([to_mnist_input(piece) for piece in pieces])
         readings = iter(self.read(images))
-        chosen, digits = [], []
+        chosen, digits, marks = [], [], []
         for ways in cut.options:
             read = [[next(readings) for _ in way] for way in ways]
             # Each way scores the product of its digits' confidences: cutting a blob in more
             # digits must make every one of them surer, not just some.
             best = int(np.argmax([np.prod([p.confidence for p in way]) for way in read]))
+            one_piece = [i for i, way in enumerate(read) if len(way) == 1]
+            if one_piece and read[one_piece[0]][0].not_a_digit:
+                # Read whole, the blob is no digit: a letter or a shape, not digits that touch
+                # (the gate knows those apart, `not_a_digit`), however surely its halves read.
+                best = one_piece[0]
+            marks.append(best == one_piece[0] and read[best][0].not_a_digit if one_piece
+                         else False)
             chosen.append(best)
             digits += read[best]
         cut = cut.choose(chosen)
         if whole and len(digits) == 1:  # read whole, exactly as `predict()` does
             digits = [self.predict(drawing)]
-        return NumberPrediction(digits, cut.boxes, cut.unsure, cut.ignored)
+        # A mark that is no digit is not "unsure where one digit ends": it is no digit.
+        unsure = any(len(ways[i]) > 1 or len(ways[0]) > 1
+                     for ways, i, mark in zip(cut.options, cut.choice, marks) if not mark)
+        return NumberPrediction(digits, cut.boxes, unsure, cut.ignored)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.constants import IMAGE_SIZE
+from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT
 
 GATE_FILE = Path(__file__).with_name("not_a_digit.keras")
 """The gate's weights, shipped with the package (not in models/: it is no digit model)."""
@@ -29,8 +29,8 @@ class DigitGate:
     """Scores MNIST-style images: near 1 for what looks like no digit, near 0 for a digit.
 
     Args:
-        model: a Keras model (N, 28, 28, 1) float32 in [0, 1] -> (N, 2) softmax, column 1 being
-            "not a digit" (or (N, 11), column 10).
+        model: a Keras model (N, 28, 28, 1) float32 in [0, 1] -> (N, 12) softmax: the ten
+            digits, "not a digit" (column `NOT_A_DIGIT`) and "several digits touching".
         threshold: a score at or above it is "not a digit".
     """
 
@@ -52,7 +52,7 @@ class DigitGate:
         if not len(batch):
             return np.zeros(0, np.float32)
         out = self._forward(batch).numpy()
-        return out[:, -1].astype(np.float32)
+        return out[:, NOT_A_DIGIT].astype(np.float32)
 
     def flags(self, scores):
         """bool array: which scores say "not a digit"."""

@@ -1,12 +1,14 @@
-"""Training the "not a digit" gate (`mnist_core.reading.not_a_digit`), and calibrating its threshold.
+"""Training the "not a digit" gate (`mnist_core.reading.not_a_digit`); calibrating its threshold.
 
-The gate is a small CNN with eleven classes: the ten digits and "not a digit". Learning the
-digits too (outlier exposure with the classes kept) makes it learn what a digit's strokes look
-like, rather than only what the negatives have in common. It trains on:
+The gate is a small CNN with twelve classes: the ten digits, "not a digit" and "several digits
+touching" (`SEVERAL_DIGITS`). Learning the digits too (outlier exposure with the classes kept)
+makes it learn what a digit's strokes look like, rather than only what the negatives have in
+common. It trains on:
 - digits: MNIST's training images but the last `CALIBRATION_IMAGES`, the stroked digits of every
   form (European ones included) that the strong recipe adds, and MNIST training digits
   re-drawn as on a canvas and prepared the way the page prepares a drawing;
 - non-digits: letters, shapes and scribbles from `mnist_core.data.non_digits`' training stream;
+- two or three MNIST training digits that touch (`mnist_core.data.touching_digits`);
 all augmented as the strong recipe augments (shifts, turns, zoom, stroke thickness).
 
 Its threshold is set on digits it never trained on (the last `CALIBRATION_IMAGES` of MNIST's
@@ -20,7 +22,7 @@ import time
 
 import numpy as np
 
-from mnist_core.constants import INPUT_SHAPE, NUM_CLASSES, NOT_A_DIGIT
+from mnist_core.constants import INPUT_SHAPE, NOT_A_DIGIT
 
 CALIBRATION_IMAGES = 5000
 """MNIST training images kept out of the gate's training, to set its threshold on."""
@@ -34,7 +36,7 @@ seeds (small) nor the evaluation ones."""
 
 
 def build_gate(dtype="float32"):
-    """The gate's network: two convolution blocks with batch norm, 11 softmax outputs."""
+    """The gate's network: two convolution blocks with batch norm, 12 softmax outputs."""
     import keras
     from keras import layers
 
@@ -51,15 +53,23 @@ def build_gate(dtype="float32"):
         keras.Input(shape=INPUT_SHAPE), *block(24), *block(48), layers.Flatten(**fast),
         layers.Dense(128, use_bias=False, **fast), layers.BatchNormalization(**fast),
         layers.ReLU(**fast), layers.Dropout(0.3, **fast),
-        layers.Dense(NUM_CLASSES + 1, activation="softmax", dtype="float32"),
+        layers.Dense(SEVERAL_DIGITS + 1, activation="softmax", dtype="float32"),
     ], name="not_a_digit_gate")
 
 
+SEVERAL_DIGITS = NOT_A_DIGIT + 1
+"""The gate's twelfth class: two or three digits that touch, read as one blob. Without it, a
+number's touching digits read whole look like no digit, and the gate could not tell a letter
+cut in two (an X read "76") from two digits that touch."""
+
+
 def gate_arrays(x_train, y_train, seed, non_digits=45_000, redrawn=15_000, stroked=10_000,
-                progress=print):
-    """The gate's training images (uint8 (N, 28, 28)) and labels (0..9, `NOT_A_DIGIT`)."""
+                touching=12_000, progress=print):
+    """The gate's training images (uint8 (N, 28, 28)) and labels (0..9, `NOT_A_DIGIT`,
+    `SEVERAL_DIGITS`)."""
     from mnist_core.data.drawn_digits import make_drawn_digits
     from mnist_core.data.non_digits import make_training_non_digits
+    from mnist_core.data.touching_digits import make_touching_digits
     from mnist_core.reading.preprocess import to_mnist_input
     from mnist_core.training.synthetic_share import _cached_digits
 
@@ -74,8 +84,12 @@ def gate_arrays(x_train, y_train, seed, non_digits=45_000, redrawn=15_000, strok
     started = time.perf_counter()
     x_not = make_training_non_digits(non_digits, seed)
     progress(f"non-digits: {non_digits} in {time.perf_counter() - started:.0f} s")
-    x = np.concatenate([x_mnist, x_stroked, x_redrawn, x_not])
-    y = np.concatenate([y_mnist, y_stroked, y_redrawn, np.full(non_digits, NOT_A_DIGIT)])
+    started = time.perf_counter()
+    x_touching = make_touching_digits(x_mnist, touching, seed)
+    progress(f"touching digits: {touching} in {time.perf_counter() - started:.0f} s")
+    x = np.concatenate([x_mnist, x_stroked, x_redrawn, x_not, x_touching])
+    y = np.concatenate([y_mnist, y_stroked, y_redrawn, np.full(non_digits, NOT_A_DIGIT),
+                        np.full(touching, SEVERAL_DIGITS)])
     return x, y.astype(np.int64)
 
 
@@ -121,7 +135,7 @@ def train_gate(data, seed=1, epochs=8, batch_size=128, dtype="float32", progress
     started = time.perf_counter()
     x, y = gate_arrays(x_train, y_train, seed, progress=progress)
     images = x[..., None].astype(np.float32) / 255
-    labels = keras.utils.to_categorical(y, NUM_CLASSES + 1)
+    labels = keras.utils.to_categorical(y, SEVERAL_DIGITS + 1)
     steps = -(-len(x) // batch_size)
     model = build_gate(dtype)
     model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(3e-3, steps * epochs)),
@@ -135,8 +149,9 @@ def train_gate(data, seed=1, epochs=8, batch_size=128, dtype="float32", progress
     facts = {"threshold": threshold, "target_false_flags": TARGET_FALSE_FLAGS,
              "calibration_digits": int(len(scores)), "epochs": epochs, "batch_size": batch_size,
              "seed": seed, "dtype_policy": dtype,
-             "training_images": {"digits": int((y != NOT_A_DIGIT).sum()),
-                                 "non_digits": int((y == NOT_A_DIGIT).sum())},
+             "training_images": {"digits": int((y < NOT_A_DIGIT).sum()),
+                                 "non_digits": int((y == NOT_A_DIGIT).sum()),
+                                 "touching_digits": int((y == SEVERAL_DIGITS).sum())},
              "seconds": round(time.perf_counter() - started, 1)}
     progress(f"threshold {threshold:.4f} on {len(scores)} calibration digits")
     return model, facts

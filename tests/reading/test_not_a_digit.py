@@ -1,0 +1,110 @@
+"""The shipped gate: letters, shapes and scribbles are "not a digit"; clear digits are digits."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_core.data import non_digits
+from mnist_core.data.drawn_digits import pose_on_canvas, stroke_ink
+from mnist_core.data.european_digits import make_european_digits
+from mnist_core.reading.inference import Predictor
+from mnist_core.reading.not_a_digit import GATE_FACTS, GATE_FILE, DigitGate, default_gate
+
+pytestmark = pytest.mark.process
+
+
+@pytest.fixture(scope="module")
+def predictor(strong_model):
+    return Predictor(strong_model)
+
+
+def _stroked(name, seed=0):
+    """A letter or shape stroked with a round brush and posed on a white-on-black canvas."""
+    rng = np.random.default_rng(seed)
+    if name in non_digits._LETTER_STROKES:
+        aspect, strokes = non_digits._LETTER_STROKES[name]
+    else:
+        aspect, strokes = non_digits._SHAPE_MAKERS[name](rng)
+    return pose_on_canvas(stroke_ink(aspect, strokes, rng, pens=(2, 3)), "white_on_black", rng)
+
+
+def test_the_gate_ships_with_a_threshold_it_was_calibrated_to():
+    assert GATE_FILE.exists()
+    facts = json.loads(GATE_FACTS.read_text())
+    assert 0 < facts["threshold"] < 1 and facts["calibration_digits"] >= 1000
+    assert default_gate() is default_gate()  # loaded once per process
+
+
+@pytest.mark.parametrize("name", ["X", "H", "M", "W", "smiley", "star", "house", "heart",
+                                  "grid", "spiral"])
+def test_letters_and_shapes_are_not_digits(predictor, name):
+    reading = predictor.predict_number(_stroked(name))
+    assert reading.not_a_digit, (name, [p.not_digit_score for p in reading.digits])
+    assert all(0 <= p.not_digit_score <= 1 for p in reading.digits)
+    assert 0 <= reading.digits[0].digit <= 9  # the model's best guess is still there
+
+
+def test_most_held_out_non_digits_are_flagged(predictor):
+    images, _, _ = non_digits.make_non_digits(60, seed=non_digits.EVAL_SEED + 1)
+    flagged = [predictor.predict_number(image).not_a_digit for image in images]
+    assert np.mean(flagged) >= 0.85
+
+
+def test_clear_digits_are_digits(predictor, mnist):
+    (_, _), (x_test, y_test) = mnist
+    readings = predictor.read(x_test[:300] / np.float32(255))
+    assert sum(p.not_a_digit for p in readings) <= 1
+    assert [p.digit for p in readings[:20]] == list(y_test[:20])
+    european, _ = make_european_digits(40)  # a 1 with a long flag, a 7 with a crossbar ...
+    assert not any(predictor.predict(image).not_a_digit for image in european)
+
+
+def test_a_digit_the_model_doubts_is_still_a_digit(predictor, tutorial_model, mnist):
+    (_, _), (x_test, _) = mnist
+    x = x_test[:3000] / np.float32(255)
+    doubted = x[Predictor(tutorial_model, gate=None).probabilities(x).max(axis=1) < 0.8]
+    assert len(doubted) >= 10
+    assert np.mean([p.not_a_digit for p in predictor.read(doubted)]) <= 0.1
+
+
+def test_a_number_says_which_piece_is_not_a_digit(predictor, mnist):
+    (_, _), (x_test, y_test) = mnist
+    two = np.kron(x_test[np.flatnonzero(y_test == 2)[0]], np.ones((5, 5), np.uint8))
+    x_mark = _stroked("X")[..., 0]
+    rows = np.flatnonzero(x_mark.any(axis=1))
+    cols = np.flatnonzero(x_mark.any(axis=0))
+    x_mark = np.asarray(Image.fromarray(x_mark[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+                        .resize((110, 110)))
+    canvas = np.zeros((180, 400), np.uint8)
+    canvas[20:160, 20:160] = two
+    canvas[35:145, 240:350] = x_mark
+    reading = predictor.predict_number(canvas)
+    assert len(reading.digits) == 2 and reading.not_digit_pieces == [1]
+    assert reading.digits[0].digit == 2 and not reading.digits[0].not_a_digit
+
+
+class _Fixed:
+    """A gate model whose "not a digit" column is a given score for every image."""
+
+    def __init__(self, score):
+        self.score = score
+
+    def __call__(self, images, training=False):
+        import tensorflow as tf
+
+        n = tf.shape(images)[0]
+        return tf.concat([tf.fill([n, 10], (1 - self.score) / 10),
+                          tf.fill([n, 1], self.score)], axis=1)
+
+
+def test_the_threshold_decides_and_no_gate_flags_nothing(tutorial_model, mnist):
+    (_, _), (x_test, _) = mnist
+    image = x_test[0] / np.float32(255)
+    at = Predictor(tutorial_model, gate=DigitGate(_Fixed(0.5), 0.5)).predict_prepared(image)
+    below = Predictor(tutorial_model, gate=DigitGate(_Fixed(0.49), 0.5)).predict_prepared(image)
+    none = Predictor(tutorial_model, gate=None).predict_prepared(image)
+    assert (at.not_a_digit, below.not_a_digit, none.not_a_digit) == (True, False, False)
+    assert at.not_digit_score == pytest.approx(0.5) and none.not_digit_score is None
+    assert at.digit == below.digit == none.digit == 7
