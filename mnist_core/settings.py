@@ -96,7 +96,8 @@ SETTINGS = {s.name: s for s in (
             _whole(0, 1000)),
     Setting("MNIST_TRAIN_RECIPES", "tutorial,quick",
             "Recipes a visitor may train, comma-separated (`strong` holds the training slot for "
-            "about 15 minutes on 2 cores). Empty: training is switched off.", _names),
+            "about 15 minutes on 2 cores). Empty: training is switched off. A name that is not a "
+            "recipe is refused, never dropped.", _names),
     Setting("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "600000",
             "Most epochs x training images in one visitor's training (600000: the tutorial's "
             "10 epochs of 60,000 images).", _whole(1, 100 * NUM_TRAIN)),
