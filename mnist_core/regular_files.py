@@ -65,4 +65,4 @@ def is_regular(path):
         return False
 
 
-__all__ = ["NotRegularFile", "open_regular", "read_regular", "is_regular"]
+__all__ = ["NotRegularFile", "is_regular", "open_regular", "read_regular"]

@@ -13,8 +13,8 @@ import streamlit as st
 from mnist_core import settings, storage
 from mnist_core.errors import MnistError
 from mnist_core.jobs import limits as train_limits
-from mnist_core.reading.inference import Predictor
 from mnist_core.jobs.training_jobs import TrainingJobs
+from mnist_core.reading.inference import Predictor
 from mnist_core.untrusted.checked_load import load_model
 
 LOG = logging.getLogger(__name__)

@@ -188,5 +188,5 @@ def _listed(members):
     return ", ".join(shown) + (" ..." if len(members) > len(shown) else "")
 
 
-__all__ = ["read_arrays", "read_exactly", "size_text", "first_line", "MAX_NPY_HEADER",
-           "MAX_ZIP_MEMBERS", "MAX_ZIP_DIRECTORY", "READ_ERRORS"]
+__all__ = ["MAX_NPY_HEADER", "MAX_ZIP_DIRECTORY", "MAX_ZIP_MEMBERS", "READ_ERRORS", "first_line",
+           "read_arrays", "read_exactly", "size_text"]

@@ -76,4 +76,4 @@ def _reason(error):
             else first_line(error)).rstrip(".")
 
 
-__all__ = ["read_export", "MOST_BYTES"]
+__all__ = ["MOST_BYTES", "read_export"]

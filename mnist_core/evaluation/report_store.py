@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core.atomic_files import replaced_atomically
-from mnist_core.regular_files import open_regular
 from mnist_core.constants import NUM_CLASSES
 from mnist_core.data.npz_files import read_arrays
 from mnist_core.evaluation.test_report import report_from_readings
+from mnist_core.regular_files import open_regular
 from mnist_core.storage import MODEL_SUFFIXES, file_digest
 
 REPORTS_FOLDER = ".reports"

@@ -90,4 +90,4 @@ def check(limits, recipe, epochs, limit):
                          "or the training images.")
 
 
-__all__ = ["TrainLimits", "current", "allowed_recipes", "check"]
+__all__ = ["TrainLimits", "allowed_recipes", "check", "current"]
