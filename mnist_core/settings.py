@@ -11,7 +11,7 @@ import math
 import os
 from typing import Callable
 
-from mnist_core.constants import MOST_DRAWINGS, NUM_TRAIN
+from mnist_core.constants import MOST_DRAWINGS
 from mnist_core.errors import MnistError
 
 MOST_DRAWINGS_MB = 10_000
@@ -100,7 +100,7 @@ SETTINGS = {s.name: s for s in (
             "recipe is refused, never dropped.", _names),
     Setting("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "600000",
             "Most epochs x training images in one visitor's training (600000: the tutorial's "
-            "10 epochs of 60,000 images).", _whole(1, 100 * NUM_TRAIN)),
+            "10 epochs of 60,000 images).", _whole(1, MOST_WHOLE)),
     Setting("MNIST_MAX_TRAIN_MINUTES", "10",
             "A visitor's training is stopped, and nothing saved, after this many minutes.",
             _decimal(24 * 60)),
