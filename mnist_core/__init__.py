@@ -2,7 +2,8 @@
 
 Concept packages in one-way layers; a package imports only from those below it:
 
-    foundation   constants, errors, settings, atomic_files, paths, cpu, storage, models_folder
+    foundation   constants, errors, settings, atomic_files, regular_files, paths, cpu, storage,
+                 models_folder
     reading      a drawing or picture to digits: ink, segmentation, preprocessing, prediction
     untrusted    every model file checked before Keras reads it; uploads loaded in a sandbox
     data         MNIST from verified sources; the drawn and European digit sets

@@ -29,3 +29,7 @@ TUTORIAL_PARAM_COUNT = 225_034
 NOT_A_DIGIT = 10
 """The label of a drawing that is not a digit at all (a letter, a shape, a scribble): what a
 visitor may answer to "What did you draw?", kept apart from the ten digits' labels."""
+
+MOST_DRAWINGS = 200_000
+"""The most drawings a deployer may let the store keep (`MNIST_DRAWINGS_MAX_ROWS`' ceiling, ten
+times its default), so the most a `drawings export` holds: 157 MB of 28x28 images."""

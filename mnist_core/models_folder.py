@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 from mnist_core.errors import MnistError
+from mnist_core.regular_files import read_regular
+from mnist_core.storage import MAX_METADATA_BYTES
 
 try:
     import fcntl
@@ -144,8 +146,8 @@ def check_room(folder, what="The models folder", deployer=True, min_free=MIN_FRE
 
 def _visitor_metadata(path):
     """The metadata in `path` if it is valid JSON marked as a visitor's model, else None."""
-    try:
-        data = json.loads(Path(path).read_text())
+    try:  # bounded, and never waiting on a FIFO named like a model's metadata
+        data = json.loads(read_regular(path, MAX_METADATA_BYTES) or b"")
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get(VISITOR_MARK) is True else None

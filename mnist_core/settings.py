@@ -7,10 +7,15 @@ the two cannot drift apart. Values are read at each call, never cached, so a tes
 """
 
 import dataclasses
+import math
 import os
 from typing import Callable
 
+from mnist_core.constants import MOST_DRAWINGS
 from mnist_core.errors import MnistError
+
+MOST_DRAWINGS_MB = 10_000
+"""Ceiling of `MNIST_DRAWINGS_MAX_MB`: 10 GB, well above `MOST_DRAWINGS` drawings of ~4 KB."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,25 +29,47 @@ class Setting:
     parse: Callable[[str], object] = str
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise ValueError("must be at least 1")
-    return value
+def _whole(low, high):
+    """A parser of whole numbers from `low` to `high`: anything else, infinity and numbers
+    written with an exponent included, is refused."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:  # also a number of more digits than Python converts
+            value = None
+        if value is None or not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low:,} to {high:,}")
+        return value
+
+    parse.bounds = (low, high)
+    return parse
 
 
-def _count(text):
-    value = int(text)
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
+def _decimal(high):
+    """A parser of finite numbers above 0 and at most `high`: inf, nan and 1e309 (which Python
+    reads as inf) are refused, since a limit of infinity later overflows (`int(inf)`)."""
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 < value <= high):
+            raise ValueError(f"must be a number above 0 and at most {high:,g}")
+        return value
+
+    parse.bounds = (0, high)
+    return parse
 
 
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise ValueError("must be more than 0")
-    return value
+MOST_WHOLE = 10**9
+"""Ceiling of a count setting without a ceiling of its own: far above any use, and far below
+what SQLite's and C's integers overflow at."""
+# For a setting without a ceiling of its own: every numeric setting is bounded.
+_positive_int = _whole(1, MOST_WHOLE)
+_count = _whole(0, MOST_WHOLE)
+_positive_float = _decimal(MOST_WHOLE)
 
 
 def _switch(text):
@@ -66,20 +93,21 @@ SETTINGS = {s.name: s for s in (
     Setting("MNIST_MAX_TRAINED_MODELS", "10",
             "Visitor-trained models kept in the models folder; the oldest is removed first. "
             "Shipped models (those without a `trained_by_visitor` mark) are never removed.",
-            _count),
+            _whole(0, 1000)),
     Setting("MNIST_TRAIN_RECIPES", "tutorial,quick",
             "Recipes a visitor may train, comma-separated (`strong` holds the training slot for "
-            "about 15 minutes on 2 cores). Empty: training is switched off.", _names),
+            "about 15 minutes on 2 cores). Empty: training is switched off. A name that is not a "
+            "recipe is refused, never dropped.", _names),
     Setting("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "600000",
             "Most epochs x training images in one visitor's training (600000: the tutorial's "
-            "10 epochs of 60,000 images).", _positive_int),
+            "10 epochs of 60,000 images).", _whole(1, MOST_WHOLE)),
     Setting("MNIST_MAX_TRAIN_MINUTES", "10",
             "A visitor's training is stopped, and nothing saved, after this many minutes.",
-            _positive_float),
+            _decimal(24 * 60)),
     Setting("MNIST_DATA_RETRY_SECONDS", "300",
             "After MNIST could not be loaded (for Explore or a training), the page waits this long "
             "before trying again.",
-            _positive_float),
+            _decimal(24 * 3600)),
     # issue 13: visitors' drawings, kept to score the models and train the next one.
     Setting("MNIST_COLLECT_DRAWINGS", "1",
             "1: a visitor may record what they drew (the 28x28 input, the cropped ink, their label, "
@@ -89,12 +117,12 @@ SETTINGS = {s.name: s for s in (
             "SQLite file of the recorded drawings (empty: `data/drawings.sqlite` beside the app).",),
     Setting("MNIST_DRAWINGS_MAX_ROWS", "20000",
             "Most drawings kept; once reached, new corrections are refused (about 4 KB each).",
-            _positive_int),
+            _whole(1, MOST_DRAWINGS)),
     Setting("MNIST_DRAWINGS_MAX_MB", "100",
             "Most megabytes the drawings file may take; once reached, new corrections are refused.",
-            _positive_float),
+            _decimal(MOST_DRAWINGS_MB)),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
-            "Most drawings one visitor's session may record in a minute.", _positive_int),
+            "Most drawings one visitor's session may record in a minute.", _whole(1, 1000)),
 )}
 
 

@@ -15,11 +15,14 @@ from pathlib import Path
 from mnist_core.atomic_files import temporary_beside
 from mnist_core.errors import ModelFileError
 from mnist_core.paths import DEFAULT_MODELS_DIR
+from mnist_core.regular_files import is_regular, open_regular, read_regular
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 DOWNLOAD_SUFFIXES = (".keras", ".h5")
 MAX_DOWNLOAD_BYTES = 64 * 2**20
 """The largest model file handed out for download: ten times the strong model's .keras."""
+MAX_METADATA_BYTES = 64 * 2**10
+"""The largest metadata file read (ours take ~1 KB): a larger one counts as no metadata."""
 
 @dataclasses.dataclass
 class LoadedModel:
@@ -117,7 +120,7 @@ def saved_file_bytes(path):
 
 
 def _bounded_read(path, name):
-    with open(path, "rb") as file:
+    with open_regular(path) as file:
         content = file.read(MAX_DOWNLOAD_BYTES + 1)  # never more, whatever the file grew to
     if len(content) > MAX_DOWNLOAD_BYTES:
         raise ModelFileError(f"{name} is larger than the {MAX_DOWNLOAD_BYTES >> 20} MB a "
@@ -126,18 +129,24 @@ def _bounded_read(path, name):
 
 
 def read_metadata(model_path):
-    """Returns the metadata dict stored beside `model_path`, or {} when there is none or it is bad."""
+    """Returns the metadata dict stored beside `model_path`, or {} when there is none or it is bad
+    (not a regular file, larger than `MAX_METADATA_BYTES`, not a JSON object)."""
     try:
-        data = json.loads(metadata_path(model_path).read_text())
+        data = json.loads(read_regular(metadata_path(model_path), MAX_METADATA_BYTES) or b"")
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def file_digest(path):
-    """sha256 of a file's bytes, read in 1 MB pieces (the strong model's 6 MB: ~15 ms)."""
+    """sha256 of a file's bytes, read in 1 MB pieces (the strong model's 6 MB: ~15 ms).
+
+    Raises:
+        regular_files.NotRegularFile: `path` is a FIFO, a device or a folder (never waited on).
+        OSError: it is missing or unreadable.
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as file:
+    with open_regular(path) as file:
         for piece in iter(lambda: file.read(2**20), b""):
             digest.update(piece)
     return digest.hexdigest()
@@ -154,6 +163,9 @@ def models_dir():
 def list_models(folder):
     """The models in `folder` (`.keras` first, then `.h5`), each with its metadata, best first.
 
+    Only regular files (or links to them) are listed: a FIFO or a device named `x.keras` would
+    hang or never end whoever opened it, so nobody is offered it.
+
     Returns:
         A list of `(path, metadata)`, best reader of drawings first (`reading_rank`); the
         first is the default model.
@@ -161,7 +173,8 @@ def list_models(folder):
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    found = [p for p in folder.iterdir() if p.suffix in MODEL_SUFFIXES and not p.name.startswith(".")]
+    found = [p for p in folder.iterdir()
+             if p.suffix in MODEL_SUFFIXES and not p.name.startswith(".") and is_regular(p)]
     # A `.h5` twin of a listed `.keras` model is the same model; list it once.
     stems = {p.stem for p in found if p.suffix == ".keras"}
     found = [p for p in found if p.suffix == ".keras" or p.stem not in stems]

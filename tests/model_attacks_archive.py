@@ -144,6 +144,30 @@ def keras_unknown_activation(path):
     return keras_with(path, config_json=edit_layers({1: {"activation": "os.system"}}))
 
 
+def _python_function(module, function, kind="function"):
+    """A Python function as Keras 3 serialises one (`os.system` is a built-in's kind)."""
+    return {"module": module, "class_name": kind, "config": function, "registered_name": kind}
+
+
+# issue 22 (B7): refused, but worded "contains a Lambda layer": say what it is.
+@case(".keras", r"names the Python function 'builtins\.exec' as an activation; only Keras' own "
+                r"activations are allowed\.$")
+def keras_activation_builtins_exec(path):
+    return keras_with(path, config_json=edit_layers({1: {
+        "activation": _python_function("builtins", "exec")}}))
+
+
+@case(".keras", r"names the Python function 'os\.system' as an activation")
+def keras_activation_os_system_as_keras_writes_it(path):
+    return keras_with(path, config_json=edit_layers({7: {
+        "activation": _python_function("os", "system", "builtin_function_or_method")}}))
+
+
+@case(".keras", r"names the Python function 'os\.system' where Keras expects one of its own")
+def keras_initializer_os_system(path):
+    return keras_with(path, config_json=_with_kernel_initializer(_python_function("os", "system")))
+
+
 @case(".keras", "class 'MyLayer'")
 def keras_custom_layer(path):
     model_config = config()

@@ -12,6 +12,7 @@ import pytest
 
 from mnist_core import models_folder, storage
 from mnist_core.errors import MnistError
+from tests.hang_guard import within
 
 
 class FakeModel:
@@ -119,3 +120,14 @@ def test_room_check_refuses_a_file_in_one_sentence_naming_what_it_was_told(tmp_p
                                   "model.")
     with pytest.raises(MnistError, match="cannot be created"):
         models_folder.check_room(tmp_path / "taken" / "below")
+
+
+def test_a_fifo_named_as_a_models_metadata_never_holds_the_prune(tmp_path):
+    # issue 22 (B2, B5): every file opened from the models folder is checked to be a plain one.
+    visitor(tmp_path, "quick-a", "2026-01-01T00:00:00+00:00")
+    (tmp_path / "odd.keras").write_bytes(b"model")
+    os.mkfifo(tmp_path / "odd.json")  # reading it would wait for a writer forever
+    removed = within(5, models_folder.prune_visitor_models, tmp_path, keep=0,
+                     fifos=[tmp_path / "odd.json"])
+    assert [p.name for p in removed] == ["quick-a.keras"]
+    assert within(5, models_folder.remove_leftovers, tmp_path, fifos=[tmp_path / "odd.json"]) == []

@@ -48,3 +48,34 @@ def test_refuses_an_unusable_value_in_one_sentence_naming_the_variable(monkeypat
     message = str(refused.value)
     assert name in message and settings.SETTINGS[name].default in message
     assert message.count(". ") == 0 and "\n" not in message
+
+
+
+def numeric_settings():
+    return sorted(name for name, s in settings.SETTINGS.items()
+                  if isinstance(s.parse(s.default), (int, float))
+                  and not isinstance(s.parse(s.default), bool))
+
+
+def past_their_bounds():
+    """`(name, value)`: for each numeric setting, values it took before issue 22 and must not."""
+    cases = []
+    for name in numeric_settings():
+        whole = isinstance(settings.SETTINGS[name].parse(settings.SETTINGS[name].default), int)
+        cases += [(name, v) for v in ["99999999999", "9" * 30]
+                  + ([] if whole else ["inf", "1e309", "1e30"])]
+    return cases
+
+
+@pytest.mark.parametrize("name, value", past_their_bounds())
+def test_every_numeric_setting_refuses_non_finite_and_out_of_range_values(monkeypatch, name,
+                                                                           value):
+    # issue 22 (B1): MNIST_DRAWINGS_MAX_MB=inf (or 1e309) was accepted, then overflowed.
+    for bad in (value, "nan", "-inf", "-1"):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(MnistError) as refused:
+            settings.get(name)
+        message = str(refused.value)
+        assert message.startswith(f"The environment variable {name}=")
+        assert re.search(r"from [\d,]+ to [\d,]+|above 0 and at most [\d,.e+]+", message)
+        assert message.count(". ") == 0 and "\n" not in message

@@ -1,6 +1,7 @@
 """Storage: atomic saves with metadata, identical predictions after reloading, and refusals."""
 
 import json
+import os
 
 import keras
 import numpy as np
@@ -12,6 +13,7 @@ from mnist_core.training.model import build_tutorial_model, compile_tutorial
 from tests.conftest import FIXTURES
 from mnist_core.untrusted.checked_load import load_model
 from mnist_core.untrusted import checked_load
+from tests.hang_guard import within
 
 PROBE = np.linspace(0, 1, 4 * 28 * 28, dtype=np.float32).reshape(4, 28, 28, 1)
 
@@ -235,3 +237,33 @@ def test_a_download_over_the_bound_is_refused_without_reading_it_whole(tmp_path,
 def test_a_saved_file_removed_meanwhile_is_one_sentence(tmp_path):
     with pytest.raises(ModelFileError, match="gone.keras is no longer on the server"):
         storage.saved_file_bytes(tmp_path / "gone.keras")
+
+
+# issue 22 (B5): a FIFO in the models folder, chosen in the sidebar, showed a server path.
+def test_a_fifo_in_the_models_folder_is_not_listed(tmp_path, trained):
+    storage.save_model(trained, tmp_path / "real.keras", {})
+    os.mkfifo(tmp_path / "fifo.keras")
+    os.mkfifo(tmp_path / "fifo.h5")
+    listed = within(5, storage.list_models, tmp_path,
+                    fifos=[tmp_path / "fifo.keras", tmp_path / "fifo.h5"])
+    assert [path.name for path, _ in listed] == ["real.keras"]
+
+
+def test_a_fifo_named_as_a_models_metadata_counts_as_none(tmp_path, trained):
+    storage.save_model(trained, tmp_path / "real.keras", {})
+    (tmp_path / "real.json").unlink()
+    os.mkfifo(tmp_path / "real.json")
+    listed = within(5, storage.list_models, tmp_path, fifos=[tmp_path / "real.json"])
+    assert listed == [(tmp_path / "real.keras", {})]
+
+
+def test_loading_a_fifo_is_one_sentence_naming_only_its_name(tmp_path):
+    folder = tmp_path / "srv" / "app-7f3a" / "models"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "fifo.keras")
+    with pytest.raises(ModelFileError) as refused:
+        within(5, load_model, folder / "fifo.keras", fifos=[folder / "fifo.keras"])
+    message = str(refused.value)
+    assert message == ("fifo.keras is a pipe (FIFO), not a model file; only regular files "
+                       "are read.")
+    assert "srv" not in message and str(tmp_path) not in message

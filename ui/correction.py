@@ -10,6 +10,7 @@ model a segmentation error. A number asks the visitor to draw one digit at a tim
 """
 
 import hashlib
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import streamlit as st
 
 from mnist_core.constants import NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.drawings.store import DrawingRefused
-from mnist_core.errors import ImageError
+from mnist_core.errors import ImageError, MnistError
 from ui.drawings_store import session_id, store
 from ui.scores import own_score
 from ui.session_keys import (ACCEPTED_UPLOAD, DRAWINGS_NOTICE, DRAWINGS_RECORDED,
@@ -33,6 +34,8 @@ div.st-key-{CONTROL} [role="radiogroup"] {{ flex-wrap: wrap; overflow: visible; 
 </style>"""
 """Streamlit's pills scroll sideways when they do not fit: on a 390-pixel phone the 9 would
 hide past the edge, so the digits and "Not a digit" wrap onto more rows instead."""
+
+log = logging.getLogger(__name__)
 
 
 def correction_control(language, pixels, prediction):
@@ -104,6 +107,9 @@ def _chosen(key, digest, pixels, prediction, language):
                 not_digit_score=prediction.not_digit_score)
     except DrawingRefused as refused:
         st.session_state[DRAWINGS_NOTICE] = (digest, f"drawings_{refused.reason}", {})
+    except MnistError as error:  # a deployer's setting turned unusable meanwhile: the log says
+        log.warning("%s", error)
+        st.session_state[DRAWINGS_NOTICE] = (digest, "drawings_unavailable", {})
     except (ImageError, ValueError, AttributeError):
         st.session_state[DRAWINGS_NOTICE] = (digest, "drawings_unavailable", {})
     else:

@@ -4,9 +4,13 @@ import secrets
 
 import streamlit as st
 
+from mnist_core import settings
 from mnist_core.drawings import store as drawings_db
 from mnist_core.errors import MnistError
 from ui.session_keys import DRAWINGS_SESSION
+
+LIMITS = ("MNIST_DRAWINGS_MAX_ROWS", "MNIST_DRAWINGS_MAX_MB", "MNIST_DRAWINGS_PER_MINUTE")
+"""The deployer's limits a recording reads."""
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -20,6 +24,8 @@ def store():
     try:
         if not drawings_db.collecting():
             return None
+        for limit in LIMITS:  # read here, so an unusable one never meets a visitor's correction
+            settings.get(limit)
         return _store(str(drawings_db.db_path()))
     except MnistError as error:
         drawings_db.log.warning("%s", error)

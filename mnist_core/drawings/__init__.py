@@ -3,7 +3,8 @@
 One recorded drawing's values, checked (`row`); the SQLite file that keeps them, its schema and
 migrations (`store_file`), recorded within the deployer's limits, relabelled and read back
 (`store`); the scores on them, a visitor's own and each model's on everyone's (`scores`); and
-their share of a training's images, with a held-out part to score them on (`training_mix`).
+their share of a training's images, with a held-out part to score them on (`training_mix`),
+from the store or from an export read back within bounds (`export_file`).
 Depends on the foundation, `reading` and `evaluation`.
 """
 

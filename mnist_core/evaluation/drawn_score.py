@@ -16,6 +16,9 @@ import inspect
 
 import numpy as np
 
+from mnist_core.data.npz_files import read_arrays
+from mnist_core.regular_files import open_regular
+
 DRAWN_SET_SIZE = 1000
 DRAWN_SET_SEED = 0
 """The drawn set every model is scored on (`bench/eval_drawn.py` reports the same one)."""
@@ -94,16 +97,28 @@ def _digest(x_test, y_test, n, seed):
 
 
 def _read(path, n):
+    """The cached set, or None when it is missing, not a plain file, or not exactly `n`
+    prepared images and labels (their declared sizes checked before reading: `npz_files`)."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            images, labels = f["images"], f["labels"]
-    except (OSError, KeyError, ValueError):
+        with open_regular(path) as file:
+            arrays = read_arrays(file, ("images", "labels"), {"images": n * 28 * 28 * 4,
+                                                              "labels": n * 8},
+                                 "the prepared set", check=_expected(n))
+    except (OSError, ValueError):
         return None
-    if (images.dtype != np.float32 or images.shape != (n, 28, 28) or labels.dtype != np.int64
-            or labels.shape != (n,) or not np.all((images >= 0) & (images <= 1))
-            or not np.all((labels >= 0) & (labels <= 9))):
+    images, labels = arrays["images"], arrays["labels"]
+    if not np.all((images >= 0) & (images <= 1)) or not np.all((labels >= 0) & (labels <= 9)):
         return None
     return images, labels
+
+
+def _expected(n):
+    def check(name, shape, dtype):
+        wanted = ((n, 28, 28), np.float32) if name == "images" else ((n,), np.int64)
+        if (shape, dtype) != (wanted[0], np.dtype(wanted[1])):
+            raise ValueError(f"{name} is {shape} {dtype}")
+
+    return check
 
 
 def _write(path, made, stale):

@@ -13,23 +13,27 @@ a report. Each save removes the reports of models no longer in the folder, then 
 `REPORTS_ON_DISK`, oldest first out. Only this project's own processes write it (the page's
 server, its training process, `python -m mnist_core reports`), and only for models of their
 models folder: a visitor's upload never reaches the disk. Every file is written whole or not at
-all. Reading one is bounded before it is spent: the file's size, then each array's declared
-shape and type, against the test set it is read for. One that does not fit counts as missing;
-a full or read-only folder costs a log line, never the page.
+all. Reading one is bounded before it is spent: it must be a regular file (a FIFO named like a
+report would hold a server thread forever), then its size, then each zip entry's and each
+array's declared size, shape and type, against the test set it is read for
+(`data.npz_files`). One that does not fit counts as missing; a full or read-only folder costs a
+log line, never the page.
 """
 
 import hashlib
 import logging
+import math
 import os
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from mnist_core.atomic_files import replaced_atomically
 from mnist_core.constants import NUM_CLASSES
+from mnist_core.data.npz_files import read_arrays
 from mnist_core.evaluation.test_report import report_from_readings
+from mnist_core.regular_files import open_regular
 from mnist_core.storage import MODEL_SUFFIXES, file_digest
 
 REPORTS_FOLDER = ".reports"
@@ -87,13 +91,11 @@ EXPECTED = {"format": ((), np.dtype(np.int64)), "labels_sha256": ((), np.dtype("
 
 
 def _read(path, labels):
-    if path.stat().st_size > MOST_REPORT_BYTES:
-        raise ValueError("too large for a report")
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        if sorted(names) != sorted(f"{name}.npy" for name in EXPECTED):
-            raise ValueError("not the arrays of a report")
-        stored = {name[:-4]: _array(archive, name, labels.shape) for name in names}
+    with open_regular(path) as file:  # a FIFO named like a report is refused, never waited on
+        if os.fstat(file.fileno()).st_size > MOST_REPORT_BYTES:
+            raise ValueError("too large for a report")
+        stored = read_arrays(file, list(EXPECTED), _most_bytes(labels.shape), "a report's array",
+                             check=_expected(labels.shape), only=True)
     if int(stored["format"]) != FORMAT or str(stored["labels_sha256"]) != labels_digest(labels):
         return None  # another format, or another test set: not this report
     predicted, confidence = stored["predicted"], stored["confidence"]
@@ -105,20 +107,22 @@ def _read(path, labels):
     return report_from_readings(predicted, confidence, labels), drawn
 
 
-def _array(archive, name, per_image):
-    """One array of the report, read only once its declared shape and type are the expected
-    ones (numpy allocates what a header declares before it reads a byte)."""
-    shape, dtype = EXPECTED[name[:-4]]
-    shape = per_image if shape is None else shape
-    with archive.open(name) as member:
-        version = np.lib.format.read_magic(member)
-        header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                  else np.lib.format.read_array_header_2_0)
-        declared, fortran, declared_type = header(member)
-        if declared != shape or declared_type != dtype or fortran:
+def _most_bytes(per_image):
+    return {name: math.prod(per_image if shape is None else shape) * dtype.itemsize
+            for name, (shape, dtype) in EXPECTED.items()}
+
+
+def _expected(per_image):
+    """The check of each array's declared header: exactly the shape and type of a report's
+    (numpy allocates what a header declares before it reads a byte)."""
+
+    def check(name, declared, declared_type):
+        shape, dtype = EXPECTED[name]
+        shape = per_image if shape is None else shape
+        if declared != shape or declared_type != dtype:
             raise ValueError(f"{name} is {declared} {declared_type}, not {shape} {dtype}")
-    with archive.open(name) as member:
-        return np.lib.format.read_array(member, allow_pickle=False)
+
+    return check
 
 
 def save_report(model_path, report, drawn, digest):

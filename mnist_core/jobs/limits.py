@@ -37,13 +37,32 @@ def current():
     """The limits now in force (settings are read at each call, so a test can change them).
 
     Raises:
-        MnistError: a deployer setting is not usable (one sentence naming the variable).
+        MnistError: a deployer setting is not usable, or `MNIST_TRAIN_RECIPES` names a recipe
+            there is none of (one sentence naming the variable, and the recipes there are).
     """
-    allowed = set(settings.get("MNIST_TRAIN_RECIPES"))
-    return TrainLimits(recipes=tuple(name for name in RECIPES if name in allowed),
+    return TrainLimits(recipes=allowed_recipes(),
                        max_image_epochs=settings.get("MNIST_MAX_TRAIN_IMAGE_EPOCHS"),
                        max_minutes=settings.get("MNIST_MAX_TRAIN_MINUTES"),
                        max_trained_models=settings.get("MNIST_MAX_TRAINED_MODELS"))
+
+
+def allowed_recipes():
+    """The recipes `MNIST_TRAIN_RECIPES` lets visitors train, in `RECIPES` order.
+
+    Raises:
+        MnistError: it names a recipe there is none of (`QUICK`, `../x`): one sentence naming
+            the variable, the unknown names and the recipes there are. Said, never dropped: a
+            typo would otherwise switch training off in silence.
+    """
+    named = settings.get("MNIST_TRAIN_RECIPES")
+    unknown = list(dict.fromkeys(name for name in named if name not in RECIPES))
+    if unknown:
+        raise MnistError(f"The environment variable MNIST_TRAIN_RECIPES names "
+                         f"{', '.join(repr(name[:40]) for name in unknown)}, which "
+                         f"{'is not a recipe' if len(unknown) == 1 else 'are not recipes'}; "
+                         f"list some of {', '.join(RECIPES)} (comma-separated), or leave it "
+                         "empty to switch training off.")
+    return tuple(name for name in RECIPES if name in named)
 
 
 def check(limits, recipe, epochs, limit):
@@ -71,4 +90,4 @@ def check(limits, recipe, epochs, limit):
                          "or the training images.")
 
 
-__all__ = ["TrainLimits", "current", "check"]
+__all__ = ["TrainLimits", "allowed_recipes", "check", "current"]

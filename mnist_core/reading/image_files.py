@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 import mnist_core.reading.ink as ink
 from mnist_core.errors import BlankImageError, ImageError
+from mnist_core.regular_files import NotRegularFile, open_regular
 from mnist_core.reading.ink import check_size
 
 DATA_URL_PREFIX = "data:image/png;base64,"
@@ -57,17 +58,30 @@ def load_image(source):
     if isinstance(source, (bytes, bytearray, memoryview)):
         name, stream = "The uploaded image", io.BytesIO(source)
     elif isinstance(source, (str, os.PathLike)):
-        name, stream = f"'{os.fspath(source)}'", source
+        name = f"'{os.fspath(source)}'"
+        try:  # opened as a plain file only: a FIFO would wait for a writer forever
+            with open_regular(source) as file:
+                return _read_image(file, name)
+        except NotRegularFile as error:
+            raise ImageError(f"{name} is {error.kind}, not an image file: use a PNG or "
+                             "JPEG.") from None
+        except FileNotFoundError:
+            raise ImageError(f"{name} does not exist: check the path.") from None
+        except OSError:
+            raise ImageError(f"{name} could not be read: check its permissions.") from None
     else:
         name, stream = f"'{getattr(source, 'name', 'the uploaded image')}'", source
+    return _read_image(stream, name)
+
+
+def _read_image(stream, name):
+    """`load_image` of an open stream: the size from the header checked before any pixel."""
     try:
         with _open_unverified_size(stream) as img:
             check_size(img.width, img.height, name)
             img.load()
             img = ImageOps.exif_transpose(img)
             return _image_to_array(img)
-    except FileNotFoundError:
-        raise ImageError(f"{name} does not exist: check the path.") from None
     except Image.DecompressionBombError as error:
         raise _too_large(name, error) from None
     except UnidentifiedImageError:

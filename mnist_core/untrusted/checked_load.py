@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mnist_core.constants import INPUT_SHAPE, NUM_CLASSES
 from mnist_core.errors import ModelFileError
+from mnist_core.regular_files import NotRegularFile
 from mnist_core.storage import LoadedModel, file_digest, read_metadata
 from mnist_core.untrusted.checks import check_model_file, short_reason
 
@@ -33,13 +34,17 @@ def load_model(path):
     """
     path = Path(path)
     try:
-        if not path.is_file():
-            raise FileNotFoundError(path)
-        if path.stat().st_size == 0:
-            raise ModelFileError(f"{path.name} is empty; save or download it again.")
-        before = file_digest(path)
+        before = file_digest(path)  # opened without waiting: a FIFO or a device is refused
+        empty = path.stat().st_size == 0
+    except NotRegularFile as error:  # its name only: the page must not show a server path
+        raise ModelFileError(f"{path.name} is {error.kind}, not a model file; only regular "
+                             "files are read.") from None
     except FileNotFoundError:  # also a file removed a moment ago, after the listing
         raise ModelFileError(f"There is no model file at {path}.") from None
+    except OSError as error:  # unreadable: its name and the reason, not the path
+        raise ModelFileError(f"{path.name} could not be read ({error.strerror or error}).") from None
+    if empty:
+        raise ModelFileError(f"{path.name} is empty; save or download it again.")
     check_model_file(path, path.name)
     model = _keras_load(path)
     check_shapes(model, path.name)

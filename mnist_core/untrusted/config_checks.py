@@ -61,6 +61,11 @@ SAFE_ACTIVATIONS = frozenset({
 
 SAFE_CLASSES = SAFE_LAYERS | SAFE_OBJECTS
 
+FUNCTION_CLASSES = frozenset({"function", "builtin_function_or_method", "method",
+                              "builtin_method", "method-wrapper"})
+"""What Keras 3 writes as `class_name` for a plain Python function (`os.system`,
+`builtins.exec`): deserialising it imports `module` and looks `config` up in it."""
+
 CODE_KEYS = frozenset({"function", "function_type", "output_shape_module", "code", "closure"})
 """Keys that only a Lambda (or a serialised function) writes: their presence anywhere refuses."""
 
@@ -147,7 +152,7 @@ def _check_layers(model, name):
             _check_layers(layer, name)
 
 
-def _walk(node, name, depth):
+def _walk(node, name, depth, key=None):
     if depth > MAX_CONFIG_DEPTH:
         raise _too_deep(name)
     if isinstance(node, list):
@@ -159,18 +164,20 @@ def _walk(node, name, depth):
     if CODE_KEYS & node.keys():
         raise _lambda(name)
     if "class_name" in node:
-        _check_object(node, name)
+        _check_object(node, name, key)
     activation = node.get("activation")
     if isinstance(activation, str) and activation not in SAFE_ACTIVATIONS:
         raise ModelFileError(f"{name} uses the activation {quote(activation)}, which is not a "
                              "built-in Keras activation; only standard ones are accepted.")
-    for value in node.values():
-        _walk(value, name, depth + 1)
+    for child_key, value in node.items():
+        _walk(value, name, depth + 1, child_key)
 
 
-def _check_object(node, name):
+def _check_object(node, name, key=None):
     class_name, module = node.get("class_name"), node.get("module")
-    if class_name in ("Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__", "function"):
+    if class_name in FUNCTION_CLASSES:
+        raise _function(name, node, key)
+    if class_name in ("Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__"):
         raise _lambda(name)
     if not isinstance(class_name, str) or class_name not in SAFE_CLASSES:
         raise ModelFileError(f"{name} uses the class {quote(class_name)}, which this app does "
@@ -206,6 +213,19 @@ def _not_a_model(name):
 def _too_deep(name):
     return ModelFileError(f"{name} holds a model description nested deeper than "
                           f"{MAX_CONFIG_DEPTH} levels, which no Keras model needs; it was refused.")
+
+
+def _function(name, node, key):
+    """What a serialised Python function is: Keras would import `module` and call `config` in
+    it (`builtins.exec`, `os.system`), so say so, not "a Lambda layer"."""
+    module, function = node.get("module"), node.get("config")
+    named = (quote(f"{module}.{function}") if isinstance(module, str) and isinstance(function, str)
+             else quote(function))
+    if key == "activation":
+        return ModelFileError(f"{name} names the Python function {named} as an activation; "
+                              "only Keras' own activations are allowed.")
+    return ModelFileError(f"{name} names the Python function {named} where Keras expects one "
+                          "of its own objects; only Keras' own layers and objects are allowed.")
 
 
 def _lambda(name):

@@ -23,6 +23,7 @@ from pathlib import Path
 from mnist_core import storage
 import mnist_core.untrusted.checks as model_checks
 from mnist_core.errors import ModelFileError
+from mnist_core.regular_files import NotRegularFile, open_regular
 from mnist_core.untrusted.checks import short_reason
 from mnist_core.untrusted.config_checks import MODEL_CLASSES, check_config, size_text
 from mnist_core.untrusted.sandbox import (
@@ -147,10 +148,14 @@ def load_untrusted(source, display_name=None, progress=None):
 
 
 def _read_bounded(path):
-    if not path.is_file():
-        raise ModelFileError(f"There is no model file at {path}.")
-    with open(path, "rb") as f:
-        return f.read(MAX_FILE_BYTES + 1)  # a file growing while it is read is still bounded
+    try:
+        with open_regular(path) as f:  # a FIFO or a device is refused, never waited on
+            return f.read(MAX_FILE_BYTES + 1)  # a file growing while it is read is still bounded
+    except NotRegularFile as error:
+        raise ModelFileError(f"{path.name} is {error.kind}, not a model file; only regular "
+                             "files are read.") from None
+    except FileNotFoundError:
+        raise ModelFileError(f"There is no model file at {path}.") from None
 
 
 def _read_metadata(path):

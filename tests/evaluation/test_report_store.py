@@ -11,6 +11,7 @@ import pytest
 from mnist_core.evaluation import report_store
 from mnist_core.evaluation.test_report import make_report
 from mnist_core.storage import file_digest
+from tests.hang_guard import within
 
 
 def probabilities(n, seed=0):
@@ -245,4 +246,23 @@ def test_a_prune_that_meets_another_process_still_says_the_report_is_stored(
 
     monkeypatch.setattr(report_store, "_prune", racing)
     assert save(model_file, report) is True
+    assert load(model_file, report.labels) is not None
+
+
+# issue 22 (B2): a FIFO named as a stored report hung Explore for every visitor.
+def test_a_fifo_named_as_a_stored_report_counts_as_missing_without_waiting(model_file, report,
+                                                                           caplog):
+    stored_path(model_file).parent.mkdir()
+    os.mkfifo(stored_path(model_file))  # opening it for reading would wait for a writer forever
+    with caplog.at_level(logging.WARNING):
+        found = within(5, load, model_file, report.labels, fifos=[stored_path(model_file)])
+    assert found is None
+    assert "some.keras" in caplog.text and str(model_file.parent) not in caplog.text
+    assert within(5, save, model_file, report)  # the report replaces the FIFO
+    assert load(model_file, report.labels) is not None
+
+
+def test_a_fifo_named_as_a_model_does_not_hold_the_reports_prune(model_file, report):
+    os.mkfifo(model_file.parent / "pipe.keras")  # the prune reads every model's bytes
+    assert within(5, save, model_file, report, fifos=[model_file.parent / "pipe.keras"])
     assert load(model_file, report.labels) is not None

@@ -270,3 +270,21 @@ def test_the_training_process_imports_no_page_code(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data="tests.job_loaders:page_modules")
     assert jobs.start(epochs=1)
     assert jobs.wait(120).message == "Page modules in the training process: []."
+
+
+@pytest.mark.parametrize("value, unknown", [("tutorial,QUICK", "'QUICK', which is not a recipe"),
+                                            ("../x", "'../x', which is not a recipe"),
+                                            ("quick, strng, tutoral",
+                                             "'strng', 'tutoral', which are not recipes")])
+def test_an_unknown_recipe_in_the_setting_is_said_not_dropped(tmp_path, monkeypatch, value,
+                                                               unknown):
+    # issue 22 (B6): unknown names were dropped in silence, switching training off.
+    monkeypatch.setenv("MNIST_TRAIN_RECIPES", value)
+    jobs = TrainingJobs(tmp_path, load_data=TINY)
+    with pytest.raises(MnistError) as refused:
+        jobs.start(recipe="tutorial")
+    message = str(refused.value)
+    assert message == (f"The environment variable MNIST_TRAIN_RECIPES names {unknown}; list "
+                       "some of tutorial, quick, strong (comma-separated), or leave it empty to "
+                       "switch training off.")
+    assert jobs.snapshot().status == "idle" and model_files(tmp_path) == []

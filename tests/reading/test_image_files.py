@@ -2,6 +2,7 @@
 
 import base64
 import io
+import os
 import struct
 import tracemalloc
 import zlib
@@ -14,6 +15,7 @@ from mnist_core.reading import image_files
 from mnist_core.reading import ink
 from mnist_core.errors import ImageError
 from mnist_core.reading.image_files import DATA_URL_PREFIX, decode_data_url, load_image
+from tests.hang_guard import within
 from tests.reading.test_preprocess import SEVEN
 
 
@@ -198,3 +200,12 @@ def test_refuses_anything_else_in_one_sentence(value, words):
     message = str(raised.value)
     assert message.startswith("Your drawing ") and message.count(". ") == 0
     assert message.endswith(".")
+
+
+def test_a_fifo_named_as_an_image_is_one_sentence_and_never_waited_on(tmp_path):
+    # issue 22: a path the command line reads (`predict FILE`) may name a FIFO.
+    os.mkfifo(tmp_path / "pipe.png")
+    with pytest.raises(ImageError) as refused:
+        within(5, load_image, tmp_path / "pipe.png", fifos=[tmp_path / "pipe.png"])
+    assert str(refused.value).endswith("pipe.png' is a pipe (FIFO), not an image file: use a "
+                                       "PNG or JPEG.")

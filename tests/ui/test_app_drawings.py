@@ -197,3 +197,18 @@ def test_the_model_list_shows_a_models_score_on_its_held_out_drawings(models):
     at = start(**{LANGUAGE: "fr"})
     assert any("dessins des visiteurs 93,0\u202f% sur 40 mis de côté" in c.value
                for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e309", "nan", "-5"])
+def test_an_unusable_drawings_limit_turns_recording_off_and_the_log_names_it(
+        models, canvas, mnist, monkeypatch, caplog, value):
+    # issue 22 (B1): MNIST_DRAWINGS_MAX_MB=inf was accepted, and a correction then showed an
+    # OverflowError with a traceback.
+    (_, _), (x_test, _) = mnist
+    monkeypatch.setenv("MNIST_DRAWINGS_MAX_MB", value)
+    at = draw(start(), canvas, x_test[0])
+    assert not at.exception, at.exception
+    assert not [p for p in at.pills if p.label == "What did you draw?"]
+    said = [r.getMessage() for r in caplog.records if "MNIST_DRAWINGS_MAX_MB" in r.getMessage()]
+    assert said and all(m.count(". ") == 0 and "\n" not in m for m in said)
+    assert not DrawingsDB(db_path()).count()

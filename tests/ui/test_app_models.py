@@ -2,6 +2,7 @@
 soon as their training finishes (only on their page)."""
 
 import json
+import os
 import shutil
 
 import streamlit as st
@@ -55,3 +56,15 @@ def test_a_visitors_own_training_switches_their_page_to_the_new_model_and_no_one
     assert mine.sidebar.selectbox(key=MODEL_CHOICE).value == str(models / "tutorial.keras")
     assert not mine.sidebar.success
     st.cache_resource.clear()
+
+
+def test_a_fifo_in_the_models_folder_is_never_offered_nor_its_path_shown(models, canvas):
+    # issue 22 (B5): chosen in the sidebar, it said "There is no model file at /srv/.../fifo.keras".
+    os.mkfifo(models / "fifo.keras")
+    at = start(**{MODEL_CHOICE: str(models / "fifo.keras")})  # as if chosen before it turned one
+    assert not at.exception, at.exception
+    chooser = at.sidebar.selectbox(key=MODEL_CHOICE)
+    assert chooser.options == ["tutorial ★"] and chooser.value == str(models / "tutorial.keras")
+    shown = [e.value for e in (*at.error, *at.warning, *at.info, *at.toast, *at.sidebar.error,
+                               *at.sidebar.warning, *at.sidebar.info, *at.caption)]
+    assert not [text for text in shown if str(models) in text or "/" + "fifo" in text]

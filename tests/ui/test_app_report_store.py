@@ -1,6 +1,8 @@
 """The page's test-set reports go through the disk store: a saved model's report survives a
 server restart, and a visitor's upload never reaches the disk."""
 
+import os
+
 import numpy as np
 import pytest
 import streamlit as st
@@ -102,3 +104,22 @@ def test_a_model_without_a_known_digest_is_reported_but_never_stored(tmp_path, f
     report = ui.test_reports.report_load(str(model), CountingPredictor(),
                                          {"drawn_accuracy": 0.5}, x, y, None).get(wait=30)
     assert report.test.accuracy == pytest.approx(0.1) and written == []
+
+
+def test_a_fifo_named_as_the_stored_report_does_not_hang_explore(tmp_path, fresh_caches):
+    # issue 22 (B2): "Reading the 10,000 test images..." forever, and a server thread held.
+    model = tmp_path / "saved.keras"
+    model.write_bytes(b"a saved model")
+    fifo = report_store.report_path(model, file_digest(model))
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    x, y = tiny_set()
+    try:
+        report = ui.test_reports.report_load(str(model), CountingPredictor(), {"drawn_accuracy": 0.5},
+                                             x, y, file_digest(model)).get(wait=5)
+        assert report is not None and report.test.accuracy == pytest.approx(0.1)
+    finally:  # were a reading thread waiting on the FIFO, a writer's open releases it
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:  # no reader: nothing waits
+            pass

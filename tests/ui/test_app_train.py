@@ -83,3 +83,21 @@ def test_limit_texts_are_french_too(jobs, monkeypatch):
     at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     warning = " ".join(w.value for w in train_tab(at).warning)
     assert "c'est plus que ce serveur n'autorise (100\u202f000 époques × images" in warning
+
+
+def test_an_unknown_recipe_in_the_setting_is_one_sentence_on_the_train_tab_and_in_the_log(
+        jobs, monkeypatch, caplog):
+    # issue 22 (B6): `tutorial,QUICK` offered the tutorial alone, `../x` switched training off,
+    # and nothing said why.
+    import ui.resources
+
+    monkeypatch.setenv("MNIST_TRAIN_RECIPES", "tutorial,QUICK")
+    at = start()
+    assert not at.exception, at.exception
+    said = [e.value for e in train_tab(at).error]
+    assert len(said) == 1 and said[0].startswith(
+        "The environment variable MNIST_TRAIN_RECIPES names 'QUICK', which is not a recipe;")
+    assert TRAIN_BUTTON not in [button.key for button in at.button]
+    with caplog.at_level("WARNING"):
+        assert ui.resources.log_unusable_settings() == [said[0]]
+    assert said[0] in caplog.text
