@@ -116,3 +116,8 @@ DOWNLOAD_PREFIX = "download"
 # issue 20: inside the network, short by default.
 INSIDE_ALL_MAPS = "inside_all_maps"
 """The layer outputs' "Show all feature maps" toggle: ui.inside writes it (the widget), reads it."""
+
+# issue 22 (trust): the store's limits said once.
+DRAWINGS_CLOSED = "drawings_closed"
+"""Why this session may record no more drawings ('full', 'yours_full') and the drawing whose
+notice said so: ui.correction writes and reads it, so the page says it once."""
