@@ -119,5 +119,4 @@ INSIDE_ALL_MAPS = "inside_all_maps"
 
 # issue 22 (trust): the store's limits said once.
 DRAWINGS_CLOSED = "drawings_closed"
-"""Why this session may record no more drawings ('full', 'yours_full') and the drawing whose
-notice said so: ui.correction writes and reads it, so the page says it once."""
+"""Why no more drawings are recorded here, and the drawing told: ui.correction writes, reads it."""

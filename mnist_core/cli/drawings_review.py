@@ -18,12 +18,13 @@ def add_commands(actions):
         "the list printed gives each tile's id for approve or reject.")
     review.add_argument("--out", metavar="FILE.png", required=True, help="the grid to write")
     review.set_defaults(run=cmd_review)
-    for name, word in (("approve", "trained on and scored, whatever the reference model says"),
-                       ("reject", "never used, even if relabelled")):
+    for name, status, word in (
+            ("approve", "approved", "trained on and scored, whatever the reference model says"),
+            ("reject", "rejected", "never used, even if relabelled")):
         sub = actions.add_parser(name, help=f"these drawings' labels are {word}",
-                                 description=f"Marks drawings {name}d: their labels are {word}.")
+                                 description=f"Marks drawings {status}: their labels are {word}.")
         sub.add_argument("ids", metavar="ID", type=int, nargs="+", help="ids from `review`")
-        sub.set_defaults(run=cmd_status, status=f"{name}d")
+        sub.set_defaults(run=cmd_status, status=status)
     prune = actions.add_parser(
         "prune", help="delete drawings to free room (by session, age, disputed)",
         description="Deletes the drawings matching every criterion given.")

@@ -103,4 +103,4 @@ def prune(db, sessions=(), older_than_days=None, disputed_only=False, dry_run=Fa
     return counts
 
 
-__all__ = ["Disputed", "REVIEW_MOST", "disputed", "prune", "set_status"]
+__all__ = ["REVIEW_MOST", "Disputed", "disputed", "prune", "set_status"]

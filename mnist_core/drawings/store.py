@@ -26,8 +26,14 @@ import numpy as np
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.drawings.row import CLIENT_HEX, ROW_BYTES, SOUND, checked_label, checked_row
-from mnist_core.drawings.store_file import (BUSY, FULL, TOO_FAST, YOURS_FULL, DrawingRefused,
-                                            DrawingsFile)
+from mnist_core.drawings.store_file import (
+    BUSY,
+    FULL,
+    TOO_FAST,
+    YOURS_FULL,
+    DrawingRefused,
+    DrawingsFile,
+)
 from mnist_core.paths import DEFAULT_DRAWINGS_DB
 
 log = logging.getLogger(__name__)
@@ -250,4 +256,4 @@ def _pair_arrays(rows):
     return labels, np.array([r[1] for r in rows], np.int64)
 
 
-__all__ = ["DrawingsDB", "DrawingRefused", "db_path", "collecting"]
+__all__ = ["DrawingRefused", "DrawingsDB", "collecting", "db_path"]

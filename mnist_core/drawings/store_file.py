@@ -60,8 +60,8 @@ MIGRATIONS = (
     # 4: visitors' labels are trusted only as far as they deserve (`trust`): each row's status,
     # the client address it came from, hashed with a key of this file's own (`client_key`),
     # when the server knew one; the per-client and per-hour limits read them by time.
-    ("ALTER TABLE drawings ADD COLUMN status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN "
-     "('pending', 'plausible', 'disputed', 'approved', 'rejected'))",
+    (("ALTER TABLE drawings ADD COLUMN status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN "
+      "('pending', 'plausible', 'disputed', 'approved', 'rejected'))"),
      "ALTER TABLE drawings ADD COLUMN client TEXT CHECK (length(client) = 32)",
      "CREATE INDEX drawings_by_client ON drawings (client, created)",
      "CREATE INDEX drawings_by_time ON drawings (created)",

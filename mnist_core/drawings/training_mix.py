@@ -67,7 +67,7 @@ def load_drawings(source=None):
     Raises:
         MnistError: the file is missing, or not drawings.
     """
-    from mnist_core.drawings.store import DrawingsDB, db_path
+    from mnist_core.drawings.store import db_path
 
     path = Path(source) if source else db_path()
     if not path.is_file():

@@ -117,7 +117,8 @@ def agreed(images, labels, clients, pool_images, pool_labels, pool_clients):
     for i, (image, label, client) in enumerate(zip(images, labels, clients)):
         if client is None:
             continue
-        same = (pool_labels == label) & (pool_clients != client) & (pool_clients != None)  # noqa: E711
+        known = np.array([c is not None for c in pool_clients], bool)
+        same = (pool_labels == label) & (pool_clients != client) & known
         if len(set(pool_clients[same])) < AGREEING_CLIENTS:
             continue
         distance = np.abs(pool_flat[same] - np.asarray(image, np.int16).reshape(1, -1)).mean(1)
