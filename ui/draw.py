@@ -5,7 +5,7 @@ import streamlit as st
 
 from mnist_core.errors import ImageError
 from mnist_core.reading.ink import has_ink
-from ui import canvas, correction, kept_drawing
+from ui import canvas, correction, kept_drawing, not_digit_answer
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
@@ -52,12 +52,14 @@ def _draw(language, predictor):
     with right:
         pixels, reading = show_prediction(language, predictor, result)
     # The Train view's live panel reads this drawing with each epoch's model: one digit only,
-    # since a number's first digit alone is not what the visitor drew.
-    single = reading is not None and len(reading.digits) == 1
+    # since a number's first digit alone is not what the visitor drew, nor what is no digit.
+    single = reading is not None and len(reading.digits) == 1 and not reading.not_a_digit
     st.session_state[DRAWN_INPUT] = reading.digits[0].image if single else None
     # Always one line, so the canvas does not move under the finger after the first stroke.
     if reading is None:
         phone_answer.markdown(text(language, "phone_waiting"))
+    elif reading.not_a_digit:
+        phone_answer.markdown(not_digit_answer.phone_line(language, reading))
     elif len(reading.digits) == 1:
         phone_answer.markdown(text(language, "phone_answer", digit=reading.number,
                                    p=reading.digits[0].confidence))
@@ -108,9 +110,12 @@ def show_prediction(language, predictor, result):
 
 
 def _one_digit(language, prediction, pixels):
-    st.metric(text(language, "predicted"), prediction.digit,
-              text(language, "confidence", p=prediction.confidence),
-              delta_color="off", delta_arrow="off")
+    if prediction.not_a_digit:  # the model's digit only as a guess, never a bare answer
+        not_digit_answer.show_headline(language, prediction)
+    else:
+        st.metric(text(language, "predicted"), prediction.digit,
+                  text(language, "confidence", p=prediction.confidence),
+                  delta_color="off", delta_arrow="off")
     correction.correction_control(language, pixels, prediction)  # "What did you draw?"
     st.caption(text(language, "probabilities"))
     st.vega_lite_chart(probability_chart(language, prediction.probabilities), width="stretch")
@@ -119,15 +124,19 @@ def _one_digit(language, prediction, pixels):
 
 
 def _number(language, reading):
-    """Several digits: the number, then each digit with what the model saw and its chart."""
-    st.metric(text(language, "number_read"), reading.number)
+    """Several digits: the number, then each digit with what the model saw and its chart; a
+    piece that does not look like a digit shows as "?", and a line says which it is."""
+    st.metric(text(language, "number_read"), not_digit_answer.shown_number(reading))
+    if reading.not_a_digit:
+        st.markdown(not_digit_answer.pieces_sentence(language, reading))
     shown = reading.digits[:DETAILED_DIGITS]
     for start in range(0, len(shown), NUMBER_COLUMNS):
         row = shown[start:start + NUMBER_COLUMNS]
         for column, prediction in zip(st.columns(NUMBER_COLUMNS), row):
             zoomed = np.kron(prediction.image, np.ones((ZOOM // 2, ZOOM // 2), dtype=np.float32))
-            column.image(zoomed, clamp=True, caption=text(
-                language, "digit_caption", digit=prediction.digit, p=prediction.confidence))
+            # Its own width: a longer caption ("? · maybe 8") must not enlarge one image.
+            column.image(zoomed, clamp=True, width=zoomed.shape[1],
+                         caption=not_digit_answer.piece_caption(language, prediction))
             column.vega_lite_chart(probability_chart(language, prediction.probabilities,
                                                      height=90, titles=False), width="stretch")
     st.caption(text(language, "number_caption"))

@@ -17,6 +17,7 @@ from mnist_core.constants import NUM_CLASSES
 from mnist_core.errors import ImageError
 from mnist_core.explain import pictures as explain_plots
 from mnist_core.explain.explainer import Explainer
+from ui.not_digit_answer import shown_digit
 from ui.numbers import whole
 from ui.session_keys import INSIDE_ALL_MAPS, INSIDE_DIGIT, INSIDE_OPEN, INSIDE_SECTION
 from ui.texts import text
@@ -101,7 +102,7 @@ def _view(language, predictor, pixels, reading):
     index = 0
     if len(digits) > 1:
         index = st.radio(text(language, "inside_which"), range(len(digits)), horizontal=True,
-                         key=INSIDE_DIGIT, format_func=lambda i: f"{i + 1}: {digits[i].digit}")
+                         key=INSIDE_DIGIT, format_func=lambda i: f"{i + 1}: {shown_digit(digits[i])}")
         index = min(index or 0, len(digits) - 1)
     explainer, rows, filters = model_parts(predictor)
     st.caption(text(language, f"inside_{section}_about"))
@@ -140,7 +141,7 @@ def _bytes(picture):
 def _preprocess(language, predictor, pixels, prediction, several):
     if several:  # each digit was cut out of the drawing first: its own steps are not kept
         st.image(_fitted_picture(prediction.image), width=PICTURE_PX,
-                 caption=text(language, "inside_stage_centred", digit=prediction.digit))
+                 caption=_centred_caption(language, prediction))
         st.caption(text(language, "inside_number_note"))
         return
     from mnist_core.explain.stages import preprocessing_stages
@@ -153,10 +154,16 @@ def _preprocess(language, predictor, pixels, prediction, several):
     pictures = [stages.ink, stages.crop, stages.fitted, stages.centred, stages.naive]
     captions = [text(language, "inside_stage_ink"), text(language, "inside_stage_crop"),
                 text(language, "inside_stage_fit"),
-                text(language, "inside_stage_centred", digit=prediction.digit),
+                _centred_caption(language, prediction),
                 text(language, "inside_stage_naive", digit=naive.digit, p=naive.confidence)]
     # A list of images wraps onto as many rows as the screen needs.
     st.image([_fitted_picture(p) for p in pictures], caption=captions, width=PICTURE_PX)
+
+
+def _centred_caption(language, prediction):
+    """What the model read in the centred image: its digit, or no digit (its guess)."""
+    key = "inside_stage_centred_not" if prediction.not_a_digit else "inside_stage_centred"
+    return text(language, key, digit=prediction.digit)
 
 
 def _fitted_picture(image):

@@ -217,6 +217,17 @@ TEXTS = {
         # issue 21 (not a digit, the visitor's label):
         "not_a_digit_pill": "Not a digit",
         "recorded_not_digit": "Recorded as not a digit. Thank you!",
+        # issue 21 (not a digit, the page):
+        "not_digit": "That does not look like a digit",
+        "best_guesses": "Best guesses: {guesses}",
+        "best_guess": "Best guess: {guesses}",
+        "not_digit_piece": "The {nth} mark from the left does not look like a digit.",
+        "not_digit_pieces": "The {first} and {last} marks from the left do not look like digits.",
+        "not_digit_count": "{count} of the {total} marks do not look like digits (shown as ?).",
+        "not_digit_caption": "? · maybe {digit}",
+        "phone_not_digit": "**Not a digit** (maybe {digit})",
+        "phone_number_not_digit": "Read: **{number}** (? = not a digit)",
+        "inside_stage_centred_not": "Centred in 28×28: no digit (maybe {digit})",
         # issue 22 (trust: visitors' labels, the store's limits):
         "drawings_yours_full": "You have recorded as many drawings as one visitor may keep on this server; thank you, yours are kept.",
         "drawings_busy": "This server has recorded many drawings in the last hour; yours was not recorded, try again later.",
@@ -438,6 +449,17 @@ TEXTS = {
         # issue 21 (not a digit, the visitor's label):
         "not_a_digit_pill": "Pas un chiffre",
         "recorded_not_digit": "Enregistré comme «\u00a0pas un chiffre\u00a0». Merci\u00a0!",
+        # issue 21 (not a digit, the page):
+        "not_digit": "Ça ne ressemble pas à un chiffre",
+        "best_guesses": "Meilleures hypothèses\u00a0: {guesses}",
+        "best_guess": "Meilleure hypothèse\u00a0: {guesses}",
+        "not_digit_piece": "La {nth} marque en partant de la gauche ne ressemble pas à un chiffre.",
+        "not_digit_pieces": "Les {first} et {last} marques en partant de la gauche ne ressemblent pas à des chiffres.",
+        "not_digit_count": "{count} des {total} marques ne ressemblent pas à des chiffres (notées «\u00a0?\u00a0»).",
+        "not_digit_caption": "? · peut-être {digit}",
+        "phone_not_digit": "**Pas un chiffre** (peut-être {digit})",
+        "phone_number_not_digit": "Lu\u00a0: **{number}** (?\u00a0= pas un chiffre)",
+        "inside_stage_centred_not": "Centrée dans 28×28\u00a0: pas un chiffre (peut-être {digit})",
         # issue 22 (trust: visitors' labels, the store's limits):
         "drawings_yours_full": "Vous avez enregistré autant de dessins qu'un visiteur peut en garder sur ce serveur\u00a0; merci, les vôtres sont gardés.",
         "drawings_busy": "Ce serveur a enregistré beaucoup de dessins dans la dernière heure\u00a0: le vôtre n'a pas été enregistré, réessayez plus tard.",
