@@ -85,7 +85,7 @@ def cmd_stats(args):
     print("per digit: " + "  ".join(f"{d}: {n}" for d, n in enumerate(counts)))
     if others := int((labels == NOT_A_DIGIT).sum()):
         print(f"not a digit: {others} (label {NOT_A_DIGIT}; no accuracy counts them)")
-    when_drawn = score(*db.pairs(last=RECENT))
+    when_drawn = score(*trust.readings_for_score(db, RECENT))
     if when_drawn.total:
         print(f"as read when drawn, last {when_drawn.total}: {when_drawn.accuracy:.2%}")
     if not len(y):

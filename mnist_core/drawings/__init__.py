@@ -3,8 +3,10 @@
 One recorded drawing's values, checked (`row`); the SQLite file that keeps them, its schema and
 migrations (`store_file`), recorded within the deployer's limits, relabelled and read back
 (`store`); the scores on them, a visitor's own and each model's on everyone's (`scores`); and
-their share of a training's images, with a held-out part to score them on (`training_mix`).
-Depends on the foundation, `reading` and `evaluation`.
+their share of a training's images, with a held-out part to score them on (`training_mix`);
+which labels are trusted to train and score, each source's share capped (`trust`), and the
+deployer's word on them: review, approve, reject, prune (`moderation`). Depends on the
+foundation, `reading`, `untrusted` (the reference model's file) and `evaluation`.
 """
 
 from mnist_core.drawings.row import checked_row

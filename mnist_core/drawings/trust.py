@@ -227,6 +227,18 @@ def for_score(db, last):
     return x[keep], y[keep]
 
 
+def readings_for_score(db, last):
+    """`(labels, predicted)` int64 (N,) of the last `last` trusted drawings of digits, oldest
+    first, capped as `for_score`: how the page's models read them when they were drawn."""
+    rows = db.read(f"SELECT label, predicted, session, client FROM drawings WHERE {_TRUSTED_SQL} "
+                   f"AND label < {NUM_CLASSES} AND {SOUND} ORDER BY id DESC LIMIT ?",
+                   (int(last),))[::-1]
+    most = max(1, int(settings.get("MNIST_DRAWINGS_MAX_SHARE") * len(rows)))
+    keep = capped([r[2] for r in rows], [r[3] for r in rows], most)
+    labels, predicted = (np.array([r[i] for r in rows], np.int64) for i in (0, 1))
+    return labels[keep], predicted[keep]
+
+
 def _rows(db, where, order, limit):
     """`(ids, images, labels, clients, sessions)` of the sound rows matching `where`."""
     rows = db.read(f"SELECT id, input, label, client, session FROM drawings WHERE {where} AND {SOUND} "
@@ -239,4 +251,4 @@ def _rows(db, where, order, limit):
 
 
 __all__ = ["AGREEING_CLIENTS", "STATUSES", "TRUSTED", "agreed", "assess", "capped", "for_score",
-           "judged", "pending", "reference_predictor", "trusted"]
+           "judged", "pending", "readings_for_score", "reference_predictor", "trusted"]

@@ -120,3 +120,17 @@ def test_a_300_mb_row_is_never_read(tmp_path):
                     "28x28 bytes, a label outside 0-10, or another value of the wrong type or "
                     "size), so it was not read: train with a file the page recorded.")
     assert int(grown_kb) < 50_000
+
+
+def test_stats_scores_models_on_trusted_labels_only(judged, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("tutorial.keras", "tutorial.json"):
+        shutil.copy(ROOT / "models" / name, folder / name)
+    assert cli.main(["drawings", "stats", "--dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "9 drawings" in out and "1 plausible, 8 disputed" in out
+    assert "as read when drawn, last 1: 100.00%" in out  # the 8 poisoned rows are not scored
+    assert "of 1" in out and "of 9" not in out
