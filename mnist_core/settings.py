@@ -78,6 +78,32 @@ def _switch(text):
     return text == "1"
 
 
+def _share(text):
+    value = float(text)
+    if not 0 < value <= 1:  # NaN and inf fail this too
+        raise ValueError("must be a share above 0 and at most 1")
+    return value
+
+
+def _probability(text):
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise ValueError("must be a probability from 0 to 1")
+    return value
+
+
+def _model_name(text):
+    if text and (text != os.path.basename(text) or not text.endswith((".keras", ".h5"))):
+        raise ValueError("must be a .keras or .h5 file name in the models folder")
+    return text
+
+
+def _header(text):
+    if text and not all(c.isalnum() or c == "-" for c in text):
+        raise ValueError("must be a header name, letters, digits and '-'")
+    return text
+
+
 def _names(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
@@ -123,6 +149,29 @@ SETTINGS = {s.name: s for s in (
             _decimal(MOST_DRAWINGS_MB)),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
             "Most drawings one visitor's session may record in a minute.", _whole(1, 1000)),
+    # issue 22 (trust): visitors' labels trusted only as far as they deserve; the store open
+    # to honest visitors.
+    Setting("MNIST_DRAWINGS_PER_SESSION", "200",
+            "Most drawings kept from one visitor's session.", _whole(1, MOST_DRAWINGS)),
+    Setting("MNIST_DRAWINGS_PER_CLIENT", "1000",
+            "Most drawings kept from one client address (where the server knows it; stored "
+            "hashed), however many sessions it opens.", _whole(1, MOST_DRAWINGS)),
+    Setting("MNIST_DRAWINGS_PER_HOUR", "600",
+            "Most drawings the whole server records in an hour.", _whole(1, MOST_DRAWINGS)),
+    Setting("MNIST_DRAWINGS_MAX_SHARE", "0.05",
+            "Largest share of a training's images, or of a score's drawings, that one session or "
+            "one client address may contribute.", _share),
+    Setting("MNIST_TRUST_MODEL", "strong.keras",
+            "Shipped model of the models folder that judges visitors' labels: a label is used "
+            "when it gives it at least `MNIST_TRUST_MIN_PROBABILITY` (empty: none; only agreement "
+            "and approval then).", _model_name),
+    Setting("MNIST_TRUST_MIN_PROBABILITY", "0.05",
+            "Probability `MNIST_TRUST_MODEL` must give a visitor's label for it to be used.",
+            _probability),
+    Setting("MNIST_CLIENT_HEADER", "",
+            "Behind a proxy: the header it sets with the visitor's address (e.g. "
+            "`X-Forwarded-For`, its last entry is used); empty: the connection's address.",
+            _header),
 )}
 
 

@@ -19,14 +19,17 @@ import streamlit as st
 from mnist_core.constants import NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import ImageError, MnistError
-from ui.drawings_store import session_id, store
+from ui.drawings_store import client_address, session_id, store
 from ui.scores import own_score
-from ui.session_keys import (ACCEPTED_UPLOAD, DRAWINGS_NOTICE, DRAWINGS_RECORDED,
-                             DRAWINGS_RECORDING, MODEL_CHOICE, SCORES_STALE, WHAT_DRAWN_PREFIX)
+from ui.session_keys import (ACCEPTED_UPLOAD, DRAWINGS_CLOSED, DRAWINGS_NOTICE,
+                             DRAWINGS_RECORDED, DRAWINGS_RECORDING, MODEL_CHOICE, SCORES_STALE,
+                             WHAT_DRAWN_PREFIX)
 from ui.texts import text
 from ui.visitor_upload import UPLOAD_PREFIX
 
 UPLOADED = "uploaded"  # ui.sidebar's option for an uploaded model
+CLOSING = ("full", "yours_full")
+"""Refusals that stand for the rest of the session: said once, then nothing more is offered."""
 CHOICES = [*range(NUM_CLASSES), NOT_A_DIGIT]
 CONTROL = "what_drawn"  # container key of the control (Streamlit gives it class st-key-KEY)
 CSS = f"""<style>
@@ -55,6 +58,9 @@ def correction_control(language, pixels, prediction):
         # (A callback cannot rerun: st.rerun there is a no-op.)
         st.rerun()
     digest = hashlib.sha256(np.rint(prediction.image * 255).astype(np.uint8)).hexdigest()[:16]
+    closed = st.session_state.get(DRAWINGS_CLOSED)
+    if closed and closed[1] != digest:
+        return  # the store is full for this visitor: said once, under the drawing refused
     key = WHAT_DRAWN_PREFIX + digest  # a new drawing, a fresh control
     with st.container(key=CONTROL):
         st.html(CSS)
@@ -104,9 +110,11 @@ def _chosen(key, digest, pixels, prediction, language):
                 session=session_id(), label=int(label), predicted=prediction.digit,
                 probabilities=prediction.probabilities, image=prediction.image,
                 crop=ink_crop(pixels), model=_model_name(), language=language,
-                not_digit_score=prediction.not_digit_score)
+                not_digit_score=prediction.not_digit_score, client=client_address())
     except DrawingRefused as refused:
         st.session_state[DRAWINGS_NOTICE] = (digest, f"drawings_{refused.reason}", {})
+        if refused.reason in CLOSING:
+            st.session_state[DRAWINGS_CLOSED] = (refused.reason, digest)
     except MnistError as error:  # a deployer's setting turned unusable meanwhile: the log says
         log.warning("%s", error)
         st.session_state[DRAWINGS_NOTICE] = (digest, "drawings_unavailable", {})

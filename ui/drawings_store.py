@@ -1,4 +1,5 @@
-"""The server process's one handle on the drawings file, and this session's anonymous id."""
+"""The server process's one handle on the drawings file, this session's anonymous id, the
+visitor's client address as the server knows it, and the labels judged (`drawings.trust`)."""
 
 import secrets
 
@@ -6,10 +7,14 @@ import streamlit as st
 
 from mnist_core import settings
 from mnist_core.drawings import store as drawings_db
+from mnist_core.drawings import trust
 from mnist_core.errors import MnistError
+from ui import resources
 from ui.session_keys import DRAWINGS_SESSION
 
-LIMITS = ("MNIST_DRAWINGS_MAX_ROWS", "MNIST_DRAWINGS_MAX_MB", "MNIST_DRAWINGS_PER_MINUTE")
+LIMITS = ("MNIST_DRAWINGS_MAX_ROWS", "MNIST_DRAWINGS_MAX_MB", "MNIST_DRAWINGS_PER_MINUTE",
+          "MNIST_DRAWINGS_PER_SESSION", "MNIST_DRAWINGS_PER_CLIENT", "MNIST_DRAWINGS_PER_HOUR",
+          "MNIST_DRAWINGS_MAX_SHARE", "MNIST_TRUST_MIN_PROBABILITY", "MNIST_CLIENT_HEADER")
 """The deployer's limits a recording reads."""
 
 
@@ -39,3 +44,31 @@ def session_id():
     the training owner token, which is a secret that cancels trainings).
     """
     return st.session_state.setdefault(DRAWINGS_SESSION, secrets.token_hex(8))
+
+
+def client_address():
+    """The visitor's address as a plain string, or None where the server does not know it (a
+    local run): `MNIST_CLIENT_HEADER`'s last entry behind a proxy (the one the proxy wrote, not
+    the visitor), else the connection's. The store keeps only a keyed hash of it."""
+    try:
+        header = settings.get("MNIST_CLIENT_HEADER")
+        if header:
+            value = st.context.headers.get(header)
+            return (value.split(",")[-1].strip() or None) if value else None
+        return st.context.ip_address
+    except (MnistError, AttributeError, RuntimeError):
+        return None
+
+
+def judged(db):
+    """Judges the labels not yet judged (`trust.assess`) with the page's cached reference model;
+    a failure leaves them pending (the log says why) and the page as it was."""
+    def cached(path):
+        loaded, predictor = resources.saved_model(str(path), resources.file_version(path))
+        return loaded.metadata, predictor
+
+    try:
+        if trust.pending(db):
+            trust.assess(db, trust.reference_predictor(loader=cached))
+    except MnistError as error:
+        drawings_db.log.warning("Visitors' labels were not judged: %s", error)

@@ -116,3 +116,7 @@ DOWNLOAD_PREFIX = "download"
 # issue 20: inside the network, short by default.
 INSIDE_ALL_MAPS = "inside_all_maps"
 """The layer outputs' "Show all feature maps" toggle: ui.inside writes it (the widget), reads it."""
+
+# issue 22 (trust): the store's limits said once.
+DRAWINGS_CLOSED = "drawings_closed"
+"""Why no more drawings are recorded here, and the drawing told: ui.correction writes, reads it."""

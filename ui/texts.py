@@ -228,6 +228,11 @@ TEXTS = {
         "phone_not_digit": "**Not a digit** (maybe {digit})",
         "phone_number_not_digit": "Read: **{number}** (? = not a digit)",
         "inside_stage_centred_not": "Centred in 28×28: no digit (maybe {digit})",
+        # issue 22 (trust: visitors' labels, the store's limits):
+        "drawings_yours_full": "You have recorded as many drawings as one visitor may keep on this server; thank you, yours are kept.",
+        "drawings_busy": "This server has recorded many drawings in the last hour; yours was not recorded, try again later.",
+        "train_drawings_trusted_few": "{count} visitors' drawings have a trusted label; from {least} on, you can train with them.",
+        "train_drawings_trust_help": "Only labels the reference model finds plausible, or that the deployer approved, are used, and no visitor makes more than {share:.0%} of the images.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -455,6 +460,11 @@ TEXTS = {
         "phone_not_digit": "**Pas un chiffre** (peut-être {digit})",
         "phone_number_not_digit": "Lu\u00a0: **{number}** (?\u00a0= pas un chiffre)",
         "inside_stage_centred_not": "Centrée dans 28×28\u00a0: pas un chiffre (peut-être {digit})",
+        # issue 22 (trust: visitors' labels, the store's limits):
+        "drawings_yours_full": "Vous avez enregistré autant de dessins qu'un visiteur peut en garder sur ce serveur\u00a0; merci, les vôtres sont gardés.",
+        "drawings_busy": "Ce serveur a enregistré beaucoup de dessins dans la dernière heure\u00a0: le vôtre n'a pas été enregistré, réessayez plus tard.",
+        "train_drawings_trusted_few": "{count} dessins de visiteurs ont une étiquette de confiance\u00a0; à partir de {least}, vous pourrez entraîner avec eux.",
+        "train_drawings_trust_help": "Seules les étiquettes que le modèle de référence trouve plausibles, ou que l'hébergeur a approuvées, sont utilisées, et aucun visiteur ne fait plus de {share:.0%} des images.",
     },
 }
 

@@ -1,5 +1,6 @@
 """`python -m mnist_core drawings stats|export` and `train --with-drawings`: the command line
-over visitors' recorded drawings (`MNIST_DRAWINGS_DB`)."""
+over visitors' recorded drawings (`MNIST_DRAWINGS_DB`); `review|approve|reject|prune` are
+`drawings_review`'s."""
 
 from pathlib import Path
 
@@ -16,7 +17,8 @@ LABEL_NAMES = [str(d) for d in range(NUM_CLASSES)] + ["not a digit"]  # index NO
 def add_commands(command):
     """Registers `drawings` (stats, export) through commands.py's `command(...)`."""
     sub = command("drawings", None, "Visitors' recorded drawings ($MNIST_DRAWINGS_DB): counts, "
-                  "each model's accuracy on them, and an export for training.")
+                  "each model's accuracy on them, an export for training, and the deployer's "
+                  "review of disputed labels.")
     actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
     stats = actions.add_parser("stats", help="counts per digit, each model's accuracy on them "
                                "and on the last 500", description="Counts per digit and each "
@@ -29,6 +31,9 @@ def add_commands(command):
                                 "label_names names each label.")
     export.add_argument("--out", metavar="FILE.npz", required=True, help="the file to write")
     export.set_defaults(run=cmd_export)
+    from mnist_core.cli.drawings_review import add_commands as add_review_commands
+
+    add_review_commands(actions)
 
 
 def add_training_option(sub):
@@ -53,8 +58,11 @@ def extra_of(args):
 
 
 def cmd_stats(args):
-    """Prints counts per digit and each model's accuracy on the drawings."""
+    """Prints counts per digit and each model's accuracy on the drawings whose labels are
+    trusted (`drawings.trust`), each session and client address at most a small share."""
     from mnist_core import storage
+    from mnist_core.cli.drawings_review import status_counts
+    from mnist_core.drawings import trust
     from mnist_core.drawings.scores import (RECENT, SCORED_DRAWINGS, model_score,
                                             per_digit_counts, score)
     from mnist_core.drawings.store import DrawingsDB
@@ -62,17 +70,22 @@ def cmd_stats(args):
     from mnist_core.untrusted.checked_load import load_model
 
     db = DrawingsDB()
-    x, y = db.images(last=SCORED_DRAWINGS, digits=True)
     total = db.count()
     print(f"{total} drawings in {db.path}")
     if not total:
         return
+    trust.assess(db, trust.reference_predictor())
+    x, y = trust.for_score(db, SCORED_DRAWINGS)
+    print(f"labels: {status_counts(db)} (models are scored on {len(y)} plausible or approved, "
+          "each session and address a small share)")
+    if unsound := db.unsound():
+        print(f"{unsound} rows this app did not write are left out, unread.")
     labels = db.pairs()[0]
     counts = per_digit_counts(labels)
     print("per digit: " + "  ".join(f"{d}: {n}" for d, n in enumerate(counts)))
     if others := int((labels == NOT_A_DIGIT).sum()):
         print(f"not a digit: {others} (label {NOT_A_DIGIT}; no accuracy counts them)")
-    when_drawn = score(*db.pairs(last=RECENT))
+    when_drawn = score(*trust.readings_for_score(db, RECENT))
     if when_drawn.total:
         print(f"as read when drawn, last {when_drawn.total}: {when_drawn.accuracy:.2%}")
     if not len(y):

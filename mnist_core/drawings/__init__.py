@@ -4,8 +4,10 @@ One recorded drawing's values, checked (`row`); the SQLite file that keeps them,
 migrations (`store_file`), recorded within the deployer's limits, relabelled and read back
 (`store`); the scores on them, a visitor's own and each model's on everyone's (`scores`); and
 their share of a training's images, with a held-out part to score them on (`training_mix`),
-from the store or from an export read back within bounds (`export_file`).
-Depends on the foundation, `reading` and `evaluation`.
+from the store or from an export read back within bounds (`export_file`);
+which labels are trusted to train and score, each source's share capped (`trust`), and the
+deployer's word on them: review, approve, reject, prune (`moderation`). Depends on the
+foundation, `reading`, `untrusted` (the reference model's file) and `evaluation`.
 """
 
 from mnist_core.drawings.row import checked_row

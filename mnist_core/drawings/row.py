@@ -8,8 +8,22 @@ from mnist_core.reading.ink_crop import CROP_SIDE
 LANGUAGES = ("en", "fr")
 MAX_NAME = 200  # characters of a model's file name kept
 MAX_SESSION = 64  # characters of a session id
+CLIENT_HEX = 32  # hex digits kept of a client address's keyed hash (`store.client_hash`)
 ROW_BYTES = IMAGE_SIZE * IMAGE_SIZE + CROP_SIDE * CROP_SIDE + 4 * NUM_CLASSES + 208
 """About what one row takes in the file: the two images, the probabilities and the rest."""
+SOUND = (f"typeof(input) = 'blob' AND length(input) = {IMAGE_SIZE * IMAGE_SIZE} "
+         f"AND typeof(probabilities) = 'blob' AND length(probabilities) = {4 * NUM_CLASSES} "
+         f"AND typeof(label) = 'integer' AND label BETWEEN 0 AND {NOT_A_DIGIT} "
+         "AND typeof(predicted) = 'integer' AND predicted BETWEEN 0 AND 9 "
+         f"AND typeof(session) = 'text' AND length(session) BETWEEN 1 AND {MAX_SESSION} "
+         f"AND (client IS NULL OR (typeof(client) = 'text' AND length(client) = {CLIENT_HEX}))")
+"""SQL: a row as `checked_row` writes it, told from the sizes and types SQLite declares.
+
+Every query that reads rows back keeps to it, so a file made by hand (a table without the
+CHECK constraints, a 300 MB blob, a label of 11) can never make Python read a wrong-sized
+value: `length()` of a blob and `typeof()` read the record's header only, never the value.
+(A text's `length()` reads the text; only the short session id is measured that way, after
+its type.)"""
 
 
 def _digit(value, what, most=9):

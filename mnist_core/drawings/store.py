@@ -14,6 +14,8 @@ the limits and inserts in one `BEGIN IMMEDIATE` transaction, so two processes ca
 take the last free row; the page never sees an exception from here.
 """
 
+import hashlib
+import hmac
 import logging
 import sqlite3
 import time
@@ -23,14 +25,24 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.drawings.row import ROW_BYTES, checked_label, checked_row
-from mnist_core.drawings.store_file import FULL, TOO_FAST, DrawingRefused, DrawingsFile
+from mnist_core.drawings.row import CLIENT_HEX, ROW_BYTES, SOUND, checked_label, checked_row
+from mnist_core.drawings.store_file import (
+    BUSY,
+    FULL,
+    TOO_FAST,
+    YOURS_FULL,
+    DrawingRefused,
+    DrawingsFile,
+)
 from mnist_core.paths import DEFAULT_DRAWINGS_DB
 
 log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60.0
-DIGITS_ONLY = f" WHERE label < {NUM_CLASSES}"  # leaves out the drawings labelled NOT_A_DIGIT
+HOUR_SECONDS = 3600.0
+DIGITS_ONLY = f" AND label < {NUM_CLASSES}"  # leaves out the drawings labelled NOT_A_DIGIT
+PRUNE_HINT = ("`python -m mnist_core drawings prune --disputed` (or --older-than DAYS, "
+              "--session S; add --dry-run to see what would go) frees room")
 
 
 def db_path():
@@ -59,6 +71,7 @@ class DrawingsDB(DrawingsFile):
     def __init__(self, path=None, max_rows=None, max_bytes=None, per_minute=None):
         super().__init__(path if path is not None else db_path())
         self._limits = (max_rows, max_bytes, per_minute)
+        self._told = set()  # the refusals the deployer's log has been told of
 
     # The deployer's limits are read at each write, so a changed setting applies at once.
     @property
@@ -73,10 +86,22 @@ class DrawingsDB(DrawingsFile):
     def per_minute(self):
         return self._limits[2] or settings.get("MNIST_DRAWINGS_PER_MINUTE")
 
+    @property
+    def per_session(self):
+        return settings.get("MNIST_DRAWINGS_PER_SESSION")
+
+    @property
+    def per_client(self):
+        return settings.get("MNIST_DRAWINGS_PER_CLIENT")
+
+    @property
+    def per_hour(self):
+        return settings.get("MNIST_DRAWINGS_PER_HOUR")
+
     # ---- writing ---------------------------------------------------------------------------
 
     def record(self, *, session, label, predicted, probabilities, image, crop, model, language,
-               not_digit_score=None, now=None):
+               not_digit_score=None, client=None, now=None):
         """Records one labelled drawing, within the limits.
 
         Args:
@@ -89,6 +114,8 @@ class DrawingsDB(DrawingsFile):
             model: the model's file name; language: 'en' or 'fr'.
             not_digit_score: the gate's score in [0, 1] (`Prediction.not_digit_score`), or
                 None when the page had no gate.
+            client: the visitor's address as the server knows it (a plain string), or None;
+                only a keyed hash of it is stored (`client_hash`).
             now: the time (seconds since the epoch); the clock when None.
 
         Returns:
@@ -96,7 +123,9 @@ class DrawingsDB(DrawingsFile):
 
         Raises:
             DrawingRefused: one sentence: the store is full (rows or bytes), this session has
-                recorded `per_minute` drawings in the last minute, or the file is unusable.
+                recorded `per_minute` drawings in the last minute, this session or client
+                address has `per_session` or `per_client` drawings kept, the server has recorded
+                `per_hour` in the last hour, or the file is unusable.
             ValueError: a value outside what the page produces.
         """
         row = checked_row(session, label, predicted, probabilities, image, crop, model, language,
@@ -106,12 +135,13 @@ class DrawingsDB(DrawingsFile):
             with self._open() as db:
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    self._check_limits(db, session, now)
+                    hashed = None if client is None else client_hash(db, client)
+                    self._check_limits(db, session, hashed, now)
                     cursor = db.execute(
                         "INSERT INTO drawings (created, session, language, model, predicted, "
-                        "probabilities, label, input, crop, not_digit_score) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (now, *row))
+                        "probabilities, label, input, crop, not_digit_score, client) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (now, *row, hashed))
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
@@ -120,16 +150,36 @@ class DrawingsDB(DrawingsFile):
         except sqlite3.Error as error:
             return self._failed(error)
 
-    def _check_limits(self, db, session, now):
-        recent = db.execute("SELECT count(*) FROM drawings WHERE session = ? AND created > ?",
-                            (session, now - RATE_WINDOW_SECONDS)).fetchone()[0]
-        if recent >= self.per_minute:
+    def _check_limits(self, db, session, client, now):
+        def count(where, *values):
+            return db.execute(f"SELECT count(*) FROM drawings WHERE {where}", values).fetchone()[0]
+
+        if count("session = ? AND created > ?", session, now - RATE_WINDOW_SECONDS) >= self.per_minute:
             raise DrawingRefused(TOO_FAST)
+        if count("session = ?", session) >= self.per_session or (
+                client is not None and count("client = ?", client) >= self.per_client):
+            raise DrawingRefused(YOURS_FULL)
+        if count("created > ?", now - HOUR_SECONDS) >= self.per_hour:
+            self._tell_deployer("busy", f"The drawings store {self.path} has recorded "
+                                f"{self.per_hour} drawings in the last hour "
+                                "(MNIST_DRAWINGS_PER_HOUR), so it refuses more for now; if "
+                                f"one visitor did this, {PRUNE_HINT}.")
+            raise DrawingRefused(BUSY)
         rows = db.execute("SELECT count(*) FROM drawings").fetchone()[0]
-        pages, page_size = (db.execute(f"PRAGMA {p}").fetchone()[0]
-                            for p in ("page_count", "page_size"))
-        if rows >= self.max_rows or pages * page_size + ROW_BYTES > self.max_bytes:
+        # Pages freed by `drawings prune` are reused before the file grows.
+        pages, free, page_size = (db.execute(f"PRAGMA {p}").fetchone()[0]
+                                  for p in ("page_count", "freelist_count", "page_size"))
+        if rows >= self.max_rows or (pages - free) * page_size + ROW_BYTES > self.max_bytes:
+            self._tell_deployer("full", f"The drawings store {self.path} is full ({rows} rows; "
+                                "MNIST_DRAWINGS_MAX_ROWS, MNIST_DRAWINGS_MAX_MB) and refuses new "
+                                f"drawings: {PRUNE_HINT}.")
             raise DrawingRefused(FULL)
+
+    def _tell_deployer(self, what, sentence):
+        """One log line per server process and kind of refusal, not one per visitor's click."""
+        if what not in self._told:
+            self._told.add(what)
+            log.warning("%s", sentence)
 
     def relabel(self, row_id, session, label):
         """Changes the label of a drawing this session recorded (a visitor's second thought).
@@ -140,38 +190,51 @@ class DrawingsDB(DrawingsFile):
         label = checked_label(label)
         try:
             with self._open() as db:
-                changed = db.execute("UPDATE drawings SET label = ? WHERE id = ? AND session = ?",
-                                     (label, int(row_id), str(session))).rowcount
+                # A new label is judged anew (`trust`); a deployer's rejection stays.
+                changed = db.execute(
+                    "UPDATE drawings SET label = ?, status = CASE status WHEN 'rejected' "
+                    "THEN 'rejected' ELSE 'pending' END WHERE id = ? AND session = ?",
+                    (label, int(row_id), str(session))).rowcount
             return changed == 1
         except sqlite3.Error as error:
             return self._failed(error)
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def count(self, digits=False):
-        """How many drawings are recorded (only those labelled a digit when `digits`)."""
-        rows = self._read("SELECT count(*) FROM drawings" + (DIGITS_ONLY if digits else ""))
+    def count(self, digits=False, trusted=False):
+        """How many drawings are recorded (only those labelled a digit when `digits`; only
+        those whose label is trusted, `trust.TRUSTED`, when `trusted`)."""
+        rows = self._read("SELECT count(*) FROM drawings WHERE 1"
+                          + (DIGITS_ONLY if digits or trusted else "")
+                          + (" AND status IN ('plausible', 'approved')" if trusted else ""))
+        return rows[0][0] if rows else 0
+
+    def unsound(self):
+        """How many rows this app did not write (a file made by hand: an image of the wrong
+        size, a label outside 0..10, ...), told from their declared sizes; never read."""
+        rows = self._read(f"SELECT count(*) FROM drawings WHERE NOT ({SOUND})")
         return rows[0][0] if rows else 0
 
     def session_pairs(self, session):
         """`(labels, predicted)` int arrays of one session's drawings, oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self._read("SELECT label, predicted FROM drawings WHERE session = ? ORDER BY id",
-                          (str(session),))
+        rows = self._read(f"SELECT label, predicted FROM drawings WHERE session = ? AND {SOUND} "
+                          "ORDER BY id", (str(session),))
         return _pair_arrays(rows)
 
     def pairs(self, last=None):
         """`(labels, predicted)` of every drawing (or the `last` ones), oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self._read("SELECT label, predicted FROM drawings ORDER BY id DESC"
+        rows = self._read(f"SELECT label, predicted FROM drawings WHERE {SOUND} ORDER BY id DESC"
                           + (" LIMIT ?" if last else ""), (int(last),) if last else ())
         return _pair_arrays(rows[::-1])
 
     def images(self, last=None, digits=False):
         """The labelled 28x28 inputs: `(x, y)`, uint8 (N, 28, 28) in [0, 255] and uint8 (N,)
         labels 0..9 or `NOT_A_DIGIT`, oldest first; only the `last` ones when given, only those
-        labelled a digit when `digits`."""
-        rows = self._read("SELECT input, label FROM drawings" + (DIGITS_ONLY if digits else "")
+        labelled a digit when `digits`. Rows this app did not write (`unsound`) are left out."""
+        rows = self._read(f"SELECT input, label FROM drawings WHERE {SOUND}"
+                          + (DIGITS_ONLY if digits else "")
                           + " ORDER BY id DESC"
                           + (" LIMIT ?" if last else ""), (int(last),) if last else ())[::-1]
         x = np.zeros((len(rows), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
@@ -180,9 +243,17 @@ class DrawingsDB(DrawingsFile):
         return x, np.array([label for _, label in rows], np.uint8)
 
 
+def client_hash(db, client):
+    """`CLIENT_HEX` hex digits of HMAC-SHA256(the file's own random key, the address): the
+    same address gives the same hash in this file, and the file alone does not give the address
+    back (IPv4's 4 billion addresses would be hashed through in seconds without the key)."""
+    key = db.execute("SELECT key FROM client_key").fetchone()[0]
+    return hmac.new(key, str(client).encode(), hashlib.sha256).hexdigest()[:CLIENT_HEX]
+
+
 def _pair_arrays(rows):
     labels = np.array([r[0] for r in rows], np.int64)
     return labels, np.array([r[1] for r in rows], np.int64)
 
 
-__all__ = ["DrawingsDB", "DrawingRefused", "db_path", "collecting"]
+__all__ = ["DrawingRefused", "DrawingsDB", "collecting", "db_path"]

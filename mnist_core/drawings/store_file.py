@@ -57,6 +57,17 @@ MIGRATIONS = (
      "DROP TABLE drawings",
      "ALTER TABLE drawings_3 RENAME TO drawings",
      "CREATE INDEX drawings_by_session ON drawings (session, created)"),
+    # 4: visitors' labels are trusted only as far as they deserve (`trust`): each row's status,
+    # the client address it came from, hashed with a key of this file's own (`client_key`),
+    # when the server knew one; the per-client and per-hour limits read them by time.
+    (("ALTER TABLE drawings ADD COLUMN status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN "
+      "('pending', 'plausible', 'disputed', 'approved', 'rejected'))"),
+     "ALTER TABLE drawings ADD COLUMN client TEXT CHECK (length(client) = 32)",
+     "CREATE INDEX drawings_by_client ON drawings (client, created)",
+     "CREATE INDEX drawings_by_time ON drawings (created)",
+     "CREATE INDEX drawings_by_status ON drawings (status, label)",
+     "CREATE TABLE client_key (key BLOB NOT NULL)",
+     "INSERT INTO client_key VALUES (randomblob(32))"),
 )
 """Migration n (1-based) takes a file from schema version n-1 to n, in one transaction: one
 statement, or a tuple of them; `PRAGMA user_version` holds the version. Append only: a released
@@ -67,16 +78,21 @@ FULL = "This server keeps no more drawings (its store is full), so yours was not
 TOO_FAST = ("You have recorded many drawings in the last minute; wait a moment before "
             "recording the next one.")
 UNAVAILABLE = "Drawings cannot be recorded on this server right now; the page works as before."
+YOURS_FULL = ("You have recorded as many drawings as one visitor may keep on this server; thank "
+              "you, yours are kept.")
+BUSY = ("This server has recorded many drawings in the last hour; yours was not recorded, try "
+        "again later.")
+REASONS = {FULL: "full", TOO_FAST: "too_fast", YOURS_FULL: "yours_full", BUSY: "busy"}
 
 
 class DrawingRefused(MnistError):
     """A drawing was not recorded: a limit was reached, or the store is unavailable. One
-    sentence; `reason` ('full', 'too_fast' or 'unavailable') lets the page say it in its
-    language."""
+    sentence; `reason` ('full', 'too_fast', 'yours_full' (this session's or client address's
+    share), 'busy' (the server's hour) or 'unavailable') lets the page say it in its language."""
 
     def __init__(self, message):
         super().__init__(message)
-        self.reason = {FULL: "full", TOO_FAST: "too_fast"}.get(message, "unavailable")
+        self.reason = REASONS.get(message, "unavailable")
 
 
 class DrawingsFile:
@@ -184,6 +200,19 @@ class DrawingsFile:
         if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
             self._checked = False  # corrupt since it was opened: checked (and moved) next time
         raise DrawingRefused(UNAVAILABLE) from None
+
+    def read(self, query, parameters=()):
+        """The rows of one query (none when no file exists yet), for this package's modules;
+        a failure is `DrawingRefused`."""
+        return self._read(query, parameters)
+
+    def write(self, query, parameters=()):
+        """Runs one statement in a transaction of its own; returns how many rows it changed."""
+        try:
+            with self._open() as db:
+                return db.execute(query, parameters).rowcount
+        except sqlite3.Error as error:
+            return self._failed(error)
 
     def _read(self, query, parameters=()):
         if not self._checked and not self.path.exists():

@@ -26,6 +26,14 @@ def fill(n, right_every=2, not_digits=()):
     return db
 
 
+def approved(db, monkeypatch):
+    """The deployer's word on every row, and no cap on a session's share: these tests are
+    about counting, scoring and mixing (the trust rule's own are in test_cli_drawings_trust)."""
+    db.write("UPDATE drawings SET status = 'approved'")
+    monkeypatch.setenv("MNIST_DRAWINGS_MAX_SHARE", "1")
+    return db
+
+
 def test_export_writes_the_keras_layout_and_reads_back_the_same(tmp_path, capsys):
     db = fill(25)
     out = tmp_path / "out" / "drawings.npz"
@@ -59,8 +67,8 @@ def test_export_refuses_a_name_that_is_not_npz_in_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
-def test_stats_prints_counts_and_each_models_accuracy(tmp_path, capsys):
-    fill(30)
+def test_stats_prints_counts_and_each_models_accuracy(tmp_path, capsys, monkeypatch):
+    approved(fill(30), monkeypatch)
     folder = tmp_path / "models"
     folder.mkdir()
     for name in ("tutorial.keras", "tutorial.json"):
@@ -73,8 +81,8 @@ def test_stats_prints_counts_and_each_models_accuracy(tmp_path, capsys):
     assert "tutorial.keras" in out and "of 30" in out
 
 
-def test_stats_counts_not_a_digit_apart_from_every_accuracy(tmp_path, capsys):
-    fill(12, right_every=1, not_digits=(3, 4))  # every digit read right
+def test_stats_counts_not_a_digit_apart_from_every_accuracy(tmp_path, capsys, monkeypatch):
+    approved(fill(12, right_every=1, not_digits=(3, 4)), monkeypatch)  # every digit read right
     folder = tmp_path / "models"
     folder.mkdir()
     for name in ("tutorial.keras", "tutorial.json"):
@@ -94,7 +102,7 @@ def test_stats_of_no_drawing_says_so(capsys):
 
 def test_train_with_drawings_puts_the_held_out_share_in_the_metadata(tmp_path, tiny_data,
                                                                      monkeypatch, capsys):
-    fill(30)
+    approved(fill(30), monkeypatch)
     monkeypatch.setattr(cli, "_load", lambda args: tiny_data)
     assert cli.main(["train", "--epochs", "1", "--batch-size", "16", "--out", str(tmp_path),
                      "--with-drawings"]) == 0

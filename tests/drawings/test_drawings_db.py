@@ -12,7 +12,7 @@ from mnist_core.drawings import store_file as drawings_file
 from mnist_core.drawings.store import DrawingRefused, DrawingsDB
 
 COLUMNS = {"id", "created", "session", "language", "model", "predicted", "probabilities",
-           "label", "input", "crop", "not_digit_score"}
+           "label", "input", "crop", "not_digit_score", "status", "client"}
 
 
 def record(db, label=7, session="s1", now=None, **overrides):
@@ -106,7 +106,9 @@ def test_migrates_a_version_2_file_keeping_every_row_and_then_takes_not_a_digit(
                            ).fetchone()[0] == 3
         indexes = {row[1] for row in raw.execute("PRAGMA index_list(drawings)")}
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-    assert "drawings_by_session" in indexes and tables == {"drawings", "drawings_by_session"}
+    assert "drawings_by_session" in indexes and tables == {
+        "drawings", "drawings_by_session", "drawings_by_client", "drawings_by_time",
+        "drawings_by_status", "client_key"}
     assert columns(path) == COLUMNS
     assert db.relabel(1, "old", NOT_A_DIGIT)  # a row kept its id: its session relabels it
     new = record(db, label=NOT_A_DIGIT, session="new", not_digit_score=0.93)

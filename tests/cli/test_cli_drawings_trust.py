@@ -1,0 +1,136 @@
+"""`python -m mnist_core drawings review|approve|reject|prune`, and a drawings file made by hand
+given to `train --with-drawings` (issue 22)."""
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_core.cli import commands as cli
+from mnist_core.drawings import trust
+from mnist_core.drawings.store import DrawingsDB, db_path
+from mnist_core.paths import ROOT
+from tests.drawings.test_drawings_trust import Reference, record
+
+
+@pytest.fixture
+def judged(monkeypatch):
+    monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: Reference())
+    db = DrawingsDB(db_path(), per_minute=1000)
+    ids = [record(db, 1, 7, session=f"poison{i}", seed=i, now=float(i)) for i in range(8)]
+    ids += [record(db, 2, 2, session="honest", seed=100, now=10.0)]
+    return db, ids
+
+
+def test_review_draws_the_disputed_drawings_with_label_and_readings(judged, tmp_path, capsys):
+    _, ids = judged
+    out = tmp_path / "grid.png"
+    assert cli.main(["drawings", "review", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "0 pending, 1 plausible, 8 disputed" in said and "Wrote 8 disputed drawings" in said
+    assert f"{ids[3]:>7}     7               1         1     0.3%" in said  # id, label, readings
+    with Image.open(out) as grid:
+        assert grid.size == (6 * 64, 2 * 80)  # 8 tiles, 6 a row, each with its label strip
+
+
+def test_approve_reject_and_an_unknown_id_in_one_sentence(judged, capsys):
+    db, ids = judged
+    assert cli.main(["drawings", "approve", str(ids[0]), str(ids[1])]) == 0
+    assert "2 drawings approved." in capsys.readouterr().out
+    assert cli.main(["drawings", "reject", str(ids[2]), "4242"]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+    assert dict(db.read("SELECT status, count(*) FROM drawings WHERE status IN "
+                        "('approved', 'rejected') GROUP BY status")) == {"approved": 2,
+                                                                          "rejected": 1}
+
+
+def test_prune_says_what_would_go_then_deletes_it(judged, capsys):
+    db, _ = judged
+    trust.assess(db, Reference())
+    assert cli.main(["drawings", "prune", "--disputed", "--dry-run"]) == 0
+    assert "8 drawings would be deleted (dry run: nothing deleted): 8 disputed." in \
+        capsys.readouterr().out
+    assert db.count() == 9
+    assert cli.main(["drawings", "prune", "--session", "honest"]) == 0
+    assert db.count() == 8
+    assert cli.main(["drawings", "prune"]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def hand_made(path, big_mb=0):
+    """A drawings file at schema version 3 whose table has no CHECK: one good row, an image of
+    the wrong size, a label of 11, a text where a label goes, and (big_mb) a huge image."""
+    good = np.zeros(784, np.uint8).tobytes()
+    p = np.full(10, 0.1, np.float32).tobytes()
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE drawings (id INTEGER PRIMARY KEY, created REAL, session TEXT, "
+                    "language TEXT, model TEXT, predicted INTEGER, probabilities BLOB, label, "
+                    "input BLOB, crop BLOB, not_digit_score REAL)")
+        rows = [(good, 3), (good[:100], 3), (good, 11), (good, "seven")]
+        for image, label in rows:
+            raw.execute("INSERT INTO drawings (created, session, language, model, predicted, "
+                        "probabilities, label, input, crop) VALUES (0, 's', 'en', 'm', 1, ?, ?, "
+                        "?, x'00')", (p, label, image))
+        if big_mb:
+            raw.execute("INSERT INTO drawings (created, session, language, model, predicted, "
+                        "probabilities, label, input, crop) VALUES (0, 's', 'en', 'm', 1, ?, 3, "
+                        f"zeroblob({big_mb * 1_000_000}), x'00')", (p,))
+        raw.execute("PRAGMA user_version = 3")
+    return len(rows) - 1 + (1 if big_mb else 0)
+
+
+def test_train_with_a_hand_made_drawings_file_is_one_sentence(tmp_path, tiny_data, monkeypatch,
+                                                              capsys):
+    bad = hand_made(tmp_path / "theirs.sqlite")
+    monkeypatch.setattr(cli, "_load", lambda args: tiny_data)
+    assert cli.main(["train", "--epochs", "1", "--out", str(tmp_path / "out"),
+                     "--with-drawings", str(tmp_path / "theirs.sqlite")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"theirs.sqlite holds {bad} rows this app did not write" in err
+    assert str(tmp_path) not in err  # the file's name, not a server path
+
+
+@pytest.mark.process
+def test_a_300_mb_row_is_never_read(tmp_path):
+    """The declared size refuses the row: the process stays within ~50 MB of where it began
+    (reading it whole took 635 MB), in a child process, bounded in time."""
+    path = tmp_path / "big.sqlite"
+    bad = hand_made(path, big_mb=300)
+    script = textwrap.dedent(f"""
+        import resource
+        from mnist_core.drawings.training_mix import drawings_extra
+        from mnist_core.errors import MnistError
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        try:
+            drawings_extra({str(path)!r})
+        except MnistError as error:
+            print(error)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)
+    said, grown_kb = done.stdout.strip().rsplit("\n", 1)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert said == (f"big.sqlite holds {bad} rows this app did not write (an image that is not "
+                    "28x28 bytes, a label outside 0-10, or another value of the wrong type or "
+                    "size), so it was not read: train with a file the page recorded.")
+    assert int(grown_kb) < 50_000
+
+
+def test_stats_scores_models_on_trusted_labels_only(judged, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("tutorial.keras", "tutorial.json"):
+        shutil.copy(ROOT / "models" / name, folder / name)
+    assert cli.main(["drawings", "stats", "--dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "9 drawings" in out and "1 plausible, 8 disputed" in out
+    assert "as read when drawn, last 1: 100.00%" in out  # the 8 poisoned rows are not scored
+    assert "of 1" in out and "of 9" not in out

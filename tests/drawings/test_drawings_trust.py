@@ -1,0 +1,210 @@
+"""Visitors' labels trusted only as far as they deserve (issue 22): the rule, each source's share,
+the deployer's word, and the store's limits per session, client address and hour."""
+
+import logging
+import sqlite3
+
+import numpy as np
+import pytest
+
+from mnist_core.constants import NOT_A_DIGIT
+from mnist_core.drawings import moderation, trust
+from mnist_core.drawings.store import DrawingRefused, DrawingsDB
+from mnist_core.drawings.training_mix import DrawingsExtra, drawings_extra, mix_into
+
+
+class Reference:
+    """A reference model that reads each image's true digit from its pixel (0, 0): the digit
+    times 20 (a stand-in for strong.keras, which reads MNIST's '1's as 1)."""
+
+    def probabilities(self, images):
+        truth = np.rint(np.asarray(images).reshape(len(images), -1)[:, 0] * 255 / 20)
+        return np.eye(10, dtype=np.float32)[truth.astype(int)] * 0.97 + 0.003
+
+
+def image_of(digit, seed=0):
+    image = np.random.default_rng(seed).integers(0, 200, (28, 28), dtype=np.uint8)
+    image[0, 0] = digit * 20
+    return image
+
+
+def record(db, digit, label, session, client=None, seed=0, now=0.0):
+    return db.record(session=session, label=label, predicted=digit,
+                     probabilities=np.full(10, 0.1), image=image_of(digit, seed),
+                     crop=np.zeros((56, 56), np.uint8), model="m", language="en",
+                     client=client, now=now)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    for name in ("MNIST_DRAWINGS_PER_SESSION", "MNIST_DRAWINGS_PER_HOUR"):
+        monkeypatch.setenv(name, "100000")  # these tests record faster than a visitor may
+    monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: Reference())
+    return DrawingsDB(tmp_path / "d.sqlite", per_minute=100000)
+
+
+def statuses(db):
+    return dict(db.read("SELECT status, count(*) FROM drawings GROUP BY status"))
+
+
+def test_a_thousand_ones_labelled_seven_from_fifty_sessions_never_train(db):
+    for i in range(1000):  # issue 22's attack: 50 fresh sessions x 20
+        record(db, 1, 7, session=f"poison{i // 20}", seed=i, now=float(i))
+    for i in range(40):  # honest visitors' drawings, labelled as drawn
+        record(db, i % 10, i % 10, session=f"honest{i // 4}", seed=5000 + i, now=2000.0 + i)
+    extra = drawings_extra(db.path)
+    labels = np.concatenate([extra.y_train, extra.y_heldout])
+    assert len(labels) == 40 and (labels == 7).sum() == 4  # the honest ones, the honest 7s only
+    assert statuses(db) == {"disputed": 1000, "plausible": 40}
+
+
+def test_the_reference_model_must_give_the_label_a_real_probability():
+    readings = np.array([[0.94, 0.06] + [0.0] * 8, [0.99, 0.01] + [0.0] * 8])
+    assert trust.judged(readings, [1, 1], least=0.05).tolist() == [True, False]
+
+
+def test_agreement_counts_other_client_addresses_never_sessions():
+    same = image_of(4, seed=1)
+    pool = np.stack([same, same + 1, same, same])
+    pool_labels = np.array([9, 9, 9, 9])
+    # Two other addresses drew the same 4 and called it 9: plausible.
+    assert trust.agreed([same], [9], ["a"], pool, pool_labels, ["b", "c", "a", None]).tolist() == [True]
+    # One other address, however many of its sessions: not.
+    assert trust.agreed([same], [9], ["a"], pool, pool_labels, ["b", "b", "b", "a"]).tolist() == [False]
+    # Unknown addresses never agree, nor does a drawing without one.
+    assert trust.agreed([same], [9], [None], pool, pool_labels, ["b", "c", "d", "e"]).tolist() == [False]
+    # A different drawing is no agreement.
+    other = np.stack([image_of(4, seed=s) for s in (7, 8, 9, 10)])
+    assert trust.agreed([same], [9], ["a"], other, pool_labels, ["b", "c", "d", "e"]).tolist() == [False]
+
+
+def test_other_addresses_agreeing_make_a_disputed_label_plausible(db):
+    record(db, 4, 9, session="s1", client="10.0.0.1", seed=1)
+    trust.assess(db, Reference())
+    assert statuses(db) == {"disputed": 1}
+    record(db, 4, 9, session="s2", client="10.0.0.2", seed=1)
+    record(db, 4, 9, session="s3", client="10.0.0.3", seed=1)
+    trust.assess(db, Reference())
+    assert statuses(db) == {"plausible": 3}
+
+
+def test_without_a_reference_model_labels_wait_and_nothing_trains(db, monkeypatch):
+    monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: None)
+    for i in range(12):
+        record(db, i % 10, i % 10, session=f"s{i}", seed=i)
+    with pytest.raises(Exception, match="0 drawings of digits with a trusted label.*12 disputed "
+                                        "or not yet judged"):
+        drawings_extra(db.path)
+    assert statuses(db) == {"pending": 12}
+
+
+def test_a_model_a_visitor_trained_is_never_the_reference(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("MNIST_TRUST_MODEL", "mine.keras")
+    monkeypatch.setattr(trust, "_warned", set())
+    with caplog.at_level(logging.WARNING, "mnist_core.drawings.store"):
+        assert trust.reference_predictor(
+            loader=lambda path: ({"trained_by_visitor": True}, Reference())) is None
+    assert "trained by a visitor" in caplog.text
+
+
+def test_the_deployers_word_stands_and_a_relabel_is_judged_again(db):
+    ids = [record(db, 1, 7, session="s", seed=i) for i in range(3)]
+    trust.assess(db, Reference())
+    assert moderation.set_status(db, [ids[0], 999], "approved") == [999]
+    moderation.set_status(db, [ids[1]], "rejected")
+    trust.assess(db, Reference())
+    assert statuses(db) == {"approved": 1, "rejected": 1, "disputed": 1}
+    assert db.relabel(ids[2], "s", 1) and db.relabel(ids[1], "s", 1)
+    trust.assess(db, Reference())  # the new label 1 is plausible; a rejection stays
+    assert statuses(db) == {"approved": 1, "rejected": 1, "plausible": 1}
+    _, y, _, _ = trust.trusted(db)
+    assert sorted(y.tolist()) == [1, 7]
+
+
+def test_no_session_and_no_address_makes_more_than_its_share_of_a_score(db, monkeypatch):
+    monkeypatch.setenv("MNIST_DRAWINGS_MAX_SHARE", "0.05")
+    for i in range(300):  # one address, fresh sessions: 300 of 400
+        record(db, 3, 3, session=f"script{i}", client="6.6.6.6", seed=i, now=float(i))
+    for i in range(100):
+        record(db, i % 10, i % 10, session=f"v{i}", seed=1000 + i, now=1000.0 + i)
+    trust.assess(db, Reference())
+    _, y = trust.for_score(db, 2000)
+    assert len(y) == 100 + 20  # the script's address: 5 % of 400 rows, its last 20
+    assert trust.capped(["a"] * 5 + ["b"], [None] * 6, 2).tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def test_no_session_or_address_makes_more_than_its_share_of_a_training(monkeypatch):
+    monkeypatch.setenv("MNIST_DRAWINGS_MAX_SHARE", "0.05")
+    x_train = np.zeros((1000, 28, 28), np.uint8)
+    y_train = np.zeros(1000, np.uint8)
+    sessions = np.array([f"s{i}" for i in range(100)] + ["flood"] * 200, object)
+    clients = np.array([None] * 300, object)
+    x = np.ones((300, 28, 28), np.uint8)
+    extra = DrawingsExtra(x, np.full(300, 7, np.uint8), x[:2], np.full(2, 7, np.uint8), weight=1,
+                          sessions=sessions, clients=clients)
+    _, y, info = mix_into(x_train, y_train, extra)
+    assert info["drawings_trained"] == 150 and info["drawings_capped"] == 150
+    assert 50 / len(y) <= 0.05  # the flood's 50 drawings of 1,150 images
+
+
+def test_a_scripted_visitor_from_one_address_cannot_fill_the_store(tmp_path, monkeypatch,
+                                                                   caplog):
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT", "5")
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_SESSION", "3")
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_HOUR", "9")
+    db = DrawingsDB(tmp_path / "d.sqlite", per_minute=100)
+    for i in range(3):
+        record(db, 1, 1, session="one", now=float(i))
+    with pytest.raises(DrawingRefused) as refused:
+        record(db, 1, 1, session="one", now=10.0)
+    assert refused.value.reason == "yours_full"
+    for i in range(5):  # fresh sessions, one address
+        record(db, 1, 1, session=f"fresh{i}", client="203.0.113.9", now=20.0 + i)
+    with pytest.raises(DrawingRefused) as refused:
+        record(db, 1, 1, session="fresh9", client="203.0.113.9", now=30.0)
+    assert refused.value.reason == "yours_full"
+    record(db, 1, 1, session="other", client="198.51.100.1", now=40.0)
+    with caplog.at_level(logging.WARNING, "mnist_core.drawings.store"):
+        for n in range(2):
+            with pytest.raises(DrawingRefused) as refused:
+                record(db, 1, 1, session=f"late{n}", client=f"192.0.2.{n}", now=50.0 + n)
+            assert refused.value.reason == "busy" and str(refused.value).count(".") == 1
+    assert caplog.text.count("MNIST_DRAWINGS_PER_HOUR") == 1 and "drawings prune" in caplog.text
+    record(db, 1, 1, session="next hour", client="192.0.2.1", now=4000.0)  # an hour later
+
+
+def test_the_client_address_is_kept_hashed_never_raw(db):
+    record(db, 1, 1, session="s", client="203.0.113.77")
+    record(db, 1, 1, session="t", client="203.0.113.77")
+    with sqlite3.connect(db.path) as raw:
+        kept = [r[0] for r in raw.execute("SELECT client FROM drawings")]
+        dump = "\n".join(raw.iterdump())
+    assert kept[0] == kept[1] and len(kept[0]) == 32 and "203.0.113" not in dump
+
+
+def test_prune_frees_room_by_session_age_or_dispute_with_a_dry_run(db, monkeypatch):
+    for i in range(4):
+        record(db, 1, 7, session="poison", seed=i, now=0.0)  # disputed once judged
+    for i in range(3):
+        record(db, 2, 2, session="honest", seed=10 + i, now=86400.0 * 10)
+    trust.assess(db, Reference())
+    now = 86400.0 * 12
+    assert moderation.prune(db, disputed_only=True, dry_run=True, now=now) == {"disputed": 4}
+    assert db.count() == 7
+    assert moderation.prune(db, older_than_days=5, now=now) == {"disputed": 4}
+    assert moderation.prune(db, sessions=["honest"], dry_run=True) == {"plausible": 3}
+    with pytest.raises(ValueError, match="Say which"):
+        moderation.prune(db)
+    monkeypatch.setenv("MNIST_DRAWINGS_MAX_ROWS", "3")
+    full = DrawingsDB(db.path, per_minute=1000)
+    with pytest.raises(DrawingRefused, match="full"):
+        record(full, 3, 3, session="new", now=now)
+    moderation.prune(full, sessions=["honest"])
+    record(full, 3, 3, session="new", now=now)
+
+
+def test_not_a_digit_is_never_judged_nor_trained(db):
+    record(db, 1, NOT_A_DIGIT, session="s")
+    trust.assess(db, Reference())
+    assert statuses(db) == {"pending": 1} and db.count(trusted=True) == 0

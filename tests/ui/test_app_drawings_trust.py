@@ -1,0 +1,52 @@
+"""The page and issue 22: the visitor's address passed down to the store (hashed there), a
+store full for this visitor said once, in the visitor's language."""
+
+import types
+
+import pytest
+
+from mnist_core.drawings.store import DrawingsDB, db_path
+from tests.app_kit import start
+from tests.ui.test_app_drawings import choose, draw
+from ui import drawings_store
+from ui.session_keys import LANGUAGE
+
+
+def test_a_full_store_is_said_once_then_nothing_more_is_offered(models, canvas, mnist,
+                                                                monkeypatch):
+    monkeypatch.setenv("MNIST_DRAWINGS_MAX_ROWS", "1")
+    (_, _), (x_test, _) = mnist
+    at = start()
+    choose(draw(at, canvas, x_test[0]), 7)
+    choose(draw(at, canvas, x_test[1]), 2)
+    said = [i.value for i in at.info if "keeps no more drawings" in i.value]
+    assert len(said) == 1
+    draw(at, canvas, x_test[2])
+    assert not at.pills and not [i for i in at.info if "keeps no more" in i.value]
+    assert DrawingsDB(db_path()).count() == 1
+
+
+@pytest.mark.parametrize("language, words", [("en", "as many drawings as one visitor may keep"),
+                                             ("fr", "autant de dessins qu'un visiteur")])
+def test_one_address_opening_fresh_sessions_reaches_its_limit(models, canvas, mnist,
+                                                              monkeypatch, language, words):
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT", "1")
+    monkeypatch.setattr(drawings_store, "client_address", lambda: "203.0.113.5")
+    monkeypatch.setattr("ui.correction.client_address", lambda: "203.0.113.5")
+    (_, _), (x_test, _) = mnist
+    choose(draw(start(), canvas, x_test[0]), 7)
+    fresh = start(**{LANGUAGE: language})  # a new session, the same address
+    choose(draw(fresh, canvas, x_test[1]), 2)
+    assert any(words in i.value for i in fresh.info)
+    assert DrawingsDB(db_path()).count() == 1
+
+
+def test_the_address_is_the_connections_or_the_proxys_last_entry(monkeypatch):
+    context = types.SimpleNamespace(ip_address="198.51.100.7",
+                                    headers={"X-Forwarded-For": "10.9.9.9, 203.0.113.8"})
+    monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
+    assert drawings_store.client_address() == "198.51.100.7"
+    monkeypatch.setenv("MNIST_CLIENT_HEADER", "X-Forwarded-For")
+    assert drawings_store.client_address() == "203.0.113.8"  # what the proxy wrote
+    context.headers = {}
+    assert drawings_store.client_address() is None
