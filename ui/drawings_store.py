@@ -49,12 +49,16 @@ def session_id():
 def client_address():
     """The visitor's address as a plain string, or None where the server does not know it (a
     local run): `MNIST_CLIENT_HEADER`'s last entry behind a proxy (the one the proxy wrote, not
-    the visitor), else the connection's. The store keeps only a keyed hash of it."""
+    the visitor), else the connection's. The store keeps only a keyed hash of it.
+
+    A visitor may send the header too, even several times: a proxy that adds its own line
+    (HAProxy's `option forwardfor`) rather than appending to the visitor's leaves the visitor's
+    line first, so the last entry of the last line is taken, never the first line's."""
     try:
         header = settings.get("MNIST_CLIENT_HEADER")
         if header:
-            value = st.context.headers.get(header)
-            return (value.split(",")[-1].strip() or None) if value else None
+            lines = st.context.headers.get_all(header)
+            return (lines[-1].split(",")[-1].strip() or None) if lines else None
         return st.context.ip_address
     except (MnistError, AttributeError, RuntimeError):
         return None

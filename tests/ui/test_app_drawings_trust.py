@@ -4,6 +4,7 @@ store full for this visitor said once, in the visitor's language."""
 import types
 
 import pytest
+from streamlit.runtime.context import StreamlitHeaders
 
 from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.app_kit import start
@@ -42,11 +43,25 @@ def test_one_address_opening_fresh_sessions_reaches_its_limit(models, canvas, mn
 
 
 def test_the_address_is_the_connections_or_the_proxys_last_entry(monkeypatch):
-    context = types.SimpleNamespace(ip_address="198.51.100.7",
-                                    headers={"X-Forwarded-For": "10.9.9.9, 203.0.113.8"})
+    context = types.SimpleNamespace(ip_address="198.51.100.7", headers=StreamlitHeaders(
+        [("X-Forwarded-For", "10.9.9.9, 203.0.113.8")]))
     monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
     assert drawings_store.client_address() == "198.51.100.7"
     monkeypatch.setenv("MNIST_CLIENT_HEADER", "X-Forwarded-For")
     assert drawings_store.client_address() == "203.0.113.8"  # what the proxy wrote
-    context.headers = {}
+    context.headers = StreamlitHeaders([])
     assert drawings_store.client_address() is None
+
+
+def test_a_visitor_sending_the_header_first_cannot_choose_its_address(monkeypatch):
+    """A proxy that adds its own line (HAProxy) after the visitor's forged one: every forged
+    value still reads as the proxy's address, so one visitor cannot look like many."""
+    monkeypatch.setenv("MNIST_CLIENT_HEADER", "X-Forwarded-For")
+    seen = set()
+    for forged in ("6.6.6.1", "6.6.6.2, 6.6.6.3", "7.7.7.7"):
+        headers = StreamlitHeaders([("x-forwarded-for", forged),
+                                    ("x-forwarded-for", "203.0.113.8")])
+        context = types.SimpleNamespace(ip_address="127.0.0.9", headers=headers)
+        monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
+        seen.add(drawings_store.client_address())
+    assert seen == {"203.0.113.8"}
