@@ -16,6 +16,7 @@ take the last free row; the page never sees an exception from here.
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import sqlite3
 import time
@@ -248,7 +249,28 @@ def client_hash(db, client):
     same address gives the same hash in this file, and the file alone does not give the address
     back (IPv4's 4 billion addresses would be hashed through in seconds without the key)."""
     key = db.execute("SELECT key FROM client_key").fetchone()[0]
-    return hmac.new(key, str(client).encode(), hashlib.sha256).hexdigest()[:CLIENT_HEX]
+    return hmac.new(key, client_group(client).encode(), hashlib.sha256).hexdigest()[:CLIENT_HEX]
+
+
+IPV6_HELD = 64
+"""Prefix length of the IPv6 network one visitor holds: a home line or a phone is given a
+whole /64 and picks its addresses in it at will (RFC 4941's temporary addresses rotate by
+themselves), so one visitor could otherwise be as many clients as they like."""
+
+
+def client_group(client):
+    """What counts as one client: an IPv6 address's /64 network, an IPv4-mapped IPv6 address's
+    IPv4 address, any other address as written (an IPv4 address, or text that is no address)."""
+    text = str(client).strip()
+    try:
+        address = ipaddress.ip_address(text.split("%")[0])  # "%eth0": a zone, not the address
+    except ValueError:
+        return text
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/{IPV6_HELD}", strict=False))
+    return str(address)
 
 
 def _pair_arrays(rows):

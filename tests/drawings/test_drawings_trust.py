@@ -174,6 +174,27 @@ def test_a_scripted_visitor_from_one_address_cannot_fill_the_store(tmp_path, mon
     record(db, 1, 1, session="next hour", client="192.0.2.1", now=4000.0)  # an hour later
 
 
+def test_one_ipv6_visitor_rotating_addresses_in_its_64_is_one_client(db, monkeypatch):
+    """A phone or a home line holds a whole /64 and picks addresses in it at will: a script
+    changing address at every drawing still meets the per-client limit, and never agrees with
+    itself."""
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT", "2")
+    record(db, 4, 9, session="s1", client="2001:db8:7:1::1", seed=1)
+    record(db, 4, 9, session="s2", client="2001:db8:7:1:a:b:c:d", seed=1)
+    with pytest.raises(DrawingRefused) as refused:
+        record(db, 4, 9, session="s3", client="2001:db8:7:1:ffff::3", seed=1)
+    assert refused.value.reason == "yours_full"
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT", "100")
+    record(db, 4, 9, session="s4", client="2001:db8:7:1::4", seed=1)
+    trust.assess(db, Reference())
+    assert statuses(db) == {"disputed": 3}  # the same /64 thrice: no agreement
+    record(db, 4, 9, session="s5", client="::ffff:198.51.100.1", seed=1)
+    record(db, 4, 9, session="s6", client="198.51.100.1", seed=1)  # the same IPv4 address
+    with sqlite3.connect(db.path) as raw:
+        clients = [r[0] for r in raw.execute("SELECT client FROM drawings ORDER BY id")]
+    assert len(set(clients[:3])) == 1 and clients[3] == clients[4] != clients[0]
+
+
 def test_the_client_address_is_kept_hashed_never_raw(db):
     record(db, 1, 1, session="s", client="203.0.113.77")
     record(db, 1, 1, session="t", client="203.0.113.77")
