@@ -3,12 +3,13 @@
 Anyone may open the page and label a drawing, and a script may open fresh sessions by the
 hundred: a label is a claim, not a fact. Every drawing is kept, with a status (`STATUSES`):
 
-- `pending`: not judged yet; `assess` judges them before a training or a score reads the store;
+- `pending`: not judged yet; `assess` judges each once, before a training or a score reads the store;
 - `plausible`: the reference model (`MNIST_TRUST_MODEL`, a shipped model, never a visitor's)
   gives the label a real probability (`MNIST_TRUST_MIN_PROBABILITY`), or visitors from at least
   `AGREEING_CLIENTS` other client addresses gave the same label to a near-identical drawing
   (sessions are free to open, addresses are not, so sessions never count as agreement);
-- `disputed`: neither; kept, never used, shown to the deployer (`drawings review`);
+- `disputed`: neither (or no reference model and no agreement); kept, never used, shown to the
+  deployer (`drawings review`), judged again only when a new drawing may agree with it;
 - `approved`, `rejected`: the deployer's word (`drawings approve|reject`), which stands.
 
 Only `TRUSTED` labels train or score, and no session and no client address contributes more
@@ -114,10 +115,10 @@ def agreed(images, labels, clients, pool_images, pool_labels, pool_clients):
     found = np.zeros(len(labels), bool)
     pool_flat = np.asarray(pool_images, np.int16).reshape(len(pool_labels), IMAGE_SIZE ** 2)
     pool_labels, pool_clients = np.asarray(pool_labels), np.asarray(pool_clients, object)
+    known = np.array([c is not None for c in pool_clients], bool)
     for i, (image, label, client) in enumerate(zip(images, labels, clients)):
         if client is None:
             continue
-        known = np.array([c is not None for c in pool_clients], bool)
         same = (pool_labels == label) & (pool_clients != client) & known
         if len(set(pool_clients[same])) < AGREEING_CLIENTS:
             continue
@@ -127,9 +128,13 @@ def agreed(images, labels, clients, pool_images, pool_labels, pool_clients):
 
 
 def assess(db, predictor):
-    """Judges every pending drawing of a digit (and, when there were some, asks agreement again
-    for disputed ones with an address): `plausible` or `disputed`. Without a reference model (`predictor` None) a label
-    nobody agrees with stays pending.
+    """Judges every pending drawing of a digit once: `plausible` or `disputed` (without a
+    reference model, `predictor` None, a label nobody agrees with is disputed too, so that the
+    deployer sees it in `drawings review`). A drawing already disputed is asked for agreement
+    again only when one just judged is near it with its label: the only news that could change
+    its status. (Asking every disputed drawing at each new one, or every pending one at each
+    page's rerun without a reference model, cost the server seconds per visitor for a few
+    thousand drawings: a way for one script to stall the page.)
 
     Args:
         db: a `DrawingsDB`.
@@ -143,26 +148,43 @@ def assess(db, predictor):
         return changed  # nothing new: a page may call this at every rerun
     pool = _rows(db, f"client IS NOT NULL AND label < {NUM_CLASSES} AND status != 'rejected'",
                  "id DESC", AGREEMENT_POOL)
-    for where, new in (("status = 'pending'", True),
-                           ("status = 'disputed' AND client IS NOT NULL", False)):
-        last = 0
-        while True:
-            ids, images, labels, clients, _ = _rows(
-                db, f"{where} AND label < {NUM_CLASSES} AND id > {last}", "id", BATCH)
-            if not len(ids):
-                break
-            last = int(ids[-1])
-            ok = np.zeros(len(ids), bool)
-            if new and predictor is not None:
-                ok = judged(predictor.probabilities(images.astype(np.float32) / 255.0), labels)
-            if (~ok).any():
-                ok[~ok] = agreed(images[~ok], labels[~ok], clients[~ok], *pool[1:4])
-            changed["plausible"] += _mark(db, ids[ok], "plausible")
-            if new and predictor is not None:
-                changed["disputed"] += _mark(db, ids[~ok], "disputed")
-            if len(ids) < BATCH:
-                break
+    near_fresh, last = np.zeros(len(pool[0]), bool), 0
+    while True:
+        ids, images, labels, clients, _ = _rows(
+            db, f"status = 'pending' AND label < {NUM_CLASSES} AND id > {last}", "id", BATCH)
+        if not len(ids):
+            break
+        last = int(ids[-1])
+        ok = np.zeros(len(ids), bool)
+        if predictor is not None:
+            ok = judged(predictor.probabilities(images.astype(np.float32) / 255.0), labels)
+        if (~ok).any():
+            ok[~ok] = agreed(images[~ok], labels[~ok], clients[~ok], *pool[1:4])
+        changed["plausible"] += _mark(db, ids[ok], "plausible")
+        changed["disputed"] += _mark(db, ids[~ok], "disputed")
+        near_fresh |= _near(pool, images, labels, clients)
+        if len(ids) < BATCH:
+            break
+    if near_fresh.any():  # disputed ones the new drawings may agree with
+        ids, images, labels, clients = (part[near_fresh] for part in pool[:4])
+        changed["plausible"] += _mark(db, ids[agreed(images, labels, clients, *pool[1:4])],
+                                      "plausible")
     return changed
+
+
+def _near(pool, images, labels, clients):
+    """bool (len(pool)): the pool's rows near-identical to one of `images` with its label, from
+    another client address (those whose agreement the new rows may complete)."""
+    _, pool_images, pool_labels, pool_clients, _ = pool
+    flat = np.asarray(pool_images, np.int16).reshape(len(pool_labels), IMAGE_SIZE ** 2)
+    near = np.zeros(len(pool_labels), bool)
+    for image, label, client in zip(images, labels, clients):
+        if client is None:
+            continue
+        rows = np.flatnonzero((pool_labels == label) & (pool_clients != client) & ~near)
+        distance = np.abs(flat[rows] - np.asarray(image, np.int16).reshape(1, -1)).mean(1)
+        near[rows[distance < NEAR]] = True
+    return near
 
 
 def pending(db):

@@ -11,6 +11,7 @@ from mnist_core.constants import NOT_A_DIGIT
 from mnist_core.drawings import moderation, trust
 from mnist_core.drawings.store import DrawingRefused, DrawingsDB
 from mnist_core.drawings.training_mix import DrawingsExtra, drawings_extra, mix_into
+from tests.hang_guard import within
 
 
 class Reference:
@@ -88,14 +89,46 @@ def test_other_addresses_agreeing_make_a_disputed_label_plausible(db):
     assert statuses(db) == {"plausible": 3}
 
 
-def test_without_a_reference_model_labels_wait_and_nothing_trains(db, monkeypatch):
+def test_without_a_reference_model_labels_are_disputed_shown_and_nothing_trains(db, monkeypatch):
     monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: None)
     for i in range(12):
         record(db, i % 10, i % 10, session=f"s{i}", seed=i)
     with pytest.raises(Exception, match="0 drawings of digits with a trusted label.*12 disputed "
                                         "or not yet judged"):
         drawings_extra(db.path)
-    assert statuses(db) == {"pending": 12}
+    assert statuses(db) == {"disputed": 12}
+    assert len(moderation.disputed(db).ids) == 12  # the deployer sees them, and may approve
+
+
+class Asked:
+    """`trust.agreed`, counting the drawings it is asked about."""
+
+    def __init__(self):
+        self.rows = 0
+
+    def __call__(self, images, *rest):
+        self.rows += len(images)
+        return AGREED(images, *rest)
+
+
+AGREED = trust.agreed
+
+
+@pytest.mark.parametrize("reference", [Reference(), None], ids=["reference", "none"])
+def test_a_script_s_disputed_rows_cost_nothing_at_each_honest_drawing(db, monkeypatch, reference):
+    """300 poisoned rows from 300 addresses: judged once; then an honest visitor's drawing, and
+    every page's rerun, asks agreement of no row that nothing new could change (on main each
+    new drawing asked all 300 again, each against the whole pool: 21 s for 3,000 rows, and
+    without a reference model every page's rerun did)."""
+    for i in range(300):
+        record(db, 1, 7, session=f"p{i}", client=f"10.0.{i // 250}.{i % 250}", seed=i)
+    within(20, trust.assess, db, reference)
+    asked = Asked()
+    monkeypatch.setattr(trust, "agreed", asked)
+    record(db, 1, 1, session="honest", client="198.51.100.1", seed=9999)
+    for _ in range(3):  # the honest drawing, then two page reruns
+        within(5, trust.assess, db, reference)
+    assert asked.rows <= 1 and db.count(trusted=True) == (0 if reference is None else 1)
 
 
 def test_a_model_a_visitor_trained_is_never_the_reference(tmp_path, monkeypatch, caplog):
