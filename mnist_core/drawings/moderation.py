@@ -59,7 +59,9 @@ def set_status(db, ids, status):
         raise ValueError(f"A deployer approves or rejects, not {status!r}.")
     missing = []
     for row_id in dict.fromkeys(int(i) for i in ids):
-        if not db.write("UPDATE drawings SET status = ? WHERE id = ?", (status, row_id)):
+        # An id beyond SQLite's integers names no row (and must not raise OverflowError).
+        if not 0 < row_id < 2 ** 63 or not db.write(
+                "UPDATE drawings SET status = ? WHERE id = ?", (status, row_id)):
             missing.append(row_id)
     return missing
 

@@ -48,6 +48,15 @@ def test_approve_reject_and_an_unknown_id_in_one_sentence(judged, capsys):
                                                                           "rejected": 1}
 
 
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_an_id_beyond_sqlite_s_integers_is_one_sentence(judged, capsys, action):
+    db, ids = judged
+    assert cli.main(["drawings", action, str(ids[0]), str(2 ** 64), "--", "-3"]) == 1
+    said = capsys.readouterr()
+    assert said.err == f"error: No drawing has the ids {2 ** 64}, -3: see `drawings review`.\n"
+    assert "1 drawing" in said.out and db.count(trusted=True) == (action == "approve")
+
+
 def test_prune_says_what_would_go_then_deletes_it(judged, capsys):
     db, _ = judged
     trust.assess(db, Reference())
