@@ -30,6 +30,10 @@ def add_commands(command):
                                 f"y is the visitor's label, {NOT_A_DIGIT} for 'not a digit'; "
                                 "label_names names each label.")
     export.add_argument("--out", metavar="FILE.npz", required=True, help="the file to write")
+    export.add_argument("--all", action="store_true",
+                        help="every drawing, also those whose label is disputed, not yet judged "
+                             "or rejected (by default only trusted labels: an export is trained "
+                             "on as it is)")
     export.set_defaults(run=cmd_export)
     from mnist_core.cli.drawings_review import add_commands as add_review_commands
 
@@ -108,10 +112,18 @@ def cmd_export(args):
     out = Path(args.out)
     if out.suffix != ".npz":
         raise MnistError(f"The export must be an .npz file, not {out.name}.")
-    x, y = DrawingsDB().images()
+    db = DrawingsDB()
+    if not args.all:  # `train --with-drawings F.npz` takes an export's labels as they are
+        from mnist_core.drawings import trust
+
+        trust.assess(db, trust.reference_predictor())
+    x, y = db.images(trusted=not args.all)
     out.parent.mkdir(parents=True, exist_ok=True)
     with replaced_atomically(out) as temporary:
         np.savez_compressed(temporary, x=x, y=y, label_names=LABEL_NAMES)
     others = int((y == NOT_A_DIGIT).sum())
+    left_out = 0 if args.all else db.count() - db.unsound() - len(y)
     print(f"Wrote {len(y)} drawings to {out}"
-          + (f" ({others} not a digit, y = {NOT_A_DIGIT})" if others else ""))
+          + (f" ({others} not a digit, y = {NOT_A_DIGIT})" if others else "")
+          + (f"; {left_out} whose label is disputed, not yet judged or rejected left out "
+             "(--all writes them too)" if left_out else ""))

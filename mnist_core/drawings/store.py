@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 60.0
 HOUR_SECONDS = 3600.0
 DIGITS_ONLY = f" AND label < {NUM_CLASSES}"  # leaves out the drawings labelled NOT_A_DIGIT
+TRUSTED_ONLY = (" AND (status IN ('plausible', 'approved') OR (label >= "
+                f"{NUM_CLASSES} AND status != 'rejected'))")  # "not a digit" is never judged
 PRUNE_HINT = ("`python -m mnist_core drawings prune --disputed` (or --older-than DAYS, "
               "--session S; add --dry-run to see what would go) frees room")
 
@@ -230,12 +232,15 @@ class DrawingsDB(DrawingsFile):
                           + (" LIMIT ?" if last else ""), (int(last),) if last else ())
         return _pair_arrays(rows[::-1])
 
-    def images(self, last=None, digits=False):
+    def images(self, last=None, digits=False, trusted=False):
         """The labelled 28x28 inputs: `(x, y)`, uint8 (N, 28, 28) in [0, 255] and uint8 (N,)
         labels 0..9 or `NOT_A_DIGIT`, oldest first; only the `last` ones when given, only those
-        labelled a digit when `digits`. Rows this app did not write (`unsound`) are left out."""
+        labelled a digit when `digits`; when `trusted`, a digit only if its label is trusted
+        (`trust.TRUSTED`), and "not a digit" unless rejected. Rows this app did not write
+        (`unsound`) are left out."""
         rows = self._read(f"SELECT input, label FROM drawings WHERE {SOUND}"
                           + (DIGITS_ONLY if digits else "")
+                          + (TRUSTED_ONLY if trusted else "")
                           + " ORDER BY id DESC"
                           + (" LIMIT ?" if last else ""), (int(last),) if last else ())[::-1]
         x = np.zeros((len(rows), IMAGE_SIZE, IMAGE_SIZE), np.uint8)

@@ -37,7 +37,7 @@ def approved(db, monkeypatch):
 def test_export_writes_the_keras_layout_and_reads_back_the_same(tmp_path, capsys):
     db = fill(25)
     out = tmp_path / "out" / "drawings.npz"
-    assert cli.main(["drawings", "export", "--out", str(out)]) == 0
+    assert cli.main(["drawings", "export", "--all", "--out", str(out)]) == 0
     assert "Wrote 25 drawings" in capsys.readouterr().out
     with np.load(out) as data:
         assert set(data.files) == {"x", "y", "label_names"}
@@ -51,7 +51,7 @@ def test_export_writes_the_keras_layout_and_reads_back_the_same(tmp_path, capsys
 def test_export_says_which_drawings_are_not_digits(tmp_path, capsys):
     fill(12, not_digits=(3, 4))
     out = tmp_path / "drawings.npz"
-    assert cli.main(["drawings", "export", "--out", str(out)]) == 0
+    assert cli.main(["drawings", "export", "--all", "--out", str(out)]) == 0
     assert "Wrote 12 drawings to" in (said := capsys.readouterr().out)
     assert "(2 not a digit, y = 10)" in said
     with np.load(out) as data:

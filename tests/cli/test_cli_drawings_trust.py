@@ -48,6 +48,23 @@ def test_approve_reject_and_an_unknown_id_in_one_sentence(judged, capsys):
                                                                           "rejected": 1}
 
 
+def test_an_export_trained_on_holds_only_trusted_labels(judged, tmp_path, capsys):
+    """`drawings export` then `train --with-drawings d.npz` (README's way): the poisoned labels
+    must not come back through the export, which `--with-drawings` takes as it is."""
+    from mnist_core.drawings.training_mix import load_drawings
+
+    db, _ = judged
+    for i in range(11):
+        record(db, i % 10, i % 10, session=f"h{i}", seed=200 + i, now=20.0 + i)
+    out = tmp_path / "d.npz"
+    assert cli.main(["drawings", "export", "--out", str(out)]) == 0
+    assert "8 whose label is disputed" in capsys.readouterr().out
+    _, y = load_drawings(out)
+    assert len(y) == 12 and (y == 7).sum() == 1  # the honest 7 only, none of the 8 '1's
+    assert cli.main(["drawings", "export", "--all", "--out", str(out)]) == 0
+    assert len(load_drawings(out)[1]) == 20
+
+
 @pytest.mark.parametrize("action", ["approve", "reject"])
 def test_an_id_beyond_sqlite_s_integers_is_one_sentence(judged, capsys, action):
     db, ids = judged
