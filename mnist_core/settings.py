@@ -86,9 +86,11 @@ def _share(text):
 
 
 def _probability(text):
+    # 0 (or 1e-400, read as 0) would make every label plausible: the trust rule silently off.
     value = float(text)
-    if not 0 <= value <= 1:
-        raise ValueError("must be a probability from 0 to 1")
+    if not 0 < value <= 1:
+        raise ValueError("must be a probability above 0 and at most 1 (MNIST_TRUST_MODEL= "
+                         "switches the reference model off)")
     return value
 
 
@@ -99,8 +101,9 @@ def _model_name(text):
 
 
 def _header(text):
-    if text and not all(c.isalnum() or c == "-" for c in text):
-        raise ValueError("must be a header name, letters, digits and '-'")
+    # str.isalnum() takes any script's letters and digits: a name no request ever carries.
+    if text and not all(c.isascii() and (c.isalnum() or c == "-") for c in text):
+        raise ValueError("must be a header name, ASCII letters, digits and '-'")
     return text
 
 

@@ -51,6 +51,23 @@ def test_refuses_an_unusable_value_in_one_sentence_naming_the_variable(monkeypat
 
 
 
+@pytest.mark.parametrize("name, value", [("MNIST_TRUST_MIN_PROBABILITY", "0"),
+                                         ("MNIST_TRUST_MIN_PROBABILITY", "1e-400"),
+                                         ("MNIST_TRUST_MIN_PROBABILITY", "-0"),
+                                         ("MNIST_CLIENT_HEADER", "X-Réal-IP"),
+                                         ("MNIST_CLIENT_HEADER", "١٢")])
+def test_refuses_a_value_that_silently_switches_the_trust_rule_or_the_address_off(
+        monkeypatch, name, value):
+    """A minimum probability of 0 made every visitor's label plausible (the poisoned ones too);
+    a header name in another script than ASCII is on no request, so no visitor had an address
+    (no per-address limit, no agreement): both were accepted without a word."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(MnistError) as refused:
+        settings.get(name)
+    message = str(refused.value)
+    assert message.startswith(f"The environment variable {name}=") and "\n" not in message
+
+
 def numeric_settings():
     return sorted(name for name, s in settings.SETTINGS.items()
                   if isinstance(s.parse(s.default), (int, float))
