@@ -19,6 +19,7 @@ from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.drawings.export_file import read_export
 from mnist_core.drawings.trust import capped
 from mnist_core.errors import MnistError
+from mnist_core.regular_files import NotRegularFile, open_regular
 
 DEFAULT_WEIGHT = 10
 """Times each recorded drawing is repeated in an epoch."""
@@ -72,7 +73,7 @@ def load_drawings(source=None):
     from mnist_core.drawings.store import db_path
 
     path = Path(source) if source else db_path()
-    if path.suffix == ".npz" and path.exists():
+    if path.suffix.lower() == ".npz" and path.exists():
         x, y = read_export(path)  # bounded: a FIFO, a bomb, a huge header are one sentence
     elif not path.is_file():
         raise MnistError(f"There is no drawings file at {path}: record drawings on the page, "
@@ -97,6 +98,7 @@ def trusted_drawings(path):
     from mnist_core.drawings.trust import assess, reference_predictor, trusted
 
     path = Path(path)
+    _check_database(path)
     db = DrawingsDB(path)
     try:
         if unsound := db.unsound():
@@ -109,6 +111,29 @@ def trusted_drawings(path):
         return trusted(db)
     except DrawingRefused:  # its sentence speaks of recording on a page
         raise MnistError(f"{path.name} cannot be read as a drawings database.") from None
+
+
+SQLITE_MAGIC = b"SQLite format 3\0"
+
+
+def _check_database(path):
+    """Refuses a file that is no SQLite database before the store opens it: the store moves a
+    file it cannot read aside and starts a new one in its place, right for the server's own
+    store, wrong for a file named on the command line (a typo, an export named `D.NPZ`).
+
+    Raises:
+        MnistError: one sentence naming the file.
+    """
+    try:
+        with open_regular(path) as file:
+            head = file.read(len(SQLITE_MAGIC))
+    except NotRegularFile as error:
+        raise MnistError(f"{path.name} is {error.kind}, not a drawings database.") from None
+    except OSError as error:
+        raise MnistError(f"{path.name} cannot be read ({error.strerror}).") from None
+    if head != SQLITE_MAGIC:
+        raise MnistError(f"{path.name} is neither a drawings database nor an .npz written by "
+                         "`drawings export`; it was left as it is.")
 
 
 def split(x, y, weight=DEFAULT_WEIGHT, heldout_share=HELDOUT_SHARE, sessions=None,
@@ -138,7 +163,7 @@ def drawings_extra(source=None, weight=DEFAULT_WEIGHT):
     from mnist_core.drawings.store import DrawingsDB, db_path
 
     path = Path(source) if source else db_path()
-    if path.suffix == ".npz" or not path.is_file():
+    if path.suffix.lower() == ".npz" or not path.is_file():
         return split(*load_drawings(source), weight=weight)
     x, y, sessions, clients = trusted_drawings(path)
     if len(x) < MIN_DRAWINGS:

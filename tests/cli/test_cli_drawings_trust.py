@@ -65,6 +65,32 @@ def test_an_export_trained_on_holds_only_trusted_labels(judged, tmp_path, capsys
     assert len(load_drawings(out)[1]) == 20
 
 
+def test_a_file_that_is_no_drawings_database_is_left_as_it_is(judged, tmp_path, capsys):
+    """`train --with-drawings notes.txt` (a typo) moved the deployer's file aside and wrote a
+    new SQLite file in its place; an export named `D.NPZ` was taken for a database alike."""
+    from mnist_core.drawings.training_mix import drawings_extra
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    notes = mine / "notes.txt"
+    notes.write_bytes(b"my precious notes\n")
+    for i in range(11):
+        record(judged[0], i % 10, i % 10, session=f"h{i}", seed=200 + i, now=20.0 + i)
+    export = mine / "D.NPZ"
+    assert cli.main(["drawings", "export", "--out", str(mine / "d.npz")]) == 0
+    (mine / "d.npz").rename(export)
+    assert len(drawings_extra(export).y_train) + len(drawings_extra(export).y_heldout) == 12
+    for given in (notes, mine / "empty.sqlite"):
+        given.touch()
+        before = given.read_bytes()
+        assert cli.main(["train", "--recipe", "quick", "--with-drawings", str(given)]) == 1
+        said = capsys.readouterr().err
+        assert said == (f"error: {given.name} is neither a drawings database nor an .npz "
+                        "written by `drawings export`; it was left as it is.\n")
+        assert given.read_bytes() == before
+    assert sorted(p.name for p in mine.iterdir()) == ["D.NPZ", "empty.sqlite", "notes.txt"]
+
+
 @pytest.mark.parametrize("action", ["approve", "reject"])
 def test_an_id_beyond_sqlite_s_integers_is_one_sentence(judged, capsys, action):
     db, ids = judged
