@@ -1,6 +1,7 @@
 """The server process's one handle on the drawings file, this session's anonymous id, the
 visitor's client address as the server knows it, and the labels judged (`drawings.trust`)."""
 
+import ipaddress
 import secrets
 
 import streamlit as st
@@ -59,9 +60,37 @@ def client_address():
         if header:
             lines = st.context.headers.get_all(header)
             return (lines[-1].split(",")[-1].strip() or None) if lines else None
-        return st.context.ip_address
+        return _connection_address(st.context.ip_address, st.context.headers)
     except (MnistError, AttributeError, RuntimeError):
         return None
+
+
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+_told_proxy = []
+
+
+def _connection_address(address, headers):
+    """The connection's address, None for a loopback one (a local run, or a proxy on this
+    machine: every visitor would be one client). Streamlit leaves out 127.0.0.1 and ::1 but not
+    ::ffff:127.0.0.1, the address a dual-stack server sees a local IPv4 connection from.
+
+    A proxy's own address (loopback or private) on a request that carries a proxy's header
+    means `MNIST_CLIENT_HEADER` is missing: the deployer's log says so once."""
+    try:
+        ip = ipaddress.ip_address(str(address))
+    except ValueError:
+        return address
+    ip = ip.ipv4_mapped or ip if ip.version == 6 else ip
+    if (ip.is_loopback or ip.is_private) and not _told_proxy and any(
+            headers.get(name) for name in PROXY_HEADERS):
+        _told_proxy.append(True)
+        drawings_db.log.warning(
+            "Visitors' requests carry a proxy's header (%s) while MNIST_CLIENT_HEADER is empty: "
+            "every visitor then counts as the proxy's own address (one client: the per-address "
+            "limit and share are everyone's, agreement between addresses never happens); set "
+            "MNIST_CLIENT_HEADER to the header the proxy writes.",
+            ", ".join(name for name in PROXY_HEADERS if headers.get(name)))
+    return None if ip.is_loopback else address
 
 
 def judged(db):

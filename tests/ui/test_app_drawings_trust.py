@@ -1,6 +1,7 @@
 """The page and issue 22: the visitor's address passed down to the store (hashed there), a
 store full for this visitor said once, in the visitor's language."""
 
+import logging
 import types
 
 import pytest
@@ -65,3 +66,21 @@ def test_a_visitor_sending_the_header_first_cannot_choose_its_address(monkeypatc
         monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
         seen.add(drawings_store.client_address())
     assert seen == {"203.0.113.8"}
+
+
+def test_behind_a_local_proxy_without_the_header_no_visitor_is_the_proxy(monkeypatch, caplog):
+    """Measured on Streamlit 1.67: a dual-stack server sees a proxy on this machine as
+    ::ffff:127.0.0.1, which st.context.ip_address does not leave out as it does 127.0.0.1, so
+    every visitor was that one client (after MNIST_DRAWINGS_PER_CLIENT drawings of all of
+    them, nobody could record); the deployer's log now names the missing setting, once."""
+    monkeypatch.setattr(drawings_store, "_told_proxy", [], raising=False)
+    seen = []
+    with caplog.at_level(logging.WARNING, "mnist_core.drawings.store"):
+        for address, forwarded in (("::ffff:127.0.0.1", "203.0.113.8"), ("127.0.0.1", "6.6.6.6"),
+                                   ("10.1.2.3", "203.0.113.9"), ("203.0.113.7", "1.2.3.4")):
+            headers = StreamlitHeaders([("X-Forwarded-For", forwarded)])
+            context = types.SimpleNamespace(ip_address=address, headers=headers)
+            monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
+            seen.append(drawings_store.client_address())
+    assert seen == [None, None, "10.1.2.3", "203.0.113.7"]
+    assert caplog.text.count("carry a proxy's header (X-Forwarded-For)") == 1
