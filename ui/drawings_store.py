@@ -70,27 +70,32 @@ _told_proxy = []
 
 
 def _connection_address(address, headers):
-    """The connection's address, None for a loopback one (a local run, or a proxy on this
-    machine: every visitor would be one client). Streamlit leaves out 127.0.0.1 and ::1 but not
-    ::ffff:127.0.0.1, the address a dual-stack server sees a local IPv4 connection from.
+    """The connection's address; None for a loopback one (a local run, or a proxy on this
+    machine: every visitor would be one client) and for one taken from `X-Forwarded-For`.
 
-    A proxy's own address (loopback or private) on a request that carries a proxy's header
-    means `MNIST_CLIENT_HEADER` is missing: the deployer's log says so once."""
+    Measured on Streamlit 1.67: a dual-stack server sees a local IPv4 connection as
+    ::ffff:127.0.0.1, which `st.context.ip_address` does not leave out as it does 127.0.0.1;
+    and a server bound to 127.0.0.1 (the usual set-up behind a proxy) takes the address from
+    `X-Forwarded-For` (uvicorn trusts that header from loopback), which a visitor may write
+    when the proxy passes theirs on, and anyone on this machine always. A header the deployer
+    did not name (`MNIST_CLIENT_HEADER`) is never believed; the deployer's log says so once."""
     try:
         ip = ipaddress.ip_address(str(address))
     except ValueError:
         return address
     ip = ip.ipv4_mapped or ip if ip.version == 6 else ip
-    if (ip.is_loopback or ip.is_private) and not _told_proxy and any(
-            headers.get(name) for name in PROXY_HEADERS):
+    forwarded = {entry.strip() for line in headers.get_all("X-Forwarded-For")
+                 for entry in line.split(",")}
+    from_header = str(address) in forwarded
+    proxied = [name for name in PROXY_HEADERS if headers.get(name)]
+    if proxied and (ip.is_loopback or ip.is_private or from_header) and not _told_proxy:
         _told_proxy.append(True)
         drawings_db.log.warning(
             "Visitors' requests carry a proxy's header (%s) while MNIST_CLIENT_HEADER is empty: "
-            "every visitor then counts as the proxy's own address (one client: the per-address "
-            "limit and share are everyone's, agreement between addresses never happens); set "
-            "MNIST_CLIENT_HEADER to the header the proxy writes.",
-            ", ".join(name for name in PROXY_HEADERS if headers.get(name)))
-    return None if ip.is_loopback else address
+            "the address seen is the proxy's own (every visitor one client) or one a visitor "
+            "may write, so it is not trusted; set MNIST_CLIENT_HEADER to the header your proxy "
+            "writes over the visitor's.", ", ".join(proxied))
+    return None if ip.is_loopback or from_header else address
 
 
 def judged(db):

@@ -68,19 +68,22 @@ def test_a_visitor_sending_the_header_first_cannot_choose_its_address(monkeypatc
     assert seen == {"203.0.113.8"}
 
 
-def test_behind_a_local_proxy_without_the_header_no_visitor_is_the_proxy(monkeypatch, caplog):
+def test_without_the_header_neither_the_proxy_nor_a_forwarded_address_is_a_visitor(monkeypatch, caplog):
     """Measured on Streamlit 1.67: a dual-stack server sees a proxy on this machine as
     ::ffff:127.0.0.1, which st.context.ip_address does not leave out as it does 127.0.0.1, so
     every visitor was that one client (after MNIST_DRAWINGS_PER_CLIENT drawings of all of
-    them, nobody could record); the deployer's log now names the missing setting, once."""
+    them, nobody could record). And a server bound to 127.0.0.1 took the address from the
+    visitor's X-Forwarded-For when the proxy passed it on (the last two): one visitor, any
+    number of addresses. The deployer's log names the missing setting, once."""
     monkeypatch.setattr(drawings_store, "_told_proxy", [], raising=False)
     seen = []
     with caplog.at_level(logging.WARNING, "mnist_core.drawings.store"):
         for address, forwarded in (("::ffff:127.0.0.1", "203.0.113.8"), ("127.0.0.1", "6.6.6.6"),
-                                   ("10.1.2.3", "203.0.113.9"), ("203.0.113.7", "1.2.3.4")):
+                                   ("10.1.2.3", "203.0.113.9"), ("203.0.113.7", "1.2.3.4"),
+                                   ("6.6.6.6", "6.6.6.6"), ("8.8.8.8", "7.7.7.7, 8.8.8.8")):
             headers = StreamlitHeaders([("X-Forwarded-For", forwarded)])
             context = types.SimpleNamespace(ip_address=address, headers=headers)
             monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
             seen.append(drawings_store.client_address())
-    assert seen == [None, None, "10.1.2.3", "203.0.113.7"]
+    assert seen == [None, None, "10.1.2.3", "203.0.113.7", None, None]
     assert caplog.text.count("carry a proxy's header (X-Forwarded-For)") == 1
