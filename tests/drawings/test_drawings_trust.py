@@ -79,14 +79,28 @@ def test_agreement_counts_other_client_addresses_never_sessions():
     assert trust.agreed([same], [9], ["a"], other, pool_labels, ["b", "c", "d", "e"]).tolist() == [False]
 
 
-def test_other_addresses_agreeing_make_a_disputed_label_plausible(db):
+def test_without_a_reference_model_other_addresses_agreeing_make_a_label_plausible(db):
     record(db, 4, 9, session="s1", client="10.0.0.1", seed=1)
-    trust.assess(db, Reference())
+    trust.assess(db, None)
     assert statuses(db) == {"disputed": 1}
     record(db, 4, 9, session="s2", client="10.0.0.2", seed=1)
     record(db, 4, 9, session="s3", client="10.0.0.3", seed=1)
-    trust.assess(db, Reference())
+    trust.assess(db, None)
     assert statuses(db) == {"plausible": 3}
+
+
+def test_three_addresses_sending_the_same_poisoned_drawings_never_override_the_reference(db):
+    """Only copies are near-identical: three addresses each sending the same 100 '1's labelled
+    7 agreed with one another, and on main all 300 trained (300 per address: 7,200 images of
+    an epoch); the reference model's "no" is overridden by the deployer only."""
+    for client in ("198.51.100.1", "203.0.113.2", "192.0.2.3"):
+        for i in range(100):
+            record(db, 1, 7, session=f"{client}-{i // 20}", client=client, seed=i)
+    for i in range(12):
+        record(db, i % 10, i % 10, session=f"h{i}", client=f"10.9.{i}.1", seed=500 + i)
+    extra = drawings_extra(db.path)
+    labels = np.concatenate([extra.y_train, extra.y_heldout])
+    assert len(labels) == 12 and statuses(db) == {"disputed": 300, "plausible": 12}
 
 
 def test_without_a_reference_model_labels_are_disputed_shown_and_nothing_trains(db, monkeypatch):
