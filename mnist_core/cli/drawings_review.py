@@ -100,6 +100,10 @@ def cmd_prune(args):
     from mnist_core.drawings.store import DrawingsDB
 
     db = DrawingsDB()
+    if args.dry_run and db.path.exists():  # the store would move an unreadable file aside
+        from mnist_core.drawings.store_file import check_sqlite
+
+        check_sqlite(db.path)
     try:
         counts = moderation.prune(db, args.session, args.older_than, args.disputed, args.dry_run)
     except ValueError as error:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from mnist_core.errors import MnistError
+from mnist_core.regular_files import NotRegularFile, open_regular
 
 # The drawings store's one logger: the file and the store (`store`) log under the store's name.
 log = logging.getLogger("mnist_core.drawings.store")
@@ -224,6 +225,32 @@ class DrawingsFile:
             return self._failed(error)
 
 
+SQLITE_MAGIC = b"SQLite format 3\0"
+
+
+def check_sqlite(path, what="a drawings database"):
+    """Refuses a file that is no SQLite database before a store opens it: `DrawingsFile` moves a
+    file it cannot read aside and starts a new one in its place, right for the server's own
+    store when it records, wrong for a file named on the command line (a typo, an export named
+    `D.NPZ`) or a dry run.
+
+    Args:
+        path: the file; what: what it should be, for the sentence.
+
+    Raises:
+        MnistError: one sentence naming the file.
+    """
+    try:
+        with open_regular(path) as file:
+            head = file.read(len(SQLITE_MAGIC))
+    except NotRegularFile as error:
+        raise MnistError(f"{path.name} is {error.kind}, not {what}.") from None
+    except OSError as error:
+        raise MnistError(f"{path.name} cannot be read ({error.strerror}).") from None
+    if head != SQLITE_MAGIC:
+        raise MnistError(f"{path.name} is not {what}; it was left as it is.")
+
+
 def _identity(path):
     try:
         info = os.stat(path)
@@ -241,4 +268,4 @@ def _unreadable(error):
     return "unable to open" in message or "malformed" in message or "damage" in message
 
 
-__all__ = ["DrawingsFile", "DrawingRefused", "SCHEMA_VERSION", "MIGRATIONS"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DrawingRefused", "DrawingsFile", "check_sqlite"]

@@ -17,9 +17,9 @@ import numpy as np
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.drawings.export_file import read_export
+from mnist_core.drawings.store_file import check_sqlite
 from mnist_core.drawings.trust import capped
 from mnist_core.errors import MnistError
-from mnist_core.regular_files import NotRegularFile, open_regular
 
 DEFAULT_WEIGHT = 10
 """Times each recorded drawing is repeated in an epoch."""
@@ -98,7 +98,7 @@ def trusted_drawings(path):
     from mnist_core.drawings.trust import assess, reference_predictor, trusted
 
     path = Path(path)
-    _check_database(path)
+    check_sqlite(path, "a drawings database, nor an .npz written by `drawings export`")
     db = DrawingsDB(path)
     try:
         if unsound := db.unsound():
@@ -111,29 +111,6 @@ def trusted_drawings(path):
         return trusted(db)
     except DrawingRefused:  # its sentence speaks of recording on a page
         raise MnistError(f"{path.name} cannot be read as a drawings database.") from None
-
-
-SQLITE_MAGIC = b"SQLite format 3\0"
-
-
-def _check_database(path):
-    """Refuses a file that is no SQLite database before the store opens it: the store moves a
-    file it cannot read aside and starts a new one in its place, right for the server's own
-    store, wrong for a file named on the command line (a typo, an export named `D.NPZ`).
-
-    Raises:
-        MnistError: one sentence naming the file.
-    """
-    try:
-        with open_regular(path) as file:
-            head = file.read(len(SQLITE_MAGIC))
-    except NotRegularFile as error:
-        raise MnistError(f"{path.name} is {error.kind}, not a drawings database.") from None
-    except OSError as error:
-        raise MnistError(f"{path.name} cannot be read ({error.strerror}).") from None
-    if head != SQLITE_MAGIC:
-        raise MnistError(f"{path.name} is neither a drawings database nor an .npz written by "
-                         "`drawings export`; it was left as it is.")
 
 
 def split(x, y, weight=DEFAULT_WEIGHT, heldout_share=HELDOUT_SHARE, sessions=None,

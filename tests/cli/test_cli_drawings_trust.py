@@ -85,10 +85,24 @@ def test_a_file_that_is_no_drawings_database_is_left_as_it_is(judged, tmp_path, 
         before = given.read_bytes()
         assert cli.main(["train", "--recipe", "quick", "--with-drawings", str(given)]) == 1
         said = capsys.readouterr().err
-        assert said == (f"error: {given.name} is neither a drawings database nor an .npz "
+        assert said == (f"error: {given.name} is not a drawings database, nor an .npz "
                         "written by `drawings export`; it was left as it is.\n")
         assert given.read_bytes() == before
     assert sorted(p.name for p in mine.iterdir()) == ["D.NPZ", "empty.sqlite", "notes.txt"]
+
+
+def test_a_dry_run_leaves_an_unreadable_store_as_it_is(tmp_path, monkeypatch, capsys):
+    """`prune --dry-run` moved an unreadable MNIST_DRAWINGS_DB aside and started a new store,
+    then said 'nothing deleted'."""
+    store = tmp_path / "mine" / "drawings.sqlite"
+    store.parent.mkdir()
+    store.write_bytes(b"not a database\n")
+    monkeypatch.setenv("MNIST_DRAWINGS_DB", str(store))
+    assert cli.main(["drawings", "prune", "--disputed", "--dry-run"]) == 1
+    assert capsys.readouterr().err == ("error: drawings.sqlite is not a drawings database; it "
+                                       "was left as it is.\n")
+    assert [p.name for p in store.parent.iterdir()] == ["drawings.sqlite"]
+    assert store.read_bytes() == b"not a database\n"
 
 
 @pytest.mark.parametrize("action", ["approve", "reject"])
