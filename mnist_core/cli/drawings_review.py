@@ -64,11 +64,16 @@ def cmd_review(args):
     tiles = ([f"{label}>{reading.argmax()}|{p:.0%}"
               for label, reading, p in zip(shown.labels, readings, given)]
              if predictor is not None else [f"{label}>?" for label in shown.labels])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with replaced_atomically(out) as temporary:
-        from PIL import Image
+    from PIL import Image
 
-        Image.fromarray(image_grid(shown.images, tiles)).save(temporary, format="PNG")
+    from mnist_core.cli.drawings import unwritable
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with replaced_atomically(out) as temporary:
+            Image.fromarray(image_grid(shown.images, tiles)).save(temporary, format="PNG")
+    except OSError as error:
+        raise MnistError(unwritable(out, error)) from None
     print(f"Wrote {len(shown.ids)} disputed drawings to {out} (tile: label>reference "
           "reading|its probability for the label), row by row:")
     print(f"{'tile':>4} {'id':>7} {'label':>5} {'read when drawn':>15} {'reference':>9} "

@@ -105,6 +105,17 @@ def test_a_dry_run_leaves_an_unreadable_store_as_it_is(tmp_path, monkeypatch, ca
     assert store.read_bytes() == b"not a database\n"
 
 
+@pytest.mark.parametrize("command", [["review"], ["export"]])
+def test_an_output_the_system_refuses_is_one_sentence(judged, tmp_path, capsys, command):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be")
+    suffix = ".png" if command == ["review"] else ".npz"
+    out = blocker / f"out{suffix}"
+    assert cli.main(["drawings", *command, "--out", str(out)]) == 1
+    said = capsys.readouterr().err
+    assert said == f"error: out{suffix} could not be written (File exists): choose another --out.\n"
+
+
 @pytest.mark.parametrize("action", ["approve", "reject"])
 def test_an_id_beyond_sqlite_s_integers_is_one_sentence(judged, capsys, action):
     db, ids = judged
