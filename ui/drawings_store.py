@@ -3,6 +3,7 @@ visitor's client address as the server knows it, and the labels judged (`drawing
 
 import ipaddress
 import secrets
+import threading
 
 import streamlit as st
 
@@ -98,15 +99,26 @@ def _connection_address(address, headers):
     return None if ip.is_loopback or from_header else address
 
 
+_judging = threading.Lock()
+"""Held while one session of this process judges labels: every visitor's page asks at each
+rerun, and a script's burst of drawings judged by each of them at once would multiply the
+work by the number of visitors; the others go on with what is judged so far."""
+
+
 def judged(db):
     """Judges the labels not yet judged (`trust.assess`) with the page's cached reference model;
-    a failure leaves them pending (the log says why) and the page as it was."""
+    a failure leaves them pending (the log says why) and the page as it was. When another
+    session of this process is judging them, this page neither waits nor judges them again."""
     def cached(path):
         loaded, predictor = resources.saved_model(str(path), resources.file_version(path))
         return loaded.metadata, predictor
 
+    if not _judging.acquire(blocking=False):
+        return
     try:
         if trust.pending(db):
             trust.assess(db, trust.reference_predictor(loader=cached))
     except MnistError as error:
         drawings_db.log.warning("Visitors' labels were not judged: %s", error)
+    finally:
+        _judging.release()

@@ -87,3 +87,33 @@ def test_without_the_header_neither_the_proxy_nor_a_forwarded_address_is_a_visit
             seen.append(drawings_store.client_address())
     assert seen == [None, None, "10.1.2.3", "203.0.113.7", None, None]
     assert caplog.text.count("carry a proxy's header (X-Forwarded-For)") == 1
+
+
+def test_while_one_page_judges_labels_the_others_do_not_judge_them_again(monkeypatch):
+    """A script's burst of drawings was judged by every visitor's page at once (each rerun
+    asks), the work multiplied by the number of visitors on the server's cores."""
+    import threading
+
+    from mnist_core.drawings import trust
+
+    asked, started, finish = [], threading.Event(), threading.Event()
+
+    def slow_assess(db, predictor):
+        asked.append(threading.current_thread().name)
+        started.set()
+        finish.wait(5)
+
+    monkeypatch.setattr(trust, "pending", lambda db: True)
+    monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: None)
+    monkeypatch.setattr(trust, "assess", slow_assess)
+    first = threading.Thread(target=drawings_store.judged, args=(None,), name="first")
+    first.start()
+    assert started.wait(5)
+    others = [threading.Thread(target=drawings_store.judged, args=(None,)) for _ in range(3)]
+    for thread in others:
+        thread.start()
+    for thread in others:
+        thread.join(5)
+    finish.set()
+    first.join(5)
+    assert asked == ["first"] and not first.is_alive()
