@@ -75,9 +75,10 @@ def load_drawings(source=None):
     path = Path(source) if source else db_path()
     if path.suffix.lower() == ".npz" and path.exists():
         x, y = read_export(path)  # bounded: a FIFO, a bomb, a huge header are one sentence
-    elif not path.is_file():
-        raise MnistError(f"There is no drawings file at {path}: record drawings on the page, "
-                         "or give an .npz written by `drawings export`.")
+    elif not path.is_file():  # the server's own store is named, never its folder: a visitor's
+        # training on the page reads it too
+        raise MnistError(f"There is no drawings file at {path if source else path.name}: record "
+                         "drawings on the page, or give an .npz written by `drawings export`.")
     else:
         x, y, _, _ = trusted_drawings(path)
     digits = y < NUM_CLASSES

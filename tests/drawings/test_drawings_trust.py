@@ -11,6 +11,7 @@ from mnist_core.constants import NOT_A_DIGIT
 from mnist_core.drawings import moderation, trust
 from mnist_core.drawings.store import DrawingRefused, DrawingsDB
 from mnist_core.drawings.training_mix import DrawingsExtra, drawings_extra, mix_into
+from mnist_core.errors import MnistError
 from tests.hang_guard import within
 
 
@@ -276,3 +277,13 @@ def test_not_a_digit_is_never_judged_nor_trained(db):
     record(db, 1, NOT_A_DIGIT, session="s")
     trust.assess(db, Reference())
     assert statuses(db) == {"pending": 1} and db.count(trusted=True) == 0
+
+
+def test_a_missing_store_read_by_a_visitor_s_training_names_no_server_folder(tmp_path,
+                                                                                monkeypatch):
+    """The page's "Mix in visitors' drawings" runs `drawings_extra()` in the training's child;
+    a store moved aside meanwhile said 'There is no drawings file at /srv/...' to the visitor."""
+    monkeypatch.setenv("MNIST_DRAWINGS_DB", str(tmp_path / "secret-folder" / "drawings.sqlite"))
+    with pytest.raises(MnistError) as refused:
+        drawings_extra()
+    assert "drawings.sqlite" in str(refused.value) and "secret-folder" not in str(refused.value)
