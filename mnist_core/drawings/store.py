@@ -265,8 +265,19 @@ themselves), so one visitor could otherwise be as many clients as they like."""
 
 def client_group(client):
     """What counts as one client: an IPv6 address's /64 network, an IPv4-mapped IPv6 address's
-    IPv4 address, any other address as written (an IPv4 address, or text that is no address)."""
+    IPv4 address, any other address as written (an IPv4 address, or text that is no address).
+
+    A port is no part of it (Azure's `X-Forwarded-For` writes `203.0.113.8:51234`, a new port at
+    each connection), nor the brackets of `[2001:db8::1]:443` or the words of a `Forwarded`
+    header's entry (`for="[2001:db8::1]";proto=https`)."""
     text = str(client).strip()
+    for part in text.split(";"):  # RFC 7239: for=...;proto=...;by=...
+        if part.strip().lower().startswith("for="):
+            text = part.strip()[4:].strip('"')
+    if text.startswith("[") and "]" in text:
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:  # IPv4:port (an IPv6 address has two colons at least)
+        text = text.split(":")[0]
     try:
         address = ipaddress.ip_address(text.split("%")[0])  # "%eth0": a zone, not the address
     except ValueError:

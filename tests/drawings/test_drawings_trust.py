@@ -243,6 +243,20 @@ def test_one_ipv6_visitor_rotating_addresses_in_its_64_is_one_client(db, monkeyp
     assert len(set(clients[:3])) == 1 and clients[3] == clients[4] != clients[0]
 
 
+def test_a_port_or_a_forwarded_entry_s_words_never_make_a_new_client():
+    """Azure writes X-Forwarded-For as IP:port, a new port at each connection: each visitor's
+    connection was a new client (past the per-client limit, agreeing with itself)."""
+    from mnist_core.drawings.store import client_group
+
+    assert {client_group(a) for a in ("203.0.113.8:4711", "203.0.113.8:4712", "203.0.113.8",
+                                      'for=203.0.113.8;proto=https')} == {"203.0.113.8"}
+    assert {client_group(a) for a in ("[2001:db8:7:1::1]:443", "2001:db8:7:1::2",
+                                      'for="[2001:db8:7:1::5]:80";proto=https',
+                                      "proto=http; for=\"[2001:db8:7:1::9]\"")} == {
+        "2001:db8:7:1::/64"}
+    assert client_group("unknown") == "unknown"
+
+
 def test_the_client_address_is_kept_hashed_never_raw(db):
     record(db, 1, 1, session="s", client="203.0.113.77")
     record(db, 1, 1, session="t", client="203.0.113.77")
