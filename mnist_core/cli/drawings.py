@@ -123,6 +123,8 @@ def cmd_export(args):
         with replaced_atomically(out) as temporary:
             np.savez_compressed(temporary, x=x, y=y, label_names=LABEL_NAMES)
     except OSError as error:
+        from mnist_core.cli.drawings_review import unwritable
+
         raise MnistError(unwritable(out, error)) from None
     others = int((y == NOT_A_DIGIT).sum())
     left_out = 0 if args.all else db.count() - db.unsound() - len(y)
@@ -130,9 +132,3 @@ def cmd_export(args):
           + (f" ({others} not a digit, y = {NOT_A_DIGIT})" if others else "")
           + (f"; {left_out} whose label is disputed, not yet judged or rejected left out "
              "(--all writes them too)" if left_out else ""))
-
-
-def unwritable(out, error):
-    """One sentence for an output file the system refused (a folder that cannot be created, a
-    read-only disk, no room), naming the file as given."""
-    return f"{out.name} could not be written ({error.strerror or error}): choose another --out."

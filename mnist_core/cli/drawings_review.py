@@ -66,8 +66,6 @@ def cmd_review(args):
              if predictor is not None else [f"{label}>?" for label in shown.labels])
     from PIL import Image
 
-    from mnist_core.cli.drawings import unwritable
-
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with replaced_atomically(out) as temporary:
@@ -123,3 +121,8 @@ def status_counts(db):
     counts = dict(db.read("SELECT status, count(*) FROM drawings GROUP BY status"))
     return ", ".join(f"{counts.get(s, 0)} {s}" for s in
                      ("pending", "plausible", "disputed", "approved", "rejected"))
+
+def unwritable(out, error):
+    """One sentence for an output file the system refused (a folder that cannot be created, a
+    read-only disk, no room), naming the file as given."""
+    return f"{out.name} could not be written ({error.strerror or error}): choose another --out."
