@@ -69,7 +69,7 @@ def make_touching_digits(x, n, seed):
     out = np.zeros((n, 28, 28), np.uint8)
     for i in range(n):
         rng = np.random.default_rng([91, seed, i])
-        chosen = rng.choice(len(x), 2 if rng.uniform() < 0.75 else 3, replace=False)
+        chosen = rng.choice(len(x), 2 if rng.uniform() < 0.6 else 3, replace=False)
         canvas, _ = compose(x[chosen], rng, touching_share=1.0)
         out[i] = np.round(255 * to_mnist_input(canvas))
     return out

@@ -194,13 +194,20 @@ class Predictor:
             # digits must make every one of them surer, not just some.
             best = int(np.argmax([np.prod([p.confidence for p in way]) for way in read]))
             one_piece = [i for i, way in enumerate(read) if len(way) == 1]
-            if one_piece and read[one_piece[0]][0].not_a_digit:
+            whole_blob = read[one_piece[0]][0] if one_piece else None
+            if (len(ways) > 1 and whole_blob is not None and whole_blob.not_a_digit
+                    and self.gate.is_mark(whole_blob.image)):
                 # Read whole, the blob is no digit: a letter or a shape, not digits that touch
-                # (the gate knows those apart, `not_a_digit`), however surely its halves read.
+                # (the gate knows those apart), however surely its halves read as digits.
                 best = one_piece[0]
-            marks.append(best == one_piece[0] and read[best][0].not_a_digit if one_piece
-                         else False)
+            marks.append(whole_blob is not None and best == one_piece[0]
+                         and whole_blob.not_a_digit)
             chosen.append(best)
+            if len(read[best]) > 1:
+                # Cut out of touching ink that the gate did not call a mark: the cut leaves
+                # stubs of the neighbour's ink that its verdict on each piece cannot be trusted
+                # with, so each piece is a digit (perhaps misread: the answer is unsure).
+                read[best] = [dataclasses.replace(p, not_a_digit=False) for p in read[best]]
             digits += read[best]
         cut = cut.choose(chosen)
         if whole and len(digits) == 1:  # read whole, exactly as `predict()` does

@@ -18,6 +18,9 @@ import numpy as np
 
 from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT
 
+SEVERAL_DIGITS = NOT_A_DIGIT + 1
+"""The gate's column for two or three digits that touch, read as one blob."""
+
 GATE_FILE = Path(__file__).with_name("not_a_digit.keras")
 """The gate's weights, shipped with the package (not in models/: it is no digit model)."""
 
@@ -48,11 +51,20 @@ class DigitGate:
         Args:
             images: float32 (N, 28, 28) or (N, 28, 28, 1) in [0, 1], as `to_mnist_input` makes.
         """
+        return self.probabilities(images)[:, NOT_A_DIGIT]
+
+    def probabilities(self, images):
+        """float32 (N, 12): the ten digits, "not a digit" and "several digits touching"."""
         batch = np.asarray(images, np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
         if not len(batch):
-            return np.zeros(0, np.float32)
-        out = self._forward(batch).numpy()
-        return out[:, NOT_A_DIGIT].astype(np.float32)
+            return np.zeros((0, SEVERAL_DIGITS + 1), np.float32)
+        return self._forward(batch).numpy().astype(np.float32)
+
+    def is_mark(self, image):
+        """True when one blob read whole is no digit rather than digits that touch: its "not a
+        digit" score reaches the threshold and beats "several digits"."""
+        p = self.probabilities(image[None])[0]
+        return bool(p[NOT_A_DIGIT] >= self.threshold and p[NOT_A_DIGIT] >= p[SEVERAL_DIGITS])
 
     def flags(self, scores):
         """bool array: which scores say "not a digit"."""

@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from mnist_core.constants import INPUT_SHAPE, NOT_A_DIGIT
+from mnist_core.reading.not_a_digit import SEVERAL_DIGITS
 
 CALIBRATION_IMAGES = 5000
 """MNIST training images kept out of the gate's training, to set its threshold on."""
@@ -36,35 +37,29 @@ seeds (small) nor the evaluation ones."""
 
 
 def build_gate(dtype="float32"):
-    """The gate's network: two convolution blocks with batch norm, 12 softmax outputs."""
+    """The gate's network: two convolution blocks with batch norm, 12 softmax outputs.
+
+    The twelfth class, `SEVERAL_DIGITS`, is two or three digits that touch, read as one blob.
+    Without it, a number's touching digits read whole look like no digit, and the gate could
+    not tell a letter cut in two (an X read "76") from two digits that touch.
+    """
     import keras
     from keras import layers
 
+    from mnist_core.training.recipes import conv_block
+
     fast = {"dtype": dtype}
-
-    def block(filters):
-        return [layers.Conv2D(filters, 3, padding="same", use_bias=False, **fast),
-                layers.BatchNormalization(**fast), layers.ReLU(**fast),
-                layers.Conv2D(filters, 3, use_bias=False, **fast),
-                layers.BatchNormalization(**fast), layers.ReLU(**fast),
-                layers.MaxPooling2D(2, **fast), layers.Dropout(0.1, **fast)]
-
     return keras.Sequential([
-        keras.Input(shape=INPUT_SHAPE), *block(24), *block(48), layers.Flatten(**fast),
+        keras.Input(shape=INPUT_SHAPE), *conv_block(24, dtype), *conv_block(48, dtype),
+        layers.Flatten(**fast),
         layers.Dense(128, use_bias=False, **fast), layers.BatchNormalization(**fast),
         layers.ReLU(**fast), layers.Dropout(0.3, **fast),
         layers.Dense(SEVERAL_DIGITS + 1, activation="softmax", dtype="float32"),
     ], name="not_a_digit_gate")
 
 
-SEVERAL_DIGITS = NOT_A_DIGIT + 1
-"""The gate's twelfth class: two or three digits that touch, read as one blob. Without it, a
-number's touching digits read whole look like no digit, and the gate could not tell a letter
-cut in two (an X read "76") from two digits that touch."""
-
-
 def gate_arrays(x_train, y_train, seed, non_digits=45_000, redrawn=15_000, stroked=10_000,
-                touching=12_000, progress=print):
+                touching=16_000, progress=print):
     """The gate's training images (uint8 (N, 28, 28)) and labels (0..9, `NOT_A_DIGIT`,
     `SEVERAL_DIGITS`)."""
     from mnist_core.data.drawn_digits import make_drawn_digits

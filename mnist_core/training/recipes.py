@@ -122,22 +122,27 @@ QUICK = Recipe(
 )
 
 
+def conv_block(filters, dtype):
+    """Two 3x3 convolutions with batch norm, then 2x2 pooling and a little dropout: the strong
+    recipe's building block (the "not a digit" gate's too)."""
+    from keras import layers
+
+    fast = {"dtype": dtype}
+    return [layers.Conv2D(filters, 3, padding="same", use_bias=False, **fast),
+            layers.BatchNormalization(**fast), layers.ReLU(**fast),
+            layers.Conv2D(filters, 3, use_bias=False, **fast),
+            layers.BatchNormalization(**fast), layers.ReLU(**fast),
+            layers.MaxPooling2D(2, **fast), layers.Dropout(0.1, **fast)]
+
+
 def _build_strong(steps_per_epoch, epochs, dtype="float32"):
     import keras
     from keras import layers
 
     fast = {"dtype": dtype}
-
-    def block(filters):
-        return [layers.Conv2D(filters, 3, padding="same", use_bias=False, **fast),
-                layers.BatchNormalization(**fast), layers.ReLU(**fast),
-                layers.Conv2D(filters, 3, use_bias=False, **fast),
-                layers.BatchNormalization(**fast), layers.ReLU(**fast),
-                layers.MaxPooling2D(2, **fast), layers.Dropout(0.1, **fast)]
-
     model = keras.Sequential([
         keras.Input(shape=INPUT_SHAPE),
-        *block(32), *block(64),
+        *conv_block(32, dtype), *conv_block(64, dtype),
         layers.Flatten(**fast),
         layers.Dense(256, use_bias=False, **fast), layers.BatchNormalization(**fast),
         layers.ReLU(**fast), layers.Dropout(0.4, **fast),

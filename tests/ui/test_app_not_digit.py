@@ -31,6 +31,9 @@ class InkGate:
     def flags(self, scores):
         return np.asarray(scores) >= self.threshold
 
+    def is_mark(self, image):
+        return bool(self.flags(self.scores(np.asarray(image)[None]))[0])
+
 
 @pytest.fixture
 def gate(models, monkeypatch):
