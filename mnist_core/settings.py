@@ -161,6 +161,9 @@ SETTINGS = {s.name: s for s in (
             "hashed), however many sessions it opens.", _whole(1, MOST_DRAWINGS)),
     Setting("MNIST_DRAWINGS_PER_HOUR", "600",
             "Most drawings the whole server records in an hour.", _whole(1, MOST_DRAWINGS)),
+    Setting("MNIST_DRAWINGS_PER_CLIENT_HOUR", "60",
+            "Most drawings one client address records in an hour, so that one visitor opening "
+            "fresh sessions cannot take the whole server's hour.", _whole(1, MOST_DRAWINGS)),
     Setting("MNIST_DRAWINGS_MAX_SHARE", "0.05",
             "Largest share of a training's images, or of a score's drawings, that one session or "
             "one client address may contribute.", _share),

@@ -101,6 +101,10 @@ class DrawingsDB(DrawingsFile):
     def per_hour(self):
         return settings.get("MNIST_DRAWINGS_PER_HOUR")
 
+    @property
+    def per_client_hour(self):
+        return settings.get("MNIST_DRAWINGS_PER_CLIENT_HOUR")
+
     # ---- writing ---------------------------------------------------------------------------
 
     def record(self, *, session, label, predicted, probabilities, image, crop, model, language,
@@ -127,7 +131,8 @@ class DrawingsDB(DrawingsFile):
         Raises:
             DrawingRefused: one sentence: the store is full (rows or bytes), this session has
                 recorded `per_minute` drawings in the last minute, this session or client
-                address has `per_session` or `per_client` drawings kept, the server has recorded
+                address has `per_session` or `per_client` drawings kept, or the address has
+                recorded `per_client_hour` in the last hour, the server has recorded
                 `per_hour` in the last hour, or the file is unusable.
             ValueError: a value outside what the page produces.
         """
@@ -158,6 +163,11 @@ class DrawingsDB(DrawingsFile):
             return db.execute(f"SELECT count(*) FROM drawings WHERE {where}", values).fetchone()[0]
 
         if count("session = ? AND created > ?", session, now - RATE_WINDOW_SECONDS) >= self.per_minute:
+            raise DrawingRefused(TOO_FAST)
+        # One address opening fresh sessions would otherwise take the whole server's hour, and
+        # every other visitor would be refused until it passed.
+        if client is not None and count("client = ? AND created > ?", client,
+                                        now - HOUR_SECONDS) >= self.per_client_hour:
             raise DrawingRefused(TOO_FAST)
         if count("session = ?", session) >= self.per_session or (
                 client is not None and count("client = ?", client) >= self.per_client):

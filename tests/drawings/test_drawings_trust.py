@@ -39,7 +39,8 @@ def record(db, digit, label, session, client=None, seed=0, now=0.0):
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    for name in ("MNIST_DRAWINGS_PER_SESSION", "MNIST_DRAWINGS_PER_HOUR"):
+    for name in ("MNIST_DRAWINGS_PER_SESSION", "MNIST_DRAWINGS_PER_HOUR",
+                 "MNIST_DRAWINGS_PER_CLIENT_HOUR"):
         monkeypatch.setenv(name, "100000")  # these tests record faster than a visitor may
     monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: Reference())
     return DrawingsDB(tmp_path / "d.sqlite", per_minute=100000)
@@ -201,6 +202,7 @@ def test_a_scripted_visitor_from_one_address_cannot_fill_the_store(tmp_path, mon
     monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT", "5")
     monkeypatch.setenv("MNIST_DRAWINGS_PER_SESSION", "3")
     monkeypatch.setenv("MNIST_DRAWINGS_PER_HOUR", "9")
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT_HOUR", "9")
     db = DrawingsDB(tmp_path / "d.sqlite", per_minute=100)
     for i in range(3):
         record(db, 1, 1, session="one", now=float(i))
@@ -220,6 +222,21 @@ def test_a_scripted_visitor_from_one_address_cannot_fill_the_store(tmp_path, mon
             assert refused.value.reason == "busy" and str(refused.value).count(".") == 1
     assert caplog.text.count("MNIST_DRAWINGS_PER_HOUR") == 1 and "drawings prune" in caplog.text
     record(db, 1, 1, session="next hour", client="192.0.2.1", now=4000.0)  # an hour later
+
+
+def test_one_address_opening_fresh_sessions_cannot_take_the_servers_hour(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_HOUR", "20")
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT_HOUR", "4")
+    db = DrawingsDB(tmp_path / "d.sqlite", per_minute=100)
+    for i in range(4):
+        record(db, 1, 1, session=f"script{i}", client="203.0.113.9", now=float(i))
+    for i in range(4, 40):  # a fresh session each time: refused, and the hour left to others
+        with pytest.raises(DrawingRefused) as refused:
+            record(db, 1, 1, session=f"script{i}", client="203.0.113.9", now=float(i))
+        assert refused.value.reason == "too_fast"
+    for n in range(16):
+        record(db, 1, 1, session=f"honest{n}", client=f"198.51.100.{n}", now=50.0 + n)
+    record(db, 1, 1, session="script99", client="203.0.113.9", now=3700.0)  # an hour later
 
 
 def test_one_ipv6_visitor_rotating_addresses_in_its_64_is_one_client(db, monkeypatch):
