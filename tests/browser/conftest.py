@@ -41,8 +41,11 @@ def serving(models, drawings, log_name):
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / log_name  # kept beside the screenshots for a failure's story
+    # The folder holds only the tutorial's model: it judges visitors' labels (issue 22), as
+    # a deployer whose folder holds no strong.keras would name it.
     server = start_server("streamlit_app.py", ROOT, port, log, env={
-        "MNIST_MODELS_DIR": str(models), "MNIST_DRAWINGS_DB": str(drawings)})
+        "MNIST_MODELS_DIR": str(models), "MNIST_DRAWINGS_DB": str(drawings),
+        "MNIST_TRUST_MODEL": "tutorial.keras"})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, server, log, timeout=SERVER_START_SECONDS, interval=0.25)
