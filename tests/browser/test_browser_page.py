@@ -203,7 +203,13 @@ def choose_model_when_listed(page, name):
                 raise
             page.wait_for_timeout(1 * MS)
             continue
-        option.click()
+        try:  # a rerun may redraw the open list under the pointer: open it again then
+            option.click(timeout=3 * MS)
+        except sync_api.TimeoutError:
+            page.keyboard.press("Escape")
+            if time.monotonic() > deadline:
+                raise
+            continue
         return
 
 
