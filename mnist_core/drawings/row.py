@@ -11,6 +11,8 @@ MAX_SESSION = 64  # characters of a session id
 CLIENT_HEX = 32  # hex digits kept of a client address's keyed hash (`store.client_hash`)
 ROW_BYTES = IMAGE_SIZE * IMAGE_SIZE + CROP_SIDE * CROP_SIDE + 4 * NUM_CLASSES + 208
 """About what one row takes in the file: the two images, the probabilities and the rest."""
+TRUSTED_SQL = "status IN ('plausible', 'approved')"
+"""SQL: a label trusted to train or score (`mnist_core.drawings.trust.TRUSTED`)."""
 SOUND = (f"typeof(input) = 'blob' AND length(input) = {IMAGE_SIZE * IMAGE_SIZE} "
          f"AND typeof(probabilities) = 'blob' AND length(probabilities) = {4 * NUM_CLASSES} "
          f"AND typeof(label) = 'integer' AND label BETWEEN 0 AND {NOT_A_DIGIT} "

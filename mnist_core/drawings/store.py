@@ -26,7 +26,8 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.drawings.row import CLIENT_HEX, ROW_BYTES, SOUND, checked_label, checked_row
+from mnist_core.drawings.row import (CLIENT_HEX, ROW_BYTES, SOUND, TRUSTED_SQL, checked_label,
+                                     checked_row)
 from mnist_core.drawings.store_file import (
     BUSY,
     FULL,
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 60.0
 HOUR_SECONDS = 3600.0
 DIGITS_ONLY = f" AND label < {NUM_CLASSES}"  # leaves out the drawings labelled NOT_A_DIGIT
-TRUSTED_ONLY = (" AND (status IN ('plausible', 'approved') OR (label >= "
+TRUSTED_ONLY = (f" AND ({TRUSTED_SQL} OR (label >= "
                 f"{NUM_CLASSES} AND status != 'rejected'))")  # "not a digit" is never judged
 PRUNE_HINT = ("`python -m mnist_core drawings prune --disputed` (or --older-than DAYS, "
               "--session S; add --dry-run to see what would go) frees room")
@@ -219,7 +220,7 @@ class DrawingsDB(DrawingsFile):
         those whose label is trusted, `trust.TRUSTED`, when `trusted`)."""
         rows = self._read("SELECT count(*) FROM drawings WHERE 1"
                           + (DIGITS_ONLY if digits or trusted else "")
-                          + (" AND status IN ('plausible', 'approved')" if trusted else ""))
+                          + (f" AND {TRUSTED_SQL}" if trusted else ""))
         return rows[0][0] if rows else 0
 
     def unsound(self):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core import settings
-from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
+from mnist_core.constants import NUM_CLASSES
 from mnist_core.drawings.export_file import read_export
 from mnist_core.drawings.store_file import check_sqlite
 from mnist_core.drawings.trust import capped

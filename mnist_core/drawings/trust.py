@@ -25,7 +25,7 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.drawings.row import SOUND
+from mnist_core.drawings.row import SOUND, TRUSTED_SQL
 from mnist_core.errors import MnistError
 
 log = logging.getLogger("mnist_core.drawings.store")
@@ -40,7 +40,6 @@ same drawing (a stroke drawn again by another hand differs by far more; a copy b
 AGREEMENT_POOL = 5000
 """Agreement is sought among this many most recent rows with a known address: a bounded cost."""
 BATCH = 1024  # rows judged per query: memory stays ~1 MB whatever the store holds
-_TRUSTED_SQL = "status IN ('plausible', 'approved')"
 
 
 def reference_predictor(loader=None):
@@ -234,7 +233,7 @@ def trusted(db, last=None):
     (N, 28, 28), uint8 (N,) digits, and N session ids and client hashes (None: unknown); only
     the `last` ones when given."""
     _, x, y, clients, sessions = (part[::-1] for part in _rows(
-        db, _TRUSTED_SQL + f" AND label < {NUM_CLASSES}", "id DESC", last))
+        db, TRUSTED_SQL + f" AND label < {NUM_CLASSES}", "id DESC", last))
     return x, y.astype(np.uint8), sessions, clients
 
 
@@ -254,7 +253,7 @@ def for_score(db, last):
 def readings_for_score(db, last):
     """`(labels, predicted)` int64 (N,) of the last `last` trusted drawings of digits, oldest
     first, capped as `for_score`: how the page's models read them when they were drawn."""
-    rows = db.read(f"SELECT label, predicted, session, client FROM drawings WHERE {_TRUSTED_SQL} "
+    rows = db.read(f"SELECT label, predicted, session, client FROM drawings WHERE {TRUSTED_SQL} "
                    f"AND label < {NUM_CLASSES} AND {SOUND} ORDER BY id DESC LIMIT ?",
                    (int(last),))[::-1]
     most = max(1, int(settings.get("MNIST_DRAWINGS_MAX_SHARE") * len(rows)))
