@@ -4,6 +4,7 @@ The client keeps only what a visitor acts on or looks at: the widgets it may set
 the Draw view's canvas, the "Predicted digit" metric, and exceptions shown in the page.
 """
 
+from collections import deque
 from dataclasses import dataclass, field
 
 CANVAS_COMPONENT = "streamlit_drawable_canvas"  # in the bidi component's name
@@ -31,6 +32,9 @@ class Page:
     tabs: Widget = None  # the tab bar (a widget since Streamlit's tabs rerun on change)
     tab_labels: list = field(default_factory=list)
     exceptions: list = field(default_factory=list)  # "Type: message", each shown exception
+    progress: str = ""  # the last progress bar's text (a training's epoch and batch)
+    answer: str = None  # the last "Predicted digit" shown, as its text
+    alerts: deque = field(default_factory=lambda: deque(maxlen=50))  # st.success... texts
 
     def read(self, delta):
         """Reads one `Delta`; returns the metric's `(label, body)` when it is an answer."""
@@ -56,7 +60,12 @@ class Page:
         elif kind == "exception":
             self.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "metric" and element.metric.label in ANSWER_LABELS:
+            self.answer = element.metric.body
             return element.metric.label, element.metric.body
+        elif kind == "alert":
+            self.alerts.append(element.alert.body)
+        elif kind == "progress":
+            self.progress = element.progress.text
         elif kind in WIDGETS:
             proto = getattr(element, kind)
             label = getattr(proto, "label", "") or getattr(proto, "id", "")
