@@ -13,7 +13,8 @@ What the browser's front end (Streamlit 1.67's static/js) does, and this client 
   Draw view's canvas reruns only its fragment (ui/draw.py).
 - `st.fragment(run_every=...)` is the browser's job, not the server's: the server sends
   `ForwardMsg.auto_rerun` (fragment id, interval) and the front end sends a `rerun_script` for
-  that fragment (`is_auto_rerun`) every interval until `stop_auto_rerun`. Without it an open
+  that fragment (`is_auto_rerun`) every interval until `stop_auto_rerun` or the next full
+  run (which asks again for the fragments it draws). Without it an open
   page would cost the server nothing; this client sends them as the browser does.
 - Large messages carry a hash; the client lists those it holds in `cached_message_hashes` and
   the server then sends only a `ref_hash`, as it does to a browser.
@@ -30,6 +31,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.stream_client import upload
 from tests.stream_client.drawing import canvas_value
@@ -263,6 +265,10 @@ class Visitor:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.runs_started += 1
+            if not message.metadata.run.fragment_ids:
+                # As the front end's handleNewSession: a full run ends every auto rerun, and
+                # the fragments it draws with run_every ask for theirs again.
+                self._stop_auto_reruns(list(self._timers))
             self.session_id = message.new_session.initialize.session_id or self.session_id
             self._page_hash = message.new_session.page_script_hash or self._page_hash
         elif kind == "delta":
@@ -279,10 +285,13 @@ class Visitor:
         elif kind == "auto_rerun":
             self._every(message.auto_rerun.fragment_id, message.auto_rerun.interval)
         elif kind == "stop_auto_rerun":
-            for fragment_id in message.stop_auto_rerun.fragment_ids:
-                interval_task = self._timers.pop(fragment_id, None)
-                if interval_task:
-                    interval_task[1].cancel()
+            self._stop_auto_reruns(message.stop_auto_rerun.fragment_ids)
+
+    def _stop_auto_reruns(self, fragment_ids):
+        for fragment_id in fragment_ids:
+            interval_task = self._timers.pop(fragment_id, None)
+            if interval_task:
+                interval_task[1].cancel()
 
     def _every(self, fragment_id, interval):
         # As the front end's handleAutoRerun: the same interval again changes nothing.
@@ -295,6 +304,9 @@ class Visitor:
             while True:
                 await asyncio.sleep(interval)
                 self.auto_reruns += 1
-                await self.rerun(fragment_id, auto=True)
+                try:
+                    await self.rerun(fragment_id, auto=True)
+                except ConnectionClosed:
+                    return  # the reader saw it too: `closed_by_server`
 
         self._timers[fragment_id] = (interval, asyncio.create_task(tick()))
