@@ -150,7 +150,7 @@ class Visitor:
         await self._socket.send(message.SerializeToString())
 
     async def draw(self, digit, timeout=30):
-        """One stroke: the canvas sends `digit` drawn on it; waits for "Predicted digit".
+        """One stroke: the canvas sends `digit` drawn on it; waits for the answer.
 
         Args:
             digit: uint8 array (28, 28), an MNIST digit; or its `drawing.canvas_value` text,
@@ -158,7 +158,8 @@ class Visitor:
             timeout: seconds to wait for the answer.
 
         Returns:
-            `Answer`, or None when no answer came within `timeout`.
+            `Answer` (its digit is the number read, None for "not a digit"), or None when no
+            answer came within `timeout`.
         """
         value = digit if isinstance(digit, str) else canvas_value(digit)
         canvas = self.page.canvas
