@@ -3,7 +3,7 @@
 A launcher is a context manager that yields a `Served`: the base URL the visitors open and the
 server process ids whose CPU and memory (with their children: trainings, upload checks) are
 measured. Another deploy (several processes behind a reverse proxy) plugs in as one more
-launcher yielding the proxy's URL and every server's pid.
+entry of `LAUNCHERS` yielding the proxy's URL and every server's pid.
 """
 
 import contextlib
@@ -75,4 +75,8 @@ def running_server(url, pids):
     yield Served(url.rstrip("/"), list(pids))
 
 
-__all__ = ["Served", "ServerError", "bench_env", "running_server", "streamlit_server"]
+LAUNCHERS = {"streamlit": streamlit_server}
+"""`--launcher` names: each a context manager `(folder, port, cpus)` yielding a `Served`."""
+
+__all__ = ["LAUNCHERS", "Served", "ServerError", "bench_env", "running_server",
+           "streamlit_server"]

@@ -64,7 +64,7 @@ from playwright.async_api import async_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cpu_share import cpu_snapshot, parse_cpus, pinned  # noqa: E402
-from launchers import running_server, streamlit_server  # noqa: E402
+from launchers import LAUNCHERS, running_server  # noqa: E402
 from footprint import process_tree  # noqa: E402
 from page_latency import EMPTY_TEXT, INSTRUMENT, ROOT, digit_stroke  # noqa: E402
 from visitor_figures import GOAL_VISITORS, report, summarise  # noqa: E402
@@ -325,7 +325,8 @@ def protocol_run(args):
         folder = Path(args.keep or folder)
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            with streamlit_server(folder, args.port, parse_cpus(args.server_cpus)) as served:
+            launcher = LAUNCHERS[args.launcher]
+            with launcher(folder, args.port, parse_cpus(args.server_cpus)) as served:
                 return run_protocol(args, served)
         except ServerError as error:
             sys.exit(str(error))
@@ -372,6 +373,8 @@ def main():
     protocol.add_argument("--upload", metavar="MODEL_FILE",
                           help="one more visitor uploads this model file to the Explore view "
                                "while the others draw, and waits for its check")
+    protocol.add_argument("--launcher", choices=sorted(LAUNCHERS), default="streamlit",
+                          help="how the app is served (bench/launchers.py)")
     protocol.add_argument("--url", help="measure the app already served at this URL (no "
                           "server started; --server-pids says which processes to watch)")
     protocol.add_argument("--server-pids", default="",
