@@ -11,8 +11,8 @@ epochs of the tutorial recipe and clicks Train, and the others open once an epoc
 visitors open their pages (a few at a time) and draw one untimed stroke; (3) `--idle-seconds`
 with every page open and nobody drawing: the server's CPU per open page per second; (4)
 `--seconds` of drawing, with the training kept running and, with `--upload`, one more
-visitor uploading a model file through the sidebar's uploader (its sandboxed check). Before (2), a reference: the
-server's CPU with no page open for `--idle-seconds` (at most 10).
+visitor uploading a model file through the sidebar's uploader (its sandboxed check). Before
+(2), a reference: the server's CPU with no page open for `--idle-seconds` (at most 10).
 
 CPU is from /proc: the server processes (all threads), their children (training, upload
 check) apart, and this client's own. Memory: the resident memory of the servers and their

@@ -371,8 +371,8 @@ def main():
     protocol.add_argument("--open-at-once", type=int, default=4,
                           help="visitors opening their pages at the same time")
     protocol.add_argument("--upload", metavar="MODEL_FILE",
-                          help="one more visitor uploads this model file to the Explore view "
-                               "while the others draw, and waits for its check")
+                          help="one more visitor uploads this model file through the sidebar's "
+                               "uploader while the others draw, and waits for its check")
     protocol.add_argument("--launcher", choices=sorted(LAUNCHERS), default="streamlit",
                           help="how the app is served (bench/launchers.py)")
     protocol.add_argument("--url", help="measure the app already served at this URL (no "
