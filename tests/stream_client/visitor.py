@@ -92,6 +92,8 @@ class Visitor:
         self._cookies = {}
         self._file_urls = {}  # request id -> FileURLsResponse
         self.closed_by_server = False
+        self.runs_while_unanswered = None  # runs started between the last unanswered stroke
+        # and its timeout
 
     # ---- Connection -----------------------------------------------------------------------
 
@@ -172,6 +174,9 @@ class Visitor:
         except ProtocolError:
             if self.closed_by_server:
                 raise
+            # For the record: no run at all since the send means the server dropped the
+            # request (as it does one for a fragment a full run is redrawing).
+            self.runs_while_unanswered = self.runs_started - self._answer_after
             return None
         finally:
             self._answer_after = None
