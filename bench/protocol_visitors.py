@@ -122,8 +122,8 @@ async def draw_on_schedule(index, visitor, clock, args, pool, tally):
         if answer is None:
             tally["notes"].append(f"visitor {index}: no answer to MNIST test digit {which} (a "
                                    f"{label}); runs started meanwhile "
-                                   f"{visitor.runs_while_unanswered}, the page's last alerts: "
-                                   f"{list(visitor.page.alerts)[-2:]}")
+                                   f"{visitor.runs_while_unanswered}, canvas moved "
+                                   f"{visitor.page.canvas_moves} times so far")
         tally["strokes"].append({"visitor": index, "digit": label, "answer": answer})
 
 
