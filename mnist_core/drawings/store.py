@@ -8,17 +8,20 @@ id; nothing else about the visitor. The rows score every model on real visitors'
 (`mnist_core.drawings.scores`) and can be mixed into the next training
 (`mnist_core.drawings.training_mix`).
 
-The file is shared by every session of a server and by several server processes (its schema,
-its migrations and its replacement when unreadable are `store_file`'s): each write checks
-the limits and inserts in one `BEGIN IMMEDIATE` transaction, so two processes can never both
-take the last free row; the page never sees an exception from here.
+The rows live in a SQLite file (`MNIST_DRAWINGS_DB`, the default; its schema, its migrations
+and its replacement when unreadable are `store_file`'s) or, for a deploy over several machines,
+in a PostgreSQL database (`MNIST_DRAWINGS_URL`; `store_server`): `location()` says which, and
+`DrawingsDB` takes either, the one SQL of this package's queries run on both. The store is
+shared by every session of a server and by several server processes: each write checks the
+limits and inserts in one transaction that no other writer runs at the same time (`BEGIN
+IMMEDIATE` in the file, an advisory lock on the server), so two processes can never both take
+the last free row; the page never sees an exception from here.
 """
 
 import hashlib
 import hmac
 import ipaddress
 import logging
-import sqlite3
 import time
 from pathlib import Path
 
@@ -26,7 +29,7 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.drawings.row import (CLIENT_HEX, ROW_BYTES, SOUND, TRUSTED_SQL, checked_label,
+from mnist_core.drawings.row import (CLIENT_HEX, ROW_BYTES, TRUSTED_SQL, checked_label,
                                      checked_row)
 from mnist_core.drawings.store_file import (
     BUSY,
@@ -55,25 +58,59 @@ def db_path():
     return Path(chosen) if chosen else DEFAULT_DRAWINGS_DB
 
 
+def location():
+    """Where the drawings are kept: the `MNIST_DRAWINGS_URL` setting (a `postgresql://` URL),
+    else the SQLite file of `db_path()`. The page, its trainings and the command line all ask
+    here.
+
+    Raises:
+        MnistError: an unusable setting, one sentence naming it (never a password).
+    """
+    return settings.get("MNIST_DRAWINGS_URL") or db_path()
+
+
+def is_url(where):
+    """Whether a location names a database server rather than a file."""
+    return isinstance(where, str) and where.startswith(settings.URL_SCHEMES)
+
+
+def backend(where):
+    """The store behind a location: a `store_server.DrawingsServer` for a URL, else a
+    `store_file.DrawingsFile`."""
+    if is_url(where):
+        from mnist_core.drawings.store_server import DrawingsServer  # only deploys with one
+
+        return DrawingsServer(where)
+    return DrawingsFile(where)
+
+
 def collecting():
     """Whether the deployer lets visitors record drawings (`MNIST_COLLECT_DRAWINGS`)."""
     return settings.get("MNIST_COLLECT_DRAWINGS")
 
 
-class DrawingsDB(DrawingsFile):
-    """The drawings: recorded within the limits, relabelled, read; a `DrawingsFile`, opened
-    (and migrated, or replaced if unreadable) on first use.
+class DrawingsDB:
+    """The drawings: recorded within the limits, relabelled, read; in a SQLite file or on a
+    PostgreSQL server (`backend`), opened (and migrated) on first use.
 
-    Each call opens its own short connection, so the object may be shared by every session's
+    Each call takes its own short connection, so the object may be shared by every session's
     thread of a server process.
 
     Args:
-        path: the SQLite file (`db_path()` when None); its folder is created if missing.
+        where: the SQLite file (its folder is created if missing) or a `postgresql://` URL;
+            `location()` when None.
         max_rows, max_bytes, per_minute: the limits; the deployer's settings when None.
+
+    Attributes:
+        location: the file's `Path` or the URL; path: the file's `Path`, None on a server;
+        where: what a log line or the terminal says (a URL without its password);
+        sound: SQL, a row as `checked_row` writes it, in the backend's dialect (`row.SOUND`).
     """
 
-    def __init__(self, path=None, max_rows=None, max_bytes=None, per_minute=None):
-        super().__init__(path if path is not None else db_path())
+    def __init__(self, where=None, max_rows=None, max_bytes=None, per_minute=None):
+        self.backend = backend(where if where is not None else location())
+        self.location, self.path = self.backend.location, self.backend.path
+        self.where, self.sound = self.backend.where, self.backend.sound
         self._limits = (max_rows, max_bytes, per_minute)
         self._told = set()  # the refusals the deployer's log has been told of
 
@@ -141,23 +178,16 @@ class DrawingsDB(DrawingsFile):
                           not_digit_score)
         now = time.time() if now is None else float(now)
         try:
-            with self._open() as db:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    hashed = None if client is None else client_hash(db, client)
-                    self._check_limits(db, session, hashed, now)
-                    cursor = db.execute(
-                        "INSERT INTO drawings (created, session, language, model, predicted, "
-                        "probabilities, label, input, crop, not_digit_score, client) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (now, *row, hashed))
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                return cursor.lastrowid
-        except sqlite3.Error as error:
-            return self._failed(error)
+            with self.backend.open() as db, self.backend.locked(db):
+                hashed = None if client is None else client_hash(db, client)
+                self._check_limits(db, session, hashed, now)
+                return db.execute(
+                    "INSERT INTO drawings (created, session, language, model, predicted, "
+                    "probabilities, label, input, crop, not_digit_score, client) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (now, *row, hashed)).fetchall()[0][0]  # every row: the statement done
+        except self.backend.ERRORS as error:
+            return self.backend.failed(error)
 
     def _check_limits(self, db, session, client, now):
         def count(where, *values):
@@ -174,17 +204,14 @@ class DrawingsDB(DrawingsFile):
                 client is not None and count("client = ?", client) >= self.per_client):
             raise DrawingRefused(YOURS_FULL)
         if count("created > ?", now - HOUR_SECONDS) >= self.per_hour:
-            self._tell_deployer("busy", f"The drawings store {self.path} has recorded "
+            self._tell_deployer("busy", f"The drawings store {self.where} has recorded "
                                 f"{self.per_hour} drawings in the last hour "
                                 "(MNIST_DRAWINGS_PER_HOUR), so it refuses more for now; if "
                                 f"one visitor did this, {PRUNE_HINT}.")
             raise DrawingRefused(BUSY)
         rows = db.execute("SELECT count(*) FROM drawings").fetchone()[0]
-        # Pages freed by `drawings prune` are reused before the file grows.
-        pages, free, page_size = (db.execute(f"PRAGMA {p}").fetchone()[0]
-                                  for p in ("page_count", "freelist_count", "page_size"))
-        if rows >= self.max_rows or (pages - free) * page_size + ROW_BYTES > self.max_bytes:
-            self._tell_deployer("full", f"The drawings store {self.path} is full ({rows} rows; "
+        if rows >= self.max_rows or self.backend.used_bytes(db, rows) + ROW_BYTES > self.max_bytes:
+            self._tell_deployer("full", f"The drawings store {self.where} is full ({rows} rows; "
                                 "MNIST_DRAWINGS_MAX_ROWS, MNIST_DRAWINGS_MAX_MB) and refuses new "
                                 f"drawings: {PRUNE_HINT}.")
             raise DrawingRefused(FULL)
@@ -202,23 +229,36 @@ class DrawingsDB(DrawingsFile):
             True if a row of this session had that id (another session's row is never touched).
         """
         label = checked_label(label)
+        # A new label is judged anew (`trust`); a deployer's rejection stays.
+        return self.write("UPDATE drawings SET label = ?, status = CASE status WHEN 'rejected' "
+                          "THEN 'rejected' ELSE 'pending' END WHERE id = ? AND session = ?",
+                          (label, int(row_id), str(session))) == 1
+
+    def read(self, query, parameters=()):
+        """The rows of one query (none when no file exists yet: reading creates none), for
+        this package's modules; a failure is `DrawingRefused`."""
+        if not self.backend.exists():
+            return []
         try:
-            with self._open() as db:
-                # A new label is judged anew (`trust`); a deployer's rejection stays.
-                changed = db.execute(
-                    "UPDATE drawings SET label = ?, status = CASE status WHEN 'rejected' "
-                    "THEN 'rejected' ELSE 'pending' END WHERE id = ? AND session = ?",
-                    (label, int(row_id), str(session))).rowcount
-            return changed == 1
-        except sqlite3.Error as error:
-            return self._failed(error)
+            with self.backend.open() as db:
+                return db.execute(query, parameters).fetchall()
+        except self.backend.ERRORS as error:
+            return self.backend.failed(error)
+
+    def write(self, query, parameters=()):
+        """Runs one statement in a transaction of its own; returns how many rows it changed."""
+        try:
+            with self.backend.open() as db:
+                return db.execute(query, parameters).rowcount
+        except self.backend.ERRORS as error:
+            return self.backend.failed(error)
 
     # ---- reading ---------------------------------------------------------------------------
 
     def count(self, digits=False, trusted=False):
         """How many drawings are recorded (only those labelled a digit when `digits`; only
         those whose label is trusted, `trust.TRUSTED`, when `trusted`)."""
-        rows = self._read("SELECT count(*) FROM drawings WHERE 1"
+        rows = self.read("SELECT count(*) FROM drawings WHERE TRUE"
                           + (DIGITS_ONLY if digits or trusted else "")
                           + (f" AND {TRUSTED_SQL}" if trusted else ""))
         return rows[0][0] if rows else 0
@@ -226,20 +266,20 @@ class DrawingsDB(DrawingsFile):
     def unsound(self):
         """How many rows this app did not write (a file made by hand: an image of the wrong
         size, a label outside 0..10, ...), told from their declared sizes; never read."""
-        rows = self._read(f"SELECT count(*) FROM drawings WHERE NOT ({SOUND})")
+        rows = self.read(f"SELECT count(*) FROM drawings WHERE NOT ({self.sound})")
         return rows[0][0] if rows else 0
 
     def session_pairs(self, session):
         """`(labels, predicted)` int arrays of one session's drawings, oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self._read(f"SELECT label, predicted FROM drawings WHERE session = ? AND {SOUND} "
+        rows = self.read(f"SELECT label, predicted FROM drawings WHERE session = ? AND {self.sound} "
                           "ORDER BY id", (str(session),))
         return _pair_arrays(rows)
 
     def pairs(self, last=None):
         """`(labels, predicted)` of every drawing (or the `last` ones), oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self._read(f"SELECT label, predicted FROM drawings WHERE {SOUND} ORDER BY id DESC"
+        rows = self.read(f"SELECT label, predicted FROM drawings WHERE {self.sound} ORDER BY id DESC"
                           + (" LIMIT ?" if last else ""), (int(last),) if last else ())
         return _pair_arrays(rows[::-1])
 
@@ -249,7 +289,7 @@ class DrawingsDB(DrawingsFile):
         labelled a digit when `digits`; when `trusted`, a digit only if its label is trusted
         (`trust.TRUSTED`), and "not a digit" unless rejected. Rows this app did not write
         (`unsound`) are left out."""
-        rows = self._read(f"SELECT input, label FROM drawings WHERE {SOUND}"
+        rows = self.read(f"SELECT input, label FROM drawings WHERE {self.sound}"
                           + (DIGITS_ONLY if digits else "")
                           + (TRUSTED_ONLY if trusted else "")
                           + " ORDER BY id DESC"
@@ -305,4 +345,5 @@ def _pair_arrays(rows):
     return labels, np.array([r[1] for r in rows], np.int64)
 
 
-__all__ = ["DrawingRefused", "DrawingsDB", "collecting", "db_path"]
+__all__ = ["DrawingRefused", "DrawingsDB", "backend", "collecting", "db_path", "is_url",
+           "location"]

@@ -152,7 +152,7 @@ def test_an_unreadable_file_is_moved_aside_and_a_new_one_started(tmp_path, caplo
         db = DrawingsDB(path)
         for i in range(200):
             record(db, now=i * 100.0)
-        db._keeper.close()
+        db.backend._keeper.close()
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
     with caplog.at_level(logging.WARNING, logger="mnist_core.drawings.store"):
@@ -178,7 +178,7 @@ def test_a_file_damaged_while_open_is_replaced_at_the_next_write(tmp_path):
     path = tmp_path / "d.sqlite"
     db = DrawingsDB(path)
     record(db)
-    db._keeper.close()
+    db.backend._keeper.close()
     for suffix in ("-wal", "-shm"):
         (tmp_path / f"d.sqlite{suffix}").unlink(missing_ok=True)
     path.write_bytes(b"garbage" * 1000)
