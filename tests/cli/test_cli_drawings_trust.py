@@ -12,15 +12,17 @@ from PIL import Image
 
 from mnist_core.cli import commands as cli
 from mnist_core.drawings import trust
-from mnist_core.drawings.store import DrawingsDB, db_path
+from mnist_core.drawings.store import DrawingsDB
 from mnist_core.paths import ROOT
 from tests.drawings.test_drawings_trust import Reference, record
 
 
 @pytest.fixture
-def judged(monkeypatch):
+def judged(monkeypatch, store_location):
+    """Nine drawings, eight of them poisoned, in the store the command line opens: the SQLite
+    file of `MNIST_DRAWINGS_DB`, then a database named by `MNIST_DRAWINGS_URL`."""
     monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: Reference())
-    db = DrawingsDB(db_path(), per_minute=1000)
+    db = DrawingsDB(store_location, per_minute=1000)
     ids = [record(db, 1, 7, session=f"poison{i}", seed=i, now=float(i)) for i in range(8)]
     ids += [record(db, 2, 2, session="honest", seed=100, now=10.0)]
     return db, ids
