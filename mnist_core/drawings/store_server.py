@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 
 import psycopg
 
@@ -83,6 +84,9 @@ STATEMENT_MS = 60_000
 """A query waits at most this long: a stuck server refuses a drawing, it never hangs a page."""
 IDLE_KEPT = 4
 """Connections kept open per server process between calls."""
+RETRY_SECONDS = 30.0
+"""After the server could not be reached, calls are refused at once for this long: a page
+reruns several reads, each of which would otherwise wait `CONNECT_SECONDS` for a server down."""
 
 
 class DrawingsServer:
@@ -101,6 +105,7 @@ class DrawingsServer:
         self.where = shown_url(url)  # never the password, in a log or on a terminal
         self._checked = False
         self._idle, self._pid, self._lock = [], os.getpid(), threading.Lock()
+        self._down_until = 0.0  # time.monotonic() before which the server is not tried again
 
     def used_bytes(self, db, rows):
         """The bytes the drawings take, for `MNIST_DRAWINGS_MAX_MB`: `ROW_BYTES` a row."""
@@ -136,8 +141,14 @@ class DrawingsServer:
                 self._idle, self._pid = [], os.getpid()
             if self._idle:
                 return self._idle.pop()
-        connection = psycopg.connect(self.location, autocommit=True,
-                                     connect_timeout=CONNECT_SECONDS)
+        if time.monotonic() < self._down_until:
+            raise DrawingRefused(UNAVAILABLE)  # said in the log when it went down
+        try:
+            connection = psycopg.connect(self.location, autocommit=True,
+                                         connect_timeout=CONNECT_SECONDS)
+        except psycopg.OperationalError:
+            self._down_until = time.monotonic() + RETRY_SECONDS
+            raise
         # A writer waits for another as long as the file's `busy_timeout`, then gives up.
         connection.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
         connection.execute(f"SET statement_timeout = {STATEMENT_MS}")

@@ -155,6 +155,25 @@ def test_a_urls_password_is_never_in_a_log_line_nor_a_refusal(postgres_server, m
     assert "hunter2" not in message and "\n" not in message and message.count(". ") == 0
 
 
+def test_a_server_down_is_tried_again_after_a_while_not_at_every_read(url, monkeypatch, caplog):
+    """Each page's rerun reads the store several times: a server that does not answer would
+    cost each read the connection's timeout; it costs the first, then nothing for a while."""
+    gone = DrawingsDB(url + "-gone")
+    tries = []
+    connect = psycopg.connect
+    monkeypatch.setattr(psycopg, "connect", lambda *a, **k: tries.append(1) or connect(*a, **k))
+    with caplog.at_level(logging.WARNING, "mnist_core.drawings.store"):
+        for _ in range(3):
+            with pytest.raises(DrawingRefused):
+                gone.count()
+    assert len(tries) == 1 and len(caplog.records) == 1
+    monkeypatch.setattr(store_server, "RETRY_SECONDS", 0.0)
+    gone.backend._down_until = 0.0  # the while has passed
+    with pytest.raises(DrawingRefused):
+        gone.count()
+    assert len(tries) == 2
+
+
 @pytest.mark.parametrize("value", ["mysql://u@h/db", "postgresql://u@h/d b", "drawings.sqlite"])
 def test_a_url_that_is_no_postgresql_url_is_one_sentence(monkeypatch, value):
     monkeypatch.setenv("MNIST_DRAWINGS_URL", value)
