@@ -103,6 +103,12 @@ def store_location(request, tmp_path, monkeypatch, postgres_server):
     return url
 
 
+FILE_ONLY = pytest.mark.parametrize("store_location", ["sqlite"], indirect=True)
+"""On a test of the drawings store: its SQLite file only. For what no SQL decides (the trust
+rule's cost in Python, a file named on the command line) or what the server's tests cover
+faster: the suite is at its time limit, and each variant on the server costs ~0.2-5 s."""
+
+
 @pytest.fixture
 def tiny_data():
     return make_tiny_data()

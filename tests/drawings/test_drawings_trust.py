@@ -12,6 +12,7 @@ from mnist_core.drawings import moderation, trust
 from mnist_core.drawings.store import DrawingRefused, DrawingsDB
 from mnist_core.drawings.training_mix import DrawingsExtra, drawings_extra, mix_into
 from mnist_core.errors import MnistError
+from tests.conftest import FILE_ONLY
 from tests.hang_guard import within
 
 
@@ -51,6 +52,7 @@ def statuses(db):
     return dict(db.read("SELECT status, count(*) FROM drawings GROUP BY status"))
 
 
+@FILE_ONLY  # on the server: the disputed, approved and agreeing labels' tests below
 def test_a_thousand_ones_labelled_seven_from_fifty_sessions_never_train(db):
     for i in range(1000):  # issue 22's attack: 50 fresh sessions x 20
         record(db, 1, 7, session=f"poison{i // 20}", seed=i, now=float(i))
@@ -92,6 +94,7 @@ def test_without_a_reference_model_other_addresses_agreeing_make_a_label_plausib
     assert statuses(db) == {"plausible": 3}
 
 
+@FILE_ONLY
 def test_three_addresses_sending_the_same_poisoned_drawings_never_override_the_reference(db):
     """Only copies are near-identical: three addresses each sending the same 100 '1's labelled
     7 agreed with one another, and on main all 300 trained (300 per address: 7,200 images of
@@ -132,6 +135,7 @@ AGREED = trust.agreed
 
 
 @pytest.mark.parametrize("reference", [Reference(), None], ids=["reference", "none"])
+@FILE_ONLY
 def test_a_script_s_disputed_rows_cost_nothing_at_each_honest_drawing(db, monkeypatch, reference):
     """300 poisoned rows from 300 addresses: judged once; then an honest visitor's drawing, and
     every page's rerun, asks agreement of no row that nothing new could change (on main each
