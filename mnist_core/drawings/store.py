@@ -210,7 +210,8 @@ class DrawingsDB:
                                 f"one visitor did this, {PRUNE_HINT}.")
             raise DrawingRefused(BUSY)
         rows = db.execute("SELECT count(*) FROM drawings").fetchone()[0]
-        if rows >= self.max_rows or self.backend.used_bytes(db, rows) + ROW_BYTES > self.max_bytes:
+        used = self.backend.used_bytes(db, rows)
+        if rows >= self.max_rows or used + ROW_BYTES > self.max_bytes:
             self._tell_deployer("full", f"The drawings store {self.where} is full ({rows} rows; "
                                 "MNIST_DRAWINGS_MAX_ROWS, MNIST_DRAWINGS_MAX_MB) and refuses new "
                                 f"drawings: {PRUNE_HINT}.")
@@ -233,6 +234,8 @@ class DrawingsDB:
         return self.write("UPDATE drawings SET label = ?, status = CASE status WHEN 'rejected' "
                           "THEN 'rejected' ELSE 'pending' END WHERE id = ? AND session = ?",
                           (label, int(row_id), str(session))) == 1
+
+    # ---- one query, for this package's modules ---------------------------------------------
 
     def read(self, query, parameters=()):
         """The rows of one query (none when no file exists yet: reading creates none), for
@@ -259,8 +262,8 @@ class DrawingsDB:
         """How many drawings are recorded (only those labelled a digit when `digits`; only
         those whose label is trusted, `trust.TRUSTED`, when `trusted`)."""
         rows = self.read("SELECT count(*) FROM drawings WHERE TRUE"
-                          + (DIGITS_ONLY if digits or trusted else "")
-                          + (f" AND {TRUSTED_SQL}" if trusted else ""))
+                         + (DIGITS_ONLY if digits or trusted else "")
+                         + (f" AND {TRUSTED_SQL}" if trusted else ""))
         return rows[0][0] if rows else 0
 
     def unsound(self):
@@ -272,15 +275,16 @@ class DrawingsDB:
     def session_pairs(self, session):
         """`(labels, predicted)` int arrays of one session's drawings, oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self.read(f"SELECT label, predicted FROM drawings WHERE session = ? AND {self.sound} "
-                          "ORDER BY id", (str(session),))
+        rows = self.read("SELECT label, predicted FROM drawings WHERE session = ? AND "
+                         f"{self.sound} ORDER BY id", (str(session),))
         return _pair_arrays(rows)
 
     def pairs(self, last=None):
         """`(labels, predicted)` of every drawing (or the `last` ones), oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self.read(f"SELECT label, predicted FROM drawings WHERE {self.sound} ORDER BY id DESC"
-                          + (" LIMIT ?" if last else ""), (int(last),) if last else ())
+        rows = self.read(f"SELECT label, predicted FROM drawings WHERE {self.sound} "
+                         "ORDER BY id DESC" + (" LIMIT ?" if last else ""),
+                         (int(last),) if last else ())
         return _pair_arrays(rows[::-1])
 
     def images(self, last=None, digits=False, trusted=False):
@@ -290,10 +294,10 @@ class DrawingsDB:
         (`trust.TRUSTED`), and "not a digit" unless rejected. Rows this app did not write
         (`unsound`) are left out."""
         rows = self.read(f"SELECT input, label FROM drawings WHERE {self.sound}"
-                          + (DIGITS_ONLY if digits else "")
-                          + (TRUSTED_ONLY if trusted else "")
-                          + " ORDER BY id DESC"
-                          + (" LIMIT ?" if last else ""), (int(last),) if last else ())[::-1]
+                         + (DIGITS_ONLY if digits else "")
+                         + (TRUSTED_ONLY if trusted else "")
+                         + " ORDER BY id DESC"
+                         + (" LIMIT ?" if last else ""), (int(last),) if last else ())[::-1]
         x = np.zeros((len(rows), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
         for i, (data, _) in enumerate(rows):
             x[i] = np.frombuffer(data, np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)

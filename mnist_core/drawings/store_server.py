@@ -216,8 +216,9 @@ class DrawingsServer:
 
     def failed(self, error):
         """A query the server refused: one log line, one sentence; checked again next time."""
+        said = str(error).strip()
         log.warning("The drawings store %s failed (%s).", self.where,
-                    str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+                    said.splitlines()[0] if said else type(error).__name__)
         self._checked = False
         if isinstance(error, psycopg.OperationalError):
             self._drop_idle()  # a server restarted or unreachable: its connections are gone
