@@ -106,6 +106,7 @@ class DrawingsServer:
         self._checked = False
         self._idle, self._pid, self._lock = [], os.getpid(), threading.Lock()
         self._down_until = 0.0  # time.monotonic() before which the server is not tried again
+        self._told_types = False
 
     def used_bytes(self, db, rows):
         """The bytes the drawings take, for `MNIST_DRAWINGS_MAX_MB`: `ROW_BYTES` a row."""
@@ -209,9 +210,11 @@ class DrawingsServer:
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
             "'drawings' AND table_schema = current_schema()").fetchall())
         wrong = sorted(name for name, kind in COLUMN_TYPES.items() if found.get(name) != kind)
-        if wrong:
+        if wrong and not self._told_types:  # once per process, not at every page's read
+            self._told_types = True
             log.warning("The drawings table of %s has columns of other types than this app "
                         "writes (%s); drawings are not recorded.", self.where, ", ".join(wrong))
+        if wrong:
             raise DrawingRefused(UNAVAILABLE)
 
     def failed(self, error):
