@@ -12,7 +12,7 @@ missing=""
 # The drawings store's tests start a real PostgreSQL server (Debian's package; issue 23).
 ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || missing="$missing postgresql"
 if [ -n "$missing" ]; then
-  echo "Installing$missing for the tests ..."
+  echo "Installing ${missing# } for the tests ..."
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -57,12 +57,12 @@ class PostgresServer:
                         "-E", "UTF8", "--no-sync", "--no-instructions"],
                        check=True, capture_output=True, cwd=self.dir, **self._as_owner())
         # No TCP at all, no disk flushes: a test's data need not survive a power cut.
-        self.process = subprocess.Popen(
-            [self.bin / "postgres", "-D", data, "-k", self.dir, "-c", "listen_addresses=",
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=100", "-c", "shared_buffers=16MB"],
-            stdout=subprocess.DEVNULL, stderr=open(self.dir / "server.log", "wb"),
-            cwd=self.dir, **self._as_owner())
+        with open(self.dir / "server.log", "wb") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [self.bin / "postgres", "-D", data, "-k", self.dir, "-c", "listen_addresses=",
+                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                 "-c", "max_connections=100", "-c", "shared_buffers=16MB"],
+                stdout=subprocess.DEVNULL, stderr=log, cwd=self.dir, **self._as_owner())
         deadline = time.monotonic() + START_SECONDS
         while not self._ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
