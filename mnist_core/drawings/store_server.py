@@ -84,6 +84,11 @@ STATEMENT_MS = 60_000
 """A query waits at most this long: a stuck server refuses a drawing, it never hangs a page."""
 IDLE_KEPT = 4
 """Connections kept open per server process between calls."""
+MOST_OPEN = 6
+"""Connections one server process holds at once: every visitor's page reads from a thread of
+its own, and a server takes `max_connections` (100 by default) for every process and app
+together, past which it refuses them all. A call waits its turn for `BUSY_TIMEOUT_MS` at most
+(a query takes a few ms), then is refused."""
 RETRY_SECONDS = 30.0
 """After the server could not be reached, calls are refused at once for this long: a page
 reruns several reads, each of which would otherwise wait `CONNECT_SECONDS` for a server down."""
@@ -105,6 +110,7 @@ class DrawingsServer:
         self.where = shown_url(url)  # never the password, in a log or on a terminal
         self._checked = False
         self._idle, self._pid, self._lock = [], os.getpid(), threading.Lock()
+        self._slots = threading.BoundedSemaphore(MOST_OPEN)
         self._down_until = 0.0  # time.monotonic() before which the server is not tried again
         self._told_types = False
 
@@ -129,17 +135,26 @@ class DrawingsServer:
 
     @contextlib.contextmanager
     def connection(self):
-        """A connection that takes this package's SQL, given back to the few kept open."""
-        connection = self._take()
-        try:
-            yield Statements(connection)
-        finally:
-            self._give_back(connection)
-
-    def _take(self):
+        """A connection that takes this package's SQL, given back to the few kept open; one of
+        `MOST_OPEN`, waited for."""
         with self._lock:
             if self._pid != os.getpid():  # a forked child: the parent's sockets are not its own
                 self._idle, self._pid = [], os.getpid()
+                self._slots = threading.BoundedSemaphore(MOST_OPEN)
+            slots = self._slots
+        if not slots.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise DrawingRefused(UNAVAILABLE)  # the server is that slow: refused, not queued
+        try:
+            connection = self._take()
+            try:
+                yield Statements(connection)
+            finally:
+                self._give_back(connection)
+        finally:
+            slots.release()
+
+    def _take(self):
+        with self._lock:
             if self._idle:
                 return self._idle.pop()
         if time.monotonic() < self._down_until:

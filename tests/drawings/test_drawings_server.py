@@ -215,3 +215,27 @@ def test_the_page_the_trainings_and_the_command_line_open_the_url_s_store(url, m
     extra = drawings_extra()  # what the page's training child and `train --with-drawings` call
     assert len(extra.y_train) + len(extra.y_heldout) == 12
     assert not (tmp_path / "drawings.sqlite").exists()
+
+
+def test_many_sessions_at_once_share_a_few_connections(url, monkeypatch):
+    """Every visitor's page reads the store from its own thread: 40 reading at once must not
+    open 40 connections (a server's `max_connections` is 100 for every process and app
+    together; past it, every call of every process is refused). They wait their turn on a
+    few."""
+    db = DrawingsDB(url)
+    assert db.count() == 0  # migrated
+    opened, connect = [], psycopg.connect
+    monkeypatch.setattr(psycopg, "connect", lambda *a, **k: opened.append(1) or connect(*a, **k))
+    start, answers = threading.Barrier(40), []
+
+    def visitor():
+        start.wait()
+        answers.append(db.read("SELECT count(*) FROM drawings, pg_sleep(0.05)"))
+
+    threads = [threading.Thread(target=visitor) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert answers == [[(0,)]] * 40
+    assert len(opened) <= store_server.MOST_OPEN
