@@ -121,8 +121,10 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 def shown_url(text):
     """A database URL as a log line or a refusal may show it: its password, in the user part
     or as a `password=` parameter, replaced by `***`."""
-    text = re.sub(r"(://[^/?#:@]*:)[^/?#]*@", r"\1***@", str(text))  # to the last @
-    return re.sub(r"([?&]password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+    # To the last @ of all: a password may hold a / ? or # not percent-encoded (libpq reads one
+    # with a ?, and a URL refused for it is shown in the sentence that says so).
+    text = re.sub(r"(://[^/?#:@]*:).*@", r"\1***@", str(text))
+    return re.sub(r"([?&](?:ssl)?password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def _database_url(text):
@@ -137,6 +139,14 @@ def _database_url(text):
         urllib.parse.urlsplit(text).port  # a port that is no number, an unclosed [IPv6
     except ValueError:
         raise ValueError("must be a postgresql:// URL whose host and port can be read") from None
+    from psycopg import Error
+    from psycopg.conninfo import conninfo_to_dict  # libpq's own parser; it connects nowhere
+
+    try:
+        conninfo_to_dict(text)
+    except Error:  # libpq's sentence quotes the token it could not read: maybe the password
+        raise ValueError("must be a postgresql:// URL that libpq reads: its parameters "
+                         "libpq's own, a % followed by two hex digits") from None
     return text
 
 

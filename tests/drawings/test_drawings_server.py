@@ -239,3 +239,20 @@ def test_many_sessions_at_once_share_a_few_connections(url, monkeypatch):
         thread.join(60)
     assert answers == [[(0,)]] * 40
     assert len(opened) <= store_server.MOST_OPEN
+
+
+@pytest.mark.parametrize("value", [
+    "postgresql://visitor:hunter2/x@host/db",  # a / ? # in a password must be percent-encoded
+    "postgresql://visitor:hunter2?x@host/db",
+    "postgresql://visitor:ab%zzhunter2@host/db",  # libpq's own sentence would quote it
+    "postgresql://visitor@host/db?sslpassword=hunter2&fallback=1",  # no such libpq parameter
+    "postgresql://visitor@host/db?applicationname=x&password=hunter2"])
+def test_a_url_libpq_cannot_read_is_one_sentence_without_its_password(monkeypatch, value):
+    """Caught when the setting is read, naming it, rather than at each of a page's calls in
+    the log (libpq's own sentence quotes the token it could not read: the password)."""
+    monkeypatch.setenv("MNIST_DRAWINGS_URL", value)
+    with pytest.raises(MnistError) as unusable:
+        location()
+    message = str(unusable.value)
+    assert message.startswith("The environment variable MNIST_DRAWINGS_URL=")
+    assert "hunter2" not in message and "\n" not in message
