@@ -10,7 +10,6 @@ import dataclasses
 import math
 import os
 import re
-import urllib.parse
 from typing import Callable
 
 from mnist_core.constants import MOST_DRAWINGS
@@ -135,18 +134,16 @@ def _database_url(text):
                          "database, or empty for the SQLite file of MNIST_DRAWINGS_DB")
     if any(c.isspace() or not c.isprintable() for c in text):
         raise ValueError("must be a URL without spaces or control characters")
-    try:
-        urllib.parse.urlsplit(text).port  # a port that is no number, an unclosed [IPv6
-    except ValueError:
-        raise ValueError("must be a postgresql:// URL whose host and port can be read") from None
     from psycopg import Error
     from psycopg.conninfo import conninfo_to_dict  # libpq's own parser; it connects nowhere
 
-    try:
-        conninfo_to_dict(text)
+    try:  # what a connection will read: a list of hosts (a primary, its standby) too
+        ports = str(conninfo_to_dict(text).get("port") or "").split(",")
     except Error:  # libpq's sentence quotes the token it could not read: maybe the password
         raise ValueError("must be a postgresql:// URL that libpq reads: its parameters "
                          "libpq's own, a % followed by two hex digits") from None
+    if not all(not port or (port.isdigit() and 0 < int(port) < 65536) for port in ports):
+        raise ValueError("must be a postgresql:// URL whose host and port can be read")
     return text
 
 

@@ -243,7 +243,7 @@ def test_many_sessions_at_once_share_a_few_connections(url, monkeypatch):
 
 @pytest.mark.parametrize("value", [
     "postgresql://visitor:hunter2/x@host/db",  # a / ? # in a password must be percent-encoded
-    "postgresql://visitor:hunter2?x@host/db",
+    "postgresql://visitor:hunter2@host:5432,standby:port/db",
     "postgresql://visitor:ab%zzhunter2@host/db",  # libpq's own sentence would quote it
     "postgresql://visitor@host/db?sslpassword=hunter2&fallback=1",  # no such libpq parameter
     "postgresql://visitor@host/db?applicationname=x&password=hunter2"])
@@ -256,3 +256,15 @@ def test_a_url_libpq_cannot_read_is_one_sentence_without_its_password(monkeypatc
     message = str(unusable.value)
     assert message.startswith("The environment variable MNIST_DRAWINGS_URL=")
     assert "hunter2" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize("value", [
+    "postgresql://u:pw@primary:5432,standby:5433/db?target_session_attrs=read-write",
+    "postgresql://u@[2001:db8::1]:5432,standby/db", "postgresql:///db?host=/run/postgresql",
+    "postgresql://u:hunter2?x@host/db"])  # libpq reads this password with its ?
+def test_a_url_libpq_reads_is_taken_a_host_list_too(monkeypatch, value):
+    """A primary and its standby, libpq trying each (a deploy over several machines): what a
+    connection reads is what the setting takes."""
+    monkeypatch.setenv("MNIST_DRAWINGS_URL", value)
+    assert location() == value
+    assert "hunter2" not in settings.shown_url(value)
