@@ -13,6 +13,7 @@ kept open between calls (a new one costs the server a process), a few per server
 import contextlib
 import logging
 import os
+import selectors
 import threading
 import time
 
@@ -154,9 +155,14 @@ class DrawingsServer:
             slots.release()
 
     def _take(self):
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                connection = self._idle.pop()
+            if not _ended(connection):
+                return connection
+            connection.close()
         if time.monotonic() < self._down_until:
             raise DrawingRefused(UNAVAILABLE)  # said in the log when it went down
         try:
@@ -244,6 +250,18 @@ class DrawingsServer:
 
     def exists(self):
         """A database is there to read (it may hold no table yet: `open` makes them)."""
+        return True
+
+
+def _ended(connection):
+    """Whether the server ended an idle connection (restarted, failed over, `idle_session_timeout`):
+    its last words or the socket's end wait to be read, where an idle connection of ours (no
+    LISTEN) is sent nothing. Told without a round trip, so no visitor's call is refused for it."""
+    try:  # a selector, not select(): a server with many visitors has sockets numbered past 1024
+        with selectors.DefaultSelector() as selector:
+            selector.register(connection.fileno(), selectors.EVENT_READ)
+            return bool(selector.select(0))
+    except (OSError, ValueError, psycopg.Error):
         return True
 
 

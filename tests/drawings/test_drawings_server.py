@@ -4,6 +4,7 @@ password never shown. The rules shared with the file run on both (`store_locatio
 
 import logging
 import threading
+import time
 import tracemalloc
 
 import numpy as np
@@ -268,3 +269,18 @@ def test_a_url_libpq_reads_is_taken_a_host_list_too(monkeypatch, value):
     monkeypatch.setenv("MNIST_DRAWINGS_URL", value)
     assert location() == value
     assert "hunter2" not in settings.shown_url(value)
+
+
+def test_a_connection_the_server_ended_while_idle_costs_no_visitor_a_drawing(url):
+    """A server restarted, failed over, or ending idle sessions (`idle_session_timeout`) ends
+    the connections kept open: the next visitor's drawing goes through a new one, not refused."""
+    db = DrawingsDB(url)
+    assert record(db) == 1
+    [(pid,)] = db.read("SELECT pg_backend_pid()")  # the connection kept open
+    with raw(url) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    assert record(db) == 2 and db.count() == 2
