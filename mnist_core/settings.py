@@ -189,7 +189,8 @@ SETTINGS = {s.name: s for s in (
             "Most drawings kept; once reached, new corrections are refused (about 4 KB each).",
             _whole(1, MOST_DRAWINGS)),
     Setting("MNIST_DRAWINGS_MAX_MB", "100",
-            "Most megabytes the drawings file may take; once reached, new corrections are refused.",
+            "Most megabytes the drawings may take (a PostgreSQL server's count 7.2 KB a row, "
+            "the most one takes there); once reached, new corrections are refused.",
             _decimal(MOST_DRAWINGS_MB)),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
             "Most drawings one visitor's session may record in a minute.", _whole(1, 1000)),

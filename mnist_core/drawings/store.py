@@ -27,7 +27,7 @@ import numpy as np
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.drawings.clients import client_group, client_hash
-from mnist_core.drawings.row import ROW_BYTES, TRUSTED_SQL, checked_label, checked_row
+from mnist_core.drawings.row import TRUSTED_SQL, checked_label, checked_row
 from mnist_core.drawings.store_file import (
     BUSY,
     FULL,
@@ -208,7 +208,7 @@ class DrawingsDB:
             raise DrawingRefused(BUSY)
         rows = db.execute("SELECT count(*) FROM drawings").fetchone()[0]
         used = self.backend.used_bytes(db, rows)
-        if rows >= self.max_rows or used + ROW_BYTES > self.max_bytes:
+        if rows >= self.max_rows or used + self.backend.row_bytes > self.max_bytes:
             self._tell_deployer("full", f"The drawings store {self.where} is full ({rows} rows; "
                                 "MNIST_DRAWINGS_MAX_ROWS, MNIST_DRAWINGS_MAX_MB) and refuses new "
                                 f"drawings: {PRUNE_HINT}.")

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from mnist_core.drawings.row import SOUND
+from mnist_core.drawings.row import ROW_BYTES, SOUND
 from mnist_core.errors import MnistError
 from mnist_core.regular_files import NotRegularFile, open_regular
 
@@ -111,6 +111,7 @@ class DrawingsFile:
 
     ERRORS = (sqlite3.Error,)
     sound = SOUND
+    row_bytes = ROW_BYTES  # about what the next row adds to the pages in use
 
     def __init__(self, path):
         self.path = Path(path)

@@ -20,7 +20,7 @@ import time
 import psycopg
 
 from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
-from mnist_core.drawings.row import CLIENT_HEX, MAX_SESSION, ROW_BYTES
+from mnist_core.drawings.row import CLIENT_HEX, MAX_SESSION
 from mnist_core.drawings.store_file import BUSY_TIMEOUT_MS, SCHEMA_VERSION, UNAVAILABLE
 from mnist_core.drawings.store_file import DrawingRefused
 from mnist_core.settings import shown_url
@@ -77,6 +77,16 @@ SOUND = (f"octet_length(input) = {IMAGE_SIZE * IMAGE_SIZE} "
 only (a 300 MB value is never fetched nor decompressed to be measured); the column types are
 checked once (`COLUMN_TYPES`)."""
 
+ROW_BYTES = 7_200
+"""The most a row takes on the server, its table's TOAST and its indexes, counted for
+`MNIST_DRAWINGS_MAX_MB` (`row.ROW_BYTES`, ~4.2 KB, is the image data alone): measured, 6,953
+bytes a row of the largest kind the page writes (a drawing of noise that no compression
+shrinks, the longest model name and session id, each row's own client hash), where a drawing
+of a few strokes takes ~2.2 KB. Counted from the rows, not the server's files, so `prune` frees room at
+once; the most, not a measure, so the budget holds whatever visitors draw."""
+EMPTY_BYTES = 160_000
+"""What the table, its TOAST and its six indexes take beyond their rows: each one's first pages
+(measured: 115 KB with one row, 188 KB with five)."""
 WRITE_LOCK = 0x6D6E6973_74000001
 """Key of the advisory lock each write's transaction takes: one writer at a time per database."""
 MIGRATE_LOCK = WRITE_LOCK + 1
@@ -104,6 +114,7 @@ class DrawingsServer:
 
     ERRORS = (psycopg.Error,)
     sound = SOUND
+    row_bytes = ROW_BYTES
     path = None  # no file: nothing to move aside, and `drawings_extra` reads it by URL
 
     def __init__(self, url):
@@ -116,8 +127,9 @@ class DrawingsServer:
         self._told_types = False
 
     def used_bytes(self, db, rows):
-        """The bytes the drawings take, for `MNIST_DRAWINGS_MAX_MB`: `ROW_BYTES` a row."""
-        return rows * ROW_BYTES
+        """The bytes the drawings take, for `MNIST_DRAWINGS_MAX_MB`: `ROW_BYTES` a row and
+        `EMPTY_BYTES`, the most they may take on the server."""
+        return EMPTY_BYTES + rows * ROW_BYTES
 
     @contextlib.contextmanager
     def locked(self, db):

@@ -284,3 +284,24 @@ def test_a_connection_the_server_ended_while_idle_costs_no_visitor_a_drawing(url
             assert time.monotonic() < deadline
             time.sleep(0.01)
     assert record(db) == 2 and db.count() == 2
+
+
+def test_the_megabytes_a_deployer_allows_bound_what_the_server_holds(url, monkeypatch):
+    """`MNIST_DRAWINGS_MAX_MB` on the server: rows of the largest kind the page can write (a
+    noise drawing no compression shrinks, the longest names) until the store is full; the
+    table, its TOAST and its indexes then take no more than allowed. (The file counts its pages.)"""
+    for limit in ("PER_SESSION", "PER_CLIENT", "PER_HOUR", "PER_CLIENT_HOUR"):
+        monkeypatch.setenv(f"MNIST_DRAWINGS_{limit}", "100000")
+    allowed = 1_000_000
+    db = DrawingsDB(url, max_bytes=allowed, per_minute=100_000)
+    rng, wide = np.random.default_rng(0), chr(0x1D7D8)  # 4 bytes in UTF-8
+    with pytest.raises(DrawingRefused) as refused:
+        for i in range(allowed // 1000):
+            record(db, session=wide * 63 + str(i % 10), model=wide * 200, now=float(i),
+                   client=f"10.0.{i // 250}.{i % 250}", not_digit_score=0.5,
+                   image=rng.integers(0, 256, (28, 28), np.uint8),
+                   crop=rng.integers(0, 256, (56, 56), np.uint8))
+    assert refused.value.reason == "full"
+    with raw(url) as connection:
+        taken = connection.execute("SELECT pg_total_relation_size('drawings')").fetchone()[0]
+    assert taken <= allowed
