@@ -127,6 +127,10 @@ class DrawingsFile:
                                   for p in ("page_count", "freelist_count", "page_size"))
         return (pages - free) * page_size
 
+    def now(self, db):
+        """The time a row is recorded at: this machine's clock (the file is one machine's)."""
+        return time.time()
+
     @contextlib.contextmanager
     def locked(self, db):
         """A transaction that no other writer of this file runs at the same time."""

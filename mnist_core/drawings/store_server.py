@@ -131,6 +131,12 @@ class DrawingsServer:
         `EMPTY_BYTES`, the most they may take on the server."""
         return EMPTY_BYTES + rows * ROW_BYTES
 
+    def now(self, db):
+        """The time a row is recorded at, the server's clock: every machine writing here counts
+        the limits' minute and hour on one clock (one whose clock lags would write rows the
+        others count as old)."""
+        return db.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()[0]
+
     @contextlib.contextmanager
     def locked(self, db):
         """A transaction that no other writer of this database runs at the same time."""

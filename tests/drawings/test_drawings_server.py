@@ -305,3 +305,21 @@ def test_the_megabytes_a_deployer_allows_bound_what_the_server_holds(url, monkey
     with raw(url) as connection:
         taken = connection.execute("SELECT pg_total_relation_size('drawings')").fetchone()[0]
     assert taken <= allowed
+
+
+def test_the_hours_limit_holds_across_machines_whose_clocks_differ(url, monkeypatch):
+    """Machines sharing the server: one whose clock is two hours behind wrote rows the others
+    read as two hours old, outside every hour's and minute's count. The server's clock times
+    every row."""
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_HOUR", "2")
+    machines = [DrawingsDB(url) for _ in range(2)]
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 7200)  # the first machine's clock
+    record(machines[0], session="a")
+    record(machines[0], session="b")
+    monkeypatch.setattr(time, "time", real)
+    with pytest.raises(DrawingRefused) as refused:
+        record(machines[1], session="c")
+    assert refused.value.reason == "busy"
+    created = [c for (c,) in machines[1].read("SELECT created FROM drawings")]
+    assert all(abs(c - real()) < 60 for c in created)
