@@ -310,3 +310,13 @@ def test_two_processes_never_both_take_the_last_free_rows(tmp_path):
     results = _two_writers(path, 100, max_rows=120)
     assert sum(done for done, _ in results) == 120
     assert DrawingsDB(path).count() == 120
+
+
+def test_a_nul_in_a_text_is_the_same_on_both_stores(store_location):
+    """PostgreSQL refuses a NUL in a text where SQLite keeps it: a session id holding one is
+    refused by the check both share, a model's name keeps a stand-in, on either store."""
+    db = DrawingsDB(store_location)
+    with pytest.raises(ValueError, match="session id"):
+        record(db, session="a\x00b")
+    assert record(db, model="evil\x00.keras") == 1
+    assert db.read("SELECT model FROM drawings") == [("evil\ufffd.keras",)]
