@@ -226,7 +226,11 @@ class DrawingsServer:
         try:
             # Two processes migrating at once: one waits, then finds the work done.
             db.execute(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
-            db.execute("CREATE TABLE IF NOT EXISTS drawings_schema (version INTEGER NOT NULL)")
+            # Looked for, not `CREATE ... IF NOT EXISTS`, which needs CREATE on the schema even
+            # when the table is there: a role that may only read and write rows runs a store
+            # its owner migrated.
+            if db.execute("SELECT to_regclass('drawings_schema')").fetchone()[0] is None:
+                db.execute("CREATE TABLE drawings_schema (version INTEGER NOT NULL)")
             row = db.execute("SELECT max(version) FROM drawings_schema").fetchone()
             version = row[0] or 0
             if version > SCHEMA_VERSION:  # a newer app's database: leave it as it is

@@ -323,3 +323,19 @@ def test_the_hours_limit_holds_across_machines_whose_clocks_differ(url, monkeypa
     assert refused.value.reason == "busy"
     created = [c for (c,) in machines[1].read("SELECT created FROM drawings")]
     assert all(abs(c - real()) < 60 for c in created)
+
+
+def test_a_role_that_may_only_read_and_write_rows_uses_a_migrated_store(url):
+    """A deployer's DBA migrates once with the owner's role and runs the app with one that may
+    not create tables (docs/drawings.md: CREATE is needed on first use only)."""
+    record(DrawingsDB(url))  # made and migrated by the owner
+    with raw(url) as owner:
+        schema = owner.execute("SELECT current_schema()").fetchone()[0]
+        role = f"app_{schema}"
+        owner.execute(f"CREATE ROLE {role} LOGIN")
+        owner.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        owner.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} "
+                      f"TO {role}")
+        owner.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+    app = DrawingsDB(url.replace("postgres@", f"{role}@"))
+    assert record(app, session="s2") == 2 and app.count() == 2
