@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import contextvars
 import dataclasses
+import fcntl
 import hashlib
 import hmac
 import http.cookiejar
@@ -34,6 +35,10 @@ from mnist_core.errors import MnistError
 from tests.conftest import ROOT
 from tests.stream_client import visitor as visitor_module
 from tests.stream_client.page import Page, Widget
+
+# One pytest-xdist worker runs them all (`--dist loadgroup`), so one script serves them all, and
+# the test that stops it runs last.
+pytestmark = pytest.mark.xdist_group("serve_many")
 
 SCRIPT = ROOT / "scripts" / "serve_many.py"
 START_SECONDS = 120
@@ -108,6 +113,22 @@ def test_refuses_a_run_folder_nginx_cannot_hold():
 def test_listens_on_an_ipv6_address_in_brackets():
     text = serve_many.nginx_config(serve_many.TEMPLATE.read_text(), Path("/r"), "::", 80, [1], 1)
     assert "listen [::]:80;" in text
+
+
+def test_without_nginx_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(serve_many.shutil, "which", lambda name: None)
+    monkeypatch.setattr(serve_many.os, "access", lambda path, mode: False)
+    with pytest.raises(MnistError, match="apt-get install nginx-light"):
+        serve_many.find_nginx()
+
+
+def test_a_second_run_in_the_same_folder_starts_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_SERVE_DIR", str(tmp_path))
+    monkeypatch.setattr(serve_many, "find_nginx", lambda: "/usr/sbin/nginx")
+    with open(tmp_path / "serve.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as the first run holds it
+        with pytest.raises(MnistError, match="Another scripts/serve_many.py"):
+            serve_many.serve(threading.Event())  # no process started: not marked `process`
 
 
 # ---- The script, nginx and two processes (slow) ----------------------------------------------
