@@ -11,6 +11,7 @@ ui/canvas.py decodes.
 import base64
 import io
 import json
+from itertools import pairwise
 
 import numpy as np
 from PIL import Image
@@ -47,7 +48,7 @@ def fabric_drawing(digit):
     order = np.argsort(rows * 28 + cols)[:: max(1, len(rows) // 40)]
     points = [(float(c) * 10 + 5, float(r) * 10 + 5) for r, c in zip(rows[order], cols[order])]
     points = points or [(140.0, 140.0)]
-    path = [["M", *points[0]]] + [["Q", *a, *b] for a, b in zip(points, points[1:])]
+    path = [["M", *points[0]]] + [["Q", *a, *b] for a, b in pairwise(points)]
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     return {"version": FABRIC_VERSION, "objects": [{
         "type": "Path", "version": FABRIC_VERSION, "originX": "left", "originY": "top",

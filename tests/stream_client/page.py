@@ -1,13 +1,18 @@
 """What one session's page shows, read from the server's ForwardMsg deltas.
 
 The client keeps only what a visitor acts on or looks at: the widgets it may set (by label),
-the Draw view's canvas, the "Predicted digit" metric, and exceptions shown in the page.
+the Draw view's canvas, the answer to a stroke ("Predicted digit", "Number read", or "That does
+not look like a digit"), and exceptions shown in the page.
 """
 
+from collections import deque
 from dataclasses import dataclass, field
 
 CANVAS_COMPONENT = "streamlit_drawable_canvas"  # in the bidi component's name
-ANSWER_LABELS = ("Predicted digit", "Chiffre prédit")  # ui.texts "predicted", en and fr
+# The answer to a stroke, in English and French (ui.texts): a digit's metric, a number's metric
+# (a drawing read as several digits), or the heading that says it is no digit.
+ANSWER_LABELS = ("Predicted digit", "Chiffre prédit", "Number read", "Nombre lu")
+NOT_DIGIT = ("That does not look like a digit", "Ça ne ressemble pas à un chiffre")
 WIDGETS = ("button", "number_input", "selectbox", "file_uploader", "slider", "radio",
            "checkbox", "toggle", "segmented_control", "text_input")
 
@@ -31,6 +36,9 @@ class Page:
     tabs: Widget = None  # the tab bar (a widget since Streamlit's tabs rerun on change)
     tab_labels: list = field(default_factory=list)
     exceptions: list = field(default_factory=list)  # "Type: message", each shown exception
+    progress: str = ""  # the last progress bar's text (a training's epoch and batch)
+    answer: str = None  # the last answer shown: the digit or number as text, "?" for no digit
+    alerts: deque = field(default_factory=lambda: deque(maxlen=50))  # st.success... texts
 
     def read(self, delta):
         """Reads one `Delta`; returns the metric's `(label, body)` when it is an answer."""
@@ -56,7 +64,15 @@ class Page:
         elif kind == "exception":
             self.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "metric" and element.metric.label in ANSWER_LABELS:
+            self.answer = element.metric.body
             return element.metric.label, element.metric.body
+        elif kind == "heading" and element.heading.body in NOT_DIGIT:
+            self.answer = "?"
+            return element.heading.body, self.answer
+        elif kind == "alert":
+            self.alerts.append(element.alert.body)
+        elif kind == "progress":
+            self.progress = element.progress.text
         elif kind in WIDGETS:
             proto = getattr(element, kind)
             label = getattr(proto, "label", "") or getattr(proto, "id", "")

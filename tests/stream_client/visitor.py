@@ -13,7 +13,8 @@ What the browser's front end (Streamlit 1.67's static/js) does, and this client 
   Draw view's canvas reruns only its fragment (ui/draw.py).
 - `st.fragment(run_every=...)` is the browser's job, not the server's: the server sends
   `ForwardMsg.auto_rerun` (fragment id, interval) and the front end sends a `rerun_script` for
-  that fragment (`is_auto_rerun`) every interval until `stop_auto_rerun`. Without it an open
+  that fragment (`is_auto_rerun`) every interval until `stop_auto_rerun` or the next full
+  run (which asks again for the fragments it draws). Without it an open
   page would cost the server nothing; this client sends them as the browser does.
 - Large messages carry a hash; the client lists those it holds in `cached_message_hashes` and
   the server then sends only a `ref_hash`, as it does to a browser.
@@ -30,7 +31,9 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from tests.stream_client import upload
 from tests.stream_client.drawing import canvas_value
 from tests.stream_client.page import Page
 
@@ -86,6 +89,8 @@ class Visitor:
         self._answer = None
         self._changed = asyncio.Condition()
         self._socket = self._reader = None
+        self._cookies = {}
+        self._file_urls = {}  # request id -> FileURLsResponse
         self.closed_by_server = False
 
     # ---- Connection -----------------------------------------------------------------------
@@ -98,7 +103,7 @@ class Visitor:
                 canvas.
         """
         jar = await asyncio.to_thread(page_cookies, self.base_url)
-        cookies = {cookie.name: cookie.value for cookie in jar}
+        cookies = self._cookies = {cookie.name: cookie.value for cookie in jar}
         parts = urllib.parse.urlsplit(self.base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
         url = urllib.parse.urlunsplit((scheme, parts.netloc, parts.path + "/_stcore/stream",
@@ -145,7 +150,7 @@ class Visitor:
         await self._socket.send(message.SerializeToString())
 
     async def draw(self, digit, timeout=30):
-        """One stroke: the canvas sends `digit` drawn on it; waits for "Predicted digit".
+        """One stroke: the canvas sends `digit` drawn on it; waits for the answer.
 
         Args:
             digit: uint8 array (28, 28), an MNIST digit; or its `drawing.canvas_value` text,
@@ -153,7 +158,8 @@ class Visitor:
             timeout: seconds to wait for the answer.
 
         Returns:
-            `Answer`, or None when no answer came within `timeout`.
+            `Answer` (its digit is the number read, None for "not a digit"), or None when no
+            answer came within `timeout`.
         """
         value = digit if isinstance(digit, str) else canvas_value(digit)
         canvas = self.page.canvas
@@ -180,7 +186,7 @@ class Visitor:
         triggers = [state] if field == "trigger_value" else []
         if not triggers:
             self._states[widget.id] = state
-        await self._rerun_and_wait(widget.fragment_id, triggers, timeout)
+        await self.rerun_and_wait(widget.fragment_id, triggers, timeout)
 
     async def open_tab(self, label, timeout=120):
         """Opens the tab labelled `label` (the page's tabs rerun the page when switched)."""
@@ -188,13 +194,40 @@ class Visitor:
             raise ProtocolError(f"{self.name}: no tab {label!r} in {self.page.tab_labels}")
         tabs = self.page.tabs
         self._states[tabs.id] = WidgetState(id=tabs.id, string_value=label)
-        await self._rerun_and_wait(tabs.fragment_id, [], timeout)
+        await self.rerun_and_wait(tabs.fragment_id, [], timeout)
 
-    async def _rerun_and_wait(self, fragment_id, triggers, timeout):
-        done = self.full_runs_done + self.fragment_runs_done
+    async def upload(self, label, name, content, timeout=120):
+        """Uploads a file to the uploader labelled `label`, as `name`; waits for the run the
+        new value starts (a check that goes on after it is the page's to show)."""
+        widget = self.page.widgets[label]
+        request_id, message = upload.url_request(self.session_id, name)
+        await self._socket.send(message.SerializeToString())
+        await self.wait(lambda: request_id in self._file_urls, timeout, "upload URL")
+        answer = self._file_urls.pop(request_id)
+        if answer.error_msg:
+            raise ProtocolError(f"{self.name}: upload refused: {answer.error_msg}")
+        urls = answer.file_urls[0]
+        target = urls.upload_url
+        if target.startswith("/"):
+            parts = urllib.parse.urlsplit(self.base_url)
+            target = f"{parts.scheme}://{parts.netloc}{target}"
+        await asyncio.to_thread(upload.put_file, target, name, content, self._cookies,
+                                self._cookies.get(XSRF_COOKIE), timeout)
+        state = WidgetState(id=widget.id)
+        state.file_uploader_state_value.CopyFrom(upload.uploader_state(urls, name, len(content)))
+        self._states[widget.id] = state
+        await self.rerun_and_wait(widget.fragment_id, [], timeout)
+
+    async def rerun_and_wait(self, fragment_id="", triggers=(), timeout=60):
+        """Sends `rerun_script` (the whole page by default, as the browser's R key) and waits
+        for the run it starts to finish (a full run for the whole page: a fragment's auto
+        rerun ending meanwhile is not it)."""
+        def runs():
+            return self.full_runs_done + (self.fragment_runs_done if fragment_id else 0)
+
+        done = runs()
         await self.rerun(fragment_id, triggers=triggers)
-        await self.wait(lambda: self.full_runs_done + self.fragment_runs_done > done, timeout,
-                        "the run")
+        await self.wait(lambda: runs() > done, timeout, "the run")
 
     async def wait(self, predicate, timeout, what):
         """Waits until `predicate()` holds, checked after each message from the server."""
@@ -202,7 +235,7 @@ class Visitor:
             try:
                 await asyncio.wait_for(self._changed.wait_for(
                     lambda: predicate() or self.closed_by_server), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise ProtocolError(f"{self.name}: no {what} within {timeout} s") from None
         if self.closed_by_server and not predicate():
             raise ProtocolError(f"{self.name}: the server closed the websocket")
@@ -233,6 +266,10 @@ class Visitor:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.runs_started += 1
+            if not message.metadata.run.fragment_ids:
+                # As the front end's handleNewSession: a full run ends every auto rerun, and
+                # the fragments it draws with run_every ask for theirs again.
+                self._stop_auto_reruns(list(self._timers))
             self.session_id = message.new_session.initialize.session_id or self.session_id
             self._page_hash = message.new_session.page_script_hash or self._page_hash
         elif kind == "delta":
@@ -244,13 +281,18 @@ class Visitor:
             self.full_runs_done += status == FULL_RUN_DONE
             self.fragment_runs_done += status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
             self.compile_errors += status == COMPILE_ERROR
+        elif kind == "file_urls_response":
+            self._file_urls[message.file_urls_response.response_id] = message.file_urls_response
         elif kind == "auto_rerun":
             self._every(message.auto_rerun.fragment_id, message.auto_rerun.interval)
         elif kind == "stop_auto_rerun":
-            for fragment_id in message.stop_auto_rerun.fragment_ids:
-                interval_task = self._timers.pop(fragment_id, None)
-                if interval_task:
-                    interval_task[1].cancel()
+            self._stop_auto_reruns(message.stop_auto_rerun.fragment_ids)
+
+    def _stop_auto_reruns(self, fragment_ids):
+        for fragment_id in fragment_ids:
+            interval_task = self._timers.pop(fragment_id, None)
+            if interval_task:
+                interval_task[1].cancel()
 
     def _every(self, fragment_id, interval):
         # As the front end's handleAutoRerun: the same interval again changes nothing.
@@ -263,6 +305,9 @@ class Visitor:
             while True:
                 await asyncio.sleep(interval)
                 self.auto_reruns += 1
-                await self.rerun(fragment_id, auto=True)
+                try:
+                    await self.rerun(fragment_id, auto=True)
+                except ConnectionClosed:
+                    return  # the reader saw it too: `closed_by_server`
 
         self._timers[fragment_id] = (interval, asyncio.create_task(tick()))
