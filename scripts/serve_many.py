@@ -104,7 +104,7 @@ def nginx_config(template, run_dir, address, port, backend_ports, upload_mb):
     unknown = set(re.findall(r"@([A-Z_]+)@", template)) - set(fields)
     if unknown:
         raise MnistError(f"The nginx template has fields this script does not fill in "
-                         f"({', '.join(sorted(unknown))}); write them as the template's others are.")
+                         f"({', '.join(sorted(unknown))}); remove them, or fill them in here.")
     return re.sub(r"@([A-Z_]+)@", lambda match: fields[match.group(1)], template)
 
 
@@ -126,6 +126,15 @@ def find_nginx():
     if not found:
         raise MnistError(f"nginx is not installed: {INSTALL_NGINX}.")
     return found
+
+
+def early_error_log(nginx, path):
+    """`["-e", path]` where nginx takes it (1.19.5 on; Debian 12 has 1.22), else `[]`: errors
+    met before the configuration is read then go to the run folder, not to a system path
+    (nginx's compiled-in one) that only root may write."""
+    answer = subprocess.run([nginx, "-v"], capture_output=True, text=True, timeout=30)
+    found = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", answer.stderr + answer.stdout)
+    return ["-e", str(path)] if found and tuple(map(int, found.groups())) >= (1, 19, 5) else []
 
 
 def _die_with_this_script():
@@ -215,9 +224,12 @@ def serve(stopping):
     try:
         for index, backend_port in enumerate(ports):
             log_path = run_dir / f"streamlit-{backend_name(index)}.log"
+            # No file watcher: a deploy restarts to take new code, and polling the app's files
+            # (its configured watcher) delayed each process's exit by ~5 s.
             process = start([sys.executable, "-m", "streamlit", "run", str(APP),
                              "--server.port", str(backend_port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true", "--server.fileWatcherType", "none"], log_path, env)
+                             "--server.headless", "true", "--server.fileWatcherType", "none"],
+                            log_path, env)
             processes.append(process)
             names[process.pid] = (backend_name(index), log_path)
         deadline = time.monotonic() + START_SECONDS
@@ -228,8 +240,8 @@ def serve(stopping):
         config.write_text(nginx_config(TEMPLATE.read_text(), run_dir, address, port, ports,
                                        max_upload_mb()))
         error_log = run_dir / "nginx-error.log"
-        proxy = start([nginx, "-p", str(run_dir), "-c", str(config), "-e", str(error_log)],
-                      error_log)
+        proxy = start([nginx, "-p", str(run_dir), "-c", str(config),
+                       *early_error_log(nginx, error_log)], error_log)
         processes.append(proxy)
         names[proxy.pid] = ("nginx", error_log)
         local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
