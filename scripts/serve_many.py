@@ -44,7 +44,9 @@ CLIENT_HEADER = "X-Real-IP"
 STREAMLIT_UPLOAD_MB = 200
 """Streamlit's own `server.maxUploadSize` when its config file sets none."""
 START_SECONDS = 120
-STOP_SECONDS = 10
+STOP_SECONDS = 20
+"""How long a process may take to stop before it is killed: a Streamlit process that loaded
+TensorFlow took ~7 s to exit on 2 busy cores (load 15)."""
 INSTALL_NGINX = ("install Debian's package (`sudo apt-get install nginx-light`, or `nginx` where "
                  "there is no nginx-light) and start this again")
 

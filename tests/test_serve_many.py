@@ -379,7 +379,7 @@ def test_ctrl_c_stops_every_process_it_started(served):
     started = descendants(served.script.pid)
     assert len(started) >= 4, started  # two Streamlit processes, nginx's master and worker
     os.killpg(served.script.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's job
-    assert served.script.wait(timeout=30) == 0, served.log.read_text()
+    assert served.script.wait(timeout=60) == 0, served.log.read_text()
     deadline = time.monotonic() + 10
     while any(alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.05)
