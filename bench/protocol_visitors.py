@@ -112,12 +112,18 @@ async def draw_on_schedule(index, visitor, clock, args, pool, tally):
             break  # a visitor behind schedule does not draw past the window either
         tally["late"] += loop.time() - due > args.period / 2
         await asyncio.sleep(max(0.0, due - loop.time()))
-        value, label = pool[(index * 37 + k) % len(pool)]
+        which = (index * 37 + k) % len(pool)
+        value, label = pool[which]
         try:
             answer = await visitor.draw(value, args.answer_timeout)
         except ProtocolError as error:
             tally["errors"].append(str(error))
             break
+        if answer is None:
+            tally["notes"].append(f"visitor {index}: no answer to MNIST test digit {which} (a "
+                                   f"{label}); runs started meanwhile "
+                                   f"{visitor.runs_while_unanswered}, canvas moved "
+                                   f"{visitor.page.canvas_moves} times so far")
         tally["strokes"].append({"visitor": index, "digit": label, "answer": answer})
 
 
@@ -176,7 +182,7 @@ async def measure(args, served, tally):
 
 def run(args, served):
     """Runs the phases against `served` (a `launchers.Served`); returns the figures."""
-    tally = {"strokes": [], "errors": [], "late": 0, "trainings": 0, "upload": None}
+    tally = {"strokes": [], "errors": [], "notes": [], "late": 0, "trainings": 0, "upload": None}
     asyncio.run(measure(args, served, tally))
     return summarise(args, tally)
 
@@ -210,6 +216,7 @@ def summarise(args, tally):
         "page_errors": len(tally["exceptions"]) + tally["compile_errors"] + tally["closed"]
         + len(tally["errors"]),
         "error_messages": (tally["errors"] + tally["exceptions"])[:10],
+        "unanswered_notes": tally["notes"][:10],
         "stroke_ms": percentiles([1000 * s["answer"].seconds for s in answered]),
         "server_cpu_ms_per_stroke": 1000 * stroke_cpu,
         "server_cpu_ms_per_stroke_beyond_idle": 1000 * beyond_idle,
@@ -254,3 +261,5 @@ def report(f):
         print(f"  upload: {f['upload']}")
     for message in f["error_messages"]:
         print(f"  error: {message}")
+    for message in f["unanswered_notes"]:
+        print(f"  unanswered: {message}")

@@ -10,8 +10,6 @@ websocket protocol (tests/stream_client).
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
-import hmac
 import os
 import shutil
 import signal
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_core.drawings.store import CLIENT_HEX
+from mnist_core.drawings.clients import client_hash
 from tests.conftest import ROOT
 from tests.serve_many_kit import (COOKIE, SCRIPT, START_SECONDS, alive, descendants,
                                   open_visitor, page_cookies, serve_many)
@@ -200,9 +198,8 @@ def test_a_drawing_labelled_on_one_process_counts_on_the_other(served, visitors,
     # Counted by the visitor's own address (here 127.0.0.1), which nginx wrote in X-Real-IP:
     # the processes would otherwise see only the proxy's loopback, which counts as no one.
     with contextlib.closing(sqlite3.connect(served.folder / "drawings.sqlite")) as db:
-        key = db.execute("SELECT key FROM client_key").fetchone()[0]
         (client,), = db.execute("SELECT client FROM drawings").fetchall()
-    assert client == hmac.new(key, b"127.0.0.1", hashlib.sha256).hexdigest()[:CLIENT_HEX]
+        assert client == client_hash(db, "127.0.0.1")
 
 
 @pytest.mark.process

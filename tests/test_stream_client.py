@@ -41,3 +41,28 @@ def test_the_page_reads_the_canvas_the_answer_and_exceptions_from_deltas():
     assert page.read(number) == ("Number read", "1?")
     assert page.read(no_digit)[1] == "?"
     assert page.read(error) is None and page.exceptions == ["ValueError: boom"]
+
+
+def test_the_message_cache_answers_references_and_ages_entries_as_the_browser_does():
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from tests.stream_client.cache import MessageCache
+
+    cache = MessageCache()
+    chart = ForwardMsg(hash="h1")
+    chart.metadata.cacheable = True
+    chart.delta.fragment_id = "draw"
+    chart.delta.new_element.metric.label = "Predicted digit"
+    assert cache.resolve(chart) is chart and cache.hashes() == ["h1"]
+    reference = ForwardMsg(ref_hash="h1")
+    reference.metadata.delta_path.extend([0, 3])
+    full = cache.resolve(reference)
+    assert full.delta.new_element.metric.label == "Predicted digit"
+    assert list(full.metadata.delta_path) == [0, 3]  # where it goes this time
+    assert cache.resolve(ForwardMsg(ref_hash="unknown")) is None
+
+    for _ in range(3):
+        cache.run_finished(2, ["another fragment"])  # runs of other fragments: kept
+    assert cache.hashes() == ["h1"]
+    cache.run_finished(2, [])  # a full run: last seen 4 runs ago, more than 2
+    assert cache.hashes() == []

@@ -33,6 +33,7 @@ class Page:
 
     widgets: dict = field(default_factory=dict)  # label -> Widget
     canvas: Widget = None
+    canvas_moves: int = 0  # times the canvas came back under another widget or fragment id
     tabs: Widget = None  # the tab bar (a widget since Streamlit's tabs rerun on change)
     tab_labels: list = field(default_factory=list)
     exceptions: list = field(default_factory=list)  # "Type: message", each shown exception
@@ -60,7 +61,12 @@ class Page:
     def _element(self, element, fragment_id):
         kind = element.WhichOneof("type")
         if kind == "bidi_component" and CANVAS_COMPONENT in element.bidi_component.component_name:
-            self.canvas = Widget(element.bidi_component.id, fragment_id, kind)
+            canvas = Widget(element.bidi_component.id, fragment_id, kind)
+            # A canvas under a new widget or fragment id: a stroke sent with the old ones in
+            # between is one the server no longer knows (counted, for the bench's record).
+            self.canvas_moves += self.canvas is not None and (
+                (canvas.id, canvas.fragment_id) != (self.canvas.id, self.canvas.fragment_id))
+            self.canvas = canvas
         elif kind == "exception":
             self.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "metric" and element.metric.label in ANSWER_LABELS:

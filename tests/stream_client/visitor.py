@@ -16,8 +16,8 @@ What the browser's front end (Streamlit 1.67's static/js) does, and this client 
   that fragment (`is_auto_rerun`) every interval until `stop_auto_rerun` or the next full
   run (which asks again for the fragments it draws). Without it an open
   page would cost the server nothing; this client sends them as the browser does.
-- Large messages carry a hash; the client lists those it holds in `cached_message_hashes` and
-  the server then sends only a `ref_hash`, as it does to a browser.
+- Large messages carry a hash; the client keeps them as the browser does (cache.py) and lists
+  their hashes in `cached_message_hashes`, and the server then sends only a `ref_hash`.
 """
 
 import asyncio
@@ -34,13 +34,13 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.stream_client import upload
+from tests.stream_client.cache import MessageCache
 from tests.stream_client.drawing import canvas_value
 from tests.stream_client.page import Page
 
 XSRF_COOKIE = "_streamlit_xsrf"
 FULL_RUN_DONE = ForwardMsg.FINISHED_SUCCESSFULLY
 COMPILE_ERROR = ForwardMsg.FINISHED_WITH_COMPILE_ERROR
-MAX_CACHED = 1000  # message hashes kept (the browser ages its cache by runs; this bounds it)
 
 
 class ProtocolError(RuntimeError):
@@ -83,7 +83,8 @@ class Visitor:
         self.compile_errors = 0
         self._states = {}  # widget id -> WidgetState, the values the page holds
         self._page_hash = ""
-        self._cache = {}  # hash -> ForwardMsg, messages the server may send by reference
+        self._cache = MessageCache()  # messages the server may send by reference
+        self._max_message_age = 2  # runs; the server's config says (new_session)
         self._timers = {}  # fragment id -> (interval, task)
         self._answer_after = None  # runs_started when a stroke was sent
         self._answer = None
@@ -92,6 +93,8 @@ class Visitor:
         self._cookies = {}
         self._file_urls = {}  # request id -> FileURLsResponse
         self.closed_by_server = False
+        self.runs_while_unanswered = None  # runs started between the last unanswered stroke
+        # and its timeout
 
     # ---- Connection -----------------------------------------------------------------------
 
@@ -142,7 +145,7 @@ class Visitor:
         state.fragment_id = fragment_id
         state.is_auto_rerun = auto
         state.widget_states.widgets.extend([*self._states.values(), *triggers])
-        state.cached_message_hashes.extend(self._cache)
+        state.cached_message_hashes.extend(self._cache.hashes())
         context = state.context_info
         context.timezone, context.timezone_offset = "UTC", 0
         context.locale, context.url = self.locale, self.base_url + "/"
@@ -172,6 +175,9 @@ class Visitor:
         except ProtocolError:
             if self.closed_by_server:
                 raise
+            # For the record: no run at all since the send means the server dropped the
+            # request (as it does one for a fragment a full run is redrawing).
+            self.runs_while_unanswered = self.runs_started - self._answer_after
             return None
         finally:
             self._answer_after = None
@@ -245,16 +251,9 @@ class Visitor:
     async def _read(self):
         try:
             async for raw in self._socket:
-                message = ForwardMsg.FromString(raw)
-                if message.WhichOneof("type") == "ref_hash":
-                    message = self._cache.get(message.ref_hash)
-                    if message is None:
-                        continue  # never listed by this client: not sent by reference
-                elif message.metadata.cacheable and message.hash:
-                    if len(self._cache) >= MAX_CACHED:
-                        self._cache.pop(next(iter(self._cache)))
-                    self._cache[message.hash] = message
-                self._handle(message)
+                message = self._cache.resolve(ForwardMsg.FromString(raw))
+                if message is not None:
+                    self._handle(message)
                 async with self._changed:
                     self._changed.notify_all()
         finally:
@@ -272,6 +271,7 @@ class Visitor:
                 self._stop_auto_reruns(list(self._timers))
             self.session_id = message.new_session.initialize.session_id or self.session_id
             self._page_hash = message.new_session.page_script_hash or self._page_hash
+            self._max_message_age = message.new_session.config.max_cached_message_age or 2
         elif kind == "delta":
             answer = self.page.read(message.delta)
             if answer and self._answer_after is not None and self.runs_started > self._answer_after:
@@ -281,6 +281,8 @@ class Visitor:
             self.full_runs_done += status == FULL_RUN_DONE
             self.fragment_runs_done += status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
             self.compile_errors += status == COMPILE_ERROR
+            if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                self._cache.run_finished(self._max_message_age, message.metadata.run.fragment_ids)
         elif kind == "file_urls_response":
             self._file_urls[message.file_urls_response.response_id] = message.file_urls_response
         elif kind == "auto_rerun":
