@@ -251,8 +251,8 @@ def serve(stopping):
         wait_until_answering(url, proxy, error_log, time.monotonic() + START_SECONDS, stopping)
         if stopping.is_set():
             return 0
-        print(f"Serving on {url} from {count} Streamlit processes behind nginx; logs in "
-              f"{run_dir} (Ctrl-C stops them all).", flush=True)
+        print(f"Serving on {url} from {count} Streamlit process{'es' if count > 1 else ''} "
+              f"behind nginx; logs in {run_dir} (Ctrl-C stops them all).", flush=True)
         while not stopping.wait(0.5):
             for process in processes:
                 if process.poll() is not None:
