@@ -7,6 +7,7 @@ the two cannot drift apart. Values are read at each call, never cached, so a tes
 """
 
 import dataclasses
+import ipaddress
 import math
 import os
 import re
@@ -107,6 +108,13 @@ def _header(text):
     if text and not all(c.isascii() and (c.isalnum() or c == "-") for c in text):
         raise ValueError("must be a header name, ASCII letters, digits and '-'")
     return text
+
+
+def _address(text):
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError("must be an IP address such as 0.0.0.0, 127.0.0.1 or ::") from None
 
 
 def _names(text):
@@ -220,6 +228,17 @@ SETTINGS = {s.name: s for s in (
             "Behind a proxy: the header it sets with the visitor's address (e.g. "
             "`X-Forwarded-For`, its last entry is used); empty: the connection's address.",
             _header),
+    # issue 23 (several processes): scripts/serve_many.sh, the app behind nginx.
+    Setting("MNIST_SERVE_PROCESSES", "2",
+            "Streamlit processes `scripts/serve_many.sh` starts behind nginx (each ~1 GB with "
+            "visitors; docs/deploy.md says how many).", _whole(1, 64)),
+    Setting("MNIST_SERVE_ADDRESS", "0.0.0.0",
+            "Address nginx listens on for visitors (`127.0.0.1`: this machine only, e.g. behind "
+            "a TLS proxy; `::` for IPv6).", _address),
+    Setting("MNIST_SERVE_PORT", "8501", "Port nginx listens on for visitors.", _whole(1, 65535)),
+    Setting("MNIST_SERVE_DIR", "",
+            "Run folder of `scripts/serve_many.sh`: nginx's configuration, pid, temporary files "
+            "and logs, and each process's log (empty: `runs/serve/` beside the app)."),
 )}
 
 
