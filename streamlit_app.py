@@ -6,7 +6,7 @@ Run with `streamlit run streamlit_app.py`.
 
 import streamlit as st
 
-from ui import resources
+from ui import correction, resources
 from ui.draw import draw_view
 from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
@@ -24,6 +24,7 @@ st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide
 keep_keras_state()
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts
 narrow_screen_styles()
+correction.page_styles()
 
 language = language_choice()
 uploader_words(language, st.get_option("server.maxUploadSize"))
