@@ -55,7 +55,7 @@ def models_dir(tmp_path_factory):
 def app_url(models_dir, tmp_path_factory):
     """This module's own server, so no other test's page sees its trainings."""
     drawings = tmp_path_factory.mktemp("training-drawings") / "drawings.sqlite"
-    with serving(models_dir, drawings, LOG) as url:
+    with serving(models_dir, drawings, LOG, spare=True) as url:
         yield url
 
 
