@@ -270,7 +270,9 @@ class TrainingJobs:
     def _apply(self, kind, payload):
         """Folds one event from the child into the state; True once the job has ended."""
         now = time.time()
-        if kind == "begin":
+        if kind == "loaded":  # the data is there (a spare had it): the model's setup is next
+            self._update(status=RUNNING, stage=PREPARING)
+        elif kind == "begin":
             self._update(status=RUNNING, stage=PREPARING, epochs=payload["epochs"],
                          steps=payload["steps"] or 0, epoch=1)
         elif kind == "batch":

@@ -4,7 +4,7 @@
 A fresh interpreter running this module only, so it imports what training needs and nothing of
 the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).
 
-Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (begin, batch, curve,
+Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (loaded, begin, batch, curve,
 grid, validating, epoch, snapshot, saving, done, cancelled, failed); the parent writes `cancel` on
 stdin to stop it, and `drawing BASE64` or `drawing none` for the one drawing to read at each
 epoch's end (`mnist_core.jobs.epoch_snapshot`; a line longer than a drawing is dropped unread). End
@@ -154,6 +154,7 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None, data
     data = load_data() if data is None else data
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
+    events.send("loaded")  # the page's setup step 2/2 begins: the model and its first step
     from mnist_core import storage
     from mnist_core.jobs.batch_curve import BatchCurve
     from mnist_core.training.callbacks import ProgressCallback
