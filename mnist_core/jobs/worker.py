@@ -154,12 +154,14 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None, data
     data = load_data() if data is None else data
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
-    events.send("loaded")  # the page's setup step 2/2 begins: the model and its first step
     from mnist_core import storage
     from mnist_core.jobs.batch_curve import BatchCurve
     from mnist_core.training.callbacks import ProgressCallback
     from mnist_core.jobs.epoch_snapshot import EpochSnapshot, grid_indices
     from mnist_core.jobs.scored_training import train_and_score
+
+    # Data and TensorFlow are here (at once in a spare): the page's setup step 2/2 begins.
+    events.send("loaded")
 
     # `saving` goes as fit returns: the scoring on the drawn set and the test report take
     # seconds after the last epoch, and the page names that step rather than show "0 s left".
