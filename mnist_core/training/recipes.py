@@ -114,9 +114,9 @@ def _build_quick(steps_per_epoch, epochs, dtype="float32"):
 
 
 QUICK_PEAK_RATE = 4e-3
-"""Issue 24: 2 epochs at a 4e-3 peak reach 99.11 / 99.18 / 99.13 % (seeds 1 / 2 / 3, bfloat16,
-~28 s of CPU each), where 3 epochs at 3e-3 took half as long again and 2 epochs at 3e-3 gave
-98.99-99.04 % (bench/README.md)."""
+"""Issue 24: 2 epochs at a 4e-3 peak reach 99.11 / 99.18 / 99.13 / 99.08 % (seeds 1 / 2 / 3 /
+1234, the page's, bfloat16, 28-30 s of CPU each), where 3 epochs at 3e-3 took half as long
+again and 2 epochs at 3e-3 left a seed under 99 % (bench/README.md)."""
 
 QUICK = Recipe(
     name="quick",
