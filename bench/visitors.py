@@ -1,6 +1,11 @@
 """Visitors at once: N browser sessions drawing every 2 s, with or without a training running.
 
     .venv/bin/python bench/visitors.py [--visitors 10] [--seconds 60] [--training] [--json]
+    .venv/bin/python bench/visitors.py --protocol [--visitors 30] [--training] [--upload FILE]
+        [--url URL --server-pids PIDS]
+
+`--protocol` measures without browsers: see bench/protocol_visitors.py. What follows is the
+browser mode, which also measures the canvas component's own delays and the page's rendering.
 
 What is measured: the app runs under `streamlit run` on 127.0.0.1 with a private copy of models/
 (`MNIST_MODELS_DIR`, so a training's model never lands in the repository). One headless
@@ -59,6 +64,7 @@ from playwright.async_api import async_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cpu_share import cpu_snapshot, parse_cpus, pinned  # noqa: E402
+from launchers import LAUNCHERS, running_server  # noqa: E402
 from footprint import process_tree  # noqa: E402
 from page_latency import EMPTY_TEXT, INSTRUMENT, ROOT, digit_stroke  # noqa: E402
 from visitor_figures import GOAL_VISITORS, report, summarise  # noqa: E402
@@ -307,6 +313,31 @@ def run(args, folder):
     return tally
 
 
+def protocol_run(args):
+    """The protocol mode on the server `--url` names, else on one this run starts."""
+    from protocol_visitors import run as run_protocol
+
+    if args.url:
+        pids = [int(p) for p in args.server_pids.split(",") if p.strip()]
+        with running_server(args.url, pids) as served:
+            return run_protocol(args, served)
+    with tempfile.TemporaryDirectory(prefix="bench-protocol-") as folder:
+        folder = Path(args.keep or folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            launcher = LAUNCHERS[args.launcher]
+            with launcher(folder, args.port, parse_cpus(args.server_cpus)) as served:
+                return run_protocol(args, served)
+        except ServerError as error:
+            sys.exit(str(error))
+
+
+def protocol_report(figures):
+    from protocol_visitors import report as report_protocol
+
+    report_protocol(figures)
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """The docstring as written, and each flag's default."""
 
@@ -332,7 +363,31 @@ def main():
                         help="keep the server's log and its runs.jsonl (one line a script run) "
                              "in this new folder, for a closer look")
     parser.add_argument("--chromium", default=default_chromium(), help="Chromium executable")
+    protocol = parser.add_argument_group("protocol mode (bench/protocol_visitors.py)")
+    protocol.add_argument("--protocol", action="store_true",
+                          help="visitors speak Streamlit's websocket protocol, no browser")
+    protocol.add_argument("--idle-seconds", type=float, default=20,
+                          help="pages open, nobody drawing: the cost of an idle page")
+    protocol.add_argument("--open-at-once", type=int, default=4,
+                          help="visitors opening their pages at the same time")
+    protocol.add_argument("--upload", metavar="MODEL_FILE",
+                          help="one more visitor uploads this model file through the sidebar's "
+                               "uploader while the others draw, and waits for its check")
+    protocol.add_argument("--launcher", choices=sorted(LAUNCHERS), default="streamlit",
+                          help="how the app is served (bench/launchers.py)")
+    protocol.add_argument("--url", help="measure the app already served at this URL (no "
+                          "server started; --server-pids says which processes to watch)")
+    protocol.add_argument("--server-pids", default="",
+                          help="with --url: the server processes' ids, comma-separated")
     args = parser.parse_args()
+
+    if args.protocol:
+        figures = protocol_run(args)
+        if args.json:
+            print(json.dumps(figures, indent=2))
+        else:
+            protocol_report(figures)
+        return
 
     if args.keep:
         folder = Path(args.keep)

@@ -9,6 +9,8 @@ the two cannot drift apart. Values are read at each call, never cached, so a tes
 import dataclasses
 import math
 import os
+import re
+import urllib.parse
 from typing import Callable
 
 from mnist_core.constants import MOST_DRAWINGS
@@ -27,6 +29,7 @@ class Setting:
     default: str
     doc: str
     parse: Callable[[str], object] = str
+    shown: Callable[[str], str] = repr  # how a refusal quotes the value
 
 
 def _whole(low, high):
@@ -111,6 +114,32 @@ def _names(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
+URL_SCHEMES = ("postgresql://", "postgres://")
+"""How a database server's URL starts (libpq's two spellings)."""
+
+
+def shown_url(text):
+    """A database URL as a log line or a refusal may show it: its password, in the user part
+    or as a `password=` parameter, replaced by `***`."""
+    text = re.sub(r"(://[^/?#:@]*:)[^/?#]*@", r"\1***@", str(text))  # to the last @
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+
+
+def _database_url(text):
+    if not text:
+        return ""
+    if not text.startswith(URL_SCHEMES):
+        raise ValueError("must be a postgresql:// URL such as postgresql://user:password@host/"
+                         "database, or empty for the SQLite file of MNIST_DRAWINGS_DB")
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError("must be a URL without spaces or control characters")
+    try:
+        urllib.parse.urlsplit(text).port  # a port that is no number, an unclosed [IPv6
+    except ValueError:
+        raise ValueError("must be a postgresql:// URL whose host and port can be read") from None
+    return text
+
+
 SETTINGS = {s.name: s for s in (
     Setting("MNIST_CORE_CACHE", "",
             "Folder of the verified MNIST cache (empty: `~/.cache/mnist_core`)."),
@@ -144,6 +173,11 @@ SETTINGS = {s.name: s for s in (
             _switch),
     Setting("MNIST_DRAWINGS_DB", "",
             "SQLite file of the recorded drawings (empty: `data/drawings.sqlite` beside the app).",),
+    # issue 23 (drawings on a database server): a deploy over several machines shares one store.
+    Setting("MNIST_DRAWINGS_URL", "",
+            "PostgreSQL database of the recorded drawings, a URL "
+            "`postgresql://user:password@host:port/database` (empty: the SQLite file of "
+            "`MNIST_DRAWINGS_DB`).", _database_url, lambda text: repr(shown_url(text))),
     Setting("MNIST_DRAWINGS_MAX_ROWS", "20000",
             "Most drawings kept; once reached, new corrections are refused (about 4 KB each).",
             _whole(1, MOST_DRAWINGS)),
@@ -195,8 +229,9 @@ def get(name):
     try:
         return setting.parse(text.strip())
     except ValueError as error:
-        raise MnistError(f"The environment variable {name}={text!r} is not usable ({error}); "
+        raise MnistError(f"The environment variable {name}={setting.shown(text)} is not usable "
+                         f"({error}); "
                          f"unset it to get the default, {setting.default!r}.") from None
 
 
-__all__ = ["Setting", "SETTINGS", "get"]
+__all__ = ["SETTINGS", "URL_SCHEMES", "Setting", "get", "shown_url"]

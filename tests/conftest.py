@@ -70,6 +70,45 @@ def private_drawings(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DRAWINGS_DB", str(tmp_path / "drawings.sqlite"))
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """`(server, None)`: a real PostgreSQL server for this pytest process (one per xdist
+    worker; `tests/postgres_server.py`), stopped at the end; `(None, reason)` where PostgreSQL
+    is not installed (`scripts/test.sh` installs Debian's package)."""
+    from tests.postgres_server import PostgresServer, binaries
+
+    found = binaries()
+    if found is None:
+        yield None, ("PostgreSQL is not installed (no initdb): scripts/test.sh installs "
+                     "Debian's postgresql package")
+        return
+    server = PostgresServer(found).start()
+    yield server, None
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path, monkeypatch, postgres_server):
+    """Where a test's drawings store lives, once per backend (issue 23): the SQLite file of
+    `MNIST_DRAWINGS_DB`, then a fresh database on the test server, named by
+    `MNIST_DRAWINGS_URL` as a deployer would (so the page's and the command line's store is
+    the same)."""
+    if request.param == "sqlite":
+        return tmp_path / "drawings.sqlite"  # `private_drawings`' file
+    server, reason = postgres_server
+    if server is None:
+        pytest.skip(reason)
+    url = server.create()
+    monkeypatch.setenv("MNIST_DRAWINGS_URL", url)
+    return url
+
+
+FILE_ONLY = pytest.mark.parametrize("store_location", ["sqlite"], indirect=True)
+"""On a test of the drawings store: its SQLite file only. For what no SQL decides (the trust
+rule's cost in Python, a file named on the command line) or what the server's tests cover
+faster: the suite is at its time limit, and each variant on the server costs ~0.2-5 s."""
+
+
 @pytest.fixture
 def tiny_data():
     return make_tiny_data()

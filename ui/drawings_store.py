@@ -1,4 +1,4 @@
-"""The server process's one handle on the drawings file, this session's anonymous id, the
+"""The server process's one handle on the drawings store, this session's anonymous id, the
 visitor's client address as the server knows it, and the labels judged (`drawings.trust`)."""
 
 import ipaddress
@@ -22,19 +22,20 @@ LIMITS = ("MNIST_DRAWINGS_MAX_ROWS", "MNIST_DRAWINGS_MAX_MB", "MNIST_DRAWINGS_PE
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _store(path):
-    return drawings_db.DrawingsDB(path)
+def _store(where):
+    return drawings_db.DrawingsDB(where)
 
 
 def store():
-    """The `DrawingsDB` of `MNIST_DRAWINGS_DB`, or None when the deployer switched recording
-    off (`MNIST_COLLECT_DRAWINGS=0`) or set an unusable value (the log says which)."""
+    """The `DrawingsDB` of `MNIST_DRAWINGS_URL`'s server or `MNIST_DRAWINGS_DB`'s file
+    (`drawings.store.location`, as the command line), or None when the deployer switched
+    recording off (`MNIST_COLLECT_DRAWINGS=0`) or set an unusable value (the log says which)."""
     try:
         if not drawings_db.collecting():
             return None
         for limit in LIMITS:  # read here, so an unusable one never meets a visitor's correction
             settings.get(limit)
-        return _store(str(drawings_db.db_path()))
+        return _store(str(drawings_db.location()))
     except MnistError as error:
         drawings_db.log.warning("%s", error)
         return None

@@ -1,6 +1,6 @@
 """`python -m mnist_core drawings stats|export` and `train --with-drawings`: the command line
-over visitors' recorded drawings (`MNIST_DRAWINGS_DB`); `review|approve|reject|prune` are
-`drawings_review`'s."""
+over visitors' recorded drawings (`MNIST_DRAWINGS_DB`, or `MNIST_DRAWINGS_URL`'s server);
+`review|approve|reject|prune` are `drawings_review`'s."""
 
 from pathlib import Path
 
@@ -16,7 +16,8 @@ LABEL_NAMES = [str(d) for d in range(NUM_CLASSES)] + ["not a digit"]  # index NO
 
 def add_commands(command):
     """Registers `drawings` (stats, export) through commands.py's `command(...)`."""
-    sub = command("drawings", None, "Visitors' recorded drawings ($MNIST_DRAWINGS_DB): counts, "
+    sub = command("drawings", None, "Visitors' recorded drawings ($MNIST_DRAWINGS_DB, or "
+                  "$MNIST_DRAWINGS_URL's server): counts, "
                   "each model's accuracy on them, an export for training, and the deployer's "
                   "review of disputed labels.")
     actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -75,7 +76,7 @@ def cmd_stats(args):
 
     db = DrawingsDB()
     total = db.count()
-    print(f"{total} drawings in {db.path}")
+    print(f"{total} drawings in {db.where}")
     if not total:
         return
     trust.assess(db, trust.reference_predictor())

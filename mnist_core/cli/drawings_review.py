@@ -51,7 +51,7 @@ def cmd_review(args):
     predictor = trust.reference_predictor()
     judged = trust.assess(db, predictor)
     shown = moderation.disputed(db)
-    print(f"{db.path}: {status_counts(db)}; just judged: {judged['plausible']} plausible, "
+    print(f"{db.where}: {status_counts(db)}; just judged: {judged['plausible']} plausible, "
           f"{judged['disputed']} disputed")
     if predictor is None:
         print("No reference model (MNIST_TRUST_MODEL): labels are judged by agreement only.")
@@ -103,7 +103,8 @@ def cmd_prune(args):
     from mnist_core.drawings.store import DrawingsDB
 
     db = DrawingsDB()
-    if args.dry_run and db.path.exists():  # the store would move an unreadable file aside
+    if args.dry_run and db.path and db.path.exists():  # the store would move an unreadable
+        # file aside
         from mnist_core.drawings.store_file import check_sqlite
 
         check_sqlite(db.path)

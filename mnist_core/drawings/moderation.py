@@ -7,7 +7,6 @@ import time
 import numpy as np
 
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.drawings.row import SOUND
 
 REVIEW_MOST = 120
 """Disputed drawings shown at once (oldest first): 20 rows of the grid's 6 tiles."""
@@ -37,7 +36,7 @@ class Disputed:
 def disputed(db, most=REVIEW_MOST):
     """The oldest `most` disputed drawings of `db` (a `DrawingsDB`) as a `Disputed`."""
     rows = db.read("SELECT id, input, label, predicted, session, created FROM drawings WHERE "
-                   f"status = 'disputed' AND label < {NUM_CLASSES} AND {SOUND} ORDER BY id "
+                   f"status = 'disputed' AND label < {NUM_CLASSES} AND {db.sound} ORDER BY id "
                    "LIMIT ?", (int(most),))
     images = np.frombuffer(b"".join(r[1] for r in rows), np.uint8)
     return Disputed(np.array([r[0] for r in rows], np.int64),

@@ -8,7 +8,7 @@ from mnist_core.reading.ink_crop import CROP_SIDE
 LANGUAGES = ("en", "fr")
 MAX_NAME = 200  # characters of a model's file name kept
 MAX_SESSION = 64  # characters of a session id
-CLIENT_HEX = 32  # hex digits kept of a client address's keyed hash (`store.client_hash`)
+CLIENT_HEX = 32  # hex digits kept of a client address's keyed hash (`clients.client_hash`)
 ROW_BYTES = IMAGE_SIZE * IMAGE_SIZE + CROP_SIDE * CROP_SIDE + 4 * NUM_CLASSES + 208
 """About what one row takes in the file: the two images, the probabilities and the rest."""
 TRUSTED_SQL = "status IN ('plausible', 'approved')"

@@ -8,17 +8,17 @@ id; nothing else about the visitor. The rows score every model on real visitors'
 (`mnist_core.drawings.scores`) and can be mixed into the next training
 (`mnist_core.drawings.training_mix`).
 
-The file is shared by every session of a server and by several server processes (its schema,
-its migrations and its replacement when unreadable are `store_file`'s): each write checks
-the limits and inserts in one `BEGIN IMMEDIATE` transaction, so two processes can never both
-take the last free row; the page never sees an exception from here.
+The rows live in a SQLite file (`MNIST_DRAWINGS_DB`, the default; its schema, its migrations
+and its replacement when unreadable are `store_file`'s) or, for a deploy over several machines,
+in a PostgreSQL database (`MNIST_DRAWINGS_URL`; `store_server`): `location()` says which, and
+`DrawingsDB` takes either, the one SQL of this package's queries run on both. The store is
+shared by every session of a server and by several server processes: each write checks the
+limits and inserts in one transaction that no other writer runs at the same time (`BEGIN
+IMMEDIATE` in the file, an advisory lock on the server), so two processes can never both take
+the last free row; the page never sees an exception from here.
 """
 
-import hashlib
-import hmac
-import ipaddress
 import logging
-import sqlite3
 import time
 from pathlib import Path
 
@@ -26,8 +26,8 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.drawings.row import (CLIENT_HEX, ROW_BYTES, SOUND, TRUSTED_SQL, checked_label,
-                                     checked_row)
+from mnist_core.drawings.clients import client_group, client_hash
+from mnist_core.drawings.row import ROW_BYTES, TRUSTED_SQL, checked_label, checked_row
 from mnist_core.drawings.store_file import (
     BUSY,
     FULL,
@@ -55,25 +55,59 @@ def db_path():
     return Path(chosen) if chosen else DEFAULT_DRAWINGS_DB
 
 
+def location():
+    """Where the drawings are kept: the `MNIST_DRAWINGS_URL` setting (a `postgresql://` URL),
+    else the SQLite file of `db_path()`. The page, its trainings and the command line all ask
+    here.
+
+    Raises:
+        MnistError: an unusable setting, one sentence naming it (never a password).
+    """
+    return settings.get("MNIST_DRAWINGS_URL") or db_path()
+
+
+def is_url(where):
+    """Whether a location names a database server rather than a file."""
+    return isinstance(where, str) and where.startswith(settings.URL_SCHEMES)
+
+
+def backend(where):
+    """The store behind a location: a `store_server.DrawingsServer` for a URL, else a
+    `store_file.DrawingsFile`."""
+    if is_url(where):
+        from mnist_core.drawings.store_server import DrawingsServer  # only deploys with one
+
+        return DrawingsServer(where)
+    return DrawingsFile(where)
+
+
 def collecting():
     """Whether the deployer lets visitors record drawings (`MNIST_COLLECT_DRAWINGS`)."""
     return settings.get("MNIST_COLLECT_DRAWINGS")
 
 
-class DrawingsDB(DrawingsFile):
-    """The drawings: recorded within the limits, relabelled, read; a `DrawingsFile`, opened
-    (and migrated, or replaced if unreadable) on first use.
+class DrawingsDB:
+    """The drawings: recorded within the limits, relabelled, read; in a SQLite file or on a
+    PostgreSQL server (`backend`), opened (and migrated) on first use.
 
-    Each call opens its own short connection, so the object may be shared by every session's
+    Each call takes its own short connection, so the object may be shared by every session's
     thread of a server process.
 
     Args:
-        path: the SQLite file (`db_path()` when None); its folder is created if missing.
+        where: the SQLite file (its folder is created if missing) or a `postgresql://` URL;
+            `location()` when None.
         max_rows, max_bytes, per_minute: the limits; the deployer's settings when None.
+
+    Attributes:
+        location: the file's `Path` or the URL; path: the file's `Path`, None on a server;
+        where: what a log line or the terminal says (a URL without its password);
+        sound: SQL, a row as `checked_row` writes it, in the backend's dialect (`row.SOUND`).
     """
 
-    def __init__(self, path=None, max_rows=None, max_bytes=None, per_minute=None):
-        super().__init__(path if path is not None else db_path())
+    def __init__(self, where=None, max_rows=None, max_bytes=None, per_minute=None):
+        self.backend = backend(where if where is not None else location())
+        self.location, self.path = self.backend.location, self.backend.path
+        self.where, self.sound = self.backend.where, self.backend.sound
         self._limits = (max_rows, max_bytes, per_minute)
         self._told = set()  # the refusals the deployer's log has been told of
 
@@ -141,23 +175,16 @@ class DrawingsDB(DrawingsFile):
                           not_digit_score)
         now = time.time() if now is None else float(now)
         try:
-            with self._open() as db:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    hashed = None if client is None else client_hash(db, client)
-                    self._check_limits(db, session, hashed, now)
-                    cursor = db.execute(
-                        "INSERT INTO drawings (created, session, language, model, predicted, "
-                        "probabilities, label, input, crop, not_digit_score, client) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (now, *row, hashed))
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                return cursor.lastrowid
-        except sqlite3.Error as error:
-            return self._failed(error)
+            with self.backend.open() as db, self.backend.locked(db):
+                hashed = None if client is None else client_hash(db, client)
+                self._check_limits(db, session, hashed, now)
+                return db.execute(
+                    "INSERT INTO drawings (created, session, language, model, predicted, "
+                    "probabilities, label, input, crop, not_digit_score, client) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (now, *row, hashed)).fetchall()[0][0]  # every row: the statement done
+        except self.backend.ERRORS as error:
+            return self.backend.failed(error)
 
     def _check_limits(self, db, session, client, now):
         def count(where, *values):
@@ -174,17 +201,15 @@ class DrawingsDB(DrawingsFile):
                 client is not None and count("client = ?", client) >= self.per_client):
             raise DrawingRefused(YOURS_FULL)
         if count("created > ?", now - HOUR_SECONDS) >= self.per_hour:
-            self._tell_deployer("busy", f"The drawings store {self.path} has recorded "
+            self._tell_deployer("busy", f"The drawings store {self.where} has recorded "
                                 f"{self.per_hour} drawings in the last hour "
                                 "(MNIST_DRAWINGS_PER_HOUR), so it refuses more for now; if "
                                 f"one visitor did this, {PRUNE_HINT}.")
             raise DrawingRefused(BUSY)
         rows = db.execute("SELECT count(*) FROM drawings").fetchone()[0]
-        # Pages freed by `drawings prune` are reused before the file grows.
-        pages, free, page_size = (db.execute(f"PRAGMA {p}").fetchone()[0]
-                                  for p in ("page_count", "freelist_count", "page_size"))
-        if rows >= self.max_rows or (pages - free) * page_size + ROW_BYTES > self.max_bytes:
-            self._tell_deployer("full", f"The drawings store {self.path} is full ({rows} rows; "
+        used = self.backend.used_bytes(db, rows)
+        if rows >= self.max_rows or used + ROW_BYTES > self.max_bytes:
+            self._tell_deployer("full", f"The drawings store {self.where} is full ({rows} rows; "
                                 "MNIST_DRAWINGS_MAX_ROWS, MNIST_DRAWINGS_MAX_MB) and refuses new "
                                 f"drawings: {PRUNE_HINT}.")
             raise DrawingRefused(FULL)
@@ -202,45 +227,61 @@ class DrawingsDB(DrawingsFile):
             True if a row of this session had that id (another session's row is never touched).
         """
         label = checked_label(label)
+        # A new label is judged anew (`trust`); a deployer's rejection stays.
+        return self.write("UPDATE drawings SET label = ?, status = CASE status WHEN 'rejected' "
+                          "THEN 'rejected' ELSE 'pending' END WHERE id = ? AND session = ?",
+                          (label, int(row_id), str(session))) == 1
+
+    # ---- one query, for this package's modules ---------------------------------------------
+
+    def read(self, query, parameters=()):
+        """The rows of one query (none when no file exists yet: reading creates none), for
+        this package's modules; a failure is `DrawingRefused`."""
+        if not self.backend.exists():
+            return []
         try:
-            with self._open() as db:
-                # A new label is judged anew (`trust`); a deployer's rejection stays.
-                changed = db.execute(
-                    "UPDATE drawings SET label = ?, status = CASE status WHEN 'rejected' "
-                    "THEN 'rejected' ELSE 'pending' END WHERE id = ? AND session = ?",
-                    (label, int(row_id), str(session))).rowcount
-            return changed == 1
-        except sqlite3.Error as error:
-            return self._failed(error)
+            with self.backend.open() as db:
+                return db.execute(query, parameters).fetchall()
+        except self.backend.ERRORS as error:
+            return self.backend.failed(error)
+
+    def write(self, query, parameters=()):
+        """Runs one statement in a transaction of its own; returns how many rows it changed."""
+        try:
+            with self.backend.open() as db:
+                return db.execute(query, parameters).rowcount
+        except self.backend.ERRORS as error:
+            return self.backend.failed(error)
 
     # ---- reading ---------------------------------------------------------------------------
 
     def count(self, digits=False, trusted=False):
         """How many drawings are recorded (only those labelled a digit when `digits`; only
         those whose label is trusted, `trust.TRUSTED`, when `trusted`)."""
-        rows = self._read("SELECT count(*) FROM drawings WHERE 1"
-                          + (DIGITS_ONLY if digits or trusted else "")
-                          + (f" AND {TRUSTED_SQL}" if trusted else ""))
+        rows = self.read("SELECT count(*) FROM drawings WHERE TRUE"
+                         + (DIGITS_ONLY if digits or trusted else "")
+                         + (f" AND {TRUSTED_SQL}" if trusted else ""))
         return rows[0][0] if rows else 0
 
     def unsound(self):
         """How many rows this app did not write (a file made by hand: an image of the wrong
         size, a label outside 0..10, ...), told from their declared sizes; never read."""
-        rows = self._read(f"SELECT count(*) FROM drawings WHERE NOT ({SOUND})")
+        rows = self.read(f"SELECT count(*) FROM drawings WHERE NOT ({self.sound})")
         return rows[0][0] if rows else 0
 
     def session_pairs(self, session):
         """`(labels, predicted)` int arrays of one session's drawings, oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self._read(f"SELECT label, predicted FROM drawings WHERE session = ? AND {SOUND} "
-                          "ORDER BY id", (str(session),))
+        rows = self.read("SELECT label, predicted FROM drawings WHERE session = ? AND "
+                         f"{self.sound} ORDER BY id", (str(session),))
         return _pair_arrays(rows)
 
     def pairs(self, last=None):
         """`(labels, predicted)` of every drawing (or the `last` ones), oldest first (a label
         may be `NOT_A_DIGIT`)."""
-        rows = self._read(f"SELECT label, predicted FROM drawings WHERE {SOUND} ORDER BY id DESC"
-                          + (" LIMIT ?" if last else ""), (int(last),) if last else ())
+        rows = self.read(f"SELECT label, predicted FROM drawings WHERE {self.sound} "
+                         "ORDER BY id DESC" + (" LIMIT ?" if last else ""),
+                         (int(last),) if last else ())
         return _pair_arrays(rows[::-1])
 
     def images(self, last=None, digits=False, trusted=False):
@@ -249,55 +290,15 @@ class DrawingsDB(DrawingsFile):
         labelled a digit when `digits`; when `trusted`, a digit only if its label is trusted
         (`trust.TRUSTED`), and "not a digit" unless rejected. Rows this app did not write
         (`unsound`) are left out."""
-        rows = self._read(f"SELECT input, label FROM drawings WHERE {SOUND}"
-                          + (DIGITS_ONLY if digits else "")
-                          + (TRUSTED_ONLY if trusted else "")
-                          + " ORDER BY id DESC"
-                          + (" LIMIT ?" if last else ""), (int(last),) if last else ())[::-1]
+        rows = self.read(f"SELECT input, label FROM drawings WHERE {self.sound}"
+                         + (DIGITS_ONLY if digits else "")
+                         + (TRUSTED_ONLY if trusted else "")
+                         + " ORDER BY id DESC"
+                         + (" LIMIT ?" if last else ""), (int(last),) if last else ())[::-1]
         x = np.zeros((len(rows), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
         for i, (data, _) in enumerate(rows):
             x[i] = np.frombuffer(data, np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
         return x, np.array([label for _, label in rows], np.uint8)
-
-
-def client_hash(db, client):
-    """`CLIENT_HEX` hex digits of HMAC-SHA256(the file's own random key, the address): the
-    same address gives the same hash in this file, and the file alone does not give the address
-    back (IPv4's 4 billion addresses would be hashed through in seconds without the key)."""
-    key = db.execute("SELECT key FROM client_key").fetchone()[0]
-    return hmac.new(key, client_group(client).encode(), hashlib.sha256).hexdigest()[:CLIENT_HEX]
-
-
-IPV6_HELD = 64
-"""Prefix length of the IPv6 network one visitor holds: a home line or a phone is given a
-whole /64 and picks its addresses in it at will (RFC 4941's temporary addresses rotate by
-themselves), so one visitor could otherwise be as many clients as they like."""
-
-
-def client_group(client):
-    """What counts as one client: an IPv6 address's /64 network, an IPv4-mapped IPv6 address's
-    IPv4 address, any other address as written (an IPv4 address, or text that is no address).
-
-    A port is no part of it (Azure's `X-Forwarded-For` writes `203.0.113.8:51234`, a new port at
-    each connection), nor the brackets of `[2001:db8::1]:443` or the words of a `Forwarded`
-    header's entry (`for="[2001:db8::1]";proto=https`)."""
-    text = str(client).strip()
-    for part in text.split(";"):  # RFC 7239: for=...;proto=...;by=...
-        if part.strip().lower().startswith("for="):
-            text = part.strip()[4:].strip('"')
-    if text.startswith("[") and "]" in text:
-        text = text[1:text.index("]")]
-    elif text.count(":") == 1:  # IPv4:port (an IPv6 address has two colons at least)
-        text = text.split(":")[0]
-    try:
-        address = ipaddress.ip_address(text.split("%")[0])  # "%eth0": a zone, not the address
-    except ValueError:
-        return text
-    if address.version == 6 and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/{IPV6_HELD}", strict=False))
-    return str(address)
 
 
 def _pair_arrays(rows):
@@ -305,4 +306,5 @@ def _pair_arrays(rows):
     return labels, np.array([r[1] for r in rows], np.int64)
 
 
-__all__ = ["DrawingRefused", "DrawingsDB", "collecting", "db_path"]
+__all__ = ["DrawingRefused", "DrawingsDB", "backend", "client_group", "collecting", "db_path",
+           "is_url", "location"]

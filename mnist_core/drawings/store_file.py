@@ -14,6 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from mnist_core.drawings.row import SOUND
 from mnist_core.errors import MnistError
 from mnist_core.regular_files import NotRegularFile, open_regular
 
@@ -98,7 +99,8 @@ class DrawingRefused(MnistError):
 
 class DrawingsFile:
     """The drawings file: opened (and migrated, or replaced if unreadable) on first use;
-    `store.DrawingsDB` writes and reads its rows.
+    `store.DrawingsDB` writes and reads its rows (`store_server.DrawingsServer` is the same on a
+    PostgreSQL server).
 
     Each call opens its own short connection, so the object may be shared by every session's
     thread of a server process.
@@ -107,15 +109,42 @@ class DrawingsFile:
         path: the SQLite file; its folder is created if missing.
     """
 
+    ERRORS = (sqlite3.Error,)
+    sound = SOUND
+
     def __init__(self, path):
         self.path = Path(path)
+        self.location = self.path
+        self.where = str(self.path)
         self._checked = False
         self._keeper = None
+
+    def used_bytes(self, db, rows):
+        """The bytes the file's pages in use take; pages freed by `drawings prune` are reused
+        before the file grows."""
+        pages, free, page_size = (db.execute(f"PRAGMA {p}").fetchone()[0]
+                                  for p in ("page_count", "freelist_count", "page_size"))
+        return (pages - free) * page_size
+
+    @contextlib.contextmanager
+    def locked(self, db):
+        """A transaction that no other writer of this file runs at the same time."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def exists(self):
+        """Whether there is a file to read (reading creates none)."""
+        return self._checked or self.path.exists()
 
     # ---- opening, migrating, replacing an unreadable file ----------------------------------
 
     @contextlib.contextmanager
-    def _connect(self):
+    def connection(self):
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
                                      isolation_level=None)
         try:
@@ -127,7 +156,7 @@ class DrawingsFile:
         finally:
             connection.close()
 
-    def _open(self):
+    def open(self):
         """Checks (once per object), migrates and returns a connection context."""
         if not self._checked:
             if self._keeper is not None:  # held open on a file since found damaged
@@ -147,10 +176,10 @@ class DrawingsFile:
             # into the file and flushes it (~20 ms), which every short write would pay.
             self._keeper = sqlite3.connect(self.path, check_same_thread=False)
             self._keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return self._connect()
+        return self.connection()
 
     def _check_and_migrate(self):
-        with self._connect() as db:
+        with self.connection() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
                 raise DrawingRefused(UNAVAILABLE)  # a newer app's file: leave it as it is
             if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
@@ -195,34 +224,12 @@ class DrawingsFile:
         log.warning("The drawings file %s was unreadable (%s): moved aside to %s, a new one is "
                     "started.", self.path, error, aside.name)
 
-    def _failed(self, error):
+    def failed(self, error):
         """A write or read the file refused mid-way: replaced next time, one sentence now."""
         log.warning("The drawings file %s failed (%s).", self.path, error)
         if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
             self._checked = False  # corrupt since it was opened: checked (and moved) next time
         raise DrawingRefused(UNAVAILABLE) from None
-
-    def read(self, query, parameters=()):
-        """The rows of one query (none when no file exists yet), for this package's modules;
-        a failure is `DrawingRefused`."""
-        return self._read(query, parameters)
-
-    def write(self, query, parameters=()):
-        """Runs one statement in a transaction of its own; returns how many rows it changed."""
-        try:
-            with self._open() as db:
-                return db.execute(query, parameters).rowcount
-        except sqlite3.Error as error:
-            return self._failed(error)
-
-    def _read(self, query, parameters=()):
-        if not self._checked and not self.path.exists():
-            return []  # nothing recorded yet: reading creates no file
-        try:
-            with self._open() as db:
-                return db.execute(query, parameters).fetchall()
-        except sqlite3.Error as error:
-            return self._failed(error)
 
 
 SQLITE_MAGIC = b"SQLite format 3\0"

@@ -60,7 +60,7 @@ def load_drawings(source=None):
     Args:
         source: a `.npz` path with `x` uint8 (N, 28, 28) and `y` (N,) labels 0..9 or
             `NOT_A_DIGIT` (what `python -m mnist_core drawings export` writes), a SQLite file,
-            or None for `MNIST_DRAWINGS_DB`.
+            a `postgresql://` URL, or None for the server's own store (`store.location()`).
 
     Returns:
         `(x, y)`: uint8 (N, 28, 28) in [0, 255] and uint8 (N,) digits 0..9; the drawings
@@ -70,9 +70,14 @@ def load_drawings(source=None):
         MnistError: the file is missing, or not drawings; an `.npz` that declares more than an
             export can hold is refused before it is read (`export_file.read_export`).
     """
-    from mnist_core.drawings.store import db_path
+    from mnist_core.drawings.store import is_url, location
 
-    path = Path(source) if source else db_path()
+    path = source or location()
+    if is_url(path):
+        x, y, _, _ = trusted_drawings(path)
+        digits = y < NUM_CLASSES
+        return x[digits], y[digits].astype(np.uint8)
+    path = Path(path)
     if path.suffix.lower() == ".npz" and path.exists():
         x, y = read_export(path)  # bounded: a FIFO, a bomb, a huge header are one sentence
     elif not path.is_file():  # the server's own store is named, never its folder: a visitor's
@@ -86,7 +91,8 @@ def load_drawings(source=None):
 
 
 def trusted_drawings(path):
-    """The drawings of a database whose labels are trusted, judged first (`trust.assess`).
+    """The drawings of a database (a SQLite file or a `postgresql://` URL) whose labels are
+    trusted, judged first (`trust.assess`).
 
     Returns:
         `(x, y, sessions, clients)` as `trust.trusted` gives them.
@@ -95,23 +101,26 @@ def trusted_drawings(path):
         MnistError: the file holds rows this app did not write (told from their declared
             sizes; none is read), or cannot be read as a drawings database.
     """
-    from mnist_core.drawings.store import DrawingRefused, DrawingsDB
+    from mnist_core.drawings.store import DrawingRefused, DrawingsDB, is_url
     from mnist_core.drawings.trust import assess, reference_predictor, trusted
 
-    path = Path(path)
-    check_sqlite(path, "a drawings database, nor an .npz written by `drawings export`")
+    if not is_url(path):
+        path = Path(path)
+        check_sqlite(path, "a drawings database, nor an .npz written by `drawings export`")
     db = DrawingsDB(path)
+    # A file by its name only, a server by no address: a visitor's training may say it.
+    name = db.path.name if db.path else "The drawings server"
     try:
         if unsound := db.unsound():
             raise MnistError(
-                f"{path.name} holds {unsound} row{'s' if unsound > 1 else ''} this app did not "
+                f"{name} holds {unsound} row{'s' if unsound > 1 else ''} this app did not "
                 "write (an image that is not 28x28 bytes, a label outside 0-10, or another value "
                 "of the wrong type or size), so it was not read: train with a file the page "
                 "recorded.")
         assess(db, reference_predictor())
         return trusted(db)
     except DrawingRefused:  # its sentence speaks of recording on a page
-        raise MnistError(f"{path.name} cannot be read as a drawings database.") from None
+        raise MnistError(f"{name} cannot be read as a drawings database.") from None
 
 
 def split(x, y, weight=DEFAULT_WEIGHT, heldout_share=HELDOUT_SHARE, sessions=None,
@@ -138,16 +147,19 @@ def split(x, y, weight=DEFAULT_WEIGHT, heldout_share=HELDOUT_SHARE, sessions=Non
 def drawings_extra(source=None, weight=DEFAULT_WEIGHT):
     """`split(*load_drawings(source), weight)`: what `jobs.train_and_score(drawings=...)` takes;
     from a database, the trusted drawings with who recorded them (for `mix_into`'s cap)."""
-    from mnist_core.drawings.store import DrawingsDB, db_path
+    from mnist_core.drawings.store import DrawingsDB, is_url, location
 
-    path = Path(source) if source else db_path()
-    if path.suffix.lower() == ".npz" or not path.is_file():
-        return split(*load_drawings(source), weight=weight)
+    path = source or location()
+    if not is_url(path):
+        path = Path(path)
+        if path.suffix.lower() == ".npz" or not path.is_file():
+            return split(*load_drawings(source), weight=weight)
     x, y, sessions, clients = trusted_drawings(path)
     if len(x) < MIN_DRAWINGS:
-        untrusted = DrawingsDB(path).count(digits=True) - len(x)
+        db = DrawingsDB(path)
+        untrusted = db.count(digits=True) - len(x)
         raise MnistError(f"There are {len(x)} drawings of digits with a trusted label in "
-                         f"{path.name} ({untrusted} disputed or not yet judged: `python -m "
+                         f"{db.path.name if db.path else 'the drawings server'} ({untrusted} disputed or not yet judged: `python -m "
                          "mnist_core drawings review`); training with drawings needs at least "
                          f"{MIN_DRAWINGS}.")
     return split(x, y, weight=weight, sessions=sessions, clients=clients)

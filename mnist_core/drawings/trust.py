@@ -25,7 +25,7 @@ import numpy as np
 
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
-from mnist_core.drawings.row import SOUND, TRUSTED_SQL
+from mnist_core.drawings.row import TRUSTED_SQL
 from mnist_core.errors import MnistError
 
 log = logging.getLogger("mnist_core.drawings.store")
@@ -254,7 +254,7 @@ def readings_for_score(db, last):
     """`(labels, predicted)` int64 (N,) of the last `last` trusted drawings of digits, oldest
     first, capped as `for_score`: how the page's models read them when they were drawn."""
     rows = db.read(f"SELECT label, predicted, session, client FROM drawings WHERE {TRUSTED_SQL} "
-                   f"AND label < {NUM_CLASSES} AND {SOUND} ORDER BY id DESC LIMIT ?",
+                   f"AND label < {NUM_CLASSES} AND {db.sound} ORDER BY id DESC LIMIT ?",
                    (int(last),))[::-1]
     most = max(1, int(settings.get("MNIST_DRAWINGS_MAX_SHARE") * len(rows)))
     keep = capped([r[2] for r in rows], [r[3] for r in rows], most)
@@ -264,7 +264,7 @@ def readings_for_score(db, last):
 
 def _rows(db, where, order, limit):
     """`(ids, images, labels, clients, sessions)` of the sound rows matching `where`."""
-    rows = db.read(f"SELECT id, input, label, client, session FROM drawings WHERE {where} AND {SOUND} "
+    rows = db.read(f"SELECT id, input, label, client, session FROM drawings WHERE {where} AND {db.sound} "
                    f"ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else ""))
     images = np.frombuffer(b"".join(r[1] for r in rows), np.uint8)
     return (np.array([r[0] for r in rows], np.int64),

@@ -12,15 +12,18 @@ from PIL import Image
 
 from mnist_core.cli import commands as cli
 from mnist_core.drawings import trust
-from mnist_core.drawings.store import DrawingsDB, db_path
+from mnist_core.drawings.store import DrawingsDB
 from mnist_core.paths import ROOT
+from tests.conftest import FILE_ONLY
 from tests.drawings.test_drawings_trust import Reference, record
 
 
 @pytest.fixture
-def judged(monkeypatch):
+def judged(monkeypatch, store_location):
+    """Nine drawings, eight of them poisoned, in the store the command line opens: the SQLite
+    file of `MNIST_DRAWINGS_DB`, then a database named by `MNIST_DRAWINGS_URL`."""
     monkeypatch.setattr(trust, "reference_predictor", lambda loader=None: Reference())
-    db = DrawingsDB(db_path(), per_minute=1000)
+    db = DrawingsDB(store_location, per_minute=1000)
     ids = [record(db, 1, 7, session=f"poison{i}", seed=i, now=float(i)) for i in range(8)]
     ids += [record(db, 2, 2, session="honest", seed=100, now=10.0)]
     return db, ids
@@ -65,6 +68,7 @@ def test_an_export_trained_on_holds_only_trusted_labels(judged, tmp_path, capsys
     assert len(load_drawings(out)[1]) == 20
 
 
+@FILE_ONLY
 def test_a_file_that_is_no_drawings_database_is_left_as_it_is(judged, tmp_path, capsys):
     """`train --with-drawings notes.txt` (a typo) moved the deployer's file aside and wrote a
     new SQLite file in its place; an export named `D.NPZ` was taken for a database alike."""
@@ -106,6 +110,7 @@ def test_a_dry_run_leaves_an_unreadable_store_as_it_is(tmp_path, monkeypatch, ca
 
 
 @pytest.mark.parametrize("command", [["review"], ["export"]])
+@FILE_ONLY
 def test_an_output_the_system_refuses_is_one_sentence(judged, tmp_path, capsys, command):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a folder should be")

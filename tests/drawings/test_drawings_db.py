@@ -40,16 +40,15 @@ def test_a_new_file_has_the_current_schema_in_wal_mode(tmp_path):
     assert columns(path) == COLUMNS  # nothing else about the visitor is kept
 
 
-def test_stores_the_inputs_as_uint8_bytes_and_reads_them_back(tmp_path):
-    db = DrawingsDB(tmp_path / "d.sqlite")
+def test_stores_the_inputs_as_uint8_bytes_and_reads_them_back(store_location):
+    db = DrawingsDB(store_location)
     image = np.linspace(0, 1, 784, dtype=np.float32).reshape(28, 28)
     record(db, image=image, label=4)
     x, y = db.images()
     assert x.dtype == np.uint8 and x.shape == (1, 28, 28) and y.tolist() == [4]
     np.testing.assert_array_equal(x[0], np.rint(image * 255).astype(np.uint8))
-    with sqlite3.connect(tmp_path / "d.sqlite") as raw:
-        size_input, size_crop, language, model = raw.execute(
-            "SELECT length(input), length(crop), language, model FROM drawings").fetchone()
+    [(size_input, size_crop, language, model)] = db.read(
+        "SELECT length(input), length(crop), language, model FROM drawings")
     assert (size_input, size_crop, language, model) == (784, 56 * 56, "fr", "tutorial.keras")
 
 
@@ -119,15 +118,14 @@ def test_migrates_a_version_2_file_keeping_every_row_and_then_takes_not_a_digit(
             == pytest.approx(0.93)
 
 
-def test_a_visitor_may_label_a_drawing_not_a_digit_and_the_gates_score_is_kept(tmp_path):
-    db = DrawingsDB(tmp_path / "d.sqlite")
+def test_a_visitor_may_label_a_drawing_not_a_digit_and_the_gates_score_is_kept(store_location):
+    db = DrawingsDB(store_location)
     record(db, label=NOT_A_DIGIT, not_digit_score=np.float32(0.5))
     record(db, label=np.int64(4))  # no gate on the page: no score
     assert db.images()[1].tolist() == [NOT_A_DIGIT, 4]
     assert db.images(digits=True)[1].tolist() == [4]
     assert (db.count(), db.count(digits=True)) == (2, 1)
-    with sqlite3.connect(tmp_path / "d.sqlite") as raw:
-        scores = [r[0] for r in raw.execute("SELECT not_digit_score FROM drawings ORDER BY id")]
+    scores = [r[0] for r in db.read("SELECT not_digit_score FROM drawings ORDER BY id")]
     assert scores == [0.5, None]
 
 
@@ -152,7 +150,7 @@ def test_an_unreadable_file_is_moved_aside_and_a_new_one_started(tmp_path, caplo
         db = DrawingsDB(path)
         for i in range(200):
             record(db, now=i * 100.0)
-        db._keeper.close()
+        db.backend._keeper.close()
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
     with caplog.at_level(logging.WARNING, logger="mnist_core.drawings.store"):
@@ -178,7 +176,7 @@ def test_a_file_damaged_while_open_is_replaced_at_the_next_write(tmp_path):
     path = tmp_path / "d.sqlite"
     db = DrawingsDB(path)
     record(db)
-    db._keeper.close()
+    db.backend._keeper.close()
     for suffix in ("-wal", "-shm"):
         (tmp_path / f"d.sqlite{suffix}").unlink(missing_ok=True)
     path.write_bytes(b"garbage" * 1000)
@@ -188,8 +186,8 @@ def test_a_file_damaged_while_open_is_replaced_at_the_next_write(tmp_path):
     assert db.count() == 1
 
 
-def test_refuses_once_the_rows_limit_is_reached(tmp_path):
-    db = DrawingsDB(tmp_path / "d.sqlite", max_rows=3)
+def test_refuses_once_the_rows_limit_is_reached(store_location):
+    db = DrawingsDB(store_location, max_rows=3)
     for i in range(3):
         record(db, session=f"s{i}")
     with pytest.raises(DrawingRefused) as refused:
@@ -198,18 +196,19 @@ def test_refuses_once_the_rows_limit_is_reached(tmp_path):
     assert str(refused.value).count(".") == 1
 
 
-def test_refuses_once_the_bytes_limit_is_reached(tmp_path):
-    db = DrawingsDB(tmp_path / "d.sqlite", max_bytes=120_000)
+def test_refuses_once_the_bytes_limit_is_reached(store_location):
+    db = DrawingsDB(store_location, max_bytes=120_000)
     with pytest.raises(DrawingRefused) as refused:
         for i in range(1000):
             record(db, session=f"s{i}")
     assert refused.value.reason == "full"
     assert 5 < db.count() < 40  # ~4 KB a row
-    assert (tmp_path / "d.sqlite").stat().st_size <= 120_000
+    if db.path:
+        assert db.path.stat().st_size <= 120_000
 
 
-def test_limits_a_session_per_minute_and_lets_it_go_on_after(tmp_path):
-    db = DrawingsDB(tmp_path / "d.sqlite", per_minute=5)
+def test_limits_a_session_per_minute_and_lets_it_go_on_after(store_location):
+    db = DrawingsDB(store_location, per_minute=5)
     for i in range(5):
         record(db, now=1000.0 + i)
     with pytest.raises(DrawingRefused) as refused:
@@ -220,8 +219,8 @@ def test_limits_a_session_per_minute_and_lets_it_go_on_after(tmp_path):
     assert db.count() == 7
 
 
-def test_reads_the_deployers_limits_at_each_write(tmp_path, monkeypatch):
-    db = DrawingsDB(tmp_path / "d.sqlite")
+def test_reads_the_deployers_limits_at_each_write(store_location, monkeypatch):
+    db = DrawingsDB(store_location)
     record(db)
     monkeypatch.setenv("MNIST_DRAWINGS_MAX_ROWS", "1")
     with pytest.raises(DrawingRefused):
@@ -250,8 +249,8 @@ def test_keeps_at_most_200_characters_of_a_model_name(tmp_path):
         assert raw.execute("SELECT length(model) FROM drawings").fetchone()[0] == 200
 
 
-def test_a_session_relabels_only_its_own_drawings(tmp_path):
-    db = DrawingsDB(tmp_path / "d.sqlite")
+def test_a_session_relabels_only_its_own_drawings(store_location):
+    db = DrawingsDB(store_location)
     mine = record(db, label=1, session="me")
     assert db.relabel(mine, "me", 7)
     assert not db.relabel(mine, "someone-else", 3)
@@ -302,6 +301,7 @@ def test_two_processes_write_at_once_and_lose_nothing(tmp_path):
 
 
 def test_two_processes_never_both_take_the_last_free_rows(tmp_path):
+    # The server's own: test_drawings_server's two connections racing a limit.
     path = tmp_path / "d.sqlite"
     results = _two_writers(path, 100, max_rows=120)
     assert sum(done for done, _ in results) == 120

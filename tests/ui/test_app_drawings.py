@@ -37,7 +37,10 @@ def choose(at, digit):
     return at
 
 
-def test_choosing_a_digit_records_the_drawing_and_the_score_follows(models, canvas, mnist):
+def test_choosing_a_digit_records_the_drawing_and_the_score_follows(models, canvas, mnist,
+                                                                    store_location):
+    """In the SQLite file, then on the PostgreSQL server `MNIST_DRAWINGS_URL` names: the page
+    opens the store the command line does (`drawings.store.location`)."""
     (_, _), (x_test, y_test) = mnist  # test digits 0 and 1 are a 7 and a 2
     at = draw(start(), canvas, x_test[0])
     assert at.pills[0].label == "What did you draw?"
@@ -45,13 +48,13 @@ def test_choosing_a_digit_records_the_drawing_and_the_score_follows(models, canv
     choose(at, 7)  # the predicted digit: a confirmation
     assert any("Recorded as 7" in s.value for s in at.success)
     assert any("read right **1 of 1**" in md.value for md in at.markdown)
-    rows = DrawingsDB(db_path()).images()
+    rows = DrawingsDB(store_location).images()
     assert rows[1].tolist() == [7] and rows[0].shape == (1, 28, 28)
     draw(at, canvas, x_test[1])
     choose(at, 5)  # the model read a 2: a correction
     assert any("read right **1 of 2**" in md.value for md in at.markdown)
     assert any("5 read as 2 (1×)" in c.value for c in at.caption)
-    labels, predicted = DrawingsDB(db_path()).pairs()
+    labels, predicted = DrawingsDB(store_location).pairs()
     assert labels.tolist() == [7, 5] and predicted.tolist() == [7, 2]
 
 
