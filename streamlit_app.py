@@ -6,7 +6,7 @@ Run with `streamlit run streamlit_app.py`.
 
 import streamlit as st
 
-from ui import resources
+from ui import correction, resources
 from ui.draw import draw_view
 from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
@@ -22,6 +22,7 @@ from ui.uploader_words import uploader_words
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
 keep_keras_state()
 narrow_screen_styles()
+correction.page_styles()
 
 language = language_choice()
 uploader_words(language, st.get_option("server.maxUploadSize"))

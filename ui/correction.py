@@ -31,14 +31,20 @@ UPLOADED = "uploaded"  # ui.sidebar's option for an uploaded model
 CLOSING = ("full", "yours_full")
 """Refusals that stand for the rest of the session: said once, then nothing more is offered."""
 CHOICES = [*range(NUM_CLASSES), NOT_A_DIGIT]
-CONTROL = "what_drawn"  # container key of the control (Streamlit gives it class st-key-KEY)
 CSS = f"""<style>
-div.st-key-{CONTROL} [role="radiogroup"] {{ flex-wrap: wrap; overflow: visible; }}
+div[class*="st-key-{WHAT_DRAWN_PREFIX}"] [role="radiogroup"] {{ flex-wrap: wrap; overflow: visible; }}
 </style>"""
 """Streamlit's pills scroll sideways when they do not fit: on a 390-pixel phone the 9 would
-hide past the edge, so the digits and "Not a digit" wrap onto more rows instead."""
+hide past the edge, so the digits and "Not a digit" wrap onto more rows instead. Streamlit gives
+the pills the class st-key-KEY of their key; the page adds this once per full run
+(`page_styles`), so a stroke sends no style and no container for it."""
 
 log = logging.getLogger(__name__)
+
+
+def page_styles():
+    """Adds the control's CSS to the page (once per full run; it takes no room)."""
+    st.html(CSS)
 
 
 def correction_control(language, pixels, prediction):
@@ -62,15 +68,13 @@ def correction_control(language, pixels, prediction):
     if closed and closed[1] != digest:
         return  # the store is full for this visitor: said once, under the drawing refused
     key = WHAT_DRAWN_PREFIX + digest  # a new drawing, a fresh control
-    with st.container(key=CONTROL):
-        st.html(CSS)
-        st.pills(text(language, "what_drawn"), CHOICES, key=key,
-                 # "Not a digit" comes back as the label shown; after a language switch the
-                 # old label matches nothing and Streamlit's button group keeps the session's
-                 # value (`deserialize`'s fallback), so the choice survives, as its test says.
-                 format_func=lambda choice: _shown(language, choice),
-                 help=text(language, "what_drawn_help"),
-                 on_change=_chosen, args=(key, digest, pixels, prediction, language))
+    st.pills(text(language, "what_drawn"), CHOICES, key=key,
+             # "Not a digit" comes back as the label shown; after a language switch the old
+             # label matches nothing and Streamlit's button group keeps the session's value
+             # (`deserialize`'s fallback), so the choice survives, as its test says.
+             format_func=lambda choice: _shown(language, choice),
+             help=text(language, "what_drawn_help"),
+             on_change=_chosen, args=(key, digest, pixels, prediction, language))
     notice = st.session_state.get(DRAWINGS_NOTICE)
     if notice and notice[0] == digest:
         said = st.success if notice[1].startswith("recorded") else st.info

@@ -2,20 +2,29 @@
 
 A visitor's page is drawn from what the server held at its last run. Another visitor's
 training, or a deployer adding or removing a model file, changes that without this page
-hearing of it; so each page looks every few seconds, cheaply, and reruns in full only when
-something it shows has changed.
+hearing of it. So the server process looks every few seconds, once for all its pages (one
+`os.scandir` and one job snapshot), and when something a page shows has changed it reruns
+every open page in full (`ui.open_pages`): a page left open costs the server nothing between
+changes. Where the process cannot rerun its pages itself (`open_pages.available()` is False:
+AppTest, another Streamlit), each page looks for itself, a `run_every` fragment as before;
+each such look is a Streamlit run, ~5 ms of the server's CPU whatever it finds.
 """
 
 import dataclasses
+import logging
+import threading
+import time
 
 import streamlit as st
 
 from mnist_core.jobs.state import ACTIVE
-from ui import resources
+from ui import open_pages, resources
 from ui.session_keys import ADOPTED_JOB, ADOPTED_MODEL, MODEL_CHOICE, OWNER, SERVER_SEEN
 
+LOG = logging.getLogger(__name__)
+
 WATCH_SECONDS = 3.0
-"""How often a page looks; each look is one `os.scandir` and one job snapshot."""
+"""How often the server (or a page) looks; each look is one `os.scandir` and one job snapshot."""
 ACTIVE_WATCH_SECONDS = 1.0
 """How often it looks while a training is active (`watch_seconds`)."""
 
@@ -81,9 +90,14 @@ def watch_seconds(view):
 def follow_server(jobs):
     """Reruns the whole page when the server changed since it was drawn; otherwise nothing.
 
-    Call it once per full run, after `page_drawn_from()`. It draws nothing.
+    Call it once per full run, after `page_drawn_from()`. It draws nothing. The process's
+    watcher (`ServerWatcher`) does it for every page where it can; otherwise the page looks
+    every `watch_seconds()` itself.
     """
     seen = st.session_state.get(SERVER_SEEN) or server_view(jobs)
+    if open_pages.available():
+        watch_for_every_page(jobs, seen)
+        return
 
     @st.fragment(run_every=watch_seconds(seen))
     def look():
@@ -91,3 +105,49 @@ def follow_server(jobs):
             st.rerun()
 
     look()
+
+
+class ServerWatcher:
+    """Looks at the server for every open page of the process, and reruns them all on a change.
+
+    Args:
+        jobs: the process's `TrainingJobs`.
+        seen: the `ServerView` the pages were drawn from.
+        rerun_pages: called, with no argument, when the server changed (`open_pages.rerun_all`).
+    """
+
+    def __init__(self, jobs, seen, rerun_pages=open_pages.rerun_all):
+        self.jobs, self.seen, self._rerun_pages = jobs, seen, rerun_pages
+
+    def look(self):
+        """One look: reruns the pages when the server changed since the last; says whether."""
+        view = server_view(self.jobs)
+        if view == self.seen:
+            return False
+        self.seen = view
+        self._rerun_pages()
+        return True
+
+    def watch(self):
+        """Looks every `watch_seconds()` for as long as the process runs (its own thread)."""
+        while True:
+            time.sleep(watch_seconds(self.seen))
+            try:
+                self.look()
+            except Exception:  # a look that fails must not end every page's following
+                LOG.exception("Looking at the server for the open pages failed")
+
+
+_watcher = None
+_watcher_lock = threading.Lock()
+
+
+def watch_for_every_page(jobs, seen):
+    """Starts the process's `ServerWatcher` once, in a daemon thread; returns it."""
+    global _watcher
+    with _watcher_lock:
+        if _watcher is None:
+            _watcher = ServerWatcher(jobs, seen)
+            threading.Thread(target=_watcher.watch, name="ServerWatcher", daemon=True).start()
+        _watcher.jobs = jobs  # the manager the pages use (one per process)
+        return _watcher

@@ -8,8 +8,8 @@ download buttons) have their prefix here.
 
 Each key's line says who writes it and who reads it. Not here: the keys of `st.container`s,
 which only give the container its CSS class `st-key-KEY` and hold no state; they stay beside
-their CSS (`ui.narrow.PHONE_ANSWER`, `ui.narrow.TOOLBAR_ROOM`, `ui.inside.VIEW`,
-`ui.correction.CONTROL`). `tests/test_session_keys.py` checks that no other module writes a
+their CSS (`ui.narrow.PHONE_ANSWER`, `ui.narrow.TOOLBAR_ROOM`, `ui.inside.VIEW`).
+`tests/test_session_keys.py` checks that no other module writes a
 key of its own.
 """
 

@@ -69,8 +69,8 @@ def train_view(language, jobs):
     elif others:
         st.info(text(language, "watching"))
     notice = st.session_state.pop(TRAIN_NOTICE, None)
-    if notice == "busy":
-        st.warning(text(language, "busy"))
+    if notice in ("busy", "busy_elsewhere"):
+        st.warning(text(language, notice))
     elif notice:
         st.error(notice)
     progress_panel(language, jobs)
@@ -145,7 +145,10 @@ def _recipe_defaults(limits):
 def _start(jobs, settings, owner):
     try:
         if not jobs.start(**settings, owner=owner):
-            st.session_state[TRAIN_NOTICE] = "busy"
+            # Not this process's training: another process of the deploy (scripts/serve_many.py)
+            # holds the models folder, and its progress cannot be shown from here.
+            st.session_state[TRAIN_NOTICE] = ("busy" if jobs.snapshot().active
+                                              else "busy_elsewhere")
     except MnistError as error:
         st.session_state[TRAIN_NOTICE] = str(error)
 

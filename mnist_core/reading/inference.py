@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Predictor:
         import tensorflow as tf
 
         from mnist_core.reading.compute_precision import for_this_cpu
-        from mnist_core.reading.not_a_digit import default_gate
+        from mnist_core.reading.not_a_digit import DigitGate, default_gate
 
         self.model = model
         self.gate = default_gate() if gate is DEFAULT_GATE else gate
@@ -102,9 +102,19 @@ class Predictor:
         signature = [tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)]
         self._forward = tf.function(self._call, input_signature=signature,
                                     autograph=False, reduce_retracing=True)
+        # The model and the gate in one call: each call of a traced function costs ~1 ms of
+        # Python and dispatch, as much as the tutorial's network itself (bench/visitors.py).
+        self._forward_with_gate = None
+        if isinstance(self.gate, DigitGate):
+            self._forward_with_gate = tf.function(
+                self._call_with_gate, input_signature=signature, autograph=False,
+                reduce_retracing=True)
 
     def _call(self, images):
         return self._compute(images, training=False)
+
+    def _call_with_gate(self, images):
+        return self._compute(images, training=False), self.gate.model(images, training=False)
 
     def probabilities(self, images):
         """Class probabilities for MNIST-style input.
@@ -130,11 +140,15 @@ class Predictor:
             images: float32 (N, 28, 28) in [0, 1], as `to_mnist_input` makes.
         """
         images = np.asarray(images, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
-        probabilities = self.probabilities(images)
         if self.gate is None:
             return [Prediction(int(np.argmax(p)), p, image)
-                    for p, image in zip(probabilities, images)]
-        scores = self.gate.scores(images)
+                    for p, image in zip(self.probabilities(images), images)]
+        if self._forward_with_gate is not None and len(images):
+            read, gated = self._forward_with_gate(images[..., None])
+            probabilities = read.numpy().reshape(-1, NUM_CLASSES)
+            scores = gated.numpy().astype(np.float32)[:, NOT_A_DIGIT]
+        else:
+            probabilities, scores = self.probabilities(images), self.gate.scores(images)
         flags = self.gate.flags(scores)
         return [Prediction(int(np.argmax(p)), p, image, float(score), bool(flag))
                 for p, image, score, flag in zip(probabilities, images, scores, flags)]

@@ -232,3 +232,39 @@ def test_a_model_added_or_removed_on_disk_shows_without_a_reload(desktop, models
     expect_prediction(desktop, 1)
 
 
+
+
+
+def test_a_page_left_open_asks_the_server_for_no_run(browser, app_url):
+    # The server process looks for every open page at once (ui.follow.ServerWatcher) and reruns
+    # them when something changed; a page that does nothing sends nothing. Each page once asked
+    # every 3 s, a Streamlit run each (~6 ms of the server's CPU).
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    from tests.browser.conftest import DESKTOP, WAIT_SECONDS
+    from ui.follow import WATCH_SECONDS
+
+    asked = []
+
+    def count(frame):
+        message = BackMsg()
+        message.ParseFromString(frame if isinstance(frame, bytes) else frame.encode("latin-1"))
+        if message.WhichOneof("type") == "rerun_script":
+            asked.append(message.rerun_script.fragment_id or "page")
+
+    context = browser.new_context(**DESKTOP)
+    context.set_default_timeout(WAIT_SECONDS * MS)
+    try:
+        page = context.new_page()
+        page.on("websocket", lambda socket: socket.on("framesent", count))
+        page.goto(app_url)
+        expect(canvas(page)).to_be_visible(timeout=60 * MS)
+        wait_for_app_idle(page)
+        page.wait_for_timeout(500)  # a rerun the first run's widgets ask for, if any, goes first
+        wait_for_app_idle(page)
+        before = len(asked)
+        assert before, "the page's own first run was seen"
+        page.wait_for_timeout((WATCH_SECONDS + 1.5) * MS)
+        assert asked[before:] == [], "a page left open asked for runs"
+    finally:
+        context.close()

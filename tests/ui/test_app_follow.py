@@ -134,3 +134,63 @@ def test_a_page_drawn_during_a_training_looks_every_second_so_its_model_list_fol
         assert watch_seconds(ServerView(folder, 1, status)) == ACTIVE_WATCH_SECONDS == 1.0
     for status in ("idle", "done", "failed", "cancelled"):
         assert watch_seconds(ServerView(folder, 1, status)) == WATCH_SECONDS
+
+
+class _Jobs:
+    def __init__(self):
+        from mnist_core.jobs.state import JobState
+
+        self.state = JobState()
+
+    def snapshot(self):
+        return self.state
+
+
+def test_the_server_looks_once_for_every_page_and_reruns_them_only_when_something_changed(
+        models):
+    # A page left open once asked the server every 3 s, a Streamlit run each (~6 ms of the
+    # server's CPU): the process looks for all of them, and a look that finds nothing new
+    # runs no page.
+    from mnist_core.jobs.state import JobState
+    from ui.follow import ServerWatcher, server_view
+
+    jobs, reruns = _Jobs(), []
+    watcher = ServerWatcher(jobs, server_view(jobs), rerun_pages=lambda: reruns.append(1))
+    assert not watcher.look() and not watcher.look() and not reruns
+    add_model(models, "extra")
+    assert watcher.look() and reruns == [1], "a model added on disk reruns the open pages"
+    assert not watcher.look() and reruns == [1], "once"
+    jobs.state = JobState(status="loading", job_id=1)
+    assert watcher.look() and reruns == [1, 1]
+
+
+def test_every_open_page_is_asked_for_a_full_rerun_on_its_own_event_loop(monkeypatch):
+    import ui.open_pages
+
+    calls = []
+
+    class Loop:
+        def call_soon_threadsafe(self, callback, *args):
+            calls.append(("loop", callback.__self__.name, args))
+
+    class Session:
+        def __init__(self, name, loop):
+            self.name, self._event_loop = name, loop
+
+        def request_rerun(self, client_state):
+            calls.append(("direct", self.name, (client_state,)))
+
+    class Info:
+        def __init__(self, session):
+            self.session = session
+
+    class Manager:
+        def list_active_sessions(self):
+            return [Info(Session("a", Loop())), Info(Session("b", None))]
+
+    monkeypatch.setattr(ui.open_pages, "_session_manager", lambda: Manager())
+    assert ui.open_pages.available()
+    assert ui.open_pages.rerun_all() == 2
+    # None: no widget value replayed (no button fires again), no fragment: the whole page.
+    assert calls == [("loop", "a", (None,)), ("direct", "b", (None,))]
+

@@ -101,3 +101,17 @@ def test_an_unknown_recipe_in_the_setting_is_one_sentence_on_the_train_tab_and_i
     with caplog.at_level("WARNING"):
         assert ui.resources.log_unusable_settings() == [said[0]]
     assert said[0] in caplog.text
+
+
+def test_a_training_another_process_holds_is_not_said_to_show_below(jobs):
+    # issue 23 (several processes): behind nginx (scripts/serve_many.py) a training started from
+    # another process holds the models folder, and this process cannot show its progress.
+    from mnist_core import models_folder
+
+    at = start()
+    with models_folder.locked(jobs.models_dir) as held:
+        assert held
+        at.button(key=TRAIN_BUTTON).click().run()
+    warned = [warning.value for warning in at.warning]
+    assert any("Another visitor's training is using the models folder" in w for w in warned)
+    assert not any("shown below" in w for w in warned), warned

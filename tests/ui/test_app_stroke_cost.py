@@ -1,0 +1,46 @@
+"""What a stroke's rerun sends and computes: the Draw view's fragment reruns at every stroke, so
+whatever it sends that did not change, or converts on the way, costs the server every stroke.
+bench/visitors.py measures the cost; these pin what was cut."""
+
+import json
+
+from tests.app_kit import canvas_of, start
+
+
+def _drawn(canvas, mnist):
+    (_, _), (x_test, _) = mnist
+    canvas(canvas_of(x_test[0]))  # a 7
+    at = start()
+    assert at.pills, "the drawing is recorded here, so its control is shown"
+    return at.tabs[0]
+
+
+def test_the_probability_chart_travels_as_json_not_as_an_arrow_table(models, canvas, mnist):
+    # Streamlit turns a spec's top-level data into an Arrow table through pandas (~2 ms a
+    # stroke on the server); a layer's data stays in the spec.
+    chart = _drawn(canvas, mnist).get("vega_lite_chart")[0]
+    assert not chart.proto.data.data and not chart.proto.datasets
+    spec = json.loads(chart.proto.spec)
+    values = spec["layer"][0]["data"]["values"]
+    assert [v["digit"] for v in values] == list(range(10))
+    assert abs(sum(v["p"] for v in values) - 1) < 1e-4
+
+
+def test_a_stroke_resends_no_style_the_page_already_has(models, canvas, mnist, monkeypatch):
+    # The pills' CSS once sat in the Draw view's fragment, sent again with each stroke; the
+    # page adds it once per full run, above the tabs. (AppTest keeps no st.html element, so
+    # the calls are watched, with where they come from.)
+    import traceback
+
+    import streamlit
+
+    callers, html = [], streamlit.html
+
+    def watched(*args, **kwargs):
+        callers.append({frame.name for frame in traceback.extract_stack()})
+        return html(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "html", watched)
+    _drawn(canvas, mnist)
+    assert callers, "the page's own styles were seen"
+    assert not [names for names in callers if "_draw" in names]
