@@ -47,6 +47,7 @@ def test_a_recipe_model_saves_as_plain_adam(tmp_path):
     for recipe in RECIPES.values():
         model = recipe.build(10, 1)
         assert "update_step" in vars(model.optimizer), recipe.name  # the recipe fused it
+    model.optimizer.build(model.trainable_variables)  # its state saved, as after training
     model.save(tmp_path / "m.keras")
     again = keras.saving.load_model(tmp_path / "m.keras")
     assert type(again.optimizer) is keras.optimizers.Adam
