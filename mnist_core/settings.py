@@ -177,6 +177,12 @@ SETTINGS = {s.name: s for s in (
     Setting("MNIST_MAX_TRAIN_MINUTES", "10",
             "A visitor's training is stopped, and nothing saved, after this many minutes.",
             _decimal(24 * 60)),
+    # issue 24 (no dead wait): a training process kept ready.
+    Setting("MNIST_TRAINING_SPARE", "1",
+            "1: a training process is kept ready (TensorFlow imported, MNIST loaded and "
+            "prepared, a training step traced), so a visitor's first batch comes within seconds "
+            "of Train; it holds ~1 GB while it waits. 0: each training starts its process after "
+            "Train (~15-25 s of setup on 2 cores).", _switch),
     Setting("MNIST_DATA_RETRY_SECONDS", "300",
             "After MNIST could not be loaded (for Explore or a training), the page waits this long "
             "before trying again.",

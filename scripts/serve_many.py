@@ -147,6 +147,16 @@ def _die_with_this_script():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
+def spare_env(env, index):
+    """The environment of process `index`: only the first keeps a training process ready.
+
+    One training runs at a time across the processes (the models folder's lock), so one spare
+    serves them all; a spare in each would hold ~1 GB per process for nothing. A visitor on
+    another process waits for a training's setup as with `MNIST_TRAINING_SPARE=0`.
+    """
+    return env if index == 0 else {**env, "MNIST_TRAINING_SPARE": "0"}
+
+
 def start(command, log_path, env=None):
     with open(log_path, "ab") as log:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
@@ -231,7 +241,7 @@ def serve(stopping):
             process = start([sys.executable, "-m", "streamlit", "run", str(APP),
                              "--server.port", str(backend_port), "--server.address", "127.0.0.1",
                              "--server.headless", "true", "--server.fileWatcherType", "none"],
-                            log_path, env)
+                            log_path, spare_env(env, index))
             processes.append(process)
             names[process.pid] = (backend_name(index), log_path)
         deadline = time.monotonic() + START_SECONDS

@@ -85,3 +85,10 @@ def test_a_second_run_in_the_same_folder_starts_nothing(tmp_path, monkeypatch):
         fcntl.flock(held, fcntl.LOCK_EX)  # as the first run holds it
         with pytest.raises(MnistError, match="Another scripts/serve_many.py"):
             serve_many.serve(threading.Event())  # no process started: not marked `process`
+
+
+def test_only_the_first_process_keeps_a_training_process_ready():
+    env = {"MNIST_TRAINING_SPARE": "1", "OTHER": "x"}
+    assert serve_many.spare_env(env, 0) == env
+    assert serve_many.spare_env(env, 1) == {"MNIST_TRAINING_SPARE": "0", "OTHER": "x"}
+    assert env["MNIST_TRAINING_SPARE"] == "1"

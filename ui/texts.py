@@ -262,7 +262,7 @@ TEXTS = {
         "recipe": "Recette",
         "recipe_tutorial": "le CNN du tutoriel : Adam, entropie croisée catégorielle, 10 époques "
                            "par lots de 64.",
-        "recipe_quick": "le CNN du tutoriel, 3 époques par lots de 128, taux en montée puis "
+        "recipe_quick": "le CNN du tutoriel, 2 époques par lots de 128, taux en montée puis "
                         "cosinus : environ 99 % en bien moins d'une minute.",
         "recipe_strong": "CNN plus profond, normalisation par lots, dropout, augmentation, taux "
                          "cosinus, 20 époques : le meilleur sur les dessins, lent.",

@@ -109,18 +109,24 @@ def _build_quick(steps_per_epoch, epochs, dtype="float32"):
     import keras
 
     model = tutorial.build_tutorial_model(dtype=dtype)
-    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(3e-3, steps_per_epoch * epochs)),
+    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(QUICK_PEAK_RATE,
+                                                                  steps_per_epoch * epochs)),
                   loss="categorical_crossentropy", metrics=["accuracy"],
                   steps_per_execution=steps_per_execution(steps_per_epoch))
     fuse_adam_updates(model.optimizer)
     return model
 
 
+QUICK_PEAK_RATE = 4e-3
+"""Issue 24: 2 epochs at a 4e-3 peak reach 99.11 / 99.18 / 99.13 / 99.08 % (seeds 1 / 2 / 3 /
+1234, the page's, bfloat16, 28-30 s of CPU each), where 3 epochs at 3e-3 took half as long
+again and 2 epochs at 3e-3 left a seed under 99 % (bench/README.md)."""
+
 QUICK = Recipe(
     name="quick",
-    summary="the tutorial's CNN, 3 epochs of batch 128, warm-up/cosine rate: about 99% in "
+    summary="the tutorial's CNN, 2 epochs of batch 128, warm-up/cosine rate: about 99% in "
             "well under a minute.",
-    epochs=3,
+    epochs=2,
     batch_size=128,
     build=_build_quick,
 )
