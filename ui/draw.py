@@ -1,11 +1,11 @@
 """The Draw view: a canvas, the predicted digit, the ten probabilities and what the model saw."""
 
-import numpy as np
 import streamlit as st
 
 from mnist_core.errors import ImageError
 from mnist_core.reading.ink import has_ink
 from ui import canvas, correction, kept_drawing, not_digit_answer
+from ui.digit_picture import picture_url
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
@@ -119,8 +119,7 @@ def _one_digit(language, prediction, pixels):
     correction.correction_control(language, pixels, prediction)  # "What did you draw?"
     st.caption(text(language, "probabilities"))
     st.vega_lite_chart(probability_chart(language, prediction.probabilities), width="stretch")
-    zoomed = np.kron(prediction.image, np.ones((ZOOM, ZOOM), dtype=np.float32))
-    st.image(zoomed, caption=text(language, "model_saw"), clamp=True)
+    st.image(picture_url(prediction.image, ZOOM), caption=text(language, "model_saw"))
 
 
 def _number(language, reading):
@@ -133,9 +132,9 @@ def _number(language, reading):
     for start in range(0, len(shown), NUMBER_COLUMNS):
         row = shown[start:start + NUMBER_COLUMNS]
         for column, prediction in zip(st.columns(NUMBER_COLUMNS), row):
-            zoomed = np.kron(prediction.image, np.ones((ZOOM // 2, ZOOM // 2), dtype=np.float32))
             # Its own width: a longer caption ("? · maybe 8") must not enlarge one image.
-            column.image(zoomed, clamp=True, width=zoomed.shape[1],
+            column.image(picture_url(prediction.image, ZOOM // 2),
+                         width=prediction.image.shape[1] * (ZOOM // 2),
                          caption=not_digit_answer.piece_caption(language, prediction))
             column.vega_lite_chart(probability_chart(language, prediction.probabilities,
                                                      height=90, titles=False), width="stretch")
