@@ -23,32 +23,38 @@ scribbled full of small marks can hold ~200 "digits", each an image and a chart 
 def draw_view(language, predictor):
     """Draws the canvas and the prediction, the canvas showing the visitor's kept drawing.
 
-    Called at each full page run that shows the Draw tab; a stroke reruns only `_draw`.
+    Called at each full page run that shows the Draw tab. What a stroke does not change (the
+    columns, the toolbar's room, Clear, its hint, the stroke slider) is drawn here, once per full
+    run; a stroke reruns only `_draw`, which writes the canvas and the answer into the slots
+    made here (Streamlit keeps a fragment's writes to outside containers in place and replaces
+    them at its next run). Clear and the slider therefore rerun the whole page, a rare click.
     """
     kept_drawing.prepare(language)
-    st.caption(text(language, "draw_intro"))  # out of the fragment: a stroke does not resend it
-    _draw(language, predictor)
-
-
-@st.fragment
-def _draw(language, predictor):
-    """The view itself. A fragment: a stroke reruns only this view."""
+    st.caption(text(language, "draw_intro"))
     phone_answer = st.container(key=PHONE_ANSWER)  # shown on narrow screens only (ui/narrow.py)
     left, right = st.columns([1, 1], gap="large")
     with left:
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
         st.container(key=TOOLBAR_ROOM).space("medium")
+        canvas_slot = st.container()
+        # The toolbar's bin only shows on mouse hover, so a finger needs this button.
+        st.button(text(language, "clear"), key=CLEAR_CANVAS, icon=":material/delete:",
+                  on_click=kept_drawing.clear)
+        st.caption(text(language, "clear_hint"))
+        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
+    _draw(language, predictor, phone_answer, canvas_slot, right)
+
+
+@st.fragment
+def _draw(language, predictor, phone_answer, canvas_slot, right):
+    """The canvas and the answer, into the view's slots. A fragment: a stroke reruns only this."""
+    with canvas_slot:
         stroke = st.session_state.get(STROKE_WIDTH, DEFAULT_STROKE)
         result = canvas.st_canvas(
             stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
             height=canvas.CANVAS_SIZE, width=canvas.CANVAS_SIZE, drawing_mode="freedraw",
             initial_drawing=kept_drawing.initial_drawing(), return_image_data=True,
             key=kept_drawing.canvas_key())
-        # The toolbar's bin only shows on mouse hover, so a finger needs this button.
-        st.button(text(language, "clear"), key=CLEAR_CANVAS, icon=":material/delete:",
-                  on_click=kept_drawing.clear)
-        st.caption(text(language, "clear_hint"))
-        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
     with right:
         pixels, reading = show_prediction(language, predictor, result)
     # The Train view's live panel reads this drawing with each epoch's model: one digit only,

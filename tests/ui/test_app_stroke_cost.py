@@ -63,3 +63,31 @@ def test_the_models_input_travels_inside_the_answer_not_as_a_media_file(models, 
     assert shown.shape == (168, 168), "the 28x28 input, each pixel a 6x6 block"
     assert (shown == np.repeat(np.repeat(shown[::6, ::6], 6, 0), 6, 1)).all(), "crisp blocks"
     assert shown.max() > 200 and shown.min() < 50, "the digit's ink on black"
+
+
+def test_a_stroke_resends_no_part_of_the_canvas_column_but_the_canvas(models, canvas, mnist,
+                                                                       monkeypatch):
+    # A stroke reruns the Draw fragment, and everything the fragment draws travels again: the
+    # columns, the toolbar's room, Clear, its hint and the stroke slider are drawn by the full
+    # run, and the fragment writes only the canvas and the answer into their slots.
+    import traceback
+
+    import streamlit
+
+    callers = []
+
+    def watch(name):
+        original = getattr(streamlit, name)
+
+        def watched(*args, **kwargs):
+            callers.append((name, {frame.name for frame in traceback.extract_stack()}))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(streamlit, name, watched)
+
+    for name in ("columns", "slider", "button", "space"):
+        watch(name)
+    _drawn(canvas, mnist)
+    seen = {name for name, _ in callers}
+    assert {"columns", "slider", "button"} <= seen, seen
+    assert not [name for name, frames in callers if "_draw" in frames]
