@@ -11,6 +11,7 @@ from ui.draw import draw_view
 from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
 from ui.narrow import narrow_screen_styles
+from ui.run_handover import hand_over_runs
 from ui.runtime import keep_keras_state
 from ui.scores import model_scores
 from ui.sidebar import language_choice, model_choice
@@ -21,6 +22,7 @@ from ui.uploader_words import uploader_words
 
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
 keep_keras_state()
+hand_over_runs()  # a run's last messages reach the visitor before the next run starts
 narrow_screen_styles()
 correction.page_styles()
 

@@ -69,6 +69,20 @@ def status_kb(pid, field):
     return 0
 
 
+def pss_kb(pid):
+    """The proportional set size of `pid` in kB (smaps_rollup; 0 if gone or unreadable): its
+    private pages plus its share of pages mapped by several processes (TensorFlow's libraries
+    in the server and its children), so a sum over processes counts each page once, as the
+    memory limit of a container does."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
 def process_tree(pid):
     """`pid` and all its descendants, from the parent ids in /proc/*/stat."""
     children = {}

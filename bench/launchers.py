@@ -9,6 +9,10 @@ entry of `LAUNCHERS` yielding the proxy's URL and every server's pid.
 import contextlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +79,54 @@ def running_server(url, pids):
     yield Served(url.rstrip("/"), list(pids))
 
 
-LAUNCHERS = {"streamlit": streamlit_server}
+def _children(pid):
+    """The processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+@contextlib.contextmanager
+def nginx_processes(folder, port=0, cpus=None, env=None):
+    """scripts/serve_many.py: `MNIST_SERVE_PROCESSES` (its default: 2) Streamlit processes
+    behind nginx on 127.0.0.1:`port`, its run folder and log in `folder`.
+
+    Yields:
+        `Served` with nginx's URL and the pids of nginx and of each Streamlit process (the
+        proxy's CPU counts as the server's). On exit, the script is stopped as Ctrl-C stops
+        it, which stops every process it started.
+    """
+    port = port or free_port()
+    log = folder / "serve_many.log"
+    settings = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **bench_env(folder),
+                "MNIST_SERVE_ADDRESS": "127.0.0.1", "MNIST_SERVE_PORT": str(port),
+                "MNIST_SERVE_DIR": str(folder / "serve"), **(env or {})}
+    with pinned(cpus), open(log, "wb") as output:
+        script = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve_many.py")],
+                                  env=settings, stdout=output, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while "Serving on" not in log.read_text():
+            if script.poll() is not None or time.monotonic() > deadline:
+                raise ServerError(f"serve_many.py did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield Served(f"http://127.0.0.1:{port}", _children(script.pid))
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script.pid, signal.SIGINT)
+        try:
+            script.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(script.pid, signal.SIGKILL)  # its children follow (PR_SET_PDEATHSIG)
+            script.wait()
+
+
+LAUNCHERS = {"streamlit": streamlit_server, "nginx": nginx_processes}
 """`--launcher` names: each a context manager `(folder, port, cpus)` yielding a `Served`."""
 
-__all__ = ["LAUNCHERS", "Served", "ServerError", "bench_env", "running_server",
-           "streamlit_server"]
+__all__ = ["LAUNCHERS", "Served", "ServerError", "bench_env", "nginx_processes",
+           "running_server", "streamlit_server"]

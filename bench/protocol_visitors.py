@@ -256,7 +256,8 @@ def report(f):
           f"thousandths of a core")
     m = f["peak_memory_mb"]
     print(f"  peak resident memory: server {m['server_mb']:.0f} MB, its children "
-          f"{m['children_mb']:.0f} MB, both at once {m['total_mb']:.0f} MB")
+          f"{m['children_mb']:.0f} MB, both at once {m['total_mb']:.0f} MB (RSS); "
+          f"proportional (PSS, shared pages once) {m['total_pss_mb']:.0f} MB")
     if f["upload"]:
         print(f"  upload: {f['upload']}")
     for message in f["error_messages"]:

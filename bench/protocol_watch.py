@@ -8,7 +8,7 @@ import asyncio
 import resource
 
 from cpu_share import cpu_seconds
-from footprint import process_tree, status_kb
+from footprint import process_tree, pss_kb, status_kb
 
 SAMPLE_SECONDS = 0.5
 MB = 1_000_000
@@ -46,19 +46,25 @@ class MemoryPeak:
 
     Attributes:
         server_mb, children_mb, total_mb: the peaks seen, in MB (the total's peak is that of
-            the sum at one sample, not the sum of the peaks).
+            the sum at one sample, not the sum of the peaks), resident (VmRSS: a library
+            mapped by the server and a child counts twice).
+        total_pss_mb: the peak of the servers' and children's proportional set size summed
+            (each shared page counted once, as a container's memory limit counts it).
     """
 
     def __init__(self, pids):
         self.pids = list(pids)
-        self.server_mb = self.children_mb = self.total_mb = 0.0
+        self.server_mb = self.children_mb = self.total_mb = self.total_pss_mb = 0.0
         self.spent = 0.0  # CPU seconds this sampling took (/proc is read afresh each time)
         self._task = None
 
     def sample(self):
         start = own_cpu()
         server = sum(status_kb(pid, "VmRSS") for pid in self.pids) * 1024 / MB
-        rest = sum(status_kb(pid, "VmRSS") for pid in children(self.pids)) * 1024 / MB
+        below = children(self.pids)
+        rest = sum(status_kb(pid, "VmRSS") for pid in below) * 1024 / MB
+        pss = sum(pss_kb(pid) for pid in [*self.pids, *below]) * 1024 / MB
+        self.total_pss_mb = max(self.total_pss_mb, pss)
         self.server_mb = max(self.server_mb, server)
         self.children_mb = max(self.children_mb, rest)
         self.total_mb = max(self.total_mb, server + rest)
@@ -79,4 +85,4 @@ class MemoryPeak:
 
     def figures(self):
         return {"server_mb": self.server_mb, "children_mb": self.children_mb,
-                "total_mb": self.total_mb}
+                "total_mb": self.total_mb, "total_pss_mb": self.total_pss_mb}

@@ -6,7 +6,9 @@ Each is `python -m mnist_core train --recipe NAME --out TMP` in a fresh process,
 launch to exit: imports, data loading (from the verified cache) and preparation included; the
 CPU time (user + sys) of the process is printed beside it, and the load average, since on a
 shared machine only an idle one can judge the wall-clock goal.
-Goal for quick: test accuracy >= 0.990 in <= 10 s on this machine.
+Goal for quick (issue 24): test accuracy >= 0.990 in <= 20 s on this machine's 2 cores. In the
+page, with a training process kept ready, the imports and data loading are paid before the
+click: `bench/train_start.py --finish quick` times that path.
 """
 
 import argparse
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GOAL_SECONDS, GOAL_ACCURACY = 10, 0.990
+GOAL_SECONDS, GOAL_ACCURACY = 20, 0.990
 
 
 def children_cpu():

@@ -1,23 +1,41 @@
-"""One epoch of the tutorial recipe: the product's training path vs two references, same run.
+"""One epoch of the tutorial recipe: the product's training vs PyTorch's best, same run.
 
-    .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 1]
+    .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 3] [--variants ...]
 
-Variants, each in a fresh process (so none inherits another's warm caches or threads):
+Variants, each in a fresh process (so none inherits another's warm caches or threads), run in
+turn `--repeats` times (interleaved, so the machine's drift hits all alike); the fastest run of
+each is kept:
   product   mnist_core.training.trainer.train("tutorial", epochs=1): the training the app and
-            `train` run (`train_and_score` adds the drawn-set score after it, not timed here)
-            (precision "auto": bfloat16 maths with float32 weights where the CPU has it natively)
+            `train` run, precision "auto" (bfloat16 maths with float32 weights where the CPU
+            computes bfloat16 natively, else float32: `mnist_core.cpu.fast_dtype`)
+  torch_best
+            PyTorch's best configuration on this CPU: the same network, batch 64, Adam(1e-3),
+            same images, `channels_last`, and its forward and loss under
+            `torch.autocast("cpu", dtype=torch.bfloat16)` where the CPU has AMX or AVX-512 BF16
+            (float32 elsewhere, where bfloat16 is emulated and 2-3x slower); it says which and why
   product_float32
-            the same with precision="float32": the tutorial's arithmetic (`--precision float32`)
-  keras_fit the tutorial's code verbatim: model.fit(X, y, epochs=1, batch_size=64,
-            validation_data=(X_test, y_test)) on numpy arrays
-  torch     a pure-PyTorch loop of the same network, batch 64, Adam(1e-3), same images
-            (needs `pip install torch==2.13.0`; skipped with a note when torch is missing)
-  torch_bf16
-            the same loop as a user who knows a bfloat16 CPU writes it: forward and loss under
-            `torch.autocast("cpu", dtype=torch.bfloat16)`, model and batches `channels_last`
-Each measures preparation + model building + one epoch + the test-set evaluation, not imports.
+            the product with precision="float32": the tutorial's arithmetic
+  keras_fit the tutorial's code verbatim: model.fit on numpy arrays, float32
+  torch     the PyTorch loop as a beginner writes it: float32, default (NCHW) memory format
+  matmul    not a training: this CPU's matrix-multiply rate in the same run (TensorFlow, square
+            2048 x 2048, float32 and bfloat16, GFLOP/s), against which each variant's achieved
+            rate is given as a share
+Each training measures preparation + model building + one epoch + the test-set evaluation, not
+imports. PyTorch: `.venv/bin/pip install torch==2.13.0` (a CPU wheel; bench only, not in
+requirements); its variants are skipped with a note without it.
+
+Arithmetic (from the layer shapes, multiply-adds x 2; bias, ReLU, pooling, softmax and Adam
+are elementwise and left out, < 1 %): forward multiply-adds per image are conv1 26*26*32 outputs
+x 3*3*1 = 194,688, conv2 11*11*64 x 3*3*32 = 2,230,272, dense 1600*128 = 204,800 and
+128*10 = 1,280: 2,631,040, 5.26 MFLOP. Training computes each layer's weight gradient (as many
+multiply-adds as its forward) and its input gradient (as many again, for every layer but the
+first, whose input is the data): 3 x 2,631,040 - 194,688 = 7,698,432, 15.40 MFLOP an image.
+One epoch of 60,000 with validation on 10,000: 0.924 + 0.053 = 0.976 TFLOP.
+
 Prints seconds (min over repeats), the CPU time (user + sys) of that run, test accuracy, the
-ratios product/reference of both (on a loaded machine, the CPU ratio is the steadier one), and the goal: product / torch_bf16 <= 0.9 (min of 3 fresh processes).
+achieved GFLOP/s and its share of the matmul rate in that arithmetic, the ratios, and the goal:
+product / torch_best <= 0.9. On a loaded machine PyTorch's OpenMP threads spin waiting for each
+other (its CPU time then far exceeds its work): the load average is printed before and after.
 """
 
 import argparse
@@ -32,6 +50,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from mnist_core.cpu import bfloat16_flags, fast_dtype  # noqa: E402  (no TensorFlow import)
+
+FORWARD_MACS = (26 * 26 * 32 * 3 * 3 * 1, 11 * 11 * 64 * 3 * 3 * 32, 1600 * 128, 128 * 10)
+"""Multiply-adds per image of the tutorial network's conv1, conv2, dense and output layers."""
+FORWARD_FLOP = 2 * sum(FORWARD_MACS)
+TRAINING_FLOP = 2 * (3 * sum(FORWARD_MACS) - FORWARD_MACS[0])
+"""Forward + weight gradients + input gradients (none for conv1, whose input is the data)."""
+TEST_IMAGES = 10_000
+MATMUL_SIZE = 2048
 
 
 def run_product(images, precision="auto"):
@@ -73,7 +101,17 @@ def run_keras_fit(images):
     return time.perf_counter() - started, accuracy
 
 
-def run_torch(images, bf16=False):
+def torch_best_config(cpuinfo="/proc/cpuinfo"):
+    """`(bf16, why)`: PyTorch's fastest arithmetic on this CPU and the reason, in words."""
+    flags = bfloat16_flags(cpuinfo)
+    if flags:
+        return True, (f"bfloat16 autocast + channels_last: the CPU computes bfloat16 natively "
+                      f"({', '.join(flags)})")
+    return False, ("float32 + channels_last: the CPU has neither AMX nor AVX-512 BF16, so "
+                   "bfloat16 would be emulated (2-3x slower than float32)")
+
+
+def run_torch(images, bf16=False, channels_last=False):
     import contextlib
 
     import torch
@@ -92,7 +130,7 @@ def run_torch(images, bf16=False):
         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
-    if bf16:
+    if channels_last:
         model = model.to(memory_format=torch.channels_last)
         X_train = X_train.contiguous(memory_format=torch.channels_last)
         X_test = X_test.contiguous(memory_format=torch.channels_last)
@@ -118,14 +156,39 @@ def run_torch(images, bf16=False):
     return time.perf_counter() - started, accuracy
 
 
-def run_torch_bf16(images):
-    return run_torch(images, bf16=True)
+def run_torch_best(images):
+    return run_torch(images, bf16=torch_best_config()[0], channels_last=True)
 
 
-VARIANTS = {"product": run_product, "product_float32": run_product_float32,
-            "keras_fit": run_keras_fit, "torch": run_torch, "torch_bf16": run_torch_bf16}
+def run_matmul(_images):
+    """This CPU's square-matmul rate now, float32 and bfloat16, GFLOP/s (best of 5 timings)."""
+    import tensorflow as tf
+
+    import mnist_core  # noqa: F401  (the product's oneDNN setting, so the same kernels)
+
+    rates = {}
+    for dtype in (tf.float32, tf.bfloat16):
+        a = tf.cast(tf.random.stateless_uniform((MATMUL_SIZE, MATMUL_SIZE), (1, 2)), dtype)
+        matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, a)[:1, :1]))
+        matmul()
+        best, best_cpu = float("inf"), float("inf")
+        for _ in range(5):
+            started, cpu = time.perf_counter(), cpu_seconds()
+            for _ in range(3):
+                matmul().numpy()
+            best = min(best, (time.perf_counter() - started) / 3)
+            best_cpu = min(best_cpu, (cpu_seconds() - cpu) / 3)
+        rates[dtype.name] = 2 * MATMUL_SIZE ** 3 / best / 1e9
+        # A loaded machine slows the wall clock, hardly the work a CPU second does.
+        rates[dtype.name + "_per_cpu_second"] = 2 * MATMUL_SIZE ** 3 / best_cpu / 1e9
+    return rates
+
+
+VARIANTS = {"product": run_product, "torch_best": run_torch_best,
+            "product_float32": run_product_float32, "keras_fit": run_keras_fit,
+            "torch": run_torch, "matmul": run_matmul}
 GOAL = 0.9
-"""The product's epoch must take at most this share of the bfloat16 PyTorch loop's."""
+"""The product's epoch must take at most this share of PyTorch's best configuration's."""
 
 
 def cpu_seconds():
@@ -142,48 +205,97 @@ def measure(variant, images):
     return json.loads(done.stdout.strip().splitlines()[-1]), None
 
 
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    try:
+        with open(cpuinfo) as f:
+            return next((line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name")), "unknown")
+    except OSError:
+        return "unknown"
+
+
+def arithmetic_dtype(variant):
+    """The dtype a variant multiplies in on this CPU, for its share of the matmul rate."""
+    if variant == "product":
+        return "bfloat16" if fast_dtype() != "float32" else "float32"
+    if variant == "torch_best":
+        return "bfloat16" if torch_best_config()[0] else "float32"
+    return "float32"
+
+
+def report(results, images, repeats, loads):
+    flags = bfloat16_flags()
+    print(f"One epoch of the tutorial recipe on {images} images + validation on {TEST_IMAGES}; "
+          f"{cpu_model()}, {os.cpu_count()} CPU cores, bfloat16 flags: "
+          f"{', '.join(flags) or 'none'}; min of {repeats} fresh processes each, alternating; "
+          f"load average {loads[0]:.1f} before, {loads[1]:.1f} after")
+    print(f"PyTorch's best here: {torch_best_config()[1]}")
+    rates = results.get("matmul")
+    if rates:
+        print(f"  matmul {MATMUL_SIZE}x{MATMUL_SIZE} (TensorFlow, same run, best): "
+              f"float32 {rates['float32']:.0f} GFLOP/s, bfloat16 {rates['bfloat16']:.0f} GFLOP/s "
+              f"(per CPU second: {rates['float32_per_cpu_second']:.0f} and "
+              f"{rates['bfloat16_per_cpu_second']:.0f})")
+    work = images * TRAINING_FLOP + TEST_IMAGES * FORWARD_FLOP
+    print(f"  arithmetic: {TRAINING_FLOP / 1e6:.2f} MFLOP a training image, "
+          f"{FORWARD_FLOP / 1e6:.2f} a test image: {work / 1e12:.3f} TFLOP in all")
+    for variant, result in results.items():
+        if variant == "matmul":
+            continue
+        achieved = work / result["seconds"] / 1e9
+        per_cpu = work / result["cpu"] / 1e9
+        dtype = arithmetic_dtype(variant)
+        share = (f" = {achieved / rates[dtype]:.0%} of the {dtype} matmul's; per CPU second "
+                 f"{per_cpu:.1f} = {per_cpu / rates[dtype + '_per_cpu_second']:.0%}"
+                 if rates else "")
+        print(f"  {variant:15s} {result['seconds']:7.2f} s  (CPU {result['cpu']:6.1f} s)   "
+              f"test accuracy {result['accuracy']:.4f}   {achieved:5.1f} GFLOP/s{share}")
+    for product in ("product", "product_float32"):
+        for reference in ("torch_best", "keras_fit", "torch"):
+            if product in results and reference in results:
+                ratio = results[product]["seconds"] / results[reference]["seconds"]
+                cpu = results[product]["cpu"] / results[reference]["cpu"]
+                print(f"  {product} / {reference}: {ratio:.2f}, CPU {cpu:.2f}  "
+                      f"(below 1: the product is faster)")
+    if "product" in results and "torch_best" in results:
+        ratio = results["product"]["seconds"] / results["torch_best"]["seconds"]
+        print(f"  goal product / torch_best <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--images", type=int, default=60000, help="training images")
     parser.add_argument("--repeats", type=int, default=3, help="runs per variant (min is kept)")
-    parser.add_argument("--variants",
-                        default="product,product_float32,keras_fit,torch,torch_bf16")
+    parser.add_argument("--variants", default="matmul,product,torch_best",
+                        help=f"comma-separated, from {', '.join(VARIANTS)}")
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         cpu = cpu_seconds()
+        if args.run == "matmul":
+            print(json.dumps(run_matmul(args.images)))
+            return
         seconds, accuracy = VARIANTS[args.run](args.images)
         print(json.dumps({"seconds": seconds, "cpu": cpu_seconds() - cpu,
                           "accuracy": float(accuracy)}))
         return
     load_before = os.getloadavg()[0]
     results = {}
-    for _ in range(args.repeats):
+    for round_ in range(1, args.repeats + 1):
         for variant in args.variants.split(","):  # interleaved, so drift hits all alike
             result, error = measure(variant, args.images)
             if error:
                 print(f"{variant}: skipped ({error})")
                 continue
+            print(f"  round {round_}, {variant}: "  # a long run shows it is alive
+                  + (", ".join(f"{k} {v:.4g}" for k, v in result.items())), flush=True)
             best = results.get(variant)
-            if best is None or result["seconds"] < best["seconds"]:
+            if variant == "matmul":
+                results[variant] = {k: max(v, (best or {}).get(k, 0)) for k, v in result.items()}
+            elif best is None or result["seconds"] < best["seconds"]:
                 results[variant] = result
-    print(f"One epoch of the tutorial recipe on {args.images} images, {os.cpu_count()} CPU cores "
-          f"(min of {args.repeats}; load average {load_before:.1f} before, "
-          f"{os.getloadavg()[0]:.1f} after):")
-    for variant, result in results.items():
-        print(f"  {variant:15s} {result['seconds']:7.2f} s  (CPU {result['cpu']:6.1f} s)   "
-              f"test accuracy {result['accuracy']:.4f}")
-    for product in ("product", "product_float32"):
-        for reference in ("keras_fit", "torch", "torch_bf16"):
-            if product in results and reference in results:
-                ratio = results[product]["seconds"] / results[reference]["seconds"]
-                cpu = results[product]["cpu"] / results[reference]["cpu"]
-                print(f"  {product} / {reference}: {ratio:.2f}, CPU {cpu:.2f}  "
-                      f"(below 1: the product is faster)")
-    if "product" in results and "torch_bf16" in results:
-        ratio = results["product"]["seconds"] / results["torch_bf16"]["seconds"]
-        print(f"  goal product / torch_bf16 <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'}")
+    report(results, args.images, args.repeats, (load_before, os.getloadavg()[0]))
 
 
 if __name__ == "__main__":

@@ -1,17 +1,27 @@
 """What this CPU computes natively: bfloat16 where it has AMX or AVX-512 BF16, else float32.
 
 Training (`recipes.dtype_for`) and prediction (`compute_precision`) both ask, so the answer sits
-below both of them.
+below both of them; `bench/train_epoch.py` asks too, to pick PyTorch's best configuration.
 """
+
+BFLOAT16_FLAGS = ("amx_bf16", "avx512_bf16")
+"""`/proc/cpuinfo` flags of the instructions that compute bfloat16 natively (Intel AMX tiles;
+AVX-512 BF16 dot products, on Intel Cooper Lake and later and AMD Zen 4 and later)."""
+
+
+def bfloat16_flags(cpuinfo="/proc/cpuinfo"):
+    """The flags of `BFLOAT16_FLAGS` this CPU has, in that order; empty where it has none or
+    `cpuinfo` cannot be read (not Linux)."""
+    try:
+        with open(cpuinfo) as f:
+            flags = set(next((line for line in f if line.startswith("flags")), "").split())
+    except OSError:
+        return ()
+    return tuple(flag for flag in BFLOAT16_FLAGS if flag in flags)
 
 
 def fast_dtype(cpuinfo="/proc/cpuinfo"):
     """`"mixed_bfloat16"` where the CPU computes bfloat16 natively (AMX or AVX-512 BF16), else
-    `"float32"`: on this project's machine bfloat16 nearly halves training time, but where it
-    would be emulated it is slower than float32."""
-    try:
-        with open(cpuinfo) as f:
-            flags = next((line for line in f if line.startswith("flags")), "").split()
-    except OSError:
-        return "float32"
-    return "mixed_bfloat16" if {"amx_bf16", "avx512_bf16"} & set(flags) else "float32"
+    `"float32"`: bfloat16 nearly halves a training step there, but where it would be emulated
+    it is slower than float32."""
+    return "mixed_bfloat16" if bfloat16_flags(cpuinfo) else "float32"

@@ -19,6 +19,9 @@ DEFAULT_DRAWINGS_DB = ROOT / "data" / "drawings.sqlite"
 TRAIN_WORKER = "mnist_core.jobs.worker"
 """The training process a visitor's Train click starts (`jobs`)."""
 
+SPARE_WORKER = "mnist_core.jobs.spare_worker"
+"""The training process kept ready before a Train click (`jobs.spare`), issue 24."""
+
 MODEL_CHECK = "mnist_core.untrusted.check_process"
 """The process that checks an uploaded model file's declared facts (`untrusted`)."""
 

@@ -7,10 +7,10 @@ the two cannot drift apart. Values are read at each call, never cached, so a tes
 """
 
 import dataclasses
+import ipaddress
 import math
 import os
 import re
-import urllib.parse
 from typing import Callable
 
 from mnist_core.constants import MOST_DRAWINGS
@@ -110,6 +110,13 @@ def _header(text):
     return text
 
 
+def _address(text):
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError("must be an IP address such as 0.0.0.0, 127.0.0.1 or ::") from None
+
+
 def _names(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
@@ -121,8 +128,10 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 def shown_url(text):
     """A database URL as a log line or a refusal may show it: its password, in the user part
     or as a `password=` parameter, replaced by `***`."""
-    text = re.sub(r"(://[^/?#:@]*:)[^/?#]*@", r"\1***@", str(text))  # to the last @
-    return re.sub(r"([?&]password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+    # To the last @ of all: a password may hold a / ? or # not percent-encoded (libpq reads one
+    # with a ?, and a URL refused for it is shown in the sentence that says so).
+    text = re.sub(r"(://[^/?#:@]*:).*@", r"\1***@", str(text))
+    return re.sub(r"([?&](?:ssl)?password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def _database_url(text):
@@ -133,10 +142,16 @@ def _database_url(text):
                          "database, or empty for the SQLite file of MNIST_DRAWINGS_DB")
     if any(c.isspace() or not c.isprintable() for c in text):
         raise ValueError("must be a URL without spaces or control characters")
-    try:
-        urllib.parse.urlsplit(text).port  # a port that is no number, an unclosed [IPv6
-    except ValueError:
-        raise ValueError("must be a postgresql:// URL whose host and port can be read") from None
+    from psycopg import Error
+    from psycopg.conninfo import conninfo_to_dict  # libpq's own parser; it connects nowhere
+
+    try:  # what a connection will read: a list of hosts (a primary, its standby) too
+        ports = str(conninfo_to_dict(text).get("port") or "").split(",")
+    except Error:  # libpq's sentence quotes the token it could not read: maybe the password
+        raise ValueError("must be a postgresql:// URL that libpq reads: its parameters "
+                         "libpq's own, a % followed by two hex digits") from None
+    if not all(not port or (port.isdigit() and 0 < int(port) < 65536) for port in ports):
+        raise ValueError("must be a postgresql:// URL whose host and port can be read")
     return text
 
 
@@ -162,6 +177,12 @@ SETTINGS = {s.name: s for s in (
     Setting("MNIST_MAX_TRAIN_MINUTES", "10",
             "A visitor's training is stopped, and nothing saved, after this many minutes.",
             _decimal(24 * 60)),
+    # issue 24 (no dead wait): a training process kept ready.
+    Setting("MNIST_TRAINING_SPARE", "1",
+            "1: a training process is kept ready (TensorFlow imported, MNIST loaded and "
+            "prepared, a training step traced), so a visitor's first batch comes within seconds "
+            "of Train; it holds ~1 GB while it waits. 0: each training starts its process after "
+            "Train (~15-25 s of setup on 2 cores).", _switch),
     Setting("MNIST_DATA_RETRY_SECONDS", "300",
             "After MNIST could not be loaded (for Explore or a training), the page waits this long "
             "before trying again.",
@@ -182,7 +203,8 @@ SETTINGS = {s.name: s for s in (
             "Most drawings kept; once reached, new corrections are refused (about 4 KB each).",
             _whole(1, MOST_DRAWINGS)),
     Setting("MNIST_DRAWINGS_MAX_MB", "100",
-            "Most megabytes the drawings file may take; once reached, new corrections are refused.",
+            "Most megabytes the drawings may take (a PostgreSQL server's count 7.2 KB a row, "
+            "the most one takes there); once reached, new corrections are refused.",
             _decimal(MOST_DRAWINGS_MB)),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
             "Most drawings one visitor's session may record in a minute.", _whole(1, 1000)),
@@ -212,6 +234,17 @@ SETTINGS = {s.name: s for s in (
             "Behind a proxy: the header it sets with the visitor's address (e.g. "
             "`X-Forwarded-For`, its last entry is used); empty: the connection's address.",
             _header),
+    # issue 23 (several processes): scripts/serve_many.sh, the app behind nginx.
+    Setting("MNIST_SERVE_PROCESSES", "2",
+            "Streamlit processes `scripts/serve_many.sh` starts behind nginx (each ~1 GB with "
+            "visitors; docs/deploy.md says how many).", _whole(1, 64)),
+    Setting("MNIST_SERVE_ADDRESS", "0.0.0.0",
+            "Address nginx listens on for visitors (`127.0.0.1`: this machine only, e.g. behind "
+            "a TLS proxy; `::` for IPv6).", _address),
+    Setting("MNIST_SERVE_PORT", "8501", "Port nginx listens on for visitors.", _whole(1, 65535)),
+    Setting("MNIST_SERVE_DIR", "",
+            "Run folder of `scripts/serve_many.sh`: nginx's configuration, pid, temporary files "
+            "and logs, and each process's log (empty: `runs/serve/` beside the app)."),
 )}
 
 

@@ -70,6 +70,13 @@ def private_drawings(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_DRAWINGS_DB", str(tmp_path / "drawings.sqlite"))
 
 
+@pytest.fixture(autouse=True)
+def no_training_spare(monkeypatch):
+    """No page of a test keeps a training process ready (issue 24) unless the test asks: each
+    would import TensorFlow in the background."""
+    monkeypatch.setenv("MNIST_TRAINING_SPARE", "0")
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """`(server, None)`: a real PostgreSQL server for this pytest process (one per xdist

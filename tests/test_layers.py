@@ -186,7 +186,8 @@ def test_each_package_says_what_it_is_and_lists_its_public_names(package):
     assert missing == [] and all(not name.startswith("_") for name in module.__all__)
 
 
-@pytest.mark.parametrize("entry", [paths.TRAIN_WORKER, paths.MODEL_CHECK, paths.SANDBOX_WORKER])
+@pytest.mark.parametrize("entry", [paths.TRAIN_WORKER, paths.SPARE_WORKER, paths.MODEL_CHECK,
+                                   paths.SANDBOX_WORKER])
 def test_each_child_process_entry_point_is_a_module_its_package_does_not_import(entry):
     # `python -m pkg.mod` imports pkg first: were `mod` among what pkg imports, it would be
     # imported twice, and runpy warns on the child's stderr.

@@ -34,8 +34,7 @@ def rerun_all():
     """Asks every open page of this process for a full rerun, as a click would.
 
     Callable from any thread: each rerun is handed to the session's own event loop, where
-    Streamlit handles the visitors' requests. The rerun carries no widget values (`None`), so
-    every widget keeps the value the page's last run left, and no button fires again.
+    Streamlit handles the visitors' requests (`rerun_page`).
 
     Returns:
         How many pages were asked.
@@ -49,11 +48,40 @@ def rerun_all():
         loop = getattr(session, "_event_loop", None)
         try:
             if loop is not None:
-                loop.call_soon_threadsafe(session.request_rerun, None)
+                loop.call_soon_threadsafe(rerun_page, session)
             else:
-                session.request_rerun(None)
+                rerun_page(session)
         except RuntimeError:  # a session whose loop has just closed: it has no page to rerun
             LOG.debug("A closing session was not rerun", exc_info=True)
             continue
         asked += 1
     return asked
+
+
+def rerun_page(session):
+    """Asks one page (a Streamlit `AppSession`) for a full rerun; on the session's event loop.
+
+    The rerun carries no widget values, so every widget keeps its value and no button fires
+    again. It goes to the session's runner, as a visitor's requests do: a request already
+    waiting there (a stroke sent while another run of the page was going on) joins it with its
+    widget values, or the run going on stops for it. `AppSession.request_rerun(None)` would
+    instead stop the runner and start another (Streamlit's fast reruns), dropping the waiting
+    stroke: the page would show the answer to the stroke before. Without a runner that takes
+    it (none, or one that has just finished), that is what is done.
+    """
+    runner = getattr(session, "_scriptrunner", None)
+    if runner is not None and runner.request_rerun(_full_rerun(session)):
+        return
+    session.request_rerun(None)
+
+
+def _full_rerun(session):
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+
+    # The page's address and browser context as its last run had them: the full rerun
+    # replaces those of a request it joins.
+    state = getattr(session, "_client_state", None)
+    if state is None:
+        return RerunData()
+    return RerunData(query_string=state.query_string, page_script_hash=state.page_script_hash,
+                     context_info=state.context_info if state.HasField("context_info") else None)

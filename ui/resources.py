@@ -25,7 +25,11 @@ def training_jobs():
     """The one training manager of this server process (one training at a time); made with the
     first page, when every deployer setting the server cannot use gets a line in the log."""
     log_unusable_settings()
-    return TrainingJobs(storage.models_dir())
+    try:
+        spare = settings.get("MNIST_TRAINING_SPARE")
+    except MnistError:  # logged just above; the page trains as it did before spares
+        spare = False
+    return TrainingJobs(storage.models_dir(), spare=spare)
 
 
 def log_unusable_settings():

@@ -233,6 +233,8 @@ TEXTS = {
         "drawings_busy": "This server has recorded many drawings in the last hour; yours was not recorded, try again later.",
         "train_drawings_trusted_few": "{count} visitors' drawings have a trusted label; from {least} on, you can train with them.",
         "train_drawings_trust_help": "Only labels the reference model finds plausible, or that the deployer approved, are used, and no visitor makes more than {share:.0%} of the images.",
+        # issue 23 (several processes): a training held by another process of the deploy
+        "busy_elsewhere": "Another visitor's training is using the models folder; you can train once it has finished, and its model will then appear in the list.",
     },
     "fr": {
         "title": "Chiffres manuscrits avec Keras",
@@ -260,7 +262,7 @@ TEXTS = {
         "recipe": "Recette",
         "recipe_tutorial": "le CNN du tutoriel : Adam, entropie croisée catégorielle, 10 époques "
                            "par lots de 64.",
-        "recipe_quick": "le CNN du tutoriel, 3 époques par lots de 128, taux en montée puis "
+        "recipe_quick": "le CNN du tutoriel, 2 époques par lots de 128, taux en montée puis "
                         "cosinus : environ 99 % en bien moins d'une minute.",
         "recipe_strong": "CNN plus profond, normalisation par lots, dropout, augmentation, taux "
                          "cosinus, 20 époques : le meilleur sur les dessins, lent.",
@@ -465,6 +467,8 @@ TEXTS = {
         "drawings_busy": "Ce serveur a enregistré beaucoup de dessins dans la dernière heure\u00a0: le vôtre n'a pas été enregistré, réessayez plus tard.",
         "train_drawings_trusted_few": "{count} dessins de visiteurs ont une étiquette de confiance\u00a0; à partir de {least}, vous pourrez entraîner avec eux.",
         "train_drawings_trust_help": "Seules les étiquettes que le modèle de référence trouve plausibles, ou que l'hébergeur a approuvées, sont utilisées, et aucun visiteur ne fait plus de {share:.0%} des images.",
+        # issue 23 (several processes): a training held by another process of the deploy
+        "busy_elsewhere": "L'entraînement d'un autre visiteur utilise le dossier des modèles\u00a0; vous pourrez entraîner quand il sera terminé, et son modèle apparaîtra alors dans la liste.",
     },
 }
 

@@ -71,15 +71,17 @@ def checked_row(session, label, predicted, probabilities, image, crop, model, la
         ValueError: a value outside what the page produces (a label that is neither a digit
             0..9 nor `NOT_A_DIGIT`, a predicted digit outside 0..9, an image of another size or
             range, probabilities that are not ten numbers, a not-a-digit score outside [0, 1],
-            an unknown language, an empty or long session id).
+            an unknown language, an empty or long session id, or one holding a NUL).
     """
-    if not isinstance(session, str) or not 0 < len(session) <= MAX_SESSION:
+    # A NUL: PostgreSQL refuses it in a text where SQLite keeps it; both stores alike.
+    if not isinstance(session, str) or not 0 < len(session) <= MAX_SESSION or "\0" in session:
         raise ValueError("The session id must be a short text.")
     if language not in LANGUAGES:
         raise ValueError(f"The language must be one of {LANGUAGES}, not {language!r}.")
     p = np.asarray(probabilities, np.float32)
     if p.shape != (NUM_CLASSES,) or not np.isfinite(p).all():
         raise ValueError("The probabilities must be ten numbers.")
-    return (session, language, str(model)[:MAX_NAME], _digit(predicted, "predicted digit"),
+    model = str(model)[:MAX_NAME].replace("\0", "\ufffd")
+    return (session, language, model, _digit(predicted, "predicted digit"),
             p.tobytes(), checked_label(label), _as_bytes(image, IMAGE_SIZE, "input"),
             _as_bytes(crop, CROP_SIDE, "crop"), _score(not_digit_score))

@@ -19,7 +19,6 @@ the last free row; the page never sees an exception from here.
 """
 
 import logging
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ import numpy as np
 from mnist_core import settings
 from mnist_core.constants import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.drawings.clients import client_group, client_hash
-from mnist_core.drawings.row import ROW_BYTES, TRUSTED_SQL, checked_label, checked_row
+from mnist_core.drawings.row import TRUSTED_SQL, checked_label, checked_row
 from mnist_core.drawings.store_file import (
     BUSY,
     FULL,
@@ -158,7 +157,8 @@ class DrawingsDB:
                 None when the page had no gate.
             client: the visitor's address as the server knows it (a plain string), or None;
                 only a keyed hash of it is stored (`client_hash`).
-            now: the time (seconds since the epoch); the clock when None.
+            now: the time (seconds since the epoch); the store's clock when None (the
+                server's: machines sharing it count each hour alike whatever their clocks).
 
         Returns:
             The new row's id.
@@ -173,9 +173,9 @@ class DrawingsDB:
         """
         row = checked_row(session, label, predicted, probabilities, image, crop, model, language,
                           not_digit_score)
-        now = time.time() if now is None else float(now)
         try:
             with self.backend.open() as db, self.backend.locked(db):
+                now = self.backend.now(db) if now is None else float(now)
                 hashed = None if client is None else client_hash(db, client)
                 self._check_limits(db, session, hashed, now)
                 return db.execute(
@@ -208,7 +208,7 @@ class DrawingsDB:
             raise DrawingRefused(BUSY)
         rows = db.execute("SELECT count(*) FROM drawings").fetchone()[0]
         used = self.backend.used_bytes(db, rows)
-        if rows >= self.max_rows or used + ROW_BYTES > self.max_bytes:
+        if rows >= self.max_rows or used + self.backend.row_bytes > self.max_bytes:
             self._tell_deployer("full", f"The drawings store {self.where} is full ({rows} rows; "
                                 "MNIST_DRAWINGS_MAX_ROWS, MNIST_DRAWINGS_MAX_MB) and refuses new "
                                 f"drawings: {PRUNE_HINT}.")

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from mnist_core.drawings.row import SOUND
+from mnist_core.drawings.row import ROW_BYTES, SOUND
 from mnist_core.errors import MnistError
 from mnist_core.regular_files import NotRegularFile, open_regular
 
@@ -111,6 +111,7 @@ class DrawingsFile:
 
     ERRORS = (sqlite3.Error,)
     sound = SOUND
+    row_bytes = ROW_BYTES  # about what the next row adds to the pages in use
 
     def __init__(self, path):
         self.path = Path(path)
@@ -125,6 +126,10 @@ class DrawingsFile:
         pages, free, page_size = (db.execute(f"PRAGMA {p}").fetchone()[0]
                                   for p in ("page_count", "freelist_count", "page_size"))
         return (pages - free) * page_size
+
+    def now(self, db):
+        """The time a row is recorded at: this machine's clock (the file is one machine's)."""
+        return time.time()
 
     @contextlib.contextmanager
     def locked(self, db):

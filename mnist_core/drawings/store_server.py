@@ -13,13 +13,14 @@ kept open between calls (a new one costs the server a process), a few per server
 import contextlib
 import logging
 import os
+import selectors
 import threading
 import time
 
 import psycopg
 
 from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
-from mnist_core.drawings.row import CLIENT_HEX, MAX_SESSION, ROW_BYTES
+from mnist_core.drawings.row import CLIENT_HEX, MAX_SESSION
 from mnist_core.drawings.store_file import BUSY_TIMEOUT_MS, SCHEMA_VERSION, UNAVAILABLE
 from mnist_core.drawings.store_file import DrawingRefused
 from mnist_core.settings import shown_url
@@ -76,6 +77,16 @@ SOUND = (f"octet_length(input) = {IMAGE_SIZE * IMAGE_SIZE} "
 only (a 300 MB value is never fetched nor decompressed to be measured); the column types are
 checked once (`COLUMN_TYPES`)."""
 
+ROW_BYTES = 7_200
+"""The most a row takes on the server, its table's TOAST and its indexes, counted for
+`MNIST_DRAWINGS_MAX_MB` (`row.ROW_BYTES`, ~4.2 KB, is the image data alone): measured, 6,953
+bytes a row of the largest kind the page writes (a drawing of noise that no compression
+shrinks, the longest model name and session id, each row's own client hash), where a drawing
+of a few strokes takes ~2.2 KB. Counted from the rows, not the server's files, so `prune` frees room at
+once; the most, not a measure, so the budget holds whatever visitors draw."""
+EMPTY_BYTES = 160_000
+"""What the table, its TOAST and its six indexes take beyond their rows: each one's first pages
+(measured: 115 KB with one row, 188 KB with five)."""
 WRITE_LOCK = 0x6D6E6973_74000001
 """Key of the advisory lock each write's transaction takes: one writer at a time per database."""
 MIGRATE_LOCK = WRITE_LOCK + 1
@@ -84,6 +95,11 @@ STATEMENT_MS = 60_000
 """A query waits at most this long: a stuck server refuses a drawing, it never hangs a page."""
 IDLE_KEPT = 4
 """Connections kept open per server process between calls."""
+MOST_OPEN = 6
+"""Connections one server process holds at once: every visitor's page reads from a thread of
+its own, and a server takes `max_connections` (100 by default) for every process and app
+together, past which it refuses them all. A call waits its turn for `BUSY_TIMEOUT_MS` at most
+(a query takes a few ms), then is refused."""
 RETRY_SECONDS = 30.0
 """After the server could not be reached, calls are refused at once for this long: a page
 reruns several reads, each of which would otherwise wait `CONNECT_SECONDS` for a server down."""
@@ -98,6 +114,7 @@ class DrawingsServer:
 
     ERRORS = (psycopg.Error,)
     sound = SOUND
+    row_bytes = ROW_BYTES
     path = None  # no file: nothing to move aside, and `drawings_extra` reads it by URL
 
     def __init__(self, url):
@@ -105,12 +122,20 @@ class DrawingsServer:
         self.where = shown_url(url)  # never the password, in a log or on a terminal
         self._checked = False
         self._idle, self._pid, self._lock = [], os.getpid(), threading.Lock()
+        self._slots = threading.BoundedSemaphore(MOST_OPEN)
         self._down_until = 0.0  # time.monotonic() before which the server is not tried again
         self._told_types = False
 
     def used_bytes(self, db, rows):
-        """The bytes the drawings take, for `MNIST_DRAWINGS_MAX_MB`: `ROW_BYTES` a row."""
-        return rows * ROW_BYTES
+        """The bytes the drawings take, for `MNIST_DRAWINGS_MAX_MB`: `ROW_BYTES` a row and
+        `EMPTY_BYTES`, the most they may take on the server."""
+        return EMPTY_BYTES + rows * ROW_BYTES
+
+    def now(self, db):
+        """The time a row is recorded at, the server's clock: every machine writing here counts
+        the limits' minute and hour on one clock (one whose clock lags would write rows the
+        others count as old)."""
+        return db.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()[0]
 
     @contextlib.contextmanager
     def locked(self, db):
@@ -129,19 +154,33 @@ class DrawingsServer:
 
     @contextlib.contextmanager
     def connection(self):
-        """A connection that takes this package's SQL, given back to the few kept open."""
-        connection = self._take()
-        try:
-            yield Statements(connection)
-        finally:
-            self._give_back(connection)
-
-    def _take(self):
+        """A connection that takes this package's SQL, given back to the few kept open; one of
+        `MOST_OPEN`, waited for."""
         with self._lock:
             if self._pid != os.getpid():  # a forked child: the parent's sockets are not its own
                 self._idle, self._pid = [], os.getpid()
-            if self._idle:
-                return self._idle.pop()
+                self._slots = threading.BoundedSemaphore(MOST_OPEN)
+            slots = self._slots
+        if not slots.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise DrawingRefused(UNAVAILABLE)  # the server is that slow: refused, not queued
+        try:
+            connection = self._take()
+            try:
+                yield Statements(connection)
+            finally:
+                self._give_back(connection)
+        finally:
+            slots.release()
+
+    def _take(self):
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                connection = self._idle.pop()
+            if not _ended(connection):
+                return connection
+            connection.close()
         if time.monotonic() < self._down_until:
             raise DrawingRefused(UNAVAILABLE)  # said in the log when it went down
         try:
@@ -187,7 +226,11 @@ class DrawingsServer:
         try:
             # Two processes migrating at once: one waits, then finds the work done.
             db.execute(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
-            db.execute("CREATE TABLE IF NOT EXISTS drawings_schema (version INTEGER NOT NULL)")
+            # Looked for, not `CREATE ... IF NOT EXISTS`, which needs CREATE on the schema even
+            # when the table is there: a role that may only read and write rows runs a store
+            # its owner migrated.
+            if db.execute("SELECT to_regclass('drawings_schema')").fetchone()[0] is None:
+                db.execute("CREATE TABLE drawings_schema (version INTEGER NOT NULL)")
             row = db.execute("SELECT max(version) FROM drawings_schema").fetchone()
             version = row[0] or 0
             if version > SCHEMA_VERSION:  # a newer app's database: leave it as it is
@@ -229,6 +272,18 @@ class DrawingsServer:
 
     def exists(self):
         """A database is there to read (it may hold no table yet: `open` makes them)."""
+        return True
+
+
+def _ended(connection):
+    """Whether the server ended an idle connection (restarted, failed over, `idle_session_timeout`):
+    its last words or the socket's end wait to be read, where an idle connection of ours (no
+    LISTEN) is sent nothing. Told without a round trip, so no visitor's call is refused for it."""
+    try:  # a selector, not select(): a server with many visitors has sockets numbered past 1024
+        with selectors.DefaultSelector() as selector:
+            selector.register(connection.fileno(), selectors.EVENT_READ)
+            return bool(selector.select(0))
+    except (OSError, ValueError, psycopg.Error):
         return True
 
 

@@ -15,6 +15,9 @@ DRAWING_BYTES = IMAGE_SIZE * IMAGE_SIZE
 DRAWING_COMMAND = "drawing"
 MAX_COMMAND_CHARS = len(DRAWING_COMMAND) + 1 + 4 * -(-DRAWING_BYTES // 3)
 """The longest command line the worker accepts: `drawing ` and a drawing in base64."""
+JOB_COMMAND = "job"
+"""`job JSON`: a spare training process's one job (`jobs.spare`), its settings, far shorter than
+`MAX_COMMAND_CHARS`. Here beside the drawing's, the other command the worker's thread reads."""
 
 
 def encode_drawing(image):

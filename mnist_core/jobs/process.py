@@ -63,15 +63,36 @@ def run_child(models_dir, settings, *, nice, load_data, max_seconds, commands, a
         due_drawing: `due_drawing()` gives the drawing command to write to the child now, or
             None.
     """
+    child = None
+    try:
+        child, lines = start_child(worker_command(models_dir, settings, nice, load_data))
+        started(child.pid)
+    except Exception as error:  # the server must stay up; the log keeps the details
+        traceback.print_exc()
+        apply(FAILED, f"Training could not run ({type(error).__name__}: "
+                      f"{str(error)[:200]}); the app still works, try again.")
+        if child is not None:
+            end_child(child)
+        return
+    watch_child(child, lines, max_seconds=max_seconds, commands=commands, apply=apply,
+                due_drawing=due_drawing)
+
+
+def start_child(command):
+    """Starts `command` (a worker's) with the project on its path; returns `(child, lines)`,
+    `lines` a queue of its output lines, then None once it has closed its output."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    child, lines = None, queue.Queue()
+    lines = queue.Queue()
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True,
+                     name="mnist-training-events").start()
+    return child, lines
+
+
+def watch_child(child, lines, *, max_seconds, commands, apply, due_drawing):
+    """Relays a started child's events until it ends (as `run_child` says), then reaps it."""
     try:
-        child = subprocess.Popen(worker_command(models_dir, settings, nice, load_data),
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        started(child.pid)
-        threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True,
-                         name="mnist-training-events").start()
         _relay(child, lines, commands, time.time() + max_seconds, max_seconds, apply,
                due_drawing)
     except Exception as error:  # the server must stay up; the log keeps the details
@@ -79,8 +100,7 @@ def run_child(models_dir, settings, *, nice, load_data, max_seconds, commands, a
         apply(FAILED, f"Training could not run ({type(error).__name__}: "
                       f"{str(error)[:200]}); the app still works, try again.")
     finally:
-        if child is not None:
-            _end(child)
+        end_child(child)
 
 
 def _relay(child, lines, commands, deadline, max_seconds, apply, due_drawing):
@@ -93,9 +113,9 @@ def _relay(child, lines, commands, deadline, max_seconds, apply, due_drawing):
             elif time.time() > deadline:
                 asked, reason = time.time(), "limit"
             if asked is not None:
-                _tell(child, b"cancel\n")
+                tell(child, b"cancel\n")
             elif (drawing := due_drawing()) is not None:
-                _tell(child, drawing)
+                tell(child, drawing)
         if asked is not None and time.time() - asked > KILL_AFTER_S:
             child.kill()  # e.g. still importing TensorFlow or saving; nothing is listed
         try:
@@ -134,7 +154,7 @@ def _read_lines(stream, lines):
     lines.put(None)
 
 
-def _tell(child, message):
+def tell(child, message):
     try:
         child.stdin.write(message)
         child.stdin.flush()
@@ -142,7 +162,7 @@ def _tell(child, message):
         pass  # it has ended already
 
 
-def _end(child):
+def end_child(child):
     """Waits for the child to exit (killing it if it hangs), then closes its pipes."""
     try:
         child.wait(5)

@@ -19,6 +19,7 @@ again in the training process (`mnist_core.jobs.epoch_snapshot`).
 
 import copy
 import math
+import os
 import queue
 import threading
 import time
@@ -28,6 +29,8 @@ from mnist_core import models_folder, settings
 import mnist_core.jobs.process as job_process
 import mnist_core.jobs.limits as train_limits
 from mnist_core.jobs.drawing_command import DRAWING_COMMAND, encode_drawing
+from mnist_core.jobs.spare import spare_command
+from mnist_core.jobs.spare_keeper import SpareKeeper
 from mnist_core.errors import MnistError
 from mnist_core.jobs.state import (CANCELLED, DONE, FAILED, LOADING, MAX_CURVE_POINTS, PREPARING,
                                    RUNNING, SAVING, TRAINING, VALIDATING, JobState)
@@ -45,6 +48,11 @@ class TrainingJobs:
             `mnist_core.data.mnist.load_data`, a `"module:function"` string, or a module-level
             function (passed by its name).
         nice: how much lower the child's CPU priority is (0 to 19).
+        spare: keep a training process ready (`jobs.spare`): started now and after each
+            training, it has imported TensorFlow, loaded and prepared MNIST and traced a
+            training step before Train is pressed, so the first batch comes within seconds. It
+            holds ~1 GB while it waits (docs/settings.md, `MNIST_TRAINING_SPARE`); `close()`
+            ends it.
 
     Creating it removes what an interrupted save left in `models_dir` when no training holds
     the folder.
@@ -59,7 +67,7 @@ class TrainingJobs:
     ```
     """
 
-    def __init__(self, models_dir, load_data=None, nice=CHILD_NICE):
+    def __init__(self, models_dir, load_data=None, nice=CHILD_NICE, spare=False):
         self.models_dir = Path(models_dir)
         self._load_data, self._nice = load_data, nice
         self._lock = threading.Lock()
@@ -70,7 +78,12 @@ class TrainingJobs:
         self._drawing = None  # the owner's drawing last passed on (encoded), or None
         self._drawing_due = False  # True while `_drawing` waits to be written to the child
         self._validating_since = None  # time.time() when the running validation began
+        self._spare_on = spare
+        # Read without the lock: a job's state is replaced whole, and the lock is held here
+        # while a spare is taken.
+        self._spares = SpareKeeper(self._spare_command, lambda: self._state.active)
         self._clean_if_free()
+        self._spares.replenish()
 
     def _clean_if_free(self):
         """Removes leftovers of an interrupted save, only while no training holds the folder;
@@ -144,11 +157,42 @@ class TrainingJobs:
                                    started=time.time(), job_id=self._state.job_id + 1,
                                    owner=owner)
             worker = {**settings, "keep": limits.max_trained_models}
-            self._thread = threading.Thread(
-                target=self._run, args=(worker, limits.max_minutes * 60, self._commands),
-                name="mnist-training", daemon=True)
-            self._thread.start()
+            spare = self._spares.take()
+            if spare is not None and spare.take(
+                    worker, started=self._started, max_seconds=limits.max_minutes * 60,
+                    commands=self._commands, apply=self._apply, due_drawing=self._due_drawing):
+                self._thread = spare.thread  # still warming, it is further on than a new one
+            else:
+                if spare is not None:
+                    spare.close()
+                self._thread = threading.Thread(
+                    target=self._run, args=(worker, limits.max_minutes * 60, self._commands),
+                    name="mnist-training", daemon=True)
+                self._thread.start()
         return True
+
+    def spare(self):
+        """`(pid, ready)` of the training process kept ready, or None (for tests and benches)."""
+        return self._spares.state()
+
+    def close(self):
+        """Ends the idle spare and starts no other; a running training goes on."""
+        self._spares.close()
+
+    def _spare_command(self):
+        if not self._spare_on:
+            return None
+        try:
+            limits = train_limits.current()
+        except MnistError:  # the Train tab says it; no visitor can train, so nothing to warm
+            return None
+        if not limits.training_allowed:
+            return None
+        return spare_command(self.models_dir, limits.recipes, self._nice, self._load_data,
+                             os.getpid())
+
+    def _started(self, pid):
+        self._update(pid=pid)
 
     def cancel(self, owner=None):
         """Asks the running training to stop after its current batch; nothing is saved.
@@ -226,7 +270,9 @@ class TrainingJobs:
     def _apply(self, kind, payload):
         """Folds one event from the child into the state; True once the job has ended."""
         now = time.time()
-        if kind == "begin":
+        if kind == "loaded":  # the data is there (a spare had it): the model's setup is next
+            self._update(status=RUNNING, stage=PREPARING)
+        elif kind == "begin":
             self._update(status=RUNNING, stage=PREPARING, epochs=payload["epochs"],
                          steps=payload["steps"] or 0, epoch=1)
         elif kind == "batch":
@@ -282,4 +328,5 @@ class TrainingJobs:
         job_process.run_child(
             self.models_dir, settings, nice=self._nice, load_data=self._load_data,
             max_seconds=max_seconds, commands=commands, apply=self._apply,
-            started=lambda pid: self._update(pid=pid), due_drawing=self._due_drawing)
+            started=self._started, due_drawing=self._due_drawing)
+        self._spares.replenish()

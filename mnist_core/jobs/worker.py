@@ -4,7 +4,7 @@
 A fresh interpreter running this module only, so it imports what training needs and nothing of
 the page (multiprocessing's spawn would import the Streamlit script as the child's `__main__`).
 
-Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (begin, batch, curve,
+Protocol: events go to the parent as JSON lines `[kind, payload]` on stdout (loaded, begin, batch, curve,
 grid, validating, epoch, snapshot, saving, done, cancelled, failed); the parent writes `cancel` on
 stdin to stop it, and `drawing BASE64` or `drawing none` for the one drawing to read at each
 epoch's end (`mnist_core.jobs.epoch_snapshot`; a line longer than a drawing is dropped unread). End
@@ -29,7 +29,8 @@ import traceback
 from pathlib import Path
 
 from mnist_core import models_folder
-from mnist_core.jobs.drawing_command import DRAWING_COMMAND, MAX_COMMAND_CHARS, decode_drawing
+from mnist_core.jobs.drawing_command import (DRAWING_COMMAND, JOB_COMMAND, MAX_COMMAND_CHARS,
+                                            decode_drawing)
 from mnist_core.errors import DataUnavailableError, MnistError, TrainingCancelled
 
 EXIT_ORPHANED = 3
@@ -107,9 +108,10 @@ class Drawing:
             self.image = image
 
 
-def listen(fd, stop, drawing=None):
-    """Reads the parent's commands: `cancel` sets `stop`, `drawing ...` goes to `drawing`;
-    end of input exits the process now.
+def listen(fd, stop, drawing=None, job=None):
+    """Reads the parent's commands: `cancel` sets `stop`, `drawing ...` goes to `drawing`,
+    `job ...` to `job` (a ready spare's one job, `spare_worker`); end of input exits the
+    process now.
 
     Reads the raw descriptor, not `sys.stdin`: a thread blocked inside a buffered reader would
     make the interpreter's shutdown abort. A line longer than any command is dropped, so
@@ -128,6 +130,8 @@ def listen(fd, stop, drawing=None):
                 stop.set()
             elif word == DRAWING_COMMAND and drawing is not None and len(line) <= MAX_COMMAND_CHARS:
                 drawing.command(argument)
+            elif word == JOB_COMMAND and job is not None:
+                job(argument)
     os._exit(EXIT_ORPHANED)  # the server is gone: no one would list what we would save
 
 
@@ -143,9 +147,11 @@ def load_function(spec):
     return getattr(importlib.import_module(module), name)
 
 
-def train_and_save(settings, folder, load_data, stop, events, drawing=None):
-    """Loads the data, trains, saves beside a visitor mark and prunes old visitor models."""
-    data = load_data()
+def train_and_save(settings, folder, load_data, stop, events, drawing=None, data=None,
+                   prepared=None):
+    """Loads the data (unless a ready spare has: `data`, and `prepared` its arrays as the
+    network takes them), trains, saves beside a visitor mark and prunes old visitor models."""
+    data = load_data() if data is None else data
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     from mnist_core import storage
@@ -153,6 +159,9 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     from mnist_core.training.callbacks import ProgressCallback
     from mnist_core.jobs.epoch_snapshot import EpochSnapshot, grid_indices
     from mnist_core.jobs.scored_training import train_and_score
+
+    # Data and TensorFlow are here (at once in a spare): the page's setup step 2/2 begins.
+    events.send("loaded")
 
     # `saving` goes as fit returns: the scoring on the drawn set and the test report take
     # seconds after the last epoch, and the page names that step rather than show "0 s left".
@@ -174,7 +183,7 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None):
     result = train_and_score(settings["recipe"], data=data, drawings=extra,
                              epochs=settings["epochs"], batch_size=settings["batch_size"],
                              limit=settings["limit"], seed=settings["seed"],
-                             callbacks=[progress, *live], cancel_event=stop)
+                             callbacks=[progress, *live], cancel_event=stop, prepared=prepared)
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     report = _test_report(result.model, x_test, y_test)
@@ -235,15 +244,30 @@ def main(argv=None):
     stop, drawing = threading.Event(), Drawing()
     threading.Thread(target=listen, args=(sys.stdin.fileno(), stop, drawing), daemon=True,
                      name="parent-commands").start()
-    lock = models_folder.FolderLock(args.models)
+    return run_job(args.models, json.loads(args.settings), load_function(args.load_data),
+                   events, stop, drawing, nice=args.nice)
+
+
+def run_job(models, settings, load_data, events, stop, drawing, nice=0, **ready):
+    """Takes the models folder's lock, then trains and saves, reporting the outcome as one
+    event; returns the exit status (0 once an outcome was reported).
+
+    Args:
+        models: the models folder.
+        settings: the worker's settings (recipe, epochs, ..., keep).
+        load_data: the function that gives the MNIST arrays.
+        events, stop, drawing: the process's `Events`, cancel flag and `Drawing`.
+        nice: how much to lower the CPU priority first (0: not at all).
+        **ready: `data` and `prepared`, when a spare loaded them beforehand.
+    """
+    lock = models_folder.FolderLock(models)
     try:
         if not lock.acquire():
             events.send("failed", BUSY)
             return EXIT_BUSY
-        if args.nice:
-            os.nice(args.nice)  # the server answers strokes first
-        train_and_save(json.loads(args.settings), args.models, load_function(args.load_data),
-                       stop, events, drawing)
+        if nice:
+            os.nice(nice)  # the server answers strokes first
+        train_and_save(settings, models, load_data, stop, events, drawing, **ready)
     except TrainingCancelled as stopped:
         events.send("cancelled", str(stopped))
     except DataUnavailableError as error:

@@ -11,6 +11,7 @@ import mnist_core.training.model as tutorial
 from mnist_core.constants import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, INPUT_SHAPE, NUM_CLASSES
 from mnist_core.cpu import fast_dtype
 from mnist_core.errors import MnistError
+from mnist_core.training.fused_adam import fuse_adam_updates
 
 STEPS_PER_EXECUTION = 32
 """Batches per compiled TensorFlow call. The maths is unchanged (same batches, same updates, same
@@ -61,7 +62,9 @@ class Recipe:
 
 def _build_tutorial(steps_per_epoch, epochs, dtype="float32"):
     net = tutorial.build_tutorial_model(dtype=None if dtype == "float32" else dtype)
-    return tutorial.compile_tutorial(net, steps_per_execution(steps_per_epoch))
+    net = tutorial.compile_tutorial(net, steps_per_execution(steps_per_epoch))
+    fuse_adam_updates(net.optimizer)  # the same updates, ~1 ms less CPU a step
+    return net
 
 
 TUTORIAL = Recipe(
@@ -106,17 +109,24 @@ def _build_quick(steps_per_epoch, epochs, dtype="float32"):
     import keras
 
     model = tutorial.build_tutorial_model(dtype=dtype)
-    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(3e-3, steps_per_epoch * epochs)),
+    model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(QUICK_PEAK_RATE,
+                                                                  steps_per_epoch * epochs)),
                   loss="categorical_crossentropy", metrics=["accuracy"],
                   steps_per_execution=steps_per_execution(steps_per_epoch))
+    fuse_adam_updates(model.optimizer)
     return model
 
 
+QUICK_PEAK_RATE = 4e-3
+"""Issue 24: 2 epochs at a 4e-3 peak reach 99.11 / 99.18 / 99.13 / 99.08 % (seeds 1 / 2 / 3 /
+1234, the page's, bfloat16, 28-30 s of CPU each), where 3 epochs at 3e-3 took half as long
+again and 2 epochs at 3e-3 left a seed under 99 % (bench/README.md)."""
+
 QUICK = Recipe(
     name="quick",
-    summary="the tutorial's CNN, 3 epochs of batch 128, warm-up/cosine rate: about 99% in "
+    summary="the tutorial's CNN, 2 epochs of batch 128, warm-up/cosine rate: about 99% in "
             "well under a minute.",
-    epochs=3,
+    epochs=2,
     batch_size=128,
     build=_build_quick,
 )
@@ -151,6 +161,7 @@ def _build_strong(steps_per_epoch, epochs, dtype="float32"):
     model.compile(optimizer=keras.optimizers.Adam(_warmup_cosine(3e-3, steps_per_epoch * epochs)),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.05),
                   metrics=["accuracy"], steps_per_execution=steps_per_execution(steps_per_epoch))
+    fuse_adam_updates(model.optimizer)
     return model
 
 

@@ -4,6 +4,7 @@ password never shown. The rules shared with the file run on both (`store_locatio
 
 import logging
 import threading
+import time
 import tracemalloc
 
 import numpy as np
@@ -215,3 +216,126 @@ def test_the_page_the_trainings_and_the_command_line_open_the_url_s_store(url, m
     extra = drawings_extra()  # what the page's training child and `train --with-drawings` call
     assert len(extra.y_train) + len(extra.y_heldout) == 12
     assert not (tmp_path / "drawings.sqlite").exists()
+
+
+def test_many_sessions_at_once_share_a_few_connections(url, monkeypatch):
+    """Every visitor's page reads the store from its own thread: 40 reading at once must not
+    open 40 connections (a server's `max_connections` is 100 for every process and app
+    together; past it, every call of every process is refused). They wait their turn on a
+    few."""
+    db = DrawingsDB(url)
+    assert db.count() == 0  # migrated
+    opened, connect = [], psycopg.connect
+    monkeypatch.setattr(psycopg, "connect", lambda *a, **k: opened.append(1) or connect(*a, **k))
+    start, answers = threading.Barrier(40), []
+
+    def visitor():
+        start.wait()
+        answers.append(db.read("SELECT count(*) FROM drawings, pg_sleep(0.05)"))
+
+    threads = [threading.Thread(target=visitor) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert answers == [[(0,)]] * 40
+    assert len(opened) <= store_server.MOST_OPEN
+
+
+@pytest.mark.parametrize("value", [
+    "postgresql://visitor:hunter2/x@host/db",  # a / ? # in a password must be percent-encoded
+    "postgresql://visitor:hunter2@host:5432,standby:port/db",
+    "postgresql://visitor:ab%zzhunter2@host/db",  # libpq's own sentence would quote it
+    "postgresql://visitor@host/db?sslpassword=hunter2&fallback=1",  # no such libpq parameter
+    "postgresql://visitor@host/db?applicationname=x&password=hunter2"])
+def test_a_url_libpq_cannot_read_is_one_sentence_without_its_password(monkeypatch, value):
+    """Caught when the setting is read, naming it, rather than at each of a page's calls in
+    the log (libpq's own sentence quotes the token it could not read: the password)."""
+    monkeypatch.setenv("MNIST_DRAWINGS_URL", value)
+    with pytest.raises(MnistError) as unusable:
+        location()
+    message = str(unusable.value)
+    assert message.startswith("The environment variable MNIST_DRAWINGS_URL=")
+    assert "hunter2" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize("value", [
+    "postgresql://u:pw@primary:5432,standby:5433/db?target_session_attrs=read-write",
+    "postgresql://u@[2001:db8::1]:5432,standby/db", "postgresql:///db?host=/run/postgresql",
+    "postgresql://u:hunter2?x@host/db"])  # libpq reads this password with its ?
+def test_a_url_libpq_reads_is_taken_a_host_list_too(monkeypatch, value):
+    """A primary and its standby, libpq trying each (a deploy over several machines): what a
+    connection reads is what the setting takes."""
+    monkeypatch.setenv("MNIST_DRAWINGS_URL", value)
+    assert location() == value
+    assert "hunter2" not in settings.shown_url(value)
+
+
+def test_a_connection_the_server_ended_while_idle_costs_no_visitor_a_drawing(url):
+    """A server restarted, failed over, or ending idle sessions (`idle_session_timeout`) ends
+    the connections kept open: the next visitor's drawing goes through a new one, not refused."""
+    db = DrawingsDB(url)
+    assert record(db) == 1
+    [(pid,)] = db.read("SELECT pg_backend_pid()")  # the connection kept open
+    with raw(url) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchall():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    assert record(db) == 2 and db.count() == 2
+
+
+def test_the_megabytes_a_deployer_allows_bound_what_the_server_holds(url, monkeypatch):
+    """`MNIST_DRAWINGS_MAX_MB` on the server: rows of the largest kind the page can write (a
+    noise drawing no compression shrinks, the longest names) until the store is full; the
+    table, its TOAST and its indexes then take no more than allowed. (The file counts its pages.)"""
+    for limit in ("PER_SESSION", "PER_CLIENT", "PER_HOUR", "PER_CLIENT_HOUR"):
+        monkeypatch.setenv(f"MNIST_DRAWINGS_{limit}", "100000")
+    allowed = 1_000_000
+    db = DrawingsDB(url, max_bytes=allowed, per_minute=100_000)
+    rng, wide = np.random.default_rng(0), chr(0x1D7D8)  # 4 bytes in UTF-8
+    with pytest.raises(DrawingRefused) as refused:
+        for i in range(allowed // 1000):
+            record(db, session=wide * 63 + str(i % 10), model=wide * 200, now=float(i),
+                   client=f"10.0.{i // 250}.{i % 250}", not_digit_score=0.5,
+                   image=rng.integers(0, 256, (28, 28), np.uint8),
+                   crop=rng.integers(0, 256, (56, 56), np.uint8))
+    assert refused.value.reason == "full"
+    with raw(url) as connection:
+        taken = connection.execute("SELECT pg_total_relation_size('drawings')").fetchone()[0]
+    assert taken <= allowed
+
+
+def test_the_hours_limit_holds_across_machines_whose_clocks_differ(url, monkeypatch):
+    """Machines sharing the server: one whose clock is two hours behind wrote rows the others
+    read as two hours old, outside every hour's and minute's count. The server's clock times
+    every row."""
+    monkeypatch.setenv("MNIST_DRAWINGS_PER_HOUR", "2")
+    machines = [DrawingsDB(url) for _ in range(2)]
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 7200)  # the first machine's clock
+    record(machines[0], session="a")
+    record(machines[0], session="b")
+    monkeypatch.setattr(time, "time", real)
+    with pytest.raises(DrawingRefused) as refused:
+        record(machines[1], session="c")
+    assert refused.value.reason == "busy"
+    created = [c for (c,) in machines[1].read("SELECT created FROM drawings")]
+    assert all(abs(c - real()) < 60 for c in created)
+
+
+def test_a_role_that_may_only_read_and_write_rows_uses_a_migrated_store(url):
+    """A deployer's DBA migrates once with the owner's role and runs the app with one that may
+    not create tables (docs/drawings.md: CREATE is needed on first use only)."""
+    record(DrawingsDB(url))  # made and migrated by the owner
+    with raw(url) as owner:
+        schema = owner.execute("SELECT current_schema()").fetchone()[0]
+        role = f"app_{schema}"
+        owner.execute(f"CREATE ROLE {role} LOGIN")
+        owner.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        owner.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} "
+                      f"TO {role}")
+        owner.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+    app = DrawingsDB(url.replace("postgres@", f"{role}@"))
+    assert record(app, session="s2") == 2 and app.count() == 2

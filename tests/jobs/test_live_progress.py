@@ -51,6 +51,9 @@ class FakeChild:
 
 def test_the_stages_go_setup_batches_validation_and_the_time_left_converges(monkeypatch):
     child = FakeChild(monkeypatch, epochs=2, steps=40)
+    # issue 24: once the data is there (at once from a spare), the setup's second step shows.
+    state = child.send("loaded", after=1.0)
+    assert (state.status, state.stage, state.seconds_left) == ("running", PREPARING, None)
     state = child.send("begin", {"epochs": 2, "steps": 40}, after=3.0)
     assert (state.status, state.stage, state.seconds_left) == ("running", PREPARING, None)
     errors = []

@@ -41,6 +41,15 @@ def test_precision_decides_the_arithmetic_and_the_metadata_says_which(
     result = train(data=tiny_data, epochs=1, batch_size=16, precision=precision)
     assert result.model.layers[0].dtype_policy.name == expected
     assert result.metadata["dtype_policy"] == expected
+    # The dtype the maths is actually done in, not only the policy's name: each hidden layer's
+    # output, the weights (always float32) and the probabilities (always float32).
+    computes = "float32" if expected == "float32" else "bfloat16"
+    hidden = np.asarray(tiny_data[0][0][:2], "float32").reshape(-1, 28, 28, 1) / 255
+    for layer in result.model.layers[:-1]:
+        hidden = layer(hidden, training=True)
+        assert hidden.dtype.name == computes, layer.name
+    assert {w.dtype for w in result.model.weights} == {"float32"}
+    assert result.model(np.zeros((1, 28, 28, 1), "float32")).dtype.name == "float32"
 
 
 def test_rejects_an_unknown_precision_in_one_sentence(tiny_data):
@@ -122,7 +131,7 @@ def test_strong_augmentation_keeps_shape_and_range():
     ("fpu avx2 avx512f amx_bf16 amx_tile", "mixed_bfloat16"), ("fpu avx512_bf16", "mixed_bfloat16"),
     ("fpu sse4_2 avx2 fma", "float32")])
 def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, expected):
-    from mnist_core.cpu import fast_dtype
+    from mnist_core.cpu import bfloat16_flags, fast_dtype
     from mnist_core.training.recipes import dtype_for
 
     cpuinfo = tmp_path / "cpuinfo"
@@ -130,6 +139,9 @@ def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, e
     assert fast_dtype(cpuinfo) == dtype_for("auto", cpuinfo) == expected
     assert dtype_for("float32", cpuinfo) == "float32"
     assert fast_dtype(tmp_path / "absent") == "float32"
+    assert bool(bfloat16_flags(cpuinfo)) == (expected == "mixed_bfloat16")
+    assert set(bfloat16_flags(cpuinfo)) <= set(flags.split())
+    assert bfloat16_flags(tmp_path / "absent") == ()
 
 
 def test_a_quick_model_saves_and_loads_with_the_same_answers(tmp_path, tiny_data):

@@ -171,14 +171,17 @@ def test_every_open_page_is_asked_for_a_full_rerun_on_its_own_event_loop(monkeyp
 
     class Loop:
         def call_soon_threadsafe(self, callback, *args):
-            calls.append(("loop", callback.__self__.name, args))
+            calls.append(("loop", args[0].name))
+            callback(*args)
 
     class Session:
+        _scriptrunner = None  # no run going on: Streamlit starts one
+
         def __init__(self, name, loop):
             self.name, self._event_loop = name, loop
 
         def request_rerun(self, client_state):
-            calls.append(("direct", self.name, (client_state,)))
+            calls.append(("rerun", self.name, client_state))
 
     class Info:
         def __init__(self, session):
@@ -192,5 +195,54 @@ def test_every_open_page_is_asked_for_a_full_rerun_on_its_own_event_loop(monkeyp
     assert ui.open_pages.available()
     assert ui.open_pages.rerun_all() == 2
     # None: no widget value replayed (no button fires again), no fragment: the whole page.
-    assert calls == [("loop", "a", (None,)), ("direct", "b", (None,))]
+    assert calls == [("loop", "a"), ("rerun", "a", None), ("rerun", "b", None)]
+
+
+def test_a_full_rerun_of_an_open_page_keeps_a_stroke_waiting_for_its_run(monkeypatch):
+    """A stroke sent while the page's runner was busy waits in its requests; the server's
+    full rerun joins it (Streamlit's own `ScriptRequests`) rather than stopping the runner,
+    which would drop the stroke and show the answer to the one before (issue 23)."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
+
+    import ui.open_pages
+
+    class Runner:
+        def __init__(self):
+            self.requests, self.stopped = ScriptRequests(), False
+            self.requests.request_rerun(RerunData())  # the run going on (taken below)
+            self.requests.on_scriptrunner_ready()
+
+        def request_rerun(self, rerun_data):
+            return self.requests.request_rerun(rerun_data)
+
+        def request_stop(self):
+            self.stopped = True
+
+    class Session:
+        _event_loop = None  # asked directly
+
+        def __init__(self):
+            self._scriptrunner, self._client_state, self.asked = Runner(), ClientState(), []
+
+        def request_rerun(self, client_state):  # Streamlit's: stop the runner, start another
+            self._scriptrunner.request_stop()
+            self.asked.append(client_state)
+
+    session = Session()
+    stroke = WidgetStates(widgets=[WidgetState(id="canvas", json_value="the new drawing")])
+    session._scriptrunner.request_rerun(RerunData(fragment_id="draw", widget_states=stroke))
+
+    class Manager:
+        def list_active_sessions(self):
+            return [type("Info", (), {"session": session})()]
+
+    monkeypatch.setattr(ui.open_pages, "_session_manager", lambda: Manager())
+    assert ui.open_pages.rerun_all() == 1
+
+    assert not session._scriptrunner.stopped and session.asked == []
+    waiting = session._scriptrunner.requests.on_scriptrunner_yield().rerun_data
+    assert waiting.fragment_id_queue == []  # the whole page, as the server asked
+    assert waiting.widget_states == stroke  # with the stroke's drawing
 

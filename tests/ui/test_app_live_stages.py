@@ -132,6 +132,6 @@ def test_choosing_a_recipe_logs_no_streamlit_warning(jobs, caplog, monkeypatch):
     at = start()
     with caplog.at_level(logging.WARNING, logger="streamlit"):
         at.selectbox(key=RECIPE).set_value("quick").run()
-    assert at.number_input(key=EPOCHS).value == 3 and at.number_input(key=BATCH_SIZE).value == 128
+    assert at.number_input(key=EPOCHS).value == 2 and at.number_input(key=BATCH_SIZE).value == 128
     warned = [r.getMessage() for r in caplog.records if "Session State API" in r.getMessage()]
     assert not warned

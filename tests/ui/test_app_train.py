@@ -61,10 +61,10 @@ def test_only_allowed_recipes_are_offered_and_over_limit_settings_are_refused(jo
     monkeypatch.setenv("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "100000")
     at = start()
     assert at.selectbox(key=RECIPE).options == ["quick", "strong"]
-    assert at.number_input(key=EPOCHS).value == 3  # quick's default
+    assert at.number_input(key=EPOCHS).value == 2  # quick's default (issue 24)
     assert at.button(key=TRAIN_BUTTON).disabled
     warning = " ".join(w.value for w in train_tab(at).warning)
-    assert "3 epochs of 60,000 images is more than this server allows (100,000" in warning
+    assert "2 epochs of 60,000 images is more than this server allows (100,000" in warning
     assert any("at most 100,000 epochs × images" in c.value for c in train_tab(at).caption)
     at.select_slider(key=TRAIN_IMAGES).set_value(30000).run()
     assert not at.button(key=TRAIN_BUTTON).disabled and not train_tab(at).warning
@@ -101,3 +101,17 @@ def test_an_unknown_recipe_in_the_setting_is_one_sentence_on_the_train_tab_and_i
     with caplog.at_level("WARNING"):
         assert ui.resources.log_unusable_settings() == [said[0]]
     assert said[0] in caplog.text
+
+
+def test_a_training_another_process_holds_is_not_said_to_show_below(jobs):
+    # issue 23 (several processes): behind nginx (scripts/serve_many.py) a training started from
+    # another process holds the models folder, and this process cannot show its progress.
+    from mnist_core import models_folder
+
+    at = start()
+    with models_folder.locked(jobs.models_dir) as held:
+        assert held
+        at.button(key=TRAIN_BUTTON).click().run()
+    warned = [warning.value for warning in at.warning]
+    assert any("Another visitor's training is using the models folder" in w for w in warned)
+    assert not any("shown below" in w for w in warned), warned

@@ -1,0 +1,130 @@
+"""A training process started before its job: `python -m mnist_core.jobs.spare_worker`, kept
+ready by `jobs.spare`.
+
+A fresh worker (`worker`) spends its first seconds after Train importing TensorFlow and Keras,
+loading MNIST, preparing its 60,000 images and tracing its first training step (~15-25 s on 2
+busy cores). This process pays all of that before any visitor asks, at the training's lower
+priority: it imports, loads and prepares the data, trains a throwaway model of each recipe on two
+batches (so TensorFlow's one-time setup of a first trace is done), says `ready` and waits. Its one
+job then arrives as a line, `job JSON` (the worker's settings), and it runs that training exactly
+as `worker` does (the models folder's lock taken from then to its exit, the same events) and
+exits. One job per process: a training never shares a process, its memory or Keras' state with
+another visitor's, and `jobs.spare` starts the next spare once it has ended.
+
+Protocol: as `worker`'s, plus the events `warming` (the step it is on) and `ready`, and the
+`job` command. The parent going away ends it at any moment, warming included (end of its
+input, and `PR_SET_PDEATHSIG`).
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+
+from mnist_core.jobs.worker import (Drawing, Events, die_with_parent, listen, load_function,
+                                    run_job)
+
+WARM_BATCHES = 2
+"""Batches the throwaway model trains on: the first trace's one-time cost is paid by the first,
+the second runs the compiled step (no weights are kept)."""
+LOG = logging.getLogger(__name__)
+
+
+def warm(load_data, recipes, events):
+    """Imports what training needs, loads and prepares the data, traces each recipe once.
+
+    Returns:
+        `{"data": ..., "prepared": ...}` for `worker.run_job`; empty if the data could not be
+        loaded (the job then loads it itself and says why it failed, as a fresh worker does).
+    """
+    events.send("warming", "importing")
+    import keras
+
+    # What the job imports, paid now.
+    import mnist_core.evaluation.report_store  # noqa: F401
+    import mnist_core.evaluation.test_report  # noqa: F401
+    import mnist_core.jobs.batch_curve  # noqa: F401
+    import mnist_core.jobs.epoch_snapshot  # noqa: F401
+    import mnist_core.jobs.scored_training  # noqa: F401
+    import mnist_core.reading.inference  # noqa: F401
+    import mnist_core.storage  # noqa: F401
+    import mnist_core.training.callbacks  # noqa: F401
+    import mnist_core.training.model as tutorial
+    from mnist_core.training.recipes import dtype_for, get_recipe
+
+    events.send("warming", "data")
+    try:
+        data = load_data()
+    except Exception:  # noqa: BLE001 - the job tries again and reports it
+        LOG.warning("The spare training process could not load MNIST", exc_info=True)
+        return {}
+    prepared = tutorial.prepare(data)
+    events.send("warming", "tracing")
+    (x_train, y_train), _ = prepared
+    for name in recipes:
+        recipe = get_recipe(name)
+        if recipe.augmenter is not None:  # its pipeline is traced by its own fit only
+            continue
+        batch = min(recipe.batch_size, len(x_train))
+        images = min(len(x_train), batch * WARM_BATCHES)
+        throwaway = recipe.build(-(-images // batch), 1, dtype_for("auto"))
+        throwaway.fit(x_train[:images], y_train[:images], batch_size=batch, epochs=1, verbose=0)
+    # The job's model is built in a fresh Keras state: the same layer names and seeded weights
+    # as in a fresh worker.
+    keras.utils.clear_session()
+    return {"data": data, "prepared": prepared}
+
+
+def main(argv=None):
+    """Warms up, says `ready`, runs the one job it is given; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m mnist_core.jobs.spare_worker")
+    parser.add_argument("--models", required=True, help="the models folder")
+    parser.add_argument("--recipes", default="", help="recipes to trace beforehand, comma-separated")
+    parser.add_argument("--load-data", default=None, metavar="MODULE:FUNCTION")
+    parser.add_argument("--nice", type=int, default=0)
+    parser.add_argument("--parent", type=int, default=0, help="the parent's process id")
+    args = parser.parse_args(argv)
+
+    die_with_parent(args.parent)
+    events = Events()
+    stop, drawing, job = threading.Event(), Drawing(), Job()
+    threading.Thread(target=listen, args=(sys.stdin.fileno(), stop, drawing, job), daemon=True,
+                     name="parent-commands").start()
+    if args.nice:
+        os.nice(args.nice)  # warming is background work: the server answers strokes first
+    load_data = load_function(args.load_data)
+    ready = warm(load_data, [name for name in args.recipes.split(",") if name], events)
+    events.send("ready")
+    settings = job.wait()
+    if settings is None:
+        events.send("failed", "The training process was given no usable job; try again.")
+        return 0
+    return run_job(args.models, settings, load_data, events, stop, drawing, **ready)
+
+
+class Job:
+    """The one `job` command's settings, handed from the command thread to the main one."""
+
+    def __init__(self):
+        self._given = threading.Event()
+        self._settings = None
+
+    def __call__(self, argument):
+        if self._given.is_set():
+            return  # one job per process
+        try:
+            settings = json.loads(argument)
+        except ValueError:
+            settings = None
+        self._settings = settings if isinstance(settings, dict) else None
+        self._given.set()
+
+    def wait(self):
+        self._given.wait()
+        return self._settings
+
+
+if __name__ == "__main__":
+    sys.exit(main())
