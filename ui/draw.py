@@ -1,11 +1,11 @@
 """The Draw view: a canvas, the predicted digit, the ten probabilities and what the model saw."""
 
-import numpy as np
 import streamlit as st
 
 from mnist_core.errors import ImageError
 from mnist_core.reading.ink import has_ink
 from ui import canvas, correction, kept_drawing, not_digit_answer
+from ui.digit_picture import picture_url
 from ui.inside import inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
@@ -23,32 +23,38 @@ scribbled full of small marks can hold ~200 "digits", each an image and a chart 
 def draw_view(language, predictor):
     """Draws the canvas and the prediction, the canvas showing the visitor's kept drawing.
 
-    Called at each full page run that shows the Draw tab; a stroke reruns only `_draw`.
+    Called at each full page run that shows the Draw tab. What a stroke does not change (the
+    columns, the toolbar's room, Clear, its hint, the stroke slider) is drawn here, once per full
+    run; a stroke reruns only `_draw`, which writes the canvas and the answer into the slots
+    made here (Streamlit keeps a fragment's writes to outside containers in place and replaces
+    them at its next run). Clear and the slider therefore rerun the whole page, a rare click.
     """
     kept_drawing.prepare(language)
-    st.caption(text(language, "draw_intro"))  # out of the fragment: a stroke does not resend it
-    _draw(language, predictor)
-
-
-@st.fragment
-def _draw(language, predictor):
-    """The view itself. A fragment: a stroke reruns only this view."""
+    st.caption(text(language, "draw_intro"))
     phone_answer = st.container(key=PHONE_ANSWER)  # shown on narrow screens only (ui/narrow.py)
     left, right = st.columns([1, 1], gap="large")
     with left:
         # The canvas floats its toolbar (undo, redo, bin) just above itself: leave it room.
         st.container(key=TOOLBAR_ROOM).space("medium")
+        canvas_slot = st.container()
+        # The toolbar's bin only shows on mouse hover, so a finger needs this button.
+        st.button(text(language, "clear"), key=CLEAR_CANVAS, icon=":material/delete:",
+                  on_click=kept_drawing.clear)
+        st.caption(text(language, "clear_hint"))
+        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
+    _draw(language, predictor, phone_answer, canvas_slot, right)
+
+
+@st.fragment
+def _draw(language, predictor, phone_answer, canvas_slot, right):
+    """The canvas and the answer, into the view's slots. A fragment: a stroke reruns only this."""
+    with canvas_slot:
         stroke = st.session_state.get(STROKE_WIDTH, DEFAULT_STROKE)
         result = canvas.st_canvas(
             stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
             height=canvas.CANVAS_SIZE, width=canvas.CANVAS_SIZE, drawing_mode="freedraw",
             initial_drawing=kept_drawing.initial_drawing(), return_image_data=True,
             key=kept_drawing.canvas_key())
-        # The toolbar's bin only shows on mouse hover, so a finger needs this button.
-        st.button(text(language, "clear"), key=CLEAR_CANVAS, icon=":material/delete:",
-                  on_click=kept_drawing.clear)
-        st.caption(text(language, "clear_hint"))
-        st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
     with right:
         pixels, reading = show_prediction(language, predictor, result)
     # The Train view's live panel reads this drawing with each epoch's model: one digit only,
@@ -119,8 +125,7 @@ def _one_digit(language, prediction, pixels):
     correction.correction_control(language, pixels, prediction)  # "What did you draw?"
     st.caption(text(language, "probabilities"))
     st.vega_lite_chart(probability_chart(language, prediction.probabilities), width="stretch")
-    zoomed = np.kron(prediction.image, np.ones((ZOOM, ZOOM), dtype=np.float32))
-    st.image(zoomed, caption=text(language, "model_saw"), clamp=True)
+    st.image(picture_url(prediction.image, ZOOM), caption=text(language, "model_saw"))
 
 
 def _number(language, reading):
@@ -133,9 +138,9 @@ def _number(language, reading):
     for start in range(0, len(shown), NUMBER_COLUMNS):
         row = shown[start:start + NUMBER_COLUMNS]
         for column, prediction in zip(st.columns(NUMBER_COLUMNS), row):
-            zoomed = np.kron(prediction.image, np.ones((ZOOM // 2, ZOOM // 2), dtype=np.float32))
             # Its own width: a longer caption ("? · maybe 8") must not enlarge one image.
-            column.image(zoomed, clamp=True, width=zoomed.shape[1],
+            column.image(picture_url(prediction.image, ZOOM // 2),
+                         width=prediction.image.shape[1] * (ZOOM // 2),
                          caption=not_digit_answer.piece_caption(language, prediction))
             column.vega_lite_chart(probability_chart(language, prediction.probabilities,
                                                      height=90, titles=False), width="stretch")

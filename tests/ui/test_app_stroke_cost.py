@@ -44,3 +44,50 @@ def test_a_stroke_resends_no_style_the_page_already_has(models, canvas, mnist, m
     _drawn(canvas, mnist)
     assert callers, "the page's own styles were seen"
     assert not [names for names in callers if "_draw" in names]
+
+
+def test_the_models_input_travels_inside_the_answer_not_as_a_media_file(models, canvas, mnist):
+    # An array given to st.image is a PNG stored in the media file manager and fetched by the
+    # browser with an HTTP request of its own, at every stroke; a data: URL is sent as it is.
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    draw = _drawn(canvas, mnist)
+    (picture,) = draw.image[0].proto.imgs
+    prefix = "data:image/png;base64,"
+    assert picture.url.startswith(prefix), picture.url[:40]
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(picture.url[len(prefix):]))))
+    assert shown.shape == (168, 168), "the 28x28 input, each pixel a 6x6 block"
+    assert (shown == np.repeat(np.repeat(shown[::6, ::6], 6, 0), 6, 1)).all(), "crisp blocks"
+    assert shown.max() > 200 and shown.min() < 50, "the digit's ink on black"
+
+
+def test_a_stroke_resends_no_part_of_the_canvas_column_but_the_canvas(models, canvas, mnist,
+                                                                       monkeypatch):
+    # A stroke reruns the Draw fragment, and everything the fragment draws travels again: the
+    # columns, the toolbar's room, Clear, its hint and the stroke slider are drawn by the full
+    # run, and the fragment writes only the canvas and the answer into their slots.
+    import traceback
+
+    import streamlit
+
+    callers = []
+
+    def watch(name):
+        original = getattr(streamlit, name)
+
+        def watched(*args, **kwargs):
+            callers.append((name, {frame.name for frame in traceback.extract_stack()}))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(streamlit, name, watched)
+
+    for name in ("columns", "slider", "button", "space"):
+        watch(name)
+    _drawn(canvas, mnist)
+    seen = {name for name, _ in callers}
+    assert {"columns", "slider", "button"} <= seen, seen
+    assert not [name for name, frames in callers if "_draw" in frames]
