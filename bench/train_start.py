@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from footprint import process_tree, status_kb  # noqa: E402
+from footprint import process_tree, pss_kb, status_kb  # noqa: E402
 from page_latency import ROOT  # noqa: E402
 
 from tests.browser_kit import (MS, default_chromium, free_port, launch_chromium,  # noqa: E402
@@ -67,16 +67,6 @@ INSTRUMENT = """() => {
     new MutationObserver(check).observe(document.body,
         {subtree: true, childList: true, characterData: true});
 }"""
-
-
-def pss_kb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        pass
-    return 0
 
 
 def memory(pid):
