@@ -10,6 +10,7 @@ import asyncio
 import numpy as np
 import pytest
 
+from tests.async_kit import run_apart
 from tests.stream_client import Visitor
 
 pytestmark = [pytest.mark.slow, pytest.mark.process]
@@ -44,4 +45,4 @@ def test_a_protocol_visitor_drawing_a_7_reads_7_and_a_second_visitor_has_a_page_
         finally:
             await asyncio.gather(first.close(), second.close())
 
-    asyncio.run(visit())
+    run_apart(visit())

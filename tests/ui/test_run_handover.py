@@ -17,6 +17,7 @@ from streamlit.runtime import app_session
 from streamlit.runtime.script_data import ScriptData
 from streamlit.runtime.scriptrunner import ScriptRunnerEvent
 
+from tests.async_kit import run_apart
 from ui.run_handover import hand_over_runs
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -83,7 +84,7 @@ def test_a_stopped_runners_last_messages_are_sent_before_the_next_run(monkeypatc
     StandInRunner.made = []
     assert hand_over_runs() and hand_over_runs()  # idempotent
 
-    deltas, answer = asyncio.run(_race())
+    deltas, answer = run_apart(_race())
 
     assert deltas == [answer]  # the stroke's answer reached the visitor
     first, new = StandInRunner.made  # one new runner for both polls
