@@ -28,9 +28,9 @@ import platform
 import re
 from pathlib import Path
 
-import numpy as np
 from protocol_watch import MemoryPeak, children, cores_between, cpu_now
 from streamlit.proto.NumberInput_pb2 import NumberInput
+from visitor_figures import percentiles
 
 from tests.stream_client import ProtocolError, Visitor, canvas_value
 
@@ -188,14 +188,6 @@ def run(args, served):
 
 
 # ---- Figures -------------------------------------------------------------------------------
-
-def percentiles(values):
-    if not values:
-        return None
-    values = np.asarray(values, dtype=float)
-    return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)),
-            "max": float(values.max()), "n": int(values.size)}
-
 
 def summarise(args, tally):
     answered = [s for s in tally["strokes"] if s["answer"]]
