@@ -38,21 +38,21 @@ def keep_keras_state():
 
 INTRA_OP_THREADS = 1
 """Threads one TensorFlow kernel may use in the server: one."""
-INTER_OP_THREADS = -1
-"""TensorFlow's pool for running a graph's kernels: negative means each in the thread that called
-(TensorFlow's `ConfigProto`): no hand-over to a pool thread and back."""
+INTER_OP_THREADS = 1
+"""Threads TensorFlow runs a call's kernels on in the server: one."""
 
 
 def one_thread_per_model_call():
-    """Has every TensorFlow call of the server run in its caller's thread, one kernel at a time.
+    """Has TensorFlow compute the server's model calls on one thread, one kernel at a time.
 
     A stroke's read is one 28x28 image through the model and the not-a-digit gate, ~2 ms of
-    arithmetic on one core. TensorFlow's default pools spread each kernel over the cores and
-    hand it to a pool thread and back: ~4.2 ms of CPU a read, against ~2.2-2.6 ms this way
-    (float32, in one process, 300 reads, best of 3). A pool of one thread saves ~0.3 ms more,
-    but a stroke's kernels would then queue behind a test-set report's batch (~200 ms each);
-    in the caller's thread, two visitors' reads, or a stroke and a report, run side by side,
-    and a report computes on one core.
+    arithmetic on one core. TensorFlow's default pools spread each kernel over the cores: ~4.2 ms
+    of CPU a read, against ~2.0-2.3 ms on one thread (float32, in one process, 300 reads, best
+    of 3). Running each call in its caller's thread instead (inter-op -1) cost ~0.3 ms more a
+    read, and in the server ~2 ms more a stroke (bench/stroke_cost.py, alternated, README).
+    The price: the server's calls share that thread, so a stroke's read may wait behind a batch
+    of a test-set report being computed (one at a time, for a new model; ~200 ms a batch of
+    500), and a report computes on one core.
 
     Must run before TensorFlow's first operation in the process; later (a test process, a
     second call) it changes nothing.
