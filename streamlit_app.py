@@ -10,9 +10,10 @@ from ui import correction, resources
 from ui.draw import draw_view
 from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
+from ui.loop_handoff import batch_loop_handoffs
 from ui.narrow import narrow_screen_styles
 from ui.run_handover import hand_over_runs
-from ui.runtime import keep_keras_state
+from ui.runtime import keep_keras_state, one_thread_per_model_call
 from ui.scores import model_scores
 from ui.sidebar import language_choice, model_choice
 from ui.tabs import open_tab
@@ -22,7 +23,9 @@ from ui.uploader_words import uploader_words
 
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
 keep_keras_state()
+one_thread_per_model_call()  # before the page's first model call
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts
+batch_loop_handoffs()  # and cross to the event loop in batches
 narrow_screen_styles()
 correction.page_styles()
 

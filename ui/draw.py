@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from mnist_core.errors import ImageError
-from mnist_core.reading.ink import has_ink
+from mnist_core.errors import BlankImageError, ImageError
 from ui import canvas, correction, kept_drawing, not_digit_answer
 from ui.digit_picture import picture_url
 from ui.inside import inside_view
@@ -88,12 +87,16 @@ def show_prediction(language, predictor, result):
         nothing was sent or it could not be read; the `NumberPrediction` shown, or None when
         there is none.
     """
+    pixels = None
     try:
         pixels = canvas.canvas_pixels(kept_drawing.data_url(result))
-        if pixels is None or not has_ink(pixels):
+        if pixels is None:
             st.info(text(language, "empty_canvas"))
             return pixels, None
         reading = predictor.predict_number(pixels)
+    except BlankImageError:  # an empty canvas (Clear, or undo to nothing)
+        st.info(text(language, "empty_canvas"))
+        return pixels, None
     except canvas.DrawingTooLarge:
         st.warning(text(language, "drawing_too_large"))
         return None, None

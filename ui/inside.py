@@ -76,16 +76,17 @@ def inside_view(language, predictor, pixels, reading):
             (H, W, 4), for the preprocessing pictures; None when there is none.
         reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
     """
+    # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
+    # from a run loses its state, and Clear would close the view or reset the section. Closed,
+    # the view is the toggle alone: no container of its own travels with each stroke.
+    if not st.toggle(text(language, "inside_toggle"), key=INSIDE_OPEN,
+                     help=text(language, "inside_toggle_help")):
+        return
     with st.container(key=VIEW):
         _view(language, predictor, pixels, reading)
 
 
 def _view(language, predictor, pixels, reading):
-    # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
-    # from a run loses its state, and Clear would close the view or reset the section.
-    if not st.toggle(text(language, "inside_toggle"), key=INSIDE_OPEN,
-                     help=text(language, "inside_toggle_help")):
-        return
     # No default of its own: the choice is re-stated at each run (its labels follow the
     # language), and a default beside a value set through st.session_state makes Streamlit warn.
     if keep_choice(INSIDE_SECTION, SECTIONS) is None and INSIDE_SECTION not in st.session_state:

@@ -34,3 +34,41 @@ def keep_keras_state():
     clean_without_keras.original = current
     script_runner._clean_problem_modules = clean_without_keras
     return True
+
+
+INTRA_OP_THREADS = 1
+"""Threads one TensorFlow kernel may use in the server: one."""
+INTER_OP_THREADS = 1
+"""Threads TensorFlow runs a call's kernels on in the server: one."""
+
+
+def one_thread_per_model_call():
+    """Has TensorFlow compute the server's model calls on one thread, one kernel at a time.
+
+    A stroke's read is one 28x28 image through the model and the not-a-digit gate, ~2 ms of
+    arithmetic on one core. TensorFlow's default pools spread each kernel over the cores: ~4.2 ms
+    of CPU a read, against ~2.0-2.3 ms on one thread (float32, in one process, 300 reads, best
+    of 3). Running each call in its caller's thread instead (inter-op -1) cost ~0.3 ms more a
+    read, and in the server ~2 ms more a stroke (bench/stroke_cost.py, alternated, README).
+    The price: the server's calls share that thread, so a stroke's read may wait behind a batch
+    of a test-set report being computed (one at a time, for a new model; ~200 ms a batch of
+    500), and a report computes on one core.
+
+    Must run before TensorFlow's first operation in the process; later (a test process, a
+    second call) it changes nothing.
+
+    Returns:
+        True when the setting is in place now.
+    """
+    import tensorflow as tf
+
+    threading = tf.config.threading
+    if (threading.get_intra_op_parallelism_threads() == INTRA_OP_THREADS
+            and threading.get_inter_op_parallelism_threads() == INTER_OP_THREADS):
+        return True
+    try:
+        threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
+        threading.set_inter_op_parallelism_threads(INTER_OP_THREADS)
+    except RuntimeError:  # TensorFlow already runs: its pools are made
+        return False
+    return True

@@ -16,7 +16,8 @@ One JSON line per script or fragment run, appended to `$BENCH_RUN_LOG`:
   wall, cpu: seconds of the run itself, wall clock and CPU of the script thread;
   fragment: a fragment run (a stroke, a bin click, a progress poll) rather than the whole page;
   auto: every request served by this run was a `run_every` poll;
-  predicted: the run called `Predictor.predict`, i.e. it answered a stroke.
+  predicted: the run called `Predictor.read` (every reading of a drawing ends there), i.e. it
+      answered a stroke.
 """
 
 import importlib.abc
@@ -72,13 +73,13 @@ def _patch_script_runner(module):
 
 
 def _patch_inference(module):
-    original = module.Predictor.predict
+    original = module.Predictor.read
 
-    def predict(self, drawing):
+    def read(self, images):
         _local.predicted = True
-        return original(self, drawing)
+        return original(self, images)
 
-    module.Predictor.predict = predict
+    module.Predictor.read = read
 
 
 PATCHES = {"streamlit.runtime.app_session": _patch_app_session,

@@ -16,15 +16,13 @@ Protocol: as `worker`'s, plus the events `warming` (the step it is on) and `read
 input, and `PR_SET_PDEATHSIG`).
 """
 
-import argparse
 import json
 import logging
 import os
 import sys
 import threading
 
-from mnist_core.jobs.worker import (Drawing, Events, die_with_parent, listen, load_function,
-                                    run_job)
+from mnist_core.jobs.worker import child_arguments, load_function, run_job, start_listening
 
 WARM_BATCHES = 2
 """Batches the throwaway model trains on: the first trace's one-time cost is paid by the first,
@@ -79,19 +77,10 @@ def warm(load_data, recipes, events):
 
 def main(argv=None):
     """Warms up, says `ready`, runs the one job it is given; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m mnist_core.jobs.spare_worker")
-    parser.add_argument("--models", required=True, help="the models folder")
-    parser.add_argument("--recipes", default="", help="recipes to trace beforehand, comma-separated")
-    parser.add_argument("--load-data", default=None, metavar="MODULE:FUNCTION")
-    parser.add_argument("--nice", type=int, default=0)
-    parser.add_argument("--parent", type=int, default=0, help="the parent's process id")
-    args = parser.parse_args(argv)
-
-    die_with_parent(args.parent)
-    events = Events()
-    stop, drawing, job = threading.Event(), Drawing(), Job()
-    threading.Thread(target=listen, args=(sys.stdin.fileno(), stop, drawing, job), daemon=True,
-                     name="parent-commands").start()
+    args = child_arguments("python -m mnist_core.jobs.spare_worker", argv, ("--recipes", {
+        "default": "", "help": "recipes to trace beforehand, comma-separated"}))
+    job = Job()
+    events, stop, drawing = start_listening(args.parent, job)
     if args.nice:
         os.nice(args.nice)  # warming is background work: the server answers strokes first
     load_data = load_function(args.load_data)

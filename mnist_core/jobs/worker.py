@@ -228,22 +228,35 @@ def _new_model_path(folder, recipe):
     return path
 
 
-def main(argv=None):
-    """Runs one training for `jobs`; returns the exit status (0 once an outcome was reported)."""
-    parser = argparse.ArgumentParser(prog="python -m mnist_core.jobs.worker")
+def child_arguments(prog, argv, *options):
+    """Parses a training process's command line: the options both kinds take (`--models`,
+    `--load-data`, `--nice`, `--parent`), plus `options`, each `(flag, keywords)`."""
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--models", required=True, help="the models folder")
-    parser.add_argument("--settings", required=True,
-                        help="JSON: recipe, epochs, batch_size, limit, seed, keep, with_drawings")
+    for flag, keywords in options:
+        parser.add_argument(flag, **keywords)
     parser.add_argument("--load-data", default=None, metavar="MODULE:FUNCTION")
     parser.add_argument("--nice", type=int, default=0)
     parser.add_argument("--parent", type=int, default=0, help="the parent's process id")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    die_with_parent(args.parent)
-    events = Events()
+
+def start_listening(parent, job=None):
+    """Ties this process to its parent (`die_with_parent`) and starts reading its commands
+    (`listen`) on a thread; returns the process's `(Events, stop, Drawing)`."""
+    die_with_parent(parent)
     stop, drawing = threading.Event(), Drawing()
-    threading.Thread(target=listen, args=(sys.stdin.fileno(), stop, drawing), daemon=True,
+    threading.Thread(target=listen, args=(sys.stdin.fileno(), stop, drawing, job), daemon=True,
                      name="parent-commands").start()
+    return Events(), stop, drawing
+
+
+def main(argv=None):
+    """Runs one training for `jobs`; returns the exit status (0 once an outcome was reported)."""
+    args = child_arguments("python -m mnist_core.jobs.worker", argv, ("--settings", {
+        "required": True, "help": "JSON: recipe, epochs, batch_size, limit, seed, keep, "
+                                  "with_drawings"}))
+    events, stop, drawing = start_listening(args.parent)
     return run_job(args.models, json.loads(args.settings), load_function(args.load_data),
                    events, stop, drawing, nice=args.nice)
 

@@ -70,7 +70,20 @@ def to_mnist_input(image):
         BlankImageError: the image holds no ink (empty canvas, one uniform colour).
         ImageError: the array has the wrong shape or values, or more than `ink.MAX_PIXELS` pixels.
     """
-    return place_centred(normalise_stroke(crop_to_ink(ink_map(image))))
+    return from_ink(ink_map(image))
+
+
+def from_ink(ink):
+    """`to_mnist_input()`'s steps after the ink is read: for a drawing whose ink is at hand.
+
+    Args:
+        ink: float32 (h, w) in [0, 1] with some ink, as `ink.ink_map()` returns it.
+
+    Returns:
+        float32 array of shape (28, 28), values in [0, 1]: `to_mnist_input(image)` exactly,
+        for `ink = ink_map(image)`.
+    """
+    return place_centred(normalise_stroke(crop_to_ink(ink)))
 
 
 def naive_downscale(image):

@@ -138,7 +138,20 @@ def split_digits(image):
         BlankImageError: the image holds no ink.
         ImageError: the array has the wrong shape or values, or is too large.
     """
-    ink = ink_map(image)
+    return split_ink(ink_map(image), work_factor(*np.asarray(image).shape[:2]))
+
+
+def split_ink(ink, factor=1):
+    """`split_digits()` for a drawing whose ink is at hand, read once for more than this.
+
+    Args:
+        ink: float32 (h, w) in [0, 1] with some ink, as `ink.ink_map(image)` returns it.
+        factor: `ink.work_factor(H, W)` of the image it was read from: the boxes are given in
+            the image's pixels.
+
+    Returns:
+        A `Segmentation` with at least one piece: `split_digits(image)` exactly.
+    """
     strong = ink >= INK_LEVEL
     runs, blob = label_blobs(strong)
     boxes, areas = blob_boxes(runs, blob)
@@ -150,7 +163,6 @@ def split_digits(image):
     digit_height = float(np.median(heights[~is_mark]))
     run_group = group[blob]
 
-    factor = work_factor(*np.asarray(image).shape[:2])
     options = []
     for g in np.argsort(group_boxes[:, 0], kind="stable"):
         if is_mark[g]:

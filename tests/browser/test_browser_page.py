@@ -32,6 +32,8 @@ FOLLOW_SECONDS = 20  # ui.follow.WATCH_SECONDS (3 s), then a full page run on sh
 
 def touch_stroke(page, points):
     """One finger stroke through `points`, (x, y) in canvas pixels, as real touch events."""
+    # On busy cores the canvas may still be mounting: a box of None is no place to touch.
+    expect(canvas(page)).to_be_visible()
     box = canvas(page).bounding_box()
     session = page.context.new_cdp_session(page)
     try:

@@ -53,9 +53,11 @@ def models_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(models_dir, tmp_path_factory):
-    """This module's own server, so no other test's page sees its trainings."""
+    """This module's own server, so no other test's page sees its trainings. It keeps no
+    training process ready: one warmed after each training took a core from the next test,
+    and tests/jobs/test_jobs_spare.py tests the spare itself."""
     drawings = tmp_path_factory.mktemp("training-drawings") / "drawings.sqlite"
-    with serving(models_dir, drawings, LOG, spare=True) as url:
+    with serving(models_dir, drawings, LOG) as url:
         yield url
 
 

@@ -202,3 +202,19 @@ def test_predict_json_adds_the_number(tmp_path, default_model_path, clear_digits
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("year.png: 2024 (2 ") or lines[0].startswith(f"{year}: 2024 (2 ")
     assert lines[1].startswith(f"{seven}: 7 (") and lines[1].endswith("%)")
+
+
+def test_a_digit_s_ink_is_read_once_per_reading(clear_digits, predictor, monkeypatch):
+    # The ink (each pixel's distance from the background) was read three times a stroke: by
+    # the page's own "is there ink?", by the cut, and again for the digit read whole (~0.6 ms
+    # each on the canvas's 280x280; bench/stroke_cost.py).
+    from mnist_core.reading import ink
+
+    number = "7"
+    canvas = np.dstack([np.pad(number_image(clear_digits, number), 40)] * 3)
+    reads, distance = [], ink._distance_from_background
+    monkeypatch.setattr(ink, "_distance_from_background",
+                        lambda a: reads.append(a.shape[:2]) or distance(a))
+    reading = predictor.predict_number(canvas)
+    assert reading.number == number
+    assert reads.count(canvas.shape[:2]) == 1, reads

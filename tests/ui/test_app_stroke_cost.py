@@ -91,3 +91,22 @@ def test_a_stroke_resends_no_part_of_the_canvas_column_but_the_canvas(models, ca
     seen = {name for name, _ in callers}
     assert {"columns", "slider", "button"} <= seen, seen
     assert not [name for name, frames in callers if "_draw" in frames]
+
+
+def test_a_closed_inside_view_sends_its_toggle_alone(models, canvas, mnist, monkeypatch):
+    # Closed (the default), the inside view is its toggle: the container its pictures need
+    # would be one more delta with every stroke, holding nothing.
+    import streamlit
+
+    from ui.inside import VIEW
+
+    keys, container = [], streamlit.container
+
+    def watched(*args, **kwargs):
+        keys.append(kwargs.get("key"))
+        return container(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "container", watched)
+    draw = _drawn(canvas, mnist)
+    assert draw.toggle, "the inside view's toggle is drawn"
+    assert VIEW not in keys

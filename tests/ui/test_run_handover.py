@@ -18,6 +18,7 @@ from streamlit.runtime.script_data import ScriptData
 from streamlit.runtime.scriptrunner import ScriptRunnerEvent
 
 from tests.async_kit import run_apart
+from ui.loop_handoff import batch_loop_handoffs
 from ui.run_handover import hand_over_runs
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -79,10 +80,11 @@ async def _race():
 def test_a_stopped_runners_last_messages_are_sent_before_the_next_run(monkeypatch):
     monkeypatch.setattr(app_session, "ScriptRunner", StandInRunner)
     # Whatever hand_over_runs() patches is put back after the test.
-    monkeypatch.setattr(app_session.AppSession, "_create_scriptrunner",
-                        app_session.AppSession._create_scriptrunner)
+    for name in ("_create_scriptrunner", "_call_soon_on_event_loop"):
+        monkeypatch.setattr(app_session.AppSession, name, getattr(app_session.AppSession, name))
     StandInRunner.made = []
     assert hand_over_runs() and hand_over_runs()  # idempotent
+    assert batch_loop_handoffs()  # as the page runs: the messages cross in batches
 
     deltas, answer = run_apart(_race())
 

@@ -1,0 +1,176 @@
+"""What one stroke costs the server, back to back: one protocol visitor, strokes one after another.
+
+    .venv/bin/python bench/stroke_cost.py [--strokes 100] [--rounds 3] [--root OTHER_CHECKOUT]
+        [--py-spy FILE]
+
+bench/visitors.py --protocol spreads its strokes over 2 s each and counts the open pages'
+own work too; this measures only a stroke, with as little else as possible: one visitor (a
+`tests.stream_client.Visitor`) draws MNIST test digits one after another, each waiting for its
+answer, and the server's CPU from /proc (all its threads) is divided by the strokes answered.
+The script thread's own CPU per stroke comes from bench/run_timing (each fragment run that
+answered a stroke).
+
+`--root` starts a second server from another checkout of the app (e.g. `git archive main`
+unpacked, with .venv linked) and alternates blocks of `--strokes` strokes between the two, so
+both are measured under the same load: a change is compared with its base in one run.
+`--py-spy FILE` records the (first) server with py-spy during its first block (a flame graph
+in SVG, or `--format speedscope` by the extension .json).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cpu_share import CLOCK_TICKS, cpu_seconds  # noqa: E402
+from protocol_visitors import cpu_model, digit_pool  # noqa: E402
+
+from tests.browser_kit import free_port, start_server, stop_server, wait_until_healthy  # noqa: E402
+from tests.stream_client import Visitor  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WARM_UP = 10  # strokes before timing: the first ones load what an answer needs
+
+
+class Server:
+    """One `streamlit run streamlit_app.py` from `root`, its script runs logged."""
+
+    def __init__(self, root, folder):
+        self.root, self.log = Path(root), folder / "runs.jsonl"
+        port = free_port()
+        models = folder / "models"
+        env = {"PYTHONPATH": str(BENCH / "run_timing"), "BENCH_RUN_LOG": str(self.log),
+               "MNIST_MODELS_DIR": str(models), "MNIST_DRAWINGS_DB": str(folder / "d.sqlite")}
+        subprocess.run(["cp", "-r", str(self.root / "models"), str(models)], check=True)
+        self.process = start_server("streamlit_app.py", self.root, port, folder / "server.log",
+                                    env=env)
+        self.url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(self.url, self.process, folder / "server.log")
+
+    def script_cpu(self, since):
+        """CPU seconds of the script thread in runs that answered a stroke, from `since`."""
+        if not self.log.exists():
+            return 0.0, 0
+        runs = [json.loads(line) for line in self.log.read_text().splitlines()]
+        runs = [r for r in runs if r["predicted"] and r["start"] >= since]
+        return sum(r["cpu"] for r in runs), len(runs)
+
+
+def thread_cpu(pid):
+    """`{thread name: CPU seconds}` of a process's threads now (names as /proc/PID/task gives
+    them; threads of one name summed; a thread that ended is not counted)."""
+    totals = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        totals[name] = totals.get(name, 0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return totals
+
+
+async def block(server, visitor, pool, count, offset):
+    """`count` strokes back to back; returns (server CPU s, script CPU s, answered, wrong)."""
+    import time
+
+    threads = thread_cpu(server.process.pid)
+    since, before = time.time(), cpu_seconds([server.process.pid])
+    answered = wrong = 0
+    for k in range(count):
+        value, label = pool[(offset + k) % len(pool)]
+        answer = await visitor.draw(value, 60)
+        answered += answer is not None
+        wrong += answer is not None and answer.digit != label
+    server_cpu = cpu_seconds([server.process.pid]) - before
+    script_cpu, _ = server.script_cpu(since)
+    after = thread_cpu(server.process.pid)
+    server.threads = {name: 1000 * (cpu - threads.get(name, 0)) / max(1, answered)
+                      for name, cpu in after.items() if cpu - threads.get(name, 0) > 0}
+    return server_cpu, script_cpu, answered, wrong
+
+
+async def main_async(args, servers):
+    pool = digit_pool()
+    visitors = []
+    for server in servers:
+        visitor = Visitor(server.url)
+        await visitor.open()
+        for k in range(WARM_UP):
+            await visitor.draw(pool[k][0], 120)
+        visitors.append(visitor)
+    figures = {s.root.name: [] for s in servers}
+    offset = WARM_UP
+    for round_ in range(args.rounds):
+        for server, visitor in zip(servers, visitors):
+            spy = None
+            if args.py_spy and round_ == 0 and server is servers[0]:
+                spy = subprocess.Popen(
+                    [str(Path(sys.executable).parent / "py-spy"), "record", "-p",
+                     str(server.process.pid), "-o", args.py_spy, "-r", "200", "--threads",
+                     "--nonblocking"]
+                    + (["--format", "speedscope"] if args.py_spy.endswith(".json") else []),
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                await asyncio.sleep(2)
+            load = os.getloadavg()[0]
+            server_cpu, script_cpu, answered, wrong = await block(
+                server, visitor, pool, args.strokes, offset)
+            if spy is not None:
+                spy.send_signal(2)
+                spy.wait()
+            row = {"server_ms": 1000 * server_cpu / max(1, answered),
+                   "script_ms": 1000 * script_cpu / max(1, answered),
+                   "answered": answered, "wrong": wrong, "load": load,
+                   "py_spy": spy is not None}
+            figures[server.root.name].append(row)
+            print(f"round {round_ + 1} {server.root}: server {row['server_ms']:.1f} ms a "
+                  f"stroke, script thread {row['script_ms']:.1f} ms, {answered}/{args.strokes} "
+                  f"answered ({wrong} wrong), load {load:.2f}"
+                  + (" (py-spy attached)" if spy else ""), flush=True)
+            if args.threads:
+                print("   threads still alive, ms a stroke: " + ", ".join(
+                    f"{name} {ms:.1f}" for name, ms in sorted(server.threads.items(),
+                                                             key=lambda item: -item[1])))
+    await asyncio.gather(*(v.close() for v in visitors))
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strokes", type=int, default=100, help="strokes a block (100)")
+    parser.add_argument("--rounds", type=int, default=3, help="blocks per server (3)")
+    parser.add_argument("--root", action="append", default=[],
+                        help="another checkout of the app to compare (repeatable)")
+    parser.add_argument("--threads", action="store_true",
+                        help="also the CPU of each thread of the server that outlives a block")
+    parser.add_argument("--py-spy", help="record the first server's first block to FILE")
+    args = parser.parse_args()
+    print(f"CPU: {cpu_model()}; load {os.getloadavg()}", flush=True)
+    servers = []
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            for k, root in enumerate([ROOT, *args.root]):
+                folder = Path(scratch) / str(k)
+                folder.mkdir()
+                servers.append(Server(root, folder))
+            figures = asyncio.run(main_async(args, servers))
+        finally:
+            for server in servers:
+                stop_server(server.process)
+    for name, rows in figures.items():
+        timed = [r for r in rows if not r["py_spy"]] or rows
+        print(f"{name}: best server {min(r['server_ms'] for r in timed):.1f} ms a stroke, "
+              f"median {sorted(r['server_ms'] for r in timed)[len(timed) // 2]:.1f}; script "
+              f"thread best {min(r['script_ms'] for r in timed):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
