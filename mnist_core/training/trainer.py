@@ -120,6 +120,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
         # Batched here rather than by `fit`, whose pipeline kept `fit` from returning for
         # up to 9 s after the last batch (`batches`); the same batches, the same maths.
         history = net.fit(shuffled_batches(X_train, Y_train, batch_size, seed), epochs=epochs,
+                          shuffle=False,  # the batches are shuffled already
                           validation_data=(X_test, Y_test), callbacks=all_callbacks,
                           validation_batch_size=VALIDATION_BATCH_SIZE, verbose=verbose)
     else:
