@@ -87,14 +87,24 @@ def set_number(page, label, value):
 
 def choose_images(page, shown, label="Training images"):
     """Moves the training images slider to the count written `shown` ("2,000"), by keyboard
-    as a visitor can: Home, then one step right at a time."""
+    as a visitor can: one step at a time towards it, each read once the page shows it.
+
+    On busy cores a key pressed while the page reruns for the previous one can be lost (the
+    slider is redrawn) or a check made before the page shows a step presses past the count:
+    each press is therefore waited for, and pressed again, focus first, if the page lost it."""
     thumb = page.get_by_role("slider", name=label)
-    thumb.focus()
-    page.keyboard.press("Home")
-    for _ in range(20):
-        if thumb.get_attribute("aria-valuetext") == shown:
+    want = int(re.sub(r"\D", "", shown))
+    for _ in range(60):
+        now = thumb.get_attribute("aria-valuetext")
+        count = int(re.sub(r"\D", "", now))  # "10,000", or "10 000" in French
+        if count == want:
             break
-        page.keyboard.press("ArrowRight")
+        thumb.focus()
+        page.keyboard.press("ArrowRight" if count < want else "ArrowLeft")
+        try:
+            expect(thumb).not_to_have_attribute("aria-valuetext", now, timeout=5 * MS)
+        except AssertionError:
+            continue  # the press was lost: press again
     expect(thumb).to_have_attribute("aria-valuetext", shown)
     wait_for_app_idle(page)
 
