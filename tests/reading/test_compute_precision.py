@@ -1,5 +1,6 @@
 """A bfloat16 model answers through a float32 twin where the CPU would emulate bfloat16."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -13,6 +14,9 @@ IMAGES = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
 
 @pytest.fixture
 def bf16_model():
+    # Seeded: untrained, its ten outputs are near 0.1 each, and with weights drawn afresh a
+    # top two closer than bfloat16's rounding swapped places in 1 run of ~20.
+    keras.utils.set_random_seed(0)
     model = build_tutorial_model(dtype="mixed_bfloat16")
     model(IMAGES[:1])
     return model
@@ -63,8 +67,7 @@ def test_a_stroke_is_read_in_float32_even_where_the_cpu_computes_bfloat16(monkey
     from mnist_core.reading.not_a_digit import default_gate
 
     _cpu(monkeypatch, native=True)
-    if default_gate() is None:
-        pytest.skip("no gate trained: a stroke is read through probabilities()")
+    assert default_gate() is not None, "the package ships its not-a-digit gate"
     predictor = Predictor(bf16_model)
     twin = compute_precision.in_float32(bf16_model)
     assert {layer.dtype_policy.compute_dtype for layer in twin.layers} == {"float32"}
