@@ -31,10 +31,11 @@ LOG = logging.getLogger(__name__)
 
 
 def warm(load_data, recipes, events):
-    """Imports what training needs, loads and prepares the data, traces each recipe once.
+    """Imports what training needs, loads the data, prepares its test split, traces each
+    recipe once.
 
     Returns:
-        `{"data": ..., "prepared": ...}` for `worker.run_job`; empty if the data could not be
+        `{"data": ..., "test_set": ...}` for `worker.run_job`; empty if the data could not be
         loaded (the job then loads it itself and says why it failed, as a fresh worker does).
     """
     events.send("warming", "importing")
@@ -58,9 +59,9 @@ def warm(load_data, recipes, events):
     except Exception:  # noqa: BLE001 - the job tries again and reports it
         LOG.warning("The spare training process could not load MNIST", exc_info=True)
         return {}
-    prepared = tutorial.prepare(data)
+    (x_train, y_train), (x_test, y_test) = data
+    test_set = tutorial.prepare_images(x_test), tutorial.prepare_labels(y_test)
     events.send("warming", "tracing")
-    (x_train, y_train), _ = prepared
     for name in recipes:
         recipe = get_recipe(name)
         if recipe.augmenter is not None:  # its pipeline is traced by its own fit only
@@ -68,11 +69,13 @@ def warm(load_data, recipes, events):
         batch = min(recipe.batch_size, len(x_train))
         images = min(len(x_train), batch * WARM_BATCHES)
         throwaway = recipe.build(-(-images // batch), 1, dtype_for("auto"))
-        throwaway.fit(x_train[:images], y_train[:images], batch_size=batch, epochs=1, verbose=0)
+        throwaway.fit(tutorial.prepare_images(x_train[:images]),
+                      tutorial.prepare_labels(y_train[:images]), batch_size=batch, epochs=1,
+                      verbose=0)
     # The job's model is built in a fresh Keras state: the same layer names and seeded weights
     # as in a fresh worker.
     keras.utils.clear_session()
-    return {"data": data, "prepared": prepared}
+    return {"data": data, "test_set": test_set}
 
 
 def main(argv=None):

@@ -9,6 +9,8 @@ once (9 of 9). Nothing else changes: every epoch draws a new order of all the im
 seed, and the last batch holds the remainder, as in `fit` on arrays.
 """
 
+from mnist_core.constants import NUM_CLASSES, PIXEL_SCALE
+
 
 def no_autotune(dataset):
     """`dataset` with `tf.data` autotuning off (see the module's docstring)."""
@@ -19,19 +21,49 @@ def no_autotune(dataset):
     return dataset.with_options(options)
 
 
-def shuffled_batches(images, labels, batch_size, seed):
+def shuffled_batches(images, labels, batch_size, seed, prepare=None):
     """A `tf.data.Dataset` of `(images, labels)` batches in a new random order each epoch.
 
     Args:
         images, labels: arrays with the same first dimension.
         batch_size: images per batch; the last batch holds the remainder.
         seed: the order's seed: the same seed gives the same orders.
+        prepare: None, or a function of `(images, labels)` tensors of one batch returning the
+            batch to train on (`prepared_mnist`), applied after the batch is gathered.
     """
     import tensorflow as tf
 
     images, labels = tf.constant(images), tf.constant(labels)
     count = int(images.shape[0])
     order = tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    dataset = order.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)),
-                                          num_parallel_calls=2)
+    prepare = prepare or (lambda x, y: (x, y))
+
+    @tf.autograph.experimental.do_not_convert  # plain ops: converting cost ~0.13 s a dataset
+    def batch(indices):
+        return prepare(tf.gather(images, indices), tf.gather(labels, indices))
+
+    dataset = order.batch(batch_size).map(batch, num_parallel_calls=2)
     return no_autotune(dataset.prefetch(2))
+
+
+def prepared_mnist(images, labels):
+    """One batch of raw MNIST prepared as the tutorial prepares all of it before `fit`.
+
+    uint8 (B, 28, 28) grey levels become float32 (B, 28, 28, 1) grey / 255, and integer labels
+    one-hot float32 rows: the very numbers `model.prepare` gives (a float32 division, correctly
+    rounded in numpy and TensorFlow alike), made one batch at a time, so that training keeps
+    the 47 MB of uint8 images rather than 188 MB of float32 ones and spends no second
+    converting them all before the first batch."""
+    import tensorflow as tf
+
+    images = tf.cast(tf.expand_dims(images, -1), tf.float32) / PIXEL_SCALE
+    return images, tf.one_hot(tf.cast(labels, tf.int32), NUM_CLASSES, dtype=tf.float32)
+
+
+def in_order_batches(images, labels, batch_size):
+    """`(images, labels)` in their order, in batches of `batch_size` (the last holds the
+    remainder), without autotuning: the validation data `fit` would otherwise wrap itself."""
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+    return no_autotune(dataset.prefetch(1))

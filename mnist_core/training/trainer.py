@@ -9,7 +9,8 @@ import time
 import mnist_core.training.model as tutorial
 from mnist_core.constants import DEFAULT_RECIPE, DEFAULT_SEED, NUM_TRAIN
 from mnist_core.errors import MnistError, TrainingCancelled
-from mnist_core.training.batches import no_autotune, shuffled_batches
+from mnist_core.training.batches import (in_order_batches, no_autotune, prepared_mnist,
+                                         shuffled_batches)
 from mnist_core.training.recipes import dtype_for, get_recipe
 from mnist_core.training.synthetic_share import with_synthetic_share
 
@@ -52,7 +53,7 @@ def check_settings(epochs, batch_size, limit):
 
 def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=None,
           seed=DEFAULT_SEED, precision="auto", callbacks=(), cancel_event=None, verbose=0,
-          mix=None, prepared=None):
+          mix=None, test_set=None):
     """Trains a model with a named recipe, validating on the test set as the tutorial does.
 
     Args:
@@ -75,10 +76,10 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
             on (uint8 images, int labels) that returns them with more images added and a dict
             of facts for the metadata (visitors' drawings: `drawings.mix_into`). Training
             knows nothing of where they come from; `jobs.train_and_score` composes them.
-        prepared: None, or `data` already prepared as the network takes it
-            (`model.prepare(data)`, done by a training process kept ready, `jobs.spare_worker`):
-            used, cut to `limit`, when the recipe trains on `data`'s images as they are (no
-            synthetic share, no `mix`); preparing 60,000 images after Train took ~1 s.
+        test_set: None, or `data`'s test split already prepared as the network takes it,
+            `(X_test, Y_test)` (`model.prepare_images`, `model.prepare_labels`), as a training
+            process kept ready holds it (`jobs.spare_worker`). The training images need no
+            such copy: they are prepared batch by batch (`batches.prepared_mnist`).
 
     Returns:
         A `TrainingResult`.
@@ -102,31 +103,31 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     mnist_images = len(x_train)
     x_train, y_train, synthetic = training_arrays(chosen, x_train, y_train, seed)
     x_train, y_train, mixed = (x_train, y_train, {}) if mix is None else mix(x_train, y_train)
-    if prepared is not None and not synthetic["synthetic_images"] and mix is None:
-        (X_train, Y_train), (X_test, Y_test) = prepared
-        X_train, Y_train = X_train[:len(x_train)], Y_train[:len(x_train)]
-    else:
-        (X_train, Y_train), (X_test, Y_test) = tutorial.prepare(
-            ((x_train, y_train), (x_test, y_test)))
+    X_test, Y_test = test_set if test_set is not None else (
+        tutorial.prepare_images(x_test), tutorial.prepare_labels(y_test))
 
     keras.utils.set_random_seed(seed)
-    steps_per_epoch = -(-len(X_train) // batch_size)
+    steps_per_epoch = -(-len(x_train) // batch_size)
     net = chosen.build(steps_per_epoch, epochs, dtype)
     cancel_event = cancel_event or threading.Event()
     all_callbacks = [*callbacks, StopOnEvent(cancel_event)]
 
+    # Batched here too: Keras' own pipeline for arrays autotunes, and its end waited as well.
+    validation = in_order_batches(X_test, Y_test, VALIDATION_BATCH_SIZE)
     started = time.perf_counter()
     if chosen.augmenter is None:
         # Batched here rather than by `fit`, whose pipeline kept `fit` from returning for
-        # up to 9 s after the last batch (`batches`); the same batches, the same maths.
-        history = net.fit(shuffled_batches(X_train, Y_train, batch_size, seed), epochs=epochs,
+        # up to 9 s after the last batch (`batches`), and prepared batch by batch; the same
+        # numbers, the same maths.
+        history = net.fit(shuffled_batches(x_train, y_train, batch_size, seed, prepared_mnist),
+                          epochs=epochs,
                           shuffle=False,  # the batches are shuffled already
-                          validation_data=(X_test, Y_test), callbacks=all_callbacks,
-                          validation_batch_size=VALIDATION_BATCH_SIZE, verbose=verbose)
+                          validation_data=validation, callbacks=all_callbacks,
+                          verbose=verbose)
     else:
+        X_train, Y_train = tutorial.prepare_images(x_train), tutorial.prepare_labels(y_train)
         history = net.fit(_augmented(X_train, Y_train, batch_size, seed, chosen.augmenter(seed)),
-                          epochs=epochs, validation_data=(X_test, Y_test), shuffle=False,
-                          validation_batch_size=VALIDATION_BATCH_SIZE,
+                          epochs=epochs, validation_data=validation, shuffle=False,
                           callbacks=all_callbacks, verbose=verbose)  # the pipeline shuffles
     seconds = time.perf_counter() - started + synthetic["synthetic_seconds"]
     if cancel_event.is_set():

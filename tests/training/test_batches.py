@@ -50,3 +50,48 @@ def test_training_fits_on_those_batches(monkeypatch):
         pass
     assert not given["x"].options().autotune.enabled
     assert [len(y) for _, y in given["x"]] == [8, 8, 4]
+
+
+def test_a_batch_is_prepared_to_the_very_numbers_the_tutorial_prepares_all_images_to():
+    from mnist_core.training.batches import prepared_mnist
+    from mnist_core.training.model import prepare_images, prepare_labels
+
+    rng = np.random.default_rng(1)
+    every_level = np.resize(np.arange(256, dtype="uint8"), (1, 28, 28))
+    images = np.concatenate([every_level, rng.integers(0, 256, (31, 28, 28), dtype="uint8")])
+    labels = rng.integers(0, 10, 32).astype("uint8")
+    x, y = prepared_mnist(images, labels)
+    assert x.dtype.name == "float32" and x.shape == (32, 28, 28, 1)
+    np.testing.assert_array_equal(x.numpy(), prepare_images(images))  # bit for bit
+    np.testing.assert_array_equal(y.numpy(), prepare_labels(labels))
+
+
+def test_training_keeps_the_images_in_uint8_and_trains_on_prepared_batches(monkeypatch):
+    import keras
+
+    from mnist_core.training.trainer import train
+
+    given = {}
+
+    class Stop(Exception):
+        pass
+
+    def fit(self, x=None, *args, **kwargs):
+        given["x"], given["validation"] = x, kwargs["validation_data"]
+        raise Stop
+
+    monkeypatch.setattr(keras.Model, "fit", fit)
+    rng = np.random.default_rng(0)
+    data = ((rng.integers(0, 255, (20, 28, 28), dtype="uint8"), rng.integers(0, 10, 20)),
+            (rng.integers(0, 255, (5, 28, 28), dtype="uint8"), rng.integers(0, 10, 5)))
+    try:
+        train("tutorial", data=data, epochs=1, batch_size=8)
+    except Stop:
+        pass
+    x, y = next(iter(given["x"]))
+    assert x.dtype.name == "float32" and x.shape == (8, 28, 28, 1) and y.shape == (8, 10)
+    assert float(x.numpy().max()) <= 1.0 and sorted(set(y.numpy().ravel())) == [0.0, 1.0]
+    assert not given["validation"].options().autotune.enabled
+    [(X_test, Y_test)] = list(given["validation"])  # 5 test images: one validation batch
+    np.testing.assert_array_equal(X_test.numpy(), data[1][0].reshape(5, 28, 28, 1) / np.float32(255))
+    assert Y_test.numpy().argmax(1).tolist() == data[1][1].tolist()

@@ -14,6 +14,13 @@ def test_prepare_images_reshapes_and_scales_to_unit_float32():
     assert np.isclose(out[0, 27, 0, 0], 0.2) and np.isclose(out[0, 27, 27, 0], 0.4)
 
 
+def test_prepare_images_gives_the_tutorials_very_numbers_for_every_grey_level():
+    x = np.resize(np.arange(256, dtype=np.uint8), (3, 28, 28))
+    tutorial = x.reshape((x.shape[0], 28, 28, 1)).astype("float32") / 255  # the tutorial's line
+    np.testing.assert_array_equal(prepare_images(x), tutorial)
+    assert prepare_images(x).dtype == np.float32
+
+
 def test_prepare_labels_one_hot_encodes():
     out = prepare_labels(np.array([7, 0, 9]))
     assert out.shape == (3, 10) and out.dtype == np.float32
