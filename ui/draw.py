@@ -5,10 +5,10 @@ import streamlit as st
 from mnist_core.errors import BlankImageError, ImageError
 from ui import canvas, correction, kept_drawing, not_digit_answer
 from ui.digit_picture import picture_url
-from ui.inside import inside_view
+from ui.inside import inside_toggle, inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
-from ui.session_keys import CLEAR_CANVAS, DRAWN_INPUT, STROKE_WIDTH
+from ui.session_keys import CLEAR_CANVAS, DRAWN_INPUT, INSIDE_OPEN, STROKE_WIDTH
 from ui.texts import text
 
 DEFAULT_STROKE = 18
@@ -23,10 +23,12 @@ def draw_view(language, predictor):
     """Draws the canvas and the prediction, the canvas showing the visitor's kept drawing.
 
     Called at each full page run that shows the Draw tab. What a stroke does not change (the
-    columns, the toolbar's room, Clear, its hint, the stroke slider) is drawn here, once per full
-    run; a stroke reruns only `_draw`, which writes the canvas and the answer into the slots
-    made here (Streamlit keeps a fragment's writes to outside containers in place and replaces
-    them at its next run). Clear and the slider therefore rerun the whole page, a rare click.
+    columns, the toolbar's room, Clear, its hint, the stroke slider, the inside view's toggle) is
+    drawn here, once per full run; a stroke reruns only `_draw`, which lives in the right column
+    (the answer is its own content) and writes the canvas, the phone's line and, when open, the
+    inside view into slots made here (Streamlit keeps a fragment's writes to outside containers
+    in place, each in a wrapper block, and replaces them at its next run). Clear, the slider and
+    the inside view's toggle therefore rerun the whole page, a rare click.
     """
     kept_drawing.prepare(language)
     st.caption(text(language, "draw_intro"))
@@ -41,12 +43,15 @@ def draw_view(language, predictor):
                   on_click=kept_drawing.clear)
         st.caption(text(language, "clear_hint"))
         st.slider(text(language, "stroke"), 6, 40, DEFAULT_STROKE, key=STROKE_WIDTH)
-    _draw(language, predictor, phone_answer, canvas_slot, right)
+    inside_slot = inside_toggle(language)  # closed (the default), a stroke sends nothing there
+    with right:
+        _draw(language, predictor, phone_answer, canvas_slot, inside_slot)
 
 
 @st.fragment
-def _draw(language, predictor, phone_answer, canvas_slot, right):
-    """The canvas and the answer, into the view's slots. A fragment: a stroke reruns only this."""
+def _draw(language, predictor, phone_answer, canvas_slot, inside_slot):
+    """The answer, here; the canvas, the phone's line and the inside view into the view's slots.
+    A fragment: a stroke reruns only this."""
     with canvas_slot:
         stroke = st.session_state.get(STROKE_WIDTH, DEFAULT_STROKE)
         result = canvas.st_canvas(
@@ -54,8 +59,7 @@ def _draw(language, predictor, phone_answer, canvas_slot, right):
             height=canvas.CANVAS_SIZE, width=canvas.CANVAS_SIZE, drawing_mode="freedraw",
             initial_drawing=kept_drawing.initial_drawing(), return_image_data=True,
             key=kept_drawing.canvas_key())
-    with right:
-        pixels, reading = show_prediction(language, predictor, result)
+    pixels, reading = show_prediction(language, predictor, result)
     # The Train view's live panel reads this drawing with each epoch's model: one digit only,
     # since a number's first digit alone is not what the visitor drew, nor what is no digit.
     single = reading is not None and len(reading.digits) == 1 and not reading.not_a_digit
@@ -70,7 +74,9 @@ def _draw(language, predictor, phone_answer, canvas_slot, right):
                                    p=reading.digits[0].confidence))
     else:
         phone_answer.markdown(text(language, "phone_number", number=reading.number))
-    inside_view(language, predictor, pixels, reading)  # closed: costs nothing
+    if st.session_state.get(INSIDE_OPEN):
+        with inside_slot:
+            inside_view(language, predictor, pixels, reading)
 
 
 def show_prediction(language, predictor, result):

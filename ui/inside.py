@@ -66,8 +66,26 @@ def model_parts(predictor):
     return parts
 
 
+def inside_toggle(language):
+    """The view's toggle, drawn by the Draw view's full run, and the slot its content goes in.
+
+    Outside the Draw view's fragment: a stroke's rerun does not send it again (open or closed),
+    and switching it reruns the whole page, which then writes the view into the slot.
+
+    Args:
+        language: 'en' or 'fr'.
+
+    Returns:
+        The (empty) container the Draw view's fragment writes the view into while it is open.
+    """
+    st.toggle(text(language, "inside_toggle"), key=INSIDE_OPEN,
+              help=text(language, "inside_toggle_help"))
+    return st.container()
+
+
 def inside_view(language, predictor, pixels, reading):
-    """The toggle and, when it is on, the chosen section for the digit just read.
+    """The chosen section for the digit just read (the Draw view calls it while the toggle of
+    `inside_toggle` is on).
 
     Args:
         language: 'en' or 'fr'.
@@ -76,12 +94,8 @@ def inside_view(language, predictor, pixels, reading):
             (H, W, 4), for the preprocessing pictures; None when there is none.
         reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
     """
-    # The toggle and the section chooser are drawn even on an empty canvas: a widget missing
-    # from a run loses its state, and Clear would close the view or reset the section. Closed,
-    # the view is the toggle alone: no container of its own travels with each stroke.
-    if not st.toggle(text(language, "inside_toggle"), key=INSIDE_OPEN,
-                     help=text(language, "inside_toggle_help")):
-        return
+    # The section chooser is drawn even on an empty canvas: a widget missing from a run loses
+    # its state, and Clear would reset the section.
     with st.container(key=VIEW):
         _view(language, predictor, pixels, reading)
 

@@ -93,20 +93,31 @@ def test_a_stroke_resends_no_part_of_the_canvas_column_but_the_canvas(models, ca
     assert not [name for name, frames in callers if "_draw" in frames]
 
 
-def test_a_closed_inside_view_sends_its_toggle_alone(models, canvas, mnist, monkeypatch):
-    # Closed (the default), the inside view is its toggle: the container its pictures need
-    # would be one more delta with every stroke, holding nothing.
+def test_a_stroke_sends_no_part_of_a_closed_inside_view(models, canvas, mnist, monkeypatch):
+    # Closed (the default), the inside view is its toggle, drawn by the full run below the
+    # columns: a stroke's fragment sends neither the toggle nor the container its pictures need.
+    import traceback
+
     import streamlit
 
     from ui.inside import VIEW
+    from ui.session_keys import INSIDE_OPEN
 
-    keys, container = [], streamlit.container
+    keys, toggles = [], []
+    container, toggle = streamlit.container, streamlit.toggle
 
-    def watched(*args, **kwargs):
+    def watched_container(*args, **kwargs):
         keys.append(kwargs.get("key"))
         return container(*args, **kwargs)
 
-    monkeypatch.setattr(streamlit, "container", watched)
+    def watched_toggle(*args, **kwargs):
+        if kwargs.get("key") == INSIDE_OPEN:
+            toggles.append({frame.name for frame in traceback.extract_stack()})
+        return toggle(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "container", watched_container)
+    monkeypatch.setattr(streamlit, "toggle", watched_toggle)
     draw = _drawn(canvas, mnist)
-    assert draw.toggle, "the inside view's toggle is drawn"
+    assert draw.toggle(key=INSIDE_OPEN).value is False, "the inside view's toggle is drawn"
+    assert toggles and not [frames for frames in toggles if "_draw" in frames]
     assert VIEW not in keys
