@@ -27,9 +27,10 @@ from ui.widget_values import keep_choice
 
 POLL_SECONDS = 1.0
 SETUP_POLL_SECONDS = 0.25
-"""While a training sets up, the panel looks four times a second, so its first batch shows a
-quarter second after it comes rather than up to a second (issue 24: Train to the first batch
-within 3 s); one full rerun then goes back to `POLL_SECONDS`."""
+"""While a training sets up, and while it saves, the panel looks four times a second, so its
+first batch and its end show a quarter second after they come rather than up to a second
+(issue 24: Train to the first batch within 3 s, to a quick model within 20 s); one full rerun
+switches between this and `POLL_SECONDS`."""
 MAX_EPOCHS = 50
 MIN_IMAGES = 100
 MIN_BATCH, MAX_BATCH = 8, 2048
@@ -158,11 +159,11 @@ def _start(jobs, settings, owner):
 
 
 def progress_panel(language, jobs):
-    """Polls the job once a second while it runs (four times during its setup); a full rerun
-    when it ends refreshes the page."""
+    """Polls the job once a second while it runs (four times during its setup and its saving);
+    a full rerun when it ends refreshes the page."""
     first = jobs.snapshot()
-    setup = in_setup(first)
-    every = (SETUP_POLL_SECONDS if setup else POLL_SECONDS) if first.active else None
+    quick = _poll_quickly(first)
+    every = (SETUP_POLL_SECONDS if quick else POLL_SECONDS) if first.active else None
 
     @st.fragment(run_every=every)
     def panel():
@@ -178,10 +179,14 @@ def progress_panel(language, jobs):
             # the buttons and the polling all catch up.
             st.session_state[WATCHING_JOB] = None
             st.rerun()
-        if setup and state.active and not in_setup(state):
-            st.rerun()  # the batches have begun: back to the once-a-second poll
+        if state.active and _poll_quickly(state) != quick:
+            st.rerun()  # the batches have begun, or the saving: the poll changes pace
 
     panel()
+
+
+def _poll_quickly(state):
+    return in_setup(state) or state.status == "saving"
 
 
 def in_setup(state):

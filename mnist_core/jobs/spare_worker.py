@@ -24,19 +24,17 @@ import threading
 
 from mnist_core.jobs.worker import child_arguments, load_function, run_job, start_listening
 
-WARM_BATCHES = 2
-"""Batches the throwaway model trains on: the first trace's one-time cost is paid by the first,
-the second runs the compiled step (no weights are kept)."""
 LOG = logging.getLogger(__name__)
 
 
 def warm(load_data, recipes, events):
-    """Imports what training needs, loads the data, prepares its test split, traces each
-    recipe once.
+    """Imports what training needs, loads the data, prepares its test split, and builds and
+    traces each recipe's model for the page's first choice of settings (`ReadyModels`).
 
     Returns:
-        `{"data": ..., "test_set": ...}` for `worker.run_job`; empty if the data could not be
-        loaded (the job then loads it itself and says why it failed, as a fresh worker does).
+        `{"data": ..., "test_set": ..., "ready": ...}` for `worker.run_job`; empty if the data
+        could not be loaded (the job then loads it itself and says why it failed, as a fresh
+        worker does).
     """
     events.send("warming", "importing")
     import keras
@@ -51,6 +49,8 @@ def warm(load_data, recipes, events):
     import mnist_core.storage  # noqa: F401
     import mnist_core.training.callbacks  # noqa: F401
     import mnist_core.training.model as tutorial
+    from mnist_core.training.batches import in_order_batches, prepared_mnist, shuffled_batches
+    from mnist_core.training.ready_models import WARM_BATCHES, ReadyModels
     from mnist_core.training.recipes import dtype_for, get_recipe
 
     events.send("warming", "data")
@@ -62,20 +62,22 @@ def warm(load_data, recipes, events):
     (x_train, y_train), (x_test, y_test) = data
     test_set = tutorial.prepare_images(x_test), tutorial.prepare_labels(y_test)
     events.send("warming", "tracing")
+    ready = ReadyModels()
     for name in recipes:
         recipe = get_recipe(name)
         if recipe.augmenter is not None:  # its pipeline is traced by its own fit only
             continue
         batch = min(recipe.batch_size, len(x_train))
         images = min(len(x_train), batch * WARM_BATCHES)
-        throwaway = recipe.build(-(-images // batch), 1, dtype_for("auto"))
-        throwaway.fit(tutorial.prepare_images(x_train[:images]),
-                      tutorial.prepare_labels(y_train[:images]), batch_size=batch, epochs=1,
-                      verbose=0)
+        # Built for the page's first choice of this recipe: all the images, its own epochs.
+        ready.prepare(recipe, -(-len(x_train) // batch), recipe.epochs, dtype_for("auto"),
+                      shuffled_batches(x_train[:images], y_train[:images], batch, 0,
+                                       prepared_mnist),
+                      in_order_batches(test_set[0][:batch], test_set[1][:batch], batch))
     # The job's model is built in a fresh Keras state: the same layer names and seeded weights
     # as in a fresh worker.
     keras.utils.clear_session()
-    return {"data": data, "test_set": test_set}
+    return {"data": data, "test_set": test_set, "ready": ready}
 
 
 def main(argv=None):

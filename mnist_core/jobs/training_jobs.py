@@ -49,9 +49,9 @@ class TrainingJobs:
             function (passed by its name).
         nice: how much lower the child's CPU priority is (0 to 19).
         spare: keep a training process ready (`jobs.spare`): started now and after each
-            training, it has imported TensorFlow, loaded and prepared MNIST and traced a
-            training step before Train is pressed, so the first batch comes within seconds. It
-            holds ~1 GB while it waits (docs/settings.md, `MNIST_TRAINING_SPARE`); `close()`
+            training, it has imported TensorFlow, loaded MNIST and built and traced each
+            recipe's model before Train is pressed, so the first batch comes within ~2 s. It
+            holds ~0.8 GB while it waits (docs/settings.md, `MNIST_TRAINING_SPARE`); `close()`
             ends it.
 
     Creating it removes what an interrupted save left in `models_dir` when no training holds

@@ -148,9 +148,9 @@ def load_function(spec):
 
 
 def train_and_save(settings, folder, load_data, stop, events, drawing=None, data=None,
-                   test_set=None):
-    """Loads the data (unless a ready spare has: `data`, and `test_set` its test split as the
-    network takes it), trains, saves beside a visitor mark and prunes old visitor models."""
+                   test_set=None, ready=None):
+    """Loads the data (unless a ready spare has: `data`, `test_set` its test split as the
+    network takes it, and `ready` its traced models), trains, saves beside a visitor mark and prunes old visitor models."""
     data = load_data() if data is None else data
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
@@ -183,7 +183,8 @@ def train_and_save(settings, folder, load_data, stop, events, drawing=None, data
     result = train_and_score(settings["recipe"], data=data, drawings=extra,
                              epochs=settings["epochs"], batch_size=settings["batch_size"],
                              limit=settings["limit"], seed=settings["seed"],
-                             callbacks=[progress, *live], cancel_event=stop, test_set=test_set)
+                             callbacks=[progress, *live], cancel_event=stop, test_set=test_set,
+                             ready=ready)
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)
     report = _test_report(result.model, x_test, y_test)
@@ -271,7 +272,7 @@ def run_job(models, settings, load_data, events, stop, drawing, nice=0, **ready)
         load_data: the function that gives the MNIST arrays.
         events, stop, drawing: the process's `Events`, cancel flag and `Drawing`.
         nice: how much to lower the CPU priority first (0: not at all).
-        **ready: `data` and `test_set`, when a spare loaded them beforehand.
+        **ready: `data`, `test_set` and `ready`, when a spare made them beforehand.
     """
     lock = models_folder.FolderLock(models)
     try:

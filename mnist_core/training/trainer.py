@@ -53,7 +53,7 @@ def check_settings(epochs, batch_size, limit):
 
 def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=None,
           seed=DEFAULT_SEED, precision="auto", callbacks=(), cancel_event=None, verbose=0,
-          mix=None, test_set=None):
+          mix=None, test_set=None, ready=None):
     """Trains a model with a named recipe, validating on the test set as the tutorial does.
 
     Args:
@@ -80,6 +80,9 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
             `(X_test, Y_test)` (`model.prepare_images`, `model.prepare_labels`), as a training
             process kept ready holds it (`jobs.spare_worker`). The training images need no
             such copy: they are prepared batch by batch (`batches.prepared_mnist`).
+        ready: None, or a `ready_models.ReadyModels` whose model of this recipe, traced
+            beforehand, trains in place of the one built here when it is the same network
+            compiled the same way (with this one's weights: the same training, number for number).
 
     Returns:
         A `TrainingResult`.
@@ -109,6 +112,8 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     keras.utils.set_random_seed(seed)
     steps_per_epoch = -(-len(x_train) // batch_size)
     net = chosen.build(steps_per_epoch, epochs, dtype)
+    if ready is not None:
+        net = ready.take(chosen.name, net)
     cancel_event = cancel_event or threading.Event()
     all_callbacks = [*callbacks, StopOnEvent(cancel_event)]
 

@@ -3,7 +3,8 @@
 The page's uploads and the command line's `evaluate`/`predict` come here; the models folder's own
 files keep `untrusted.load_model` (fast, in-process). A file is refused at once when it is empty,
 too big, or was refused before (refusals are remembered by hash, so a rerun of the page costs a
-hash, not a load). Otherwise it is written alone into a fresh temp folder, checked there by
+hash, not a load); one the child accepted before is rebuilt from what it sent then
+(`accepted`). Otherwise it is written alone into a fresh temp folder, checked there by
 `checks` without Keras, and loaded by a child process (`sandbox`); the folder is
 removed whatever happens. The child sends back the model's config and weights, and this process
 rebuilds the model from them after walking the config again: it never parses the file itself.
@@ -24,6 +25,7 @@ from mnist_core import storage
 import mnist_core.untrusted.checks as model_checks
 from mnist_core.errors import ModelFileError
 from mnist_core.regular_files import NotRegularFile, open_regular
+from mnist_core.untrusted.accepted import accepted
 from mnist_core.untrusted.checks import short_reason
 from mnist_core.untrusted.config_checks import MODEL_CLASSES, check_config, size_text
 from mnist_core.untrusted.sandbox import (
@@ -136,9 +138,9 @@ def load_untrusted(source, display_name=None, progress=None):
     remembered = refusals.get(key, name)
     if remembered is not None:
         raise ModelFileError(remembered)
+    progress = progress or (lambda step: None)
     try:
-        model = _load_in_sandbox(content, f"untrusted-{key[0][:16]}{suffix}", name,
-                                 progress or (lambda step: None))
+        model = _load_in_sandbox(content, key, name, progress)
     except NotCheckedNow:
         raise  # the server was busy: the file is not to blame, so it is not remembered
     except ModelFileError as error:
@@ -218,8 +220,14 @@ def _static_check(path, name):
     raise not_checked_now(name)  # a Python error in the checks is the server's trouble
 
 
-def _load_in_sandbox(content, file_name, name, progress):
-    """Static checks, then the child, in a fresh temp folder removed whatever happens."""
+def _load_in_sandbox(content, key, name, progress):
+    """Static checks, then the child, in a fresh temp folder removed whatever happens; or, for
+    bytes the child accepted before, what it sent back then (`accepted`)."""
+    kept = accepted.get(key)
+    if kept is not None:
+        progress("rebuilding")
+        return rebuild(*kept, name)
+    file_name = f"untrusted-{key[0][:16]}{key[1]}"
     try:
         folder = Path(tempfile.mkdtemp(prefix="mnist-untrusted-"))
     except OSError as error:  # no temp disk: the server's trouble, not the file's
@@ -242,7 +250,9 @@ def _load_in_sandbox(content, file_name, name, progress):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     progress("rebuilding")
-    return rebuild(config, weights, name)
+    model = rebuild(config, weights, name)
+    accepted.remember(key, config, weights)
+    return model
 
 
 def rebuild(config, weights, name):

@@ -33,9 +33,12 @@ TOO_COSTLY = "{} needs more memory (or time) than this app allows for a model fi
 
 @pytest.fixture(autouse=True)
 def fresh_memory():
+    # Each test here runs the child for its own files: nothing remembered from another test.
     untrusted.refusals.clear()
+    untrusted.accepted.clear()
     yield
     untrusted.refusals.clear()
+    untrusted.accepted.clear()
 
 
 @pytest.fixture
@@ -173,6 +176,14 @@ def test_loads_the_tutorial_model_with_identical_predictions_and_leaves_no_temp_
     assert loaded.path.name == "mine.keras" and loaded.metadata == {}
     _same_predictions(loaded, default_model_path)
     assert list(tmp_path.iterdir()) == []
+    # The same bytes again, under another name: rebuilt from what the child sent, no child.
+    monkeypatch.setattr(untrusted, "run_worker", lambda *args: pytest.fail("a second child"))
+    steps = []
+    again = untrusted.load_untrusted(default_model_path.read_bytes(), display_name="again.keras",
+                                     progress=steps.append)
+    assert steps == ["rebuilding"] and again.path.name == "again.keras"
+    assert again.model is not loaded.model
+    _same_predictions(again, default_model_path)
 
 
 @pytest.mark.process
