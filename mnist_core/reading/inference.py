@@ -118,7 +118,7 @@ class Predictor:
     def _with_gate_traced(self):
         """`_forward_with_gate`'s one traced graph, called directly: a `tf.function` call
         first binds and checks its arguments against its signature and looks its graph up,
-        ~0.4 ms of Python a stroke, for a signature that never changes (bench/README.md)."""
+        ~0.6 ms of CPU a stroke, for a signature that never changes (bench/README.md)."""
         traced = self._traced
         if traced is None:
             traced = self._traced = self._forward_with_gate.get_concrete_function()
