@@ -1,6 +1,6 @@
 """One epoch of the tutorial recipe: the product's training vs PyTorch's best, same run.
 
-    .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 3] [--variants ...]
+    .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 3] [--variants ...] [--isa avx2]
 
 Variants, each in a fresh process (so none inherits another's warm caches or threads), run in
 turn `--repeats` times (interleaved, so the machine's drift hits all alike); the fastest run of
@@ -62,7 +62,19 @@ TEST_IMAGES = 10_000
 MATMUL_SIZE = 2048
 
 
-def run_product(images, precision="auto"):
+EMULATED = os.environ.get("MNIST_BENCH_ISA")
+"""`avx2` (`--isa avx2`): every process of the run limited to the kernels of a CPU without
+AVX-512 (oneDNN's `ONEDNN_MAX_CPU_ISA=AVX2`, PyTorch's `ATEN_CPU_CAPABILITY=avx2`) and treated
+as having no native bfloat16, so the product computes in float32 as `auto` does on such a CPU
+and PyTorch's best is float32 + `channels_last`: that machine's comparison, run on this one."""
+
+
+def _bfloat16_flags():
+    return () if EMULATED else bfloat16_flags()
+
+
+def run_product(images, precision=None):
+    precision = precision or ("float32" if EMULATED else "auto")  # `auto` on an AVX2-only CPU
     import keras  # noqa: F401  (imported before the clock starts, as PyTorch is below)
 
     from mnist_core.data.mnist import load_data
@@ -105,7 +117,7 @@ def run_keras_fit(images):
 
 def torch_best_config(cpuinfo="/proc/cpuinfo"):
     """`(bf16, why)`: PyTorch's fastest arithmetic on this CPU and the reason, in words."""
-    flags = bfloat16_flags(cpuinfo)
+    flags = () if EMULATED else bfloat16_flags(cpuinfo)
     if flags:
         return True, (f"bfloat16 autocast + channels_last: the CPU computes bfloat16 natively "
                       f"({', '.join(flags)})")
@@ -169,7 +181,7 @@ def run_matmul(_images):
     import mnist_core  # noqa: F401  (the product's oneDNN setting, so the same kernels)
 
     rates = {}
-    for dtype in (tf.float32, tf.bfloat16):
+    for dtype in (tf.float32,) if EMULATED else (tf.float32, tf.bfloat16):  # no AVX2 bf16 matmul
         a = tf.cast(tf.random.stateless_uniform((MATMUL_SIZE, MATMUL_SIZE), (1, 2)), dtype)
         matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, a)[:1, :1]))
         matmul()
@@ -219,25 +231,28 @@ def cpu_model(cpuinfo="/proc/cpuinfo"):
 def arithmetic_dtype(variant):
     """The dtype a variant multiplies in on this CPU, for its share of the matmul rate."""
     if variant == "product":
-        return "bfloat16" if fast_dtype() != "float32" else "float32"
+        return "bfloat16" if not EMULATED and fast_dtype() != "float32" else "float32"
     if variant == "torch_best":
         return "bfloat16" if torch_best_config()[0] else "float32"
     return "float32"
 
 
 def report(results, images, repeats, loads):
-    flags = bfloat16_flags()
+    flags = _bfloat16_flags()
+    emulated = (f" (EMULATED {EMULATED.upper()}-only CPU: ONEDNN_MAX_CPU_ISA, "
+                f"ATEN_CPU_CAPABILITY; the real flags: {', '.join(bfloat16_flags()) or 'none'})"
+                if EMULATED else "")
     print(f"One epoch of the tutorial recipe on {images} images + validation on {TEST_IMAGES}; "
           f"{cpu_model()}, {os.cpu_count()} CPU cores, bfloat16 flags: "
-          f"{', '.join(flags) or 'none'}; min of {repeats} fresh processes each, alternating; "
+          f"{', '.join(flags) or 'none'}{emulated}; min of {repeats} fresh processes each, alternating; "
           f"load average {loads[0]:.1f} before, {loads[1]:.1f} after")
     print(f"PyTorch's best here: {torch_best_config()[1]}")
     rates = results.get("matmul")
     if rates:
         print(f"  matmul {MATMUL_SIZE}x{MATMUL_SIZE} (TensorFlow, same run, best): "
-              f"float32 {rates['float32']:.0f} GFLOP/s, bfloat16 {rates['bfloat16']:.0f} GFLOP/s "
-              f"(per CPU second: {rates['float32_per_cpu_second']:.0f} and "
-              f"{rates['bfloat16_per_cpu_second']:.0f})")
+              + ", ".join(f"{dtype} {rates[dtype]:.0f} GFLOP/s (per CPU second "
+                          f"{rates[dtype + '_per_cpu_second']:.0f})"
+                          for dtype in ("float32", "bfloat16") if dtype in rates))
     work = images * TRAINING_FLOP + TEST_IMAGES * FORWARD_FLOP
     print(f"  arithmetic: {TRAINING_FLOP / 1e6:.2f} MFLOP a training image, "
           f"{FORWARD_FLOP / 1e6:.2f} a test image: {work / 1e12:.3f} TFLOP in all")
@@ -271,8 +286,15 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="runs per variant (min is kept)")
     parser.add_argument("--variants", default="matmul,product,torch_best",
                         help=f"comma-separated, from {', '.join(VARIANTS)}")
+    parser.add_argument("--isa", choices=("avx2",), default=None,
+                        help="measure as on a CPU with AVX2 only (see EMULATED)")
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.isa and not args.run:  # the children inherit it
+        os.environ.update(MNIST_BENCH_ISA=args.isa, ONEDNN_MAX_CPU_ISA=args.isa.upper(),
+                          ATEN_CPU_CAPABILITY=args.isa)
+        global EMULATED
+        EMULATED = args.isa
     if args.run:
         cpu = cpu_seconds()
         if args.run == "matmul":

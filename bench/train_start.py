@@ -229,6 +229,17 @@ def one_server(browser, spare, args, folder, log):
     return rows
 
 
+def niced(chromium, nice, folder):
+    """`chromium`, or a script in `folder` that starts it `nice` steps below normal priority
+    (its renderers inherit it)."""
+    if not nice:
+        return chromium
+    script = Path(folder) / "chromium-niced"
+    script.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {chromium or "chromium"} "$@"\n')
+    script.chmod(0o755)
+    return str(script)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
@@ -237,14 +248,18 @@ def main():
     parser.add_argument("--finish-epochs", type=int, default=None)
     parser.add_argument("--only", choices=("spare", "cold"), default=None)
     parser.add_argument("--chromium", default=default_chromium())
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="run Chromium this much below normal priority (19: it takes only "
+                             "what the server and the training leave, as a visitor's own "
+                             "machine would)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     modes = [m for m in (True, False) if args.only is None or args.only == ("spare" if m else "cold")]
-    print(f"{os.cpu_count()} CPU cores, {cpu_model()}")
+    print(f"{os.cpu_count()} CPU cores, {cpu_model()}; Chromium at nice {args.browser_nice}")
     with tempfile.TemporaryDirectory(prefix="bench-train-start-") as folder, \
             sync_playwright() as playwright:
-        browser = launch_chromium(playwright, args.chromium)
+        browser = launch_chromium(playwright, niced(args.chromium, args.browser_nice, folder))
         for repeat in range(args.repeats):
             for spare in modes:
                 log = Path(folder) / f"streamlit-{spare}-{repeat}.log"
