@@ -60,7 +60,7 @@ def warm(load_data, recipes, events):
         LOG.warning("The spare training process could not load MNIST", exc_info=True)
         return {}
     (x_train, y_train), (x_test, y_test) = data
-    test_set = tutorial.prepare_images(x_test), tutorial.prepare_labels(y_test)
+    test_set = tutorial.prepare_split(x_test, y_test)
     events.send("warming", "tracing")
     ready = ReadyModels()
     for name in recipes:

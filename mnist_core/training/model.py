@@ -40,6 +40,11 @@ def prepare_labels(y):
     return keras.utils.to_categorical(y, NUM_CLASSES).astype("float32")
 
 
+def prepare_split(x, y):
+    """Prepares one split, images `x` and labels `y`, as the tutorial does: `(X, Y)`."""
+    return prepare_images(x), prepare_labels(y)
+
+
 def prepare(data):
     """Prepares `((x_train, y_train), (x_test, y_test))` as the tutorial does.
 
@@ -47,9 +52,8 @@ def prepare(data):
         `(X_train, y_train), (X_test, y_test)`: float32 images (N, 28, 28, 1) in [0, 1] and
         one-hot float32 labels (N, 10).
     """
-    (x_train, y_train), (x_test, y_test) = data
-    return ((prepare_images(x_train), prepare_labels(y_train)),
-            (prepare_images(x_test), prepare_labels(y_test)))
+    train, test = data
+    return prepare_split(*train), prepare_split(*test)
 
 
 def build_tutorial_model(dtype=None):

@@ -106,8 +106,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     mnist_images = len(x_train)
     x_train, y_train, synthetic = training_arrays(chosen, x_train, y_train, seed)
     x_train, y_train, mixed = (x_train, y_train, {}) if mix is None else mix(x_train, y_train)
-    X_test, Y_test = test_set if test_set is not None else (
-        tutorial.prepare_images(x_test), tutorial.prepare_labels(y_test))
+    X_test, Y_test = test_set if test_set is not None else tutorial.prepare_split(x_test, y_test)
 
     keras.utils.set_random_seed(seed)
     steps_per_epoch = -(-len(x_train) // batch_size)
@@ -130,7 +129,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
                           validation_data=validation, callbacks=all_callbacks,
                           verbose=verbose)
     else:
-        X_train, Y_train = tutorial.prepare_images(x_train), tutorial.prepare_labels(y_train)
+        X_train, Y_train = tutorial.prepare_split(x_train, y_train)
         history = net.fit(_augmented(X_train, Y_train, batch_size, seed, chosen.augmenter(seed)),
                           epochs=epochs, validation_data=validation, shuffle=False,
                           callbacks=all_callbacks, verbose=verbose)  # the pipeline shuffles

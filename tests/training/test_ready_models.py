@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mnist_core.training.batches import in_order_batches, prepared_mnist, shuffled_batches
-from mnist_core.training.model import prepare_images, prepare_labels
+from mnist_core.training.model import prepare_split
 from mnist_core.training.ready_models import ReadyModels
 from mnist_core.training.recipes import dtype_for, get_recipe
 from mnist_core.training.trainer import train
@@ -19,8 +19,7 @@ def _ready(data, recipe_name, epochs):
     recipe, ready = get_recipe(recipe_name), ReadyModels()
     ready.prepare(recipe, -(-IMAGES // BATCH), epochs, dtype_for("auto"),
                   shuffled_batches(x[:2 * BATCH], y[:2 * BATCH], BATCH, 0, prepared_mnist),
-                  in_order_batches(prepare_images(x_test[:BATCH]), prepare_labels(y_test[:BATCH]),
-                                   BATCH))
+                  in_order_batches(*prepare_split(x_test[:BATCH], y_test[:BATCH]), BATCH))
     keras.utils.clear_session()  # as the spare does before its job
     return ready
 
