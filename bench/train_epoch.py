@@ -1,6 +1,7 @@
 """One epoch of the tutorial recipe: the product's training vs PyTorch's best, same run.
 
-    .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 3] [--variants ...] [--isa avx2]
+    .venv/bin/python bench/train_epoch.py [--images 60000] [--repeats 3] [--variants ...]
+        [--isa avx2]
 
 Variants, each in a fresh process (so none inherits another's warm caches or threads), run in
 turn `--repeats` times (interleaved, so the machine's drift hits all alike); the fastest run of
@@ -69,8 +70,9 @@ as having no native bfloat16, so the product computes in float32 as `auto` does 
 and PyTorch's best is float32 + `channels_last`: that machine's comparison, run on this one."""
 
 
-def _bfloat16_flags():
-    return () if EMULATED else bfloat16_flags()
+def _bfloat16_flags(cpuinfo="/proc/cpuinfo"):
+    """The CPU's native bfloat16 flags; none on an emulated AVX2-only CPU."""
+    return () if EMULATED else bfloat16_flags(cpuinfo)
 
 
 def run_product(images, precision=None):
@@ -117,7 +119,7 @@ def run_keras_fit(images):
 
 def torch_best_config(cpuinfo="/proc/cpuinfo"):
     """`(bf16, why)`: PyTorch's fastest arithmetic on this CPU and the reason, in words."""
-    flags = () if EMULATED else bfloat16_flags(cpuinfo)
+    flags = _bfloat16_flags(cpuinfo)
     if flags:
         return True, (f"bfloat16 autocast + channels_last: the CPU computes bfloat16 natively "
                       f"({', '.join(flags)})")
@@ -244,8 +246,8 @@ def report(results, images, repeats, loads):
                 if EMULATED else "")
     print(f"One epoch of the tutorial recipe on {images} images + validation on {TEST_IMAGES}; "
           f"{cpu_model()}, {os.cpu_count()} CPU cores, bfloat16 flags: "
-          f"{', '.join(flags) or 'none'}{emulated}; min of {repeats} fresh processes each, alternating; "
-          f"load average {loads[0]:.1f} before, {loads[1]:.1f} after")
+          f"{', '.join(flags) or 'none'}{emulated}; min of {repeats} fresh processes each, "
+          f"alternating; load average {loads[0]:.1f} before, {loads[1]:.1f} after")
     print(f"PyTorch's best here: {torch_best_config()[1]}")
     rates = results.get("matmul")
     if rates:

@@ -150,7 +150,8 @@ def load_function(spec):
 def train_and_save(settings, folder, load_data, stop, events, drawing=None, data=None,
                    test_set=None, ready=None):
     """Loads the data (unless a ready spare has: `data`, `test_set` its test split as the
-    network takes it, and `ready` its traced models), trains, saves beside a visitor mark and prunes old visitor models."""
+    network takes it, and `ready` its traced models), trains, saves beside a visitor mark and
+    prunes old visitor models."""
     data = load_data() if data is None else data
     if stop.is_set():
         raise TrainingCancelled(CANCELLED)

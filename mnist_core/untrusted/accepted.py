@@ -41,13 +41,15 @@ class Accepted:
         with self._lock:
             self._entries[key] = (config, weights, size)
             self._entries.move_to_end(key)
-            while (len(self._entries) > self._files
-                   or sum(entry[2] for entry in self._entries.values()) > self._max_bytes):
+            while len(self._entries) > self._files or self._held() > self._max_bytes:
                 self._entries.popitem(last=False)
 
     def held_bytes(self):
         with self._lock:
-            return sum(entry[2] for entry in self._entries.values())
+            return self._held()
+
+    def _held(self):
+        return sum(size for _, _, size in self._entries.values())
 
     def __len__(self):
         return len(self._entries)
