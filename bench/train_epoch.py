@@ -66,17 +66,13 @@ MATMUL_SIZE = 2048
 EMULATED = os.environ.get("MNIST_BENCH_ISA")
 """`avx2` (`--isa avx2`): every process of the run limited to the kernels of a CPU without
 AVX-512 (oneDNN's `ONEDNN_MAX_CPU_ISA=AVX2`, PyTorch's `ATEN_CPU_CAPABILITY=avx2`) and treated
-as having no native bfloat16, so the product computes in float32 as `auto` does on such a CPU
-and PyTorch's best is float32 + `channels_last`: that machine's comparison, run on this one."""
-
-
-def _bfloat16_flags(cpuinfo="/proc/cpuinfo"):
-    """The CPU's native bfloat16 flags; none on an emulated AVX2-only CPU."""
-    return () if EMULATED else bfloat16_flags(cpuinfo)
+as having no native bfloat16 (`mnist_core.cpu.bfloat16_flags` reads the oneDNN limit), so the
+product's `auto` computes in float32 as on such a CPU and PyTorch's best is float32 +
+`channels_last`: that machine's comparison, run on this one."""
 
 
 def run_product(images, precision=None):
-    precision = precision or ("float32" if EMULATED else "auto")  # `auto` on an AVX2-only CPU
+    precision = precision or "auto"
     import keras  # noqa: F401  (imported before the clock starts, as PyTorch is below)
 
     from mnist_core.data.mnist import load_data
@@ -119,7 +115,7 @@ def run_keras_fit(images):
 
 def torch_best_config(cpuinfo="/proc/cpuinfo"):
     """`(bf16, why)`: PyTorch's fastest arithmetic on this CPU and the reason, in words."""
-    flags = _bfloat16_flags(cpuinfo)
+    flags = bfloat16_flags(cpuinfo)
     if flags:
         return True, (f"bfloat16 autocast + channels_last: the CPU computes bfloat16 natively "
                       f"({', '.join(flags)})")
@@ -233,14 +229,14 @@ def cpu_model(cpuinfo="/proc/cpuinfo"):
 def arithmetic_dtype(variant):
     """The dtype a variant multiplies in on this CPU, for its share of the matmul rate."""
     if variant == "product":
-        return "bfloat16" if not EMULATED and fast_dtype() != "float32" else "float32"
+        return "bfloat16" if fast_dtype() != "float32" else "float32"
     if variant == "torch_best":
         return "bfloat16" if torch_best_config()[0] else "float32"
     return "float32"
 
 
 def report(results, images, repeats, loads):
-    flags = _bfloat16_flags()
+    flags = bfloat16_flags()
     emulated = (f" (EMULATED {EMULATED.upper()}-only CPU: ONEDNN_MAX_CPU_ISA, "
                 f"ATEN_CPU_CAPABILITY; the real flags: {', '.join(bfloat16_flags()) or 'none'})"
                 if EMULATED else "")

@@ -4,14 +4,26 @@ Training (`recipes.dtype_for`) and prediction (`compute_precision`) both ask, so
 below both of them; `bench/train_epoch.py` asks too, to pick PyTorch's best configuration.
 """
 
+import os
+
 BFLOAT16_FLAGS = ("amx_bf16", "avx512_bf16")
 """`/proc/cpuinfo` flags of the instructions that compute bfloat16 natively (Intel AMX tiles;
 AVX-512 BF16 dot products, on Intel Cooper Lake and later and AMD Zen 4 and later)."""
 
 
-def bfloat16_flags(cpuinfo="/proc/cpuinfo"):
-    """The flags of `BFLOAT16_FLAGS` this CPU has, in that order; empty where it has none or
-    `cpuinfo` cannot be read (not Linux)."""
+NO_BFLOAT16_ISAS = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE",
+                    "AVX512_CORE_VNNI")
+"""Values of oneDNN's `ONEDNN_MAX_CPU_ISA` that keep TensorFlow's kernels off the bfloat16
+instructions: with one of them set, bfloat16 would be emulated however new the CPU is."""
+
+
+def bfloat16_flags(cpuinfo="/proc/cpuinfo", environ=None):
+    """The flags of `BFLOAT16_FLAGS` this CPU has, in that order; empty where it has none,
+    `cpuinfo` cannot be read (not Linux), or `ONEDNN_MAX_CPU_ISA` (in `environ`, the process'
+    environment by default) limits oneDNN to kernels without them (`NO_BFLOAT16_ISAS`)."""
+    limit = (os.environ if environ is None else environ).get("ONEDNN_MAX_CPU_ISA", "")
+    if limit.strip().upper() in NO_BFLOAT16_ISAS:
+        return ()
     try:
         with open(cpuinfo) as f:
             flags = set(next((line for line in f if line.startswith("flags")), "").split())

@@ -141,7 +141,7 @@ def _image_counts(limits):
 
 
 def _recipe_defaults(limits):
-    """A newly chosen recipe brings its own epochs and batch size (quick: 3 and 128)."""
+    """A newly chosen recipe brings its own epochs and batch size (quick: 1 and 128)."""
     chosen = RECIPES[st.session_state[RECIPE]]
     st.session_state[EPOCHS] = min(chosen.epochs, _most_epochs(limits))
     st.session_state[BATCH_SIZE] = chosen.batch_size

@@ -85,7 +85,7 @@ def check(limits, recipe, epochs, limit):
                          f"{' or '.join(limits.recipes)}.")
     images = NUM_TRAIN if limit is None else limit
     if epochs * images > limits.max_image_epochs:
-        raise MnistError(f"{epochs} epochs of {images} images is more than this server allows "
+        raise MnistError(f"{epochs} x {images} training images is more than this server allows "
                          f"({limits.max_image_epochs} epochs x images in all); lower the epochs "
                          "or the training images.")
 

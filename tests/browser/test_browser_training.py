@@ -406,7 +406,7 @@ def test_choosing_a_recipe_leaves_no_streamlit_warning_in_the_servers_log(page):
     open_idle_train_tab(page)
     page.get_by_test_id("stSelectbox").filter(has_text="Recipe").click()
     page.get_by_role("option", name="quick", exact=True).click()
-    expect(page.get_by_label("Epochs", exact=True)).to_have_value("2")  # issue 24
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("1")  # issue 24
     expect(page.get_by_label("Batch size", exact=True)).to_have_value("128")
     wait_for_app_idle(page)
     log = (ARTIFACTS / LOG).read_text(errors="replace")

@@ -142,9 +142,9 @@ def test_bad_settings_are_refused_before_starting(tmp_path):
     ({"MNIST_TRAIN_RECIPES": ""}, {"recipe": "tutorial"}, "Training is switched off"),
     ({"MNIST_MAX_TRAINED_MODELS": "0"}, {"recipe": "tutorial"}, "Training is switched off"),
     ({"MNIST_MAX_TRAIN_IMAGE_EPOCHS": "10000"}, {"epochs": 2, "limit": 6000},
-     "2 epochs of 6000 images is more than this server allows (10000 epochs x images"),
+     "2 x 6000 training images is more than this server allows (10000 epochs x images"),
     ({}, {"recipe": "strong"}, "The recipe strong is not offered"),  # the default list
-    ({}, {"epochs": 11}, "11 epochs of 60000 images is more than this server allows"),
+    ({}, {"epochs": 11}, "11 x 60000 training images is more than this server allows"),
 ])
 def test_refuses_what_the_deployers_limits_do_not_allow(tmp_path, monkeypatch, environment,
                                                          request_, words):

@@ -144,6 +144,19 @@ def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(tmp_path, flags, e
     assert bfloat16_flags(tmp_path / "absent") == ()
 
 
+@pytest.mark.parametrize("limit, native", [("AVX2", False), ("avx512_core", False), ("SSE41", False),
+                                           ("AVX512_CORE_BF16", True), ("ALL", True), ("", True)])
+def test_a_onednn_isa_limit_without_bfloat16_makes_auto_float32(tmp_path, monkeypatch, limit,
+                                                                native):
+    from mnist_core.cpu import bfloat16_flags, fast_dtype
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert bool(bfloat16_flags(cpuinfo, {"ONEDNN_MAX_CPU_ISA": limit})) == native
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", limit)
+    assert fast_dtype(cpuinfo) == ("mixed_bfloat16" if native else "float32")
+
+
 def test_a_quick_model_saves_and_loads_with_the_same_answers(tmp_path, tiny_data):
     from mnist_core import storage
     from mnist_core.training.model import prepare_images

@@ -61,10 +61,12 @@ def test_only_allowed_recipes_are_offered_and_over_limit_settings_are_refused(jo
     monkeypatch.setenv("MNIST_MAX_TRAIN_IMAGE_EPOCHS", "100000")
     at = start()
     assert at.selectbox(key=RECIPE).options == ["quick", "strong"]
-    assert at.number_input(key=EPOCHS).value == 2  # quick's default (issue 24)
+    assert at.number_input(key=EPOCHS).value == 1  # quick's default (issue 24)
+    assert not at.button(key=TRAIN_BUTTON).disabled
+    at.number_input(key=EPOCHS).set_value(2).run()
     assert at.button(key=TRAIN_BUTTON).disabled
     warning = " ".join(w.value for w in train_tab(at).warning)
-    assert "2 epochs of 60,000 images is more than this server allows (100,000" in warning
+    assert "2 × 60,000 training images is more than this server allows (100,000" in warning
     assert any("at most 100,000 epochs × images" in c.value for c in train_tab(at).caption)
     at.select_slider(key=TRAIN_IMAGES).set_value(30000).run()
     assert not at.button(key=TRAIN_BUTTON).disabled and not train_tab(at).warning
