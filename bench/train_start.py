@@ -19,7 +19,7 @@ goal is <= 20 s), printing the accuracy shown.
 
 Memory: the server and its children (VmRSS summed over the process tree, and PSS, which shares
 each mapped library among the processes mapping it), with the spare warm and idle, and the
-highest seen while training (sampled every 0.2 s). The Community Cloud budget: <= 2.5 GB.
+highest seen while training (sampled every `SAMPLE_SECONDS`). The Community Cloud budget: <= 2.5 GB.
 
 Goal (issue 24): click -> first batch <= 3 s on a warm server.
 """
@@ -113,6 +113,13 @@ def wait_until_quiet(server_pid, spare, timeout=300):
     raise SystemExit("the spare did not warm up in time")
 
 
+SAMPLE_SECONDS = 1.0
+"""How often the memory is sampled. Every 0.2 s the sampler itself took 0.15 of a core (it reads
+every process' stat and the TensorFlow processes' smaps_rollup), which the training it times
+lost (AVX2-only emulation, issue 24); a training's memory is a plateau a second's sampling
+finds."""
+
+
 class Sampler:
     """The highest memory of the server's tree while it runs."""
 
@@ -122,7 +129,7 @@ class Sampler:
         self._thread.start()
 
     def _run(self):
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(SAMPLE_SECONDS):
             self.top = max(self.top, memory(self.pid))
 
     def stop(self):

@@ -1,9 +1,11 @@
 """A running training's snapshot as the live view shows it, for the page tests."""
 
 import base64
+import json
 import time
 
 import numpy as np
+import pyarrow as pa
 
 from mnist_core.jobs.drawing_command import encode_drawing
 from mnist_core.jobs.state import JobState
@@ -32,3 +34,12 @@ def live_state(owner, drawing=True):
                 "answers": [int(v) if i % 7 else (int(v) + 1) % 10 for i, v in enumerate(y)],
                 "filters": np.random.default_rng(0).normal(size=(32, 3, 3)).round(3).tolist(),
                 "drawing": read if drawing else None})
+
+
+def chart_layers(chart):
+    """A live chart element's spec and its layers' rows: each layer's named dataset, which the
+    page sends as Arrow beside the spec (`ui.live_view.curve_spec`), as lists of dicts."""
+    spec = json.loads(chart.proto.spec)
+    tables = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist()
+              for d in chart.proto.datasets}
+    return spec, [tables[layer["data"]["name"]] for layer in spec["layer"]]

@@ -10,6 +10,7 @@ and two images, composed once per epoch for the whole server (`_pictures` is cac
 import io
 
 import numpy as np
+import pyarrow as pa
 import streamlit as st
 from PIL import Image
 
@@ -24,6 +25,8 @@ CHART_HEIGHT = 340
 """The whole chart, its three-line legend included (the plot keeps ~200 pixels)."""
 COLORS = {"batch": "#93c5fd", "train": "#1d4ed8", "val": "#f97316"}
 SHORT_TRAINING = 2
+CURVE_DATASETS = ("batches", "epochs")
+"""The names of each chart's two datasets: the batch curve's points and the epochs'."""
 """Epochs up to which the axis has fractional ticks: one epoch's axis read "0" and "1" only."""
 
 
@@ -47,7 +50,13 @@ def learning_charts(language, state):
 
 
 def curve_spec(language, title, metric, keys, history, curve, epochs):
-    """One chart's spec: a thin line for the batches, lines with points for the epochs."""
+    """One chart's spec: a thin line for the batches, lines with points for the epochs.
+
+    The points travel as named datasets (Arrow tables, `CURVE_DATASETS`) beside a spec that
+    stays the same all through a training, so at each poll the browser puts the new points
+    into the chart it has: with the points inline, every poll changed the spec, and the browser
+    built both charts anew each second (a quarter of a core, which the training lost on a
+    2-core server, issue 24)."""
     batch_label = text(language, f"batch_{metric}")
     labels = [batch_label, text(language, keys[0][1]), text(language, keys[1][1])]
     batches = [{"x": point["x"], "series": batch_label, "value": point[metric]}
@@ -61,15 +70,24 @@ def curve_spec(language, title, metric, keys, history, curve, epochs):
              "scale": {"domain": labels, "range": list(COLORS.values())},
              "legend": {"orient": "bottom", "columns": 1, "labelLimit": 320}}
     encoding = {"x": x, "y": y, "color": color}
+    batches_name, epochs_name = CURVE_DATASETS
     return chart_locale(language, {
         "height": CHART_HEIGHT,
+        "datasets": {batches_name: _table(batches), epochs_name: _table(per_epoch)},
         "layer": [
-            {"data": {"values": batches}, "encoding": encoding,
+            {"data": {"name": batches_name}, "encoding": encoding,
              "mark": {"type": "line", "strokeWidth": 1.5, "interpolate": "monotone", "clip": True}},
-            {"data": {"values": per_epoch}, "encoding": encoding,
+            {"data": {"name": epochs_name}, "encoding": encoding,
              "mark": {"type": "line", "point": True}},
         ],
     })
+
+
+def _table(rows):
+    """`rows` (dicts of x, series, value) as an Arrow table, typed even when empty."""
+    return pa.table({"x": pa.array([row["x"] for row in rows], pa.float64()),
+                     "series": pa.array([row["series"] for row in rows], pa.string()),
+                     "value": pa.array([row["value"] for row in rows], pa.float64())})
 
 
 def epoch_axis(language, epochs, history, curve):

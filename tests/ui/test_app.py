@@ -283,7 +283,7 @@ def test_choosing_a_recipe_brings_its_epochs_and_batch_size(models, canvas):
     at = open_tab(start(), "train")
     assert at.number_input(key=EPOCHS).value == 10 and at.number_input(key=BATCH_SIZE).value == 64
     at.selectbox(key=RECIPE).set_value("quick").run()
-    assert at.number_input(key=EPOCHS).value == 2 and at.number_input(key=BATCH_SIZE).value == 128
+    assert at.number_input(key=EPOCHS).value == 1 and at.number_input(key=BATCH_SIZE).value == 128
     at.selectbox(key=RECIPE).set_value("tutorial").run()
     assert at.number_input(key=EPOCHS).value == 10
 

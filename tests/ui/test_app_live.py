@@ -5,7 +5,7 @@ reading only on the page of the visitor who started the training, whose drawing 
 
 import numpy as np
 
-from tests.live_states import DRAWING, live_state
+from tests.live_states import DRAWING, chart_layers, live_state
 from tests.ui.test_app_train import start, train_tab
 from ui.session_keys import DRAWN_INPUT, LANGUAGE, OWNER
 
@@ -15,10 +15,9 @@ def captions(tab):
 
 
 def chart_series(tab):
-    charts = [e for e in tab if getattr(e, "type", "") == "vega_lite_chart"]
-    specs = [__import__("json").loads(chart.proto.spec) for chart in charts]
-    return [[sorted({row["series"] for row in layer["data"]["values"]}) for layer in spec["layer"]]
-            for spec in specs], specs
+    charts = [chart_layers(e) for e in tab if getattr(e, "type", "") == "vega_lite_chart"]
+    return [[sorted({row["series"] for row in rows}) for rows in layers]
+            for _, layers in charts], charts
 
 
 def test_a_stranger_sees_the_curves_grid_and_filters_but_not_the_owners_drawing(jobs):
@@ -31,13 +30,13 @@ def test_a_stranger_sees_the_curves_grid_and_filters_but_not_the_owners_drawing(
     assert shown[0].startswith("27 of 32 test digits read right")
     assert shown[1].startswith("The first convolution's 32 filters (3×3)")
     assert not any("Your drawing" in c for c in shown + [c.value for c in tab.caption])
-    series, specs = chart_series(tab)
+    series, charts = chart_series(tab)
     assert series == [[["Training accuracy, batch by batch (smoothed)"],
                        ["Training accuracy", "Validation accuracy"]],
                       [["Training loss, batch by batch (smoothed)"],
                        ["Training loss", "Validation loss"]]]
-    assert specs[0]["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 10]
-    assert len(specs[1]["layer"][0]["data"]["values"]) == 24
+    assert charts[0][0]["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 10]
+    assert len(charts[1][1][0]) == 24
 
 
 def test_the_owner_sees_this_epochs_reading_of_their_drawing_and_sends_theirs(jobs):

@@ -4,7 +4,6 @@ finished training shown to its owner alone (others get a line under the model li
 form's numbers in the page's language, and no Streamlit warning when a recipe is chosen."""
 
 import dataclasses
-import json
 import logging
 import shutil
 import time
@@ -13,7 +12,7 @@ import pytest
 from streamlit.elements.lib import policies
 
 from mnist_core.jobs.state import PREPARING, VALIDATING
-from tests.live_states import live_state
+from tests.live_states import chart_layers, live_state
 from tests.ui.test_app_train import start, train_tab
 from ui.session_keys import BATCH_SIZE, EPOCHS, LANGUAGE, OWNER, RECIPE, TRAIN_IMAGES
 
@@ -64,11 +63,11 @@ def test_a_one_epoch_training_charts_its_batches_and_its_epoch_on_one_axis_from_
                                for i in range(2, 41, 2)])
     at = start()
     charts = [e for e in train_tab(at) if getattr(e, "type", "") == "vega_lite_chart"]
-    spec = json.loads(charts[0].proto.spec)
+    spec, layers = chart_layers(charts[0])
     x = spec["layer"][0]["encoding"]["x"]
     assert x["scale"]["domain"] == [0, 1] and x["title"] == "Epochs"
     assert x["axis"]["format"] == "~g"  # 0.2, 0.4...: a one-epoch axis is not just "0" and "1"
-    xs = [point["x"] for point in spec["layer"][0]["data"]["values"]]
+    xs = [point["x"] for point in layers[0]]
     assert min(xs) < 0.05 and max(xs) < 1  # the curve starts at the left
 
 
@@ -132,6 +131,6 @@ def test_choosing_a_recipe_logs_no_streamlit_warning(jobs, caplog, monkeypatch):
     at = start()
     with caplog.at_level(logging.WARNING, logger="streamlit"):
         at.selectbox(key=RECIPE).set_value("quick").run()
-    assert at.number_input(key=EPOCHS).value == 2 and at.number_input(key=BATCH_SIZE).value == 128
+    assert at.number_input(key=EPOCHS).value == 1 and at.number_input(key=BATCH_SIZE).value == 128
     warned = [r.getMessage() for r in caplog.records if "Session State API" in r.getMessage()]
     assert not warned
