@@ -38,6 +38,37 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_configure(config):
+    config.pluginmanager.register(XdistGroupIds(), "xdist-group-ids")
+
+
+class XdistGroupIds:
+    # Last: after every hook that marks a group (tests/browser/conftest.py), and after `-m`
+    # has deselected by the marks this file adds.
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        name_xdist_groups(config, items)
+
+
+def name_xdist_groups(config, items):
+    """Appends each test's `xdist_group` to its node id (`...::test@browser`), as pytest-xdist
+    means to: `--dist loadgroup` keeps the tests whose ids end alike on one worker.
+
+    pytest-xdist 3.8 writes the suffixed id to `item._nodeid`, which pytest 9.2 no longer
+    reads (an item's id is `item._id` now), so every group was spread over both workers: each
+    launched its own Chromium and its own app servers, and the training tests' module ran two
+    training servers side by side. Does nothing where xdist already named the group."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                 for mark in item.iter_markers("xdist_group")}
+        if names and item.nodeid.rfind("@") <= item.nodeid.rfind("]"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")
+
+
 # Importing TensorFlow asks `platform.processor()`, which runs `uname -p` once per process; asked
 # here first, it is cached, and no test is blamed for the import that happens to come first.
 platform.processor()
