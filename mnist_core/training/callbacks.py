@@ -85,5 +85,15 @@ class StopOnEvent(keras.callbacks.Callback):
         self.on_train_batch_end(None)
 
 
+class EpochProgbar(keras.callbacks.ProgbarLogger):
+    """Keras' own progress bar (`fit(verbose=1)`, the command line's), its count capped at the
+    epoch's batches: with `steps_per_execution`, Keras reports a group's last index, and a
+    469-batch epoch in groups of 29 ended on "493/469". Given to `fit`, it stands in for the
+    bar Keras would add."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(min(batch, self.target - 1) if self.target else batch, logs)
+
+
 def _floats(logs):
     return {key: float(value) for key, value in (logs or {}).items()}

@@ -93,7 +93,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     """
     import keras
 
-    from mnist_core.training.callbacks import StopOnEvent
+    from mnist_core.training.callbacks import EpochProgbar, StopOnEvent
 
     chosen = get_recipe(recipe)
     epochs = chosen.epochs if epochs is None else epochs
@@ -114,7 +114,7 @@ def train(recipe=DEFAULT_RECIPE, *, data, epochs=None, batch_size=None, limit=No
     if ready is not None:
         net = ready.take(chosen.name, net)
     cancel_event = cancel_event or threading.Event()
-    all_callbacks = [*callbacks, StopOnEvent(cancel_event)]
+    all_callbacks = [*callbacks, StopOnEvent(cancel_event), *([EpochProgbar()] if verbose else [])]
 
     # Batched here too: Keras' own pipeline for arrays autotunes, and its end waited as well.
     validation = in_order_batches(X_test, Y_test, VALIDATION_BATCH_SIZE)

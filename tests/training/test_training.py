@@ -166,3 +166,18 @@ def test_a_quick_model_saves_and_loads_with_the_same_answers(tmp_path, tiny_data
     images = prepare_images(tiny_data[1][0][:4])
     np.testing.assert_array_equal(load_model(tmp_path / "q.keras").model.predict(images, verbose=0),
                                   model.predict(images, verbose=0))
+
+
+def test_the_command_lines_progress_bar_never_counts_past_the_epochs_batches(tiny_data,
+                                                                          monkeypatch):
+    # 41 batches of 1 run in groups of 2 (`steps_per_execution`): Keras reports the last group
+    # at index 41, and its own bar counted "42/41" (469 batches in groups of 29: "493/469").
+    from mnist_core.training.callbacks import EpochProgbar
+
+    seen = []
+    batch_end = EpochProgbar.on_train_batch_end
+    monkeypatch.setattr(EpochProgbar, "on_train_batch_end", lambda self, batch, logs=None: (
+        batch_end(self, batch, logs), seen.append((self.seen, self.target))))
+    train("tutorial", data=tiny_data, epochs=1, batch_size=1, limit=41, verbose=1)
+    assert seen and all(done <= total == 41 for done, total in seen), seen
+    assert seen[-1] == (41, 41)
