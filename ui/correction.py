@@ -79,9 +79,15 @@ def correction_control(language, pixels, prediction):
     if notice and notice[0] == digest:
         said = st.success if notice[1].startswith("recorded") else st.info
         said(text(language, notice[1], **notice[2]))
-    st.toggle(text(language, "record_toggle"), value=True, key=DRAWINGS_RECORDING)
     if st.session_state.get(DRAWINGS_RECORDED):
         own_score(language, session_id())
+
+
+def record_toggle(language):
+    """Whether the visitor's labels keep their drawings: a setting of the session, drawn by the
+    full run under the canvas's other settings, so a stroke does not send it again."""
+    if store() is not None and not st.session_state.get(DRAWINGS_CLOSED):
+        st.toggle(text(language, "record_toggle"), value=True, key=DRAWINGS_RECORDING)
 
 
 def for_number(language):
