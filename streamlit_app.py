@@ -13,7 +13,7 @@ from ui.follow import follow_server, page_drawn_from
 from ui.loop_handoff import batch_loop_handoffs
 from ui.narrow import narrow_screen_styles
 from ui.run_handover import hand_over_runs
-from ui.runtime import keep_keras_state, one_thread_per_model_call
+from ui.runtime import freeze_long_lived_heap, keep_keras_state, one_thread_per_model_call
 from ui.scores import model_scores
 from ui.sidebar import language_choice, model_choice
 from ui.tabs import open_tab
@@ -50,3 +50,5 @@ with container:
     else:
         explore_view(language, predictor, model_key, loaded.metadata, loaded.digest)
 follow_server(jobs)
+if predictor is not None:  # TensorFlow and a model are loaded: the long-lived heap is there
+    freeze_long_lived_heap()

@@ -18,6 +18,11 @@ One JSON line per script or fragment run, appended to `$BENCH_RUN_LOG`:
   auto: every request served by this run was a `run_every` poll;
   predicted: the run called `Predictor.read` (every reading of a drawing ends there), i.e. it
       answered a stroke.
+
+With `$BENCH_CPROFILE` set to a file too, every fragment run is also profiled with cProfile on
+the script thread's CPU clock (`time.thread_time`), and the stats of all of them so far are
+written to that file (`pstats` format) after each; read with
+`python -c "import pstats; pstats.Stats(FILE).sort_stats('cumulative').print_stats(40)"`.
 """
 
 import importlib.abc
@@ -32,6 +37,8 @@ LOG = os.environ.get("BENCH_RUN_LOG")
 _local = threading.local()
 _lock = threading.Lock()
 _pending = {}  # session id -> [(perf_counter, is_auto_rerun)] not yet served by a run
+PROFILE = os.environ.get("BENCH_CPROFILE")
+_profile = None
 
 
 def _patch_app_session(module):
@@ -56,9 +63,14 @@ def _patch_script_runner(module):
         with _lock:
             requests = _pending.pop(ctx.session_id, [])
         _local.predicted = False
+        profiler = _profiler() if PROFILE and ctx.fragment_ids_this_run else None
         try:
-            return original(func, ctx)
+            if profiler is None:
+                return original(func, ctx)
+            return profiler.runcall(original, func, ctx)
         finally:
+            if profiler is not None:
+                profiler.dump_stats(PROFILE)
             asked = [stamp for stamp, auto in requests if not auto]
             record = {"session": ctx.session_id, "start": wall0,
                       "wait": start - min(asked) if asked else None,
@@ -70,6 +82,15 @@ def _patch_script_runner(module):
                 log.write(json.dumps(record) + "\n")
 
     module.exec_func_with_error_handling = timed
+
+
+def _profiler():
+    global _profile
+    if _profile is None:
+        import cProfile
+
+        _profile = cProfile.Profile(time.thread_time)
+    return _profile
 
 
 def _patch_inference(module):
