@@ -62,13 +62,30 @@ def expect_in_viewport_without_scrolling(page, locator):
     assert scrolled == [0, 0], f"the page was scrolled: {scrolled}"
 
 
-def canvas_has_ink(page):
-    """Whether the visible canvas shows any stroke (white on its black background)."""
-    return page.locator("canvas.dc-canvas.lower-canvas").evaluate("""canvas => {
-        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) return true;
-        return false;
-    }""")
+def expect_canvas_ink(page, inked, seconds=10):
+    """Waits until the visible canvas shows a stroke (white on its black background), or none.
+
+    After Clear the answer says "The canvas is empty" in the same run that mounts a new canvas
+    under a new key, and the browser draws that canvas a moment later: the old one, strokes
+    and all, can still be on the screen when the sentence shows, so an instant look races it.
+    (The canvases sit in the component's shadow DOM, which Playwright's locators pierce.)
+    """
+    canvases = page.locator("canvas.dc-canvas.lower-canvas")
+    deadline = time.monotonic() + seconds
+    while True:
+        seen = canvases.evaluate_all("""canvases => canvases
+            .filter(canvas => canvas.getClientRects().length > 0)
+            .map(canvas => {
+                const pixels = canvas.getContext('2d')
+                    .getImageData(0, 0, canvas.width, canvas.height).data;
+                for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) return true;
+                return false;
+            })""")
+        if seen and (any(seen) if inked else not any(seen)):
+            return
+        assert time.monotonic() < deadline, (
+            f"the canvas still {'shows no' if inked else 'shows a'} stroke after {seconds} s")
+        page.wait_for_timeout(100)
 
 
 def tap(page, locator):
@@ -86,14 +103,14 @@ def test_a_finger_draws_a_digit_read_above_the_fold_and_clear_empties_the_canvas
     expect(answer).to_contain_text("Predicted: 1")
     expect_in_viewport_without_scrolling(phone, answer)
     expect_prediction(phone, 1)  # the full answer, further down the page
-    assert canvas_has_ink(phone)
+    expect_canvas_ink(phone, True)
     screenshot(phone, "phone-en-prediction")
 
     tap(phone, clear)
     expect(answer).to_have_text("Predicted: –")
     expect(draw_panel(phone).get_by_text("The canvas is empty")).to_be_visible()
     expect(draw_panel(phone).get_by_test_id("stMetric")).to_have_count(0)
-    assert not canvas_has_ink(phone)
+    expect_canvas_ink(phone, False)
 
     touch_stroke(phone, seven(40, 30, 210))  # the new canvas takes a finger too
     expect(answer).to_contain_text("Predicted: 7")
@@ -126,7 +143,7 @@ def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_m
     screenshot(desktop, "desktop-en-prediction")
     draw_panel(desktop).get_by_role("button", name="Clear").click()
     expect(draw_panel(desktop).get_by_text("The canvas is empty")).to_be_visible()
-    assert not canvas_has_ink(desktop)
+    expect_canvas_ink(desktop, False)
 
     desktop.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
     expect(desktop.get_by_role("heading", name="Chiffres manuscrits avec Keras")).to_be_visible()
