@@ -23,12 +23,13 @@ def draw_view(language, predictor):
     """Draws the canvas and the prediction, the canvas showing the visitor's kept drawing.
 
     Called at each full page run that shows the Draw tab. What a stroke does not change (the
-    columns, the toolbar's room, Clear, its hint, the stroke slider, the inside view's toggle) is
-    drawn here, once per full run (so is the record toggle); a stroke reruns only `_draw`, which lives in the right column
-    (the answer is its own content) and writes the canvas, the phone's line and, when open, the
-    inside view into slots made here (Streamlit keeps a fragment's writes to outside containers
-    in place, each in a wrapper block, and replaces them at its next run). Clear, the slider,
-    the record toggle and the inside view's toggle therefore rerun the whole page, a rare click.
+    columns, the toolbar's room, Clear, its hint, the stroke slider, the record toggle, the inside
+    view's toggle) is drawn here, once per full run; a stroke reruns only `_draw`, which lives in
+    the right column (the answer is its own content) and writes the canvas, the phone's line
+    and, when open, the inside view into slots made here (Streamlit keeps a fragment's writes
+    to outside containers in place, each in a wrapper block, and replaces them at its next run).
+    Clear, the slider, the record toggle and the inside view's toggle therefore rerun the whole
+    page, a rare click.
     """
     kept_drawing.prepare(language)
     st.caption(text(language, "draw_intro"))

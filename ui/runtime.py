@@ -1,4 +1,6 @@
-"""Two adjustments to Streamlit's per-run housekeeping, which costs this app ~400 ms a run.
+"""How the server process runs: Streamlit's per-run housekeeping, TensorFlow's threads, the GC.
+
+Two adjustments to Streamlit's per-run housekeeping, which cost this app ~400 ms a run.
 
 After every script or fragment run, Streamlit (1.67) calls `gc.collect(2)` (switched off in
 `.streamlit/config.toml`, `runner.postScriptGC`) and `keras.backend.clear_session()`, which
@@ -6,6 +8,10 @@ runs another full collection and empties TensorFlow's kernel cache: ~200 ms each
 bench/page_latency.py, holding up the answer to a stroke and eating CPU on every one-second
 progress poll during training. This app builds no model in the server (models are loaded once
 and cached; training runs in a child process), so there is no per-run Keras state to clear.
+
+Then the server's own settings: TensorFlow computes a stroke's read on one thread
+(`one_thread_per_model_call`), and the heap that lives as long as the server is taken out of
+Python's full garbage collections (`freeze_long_lived_heap`).
 """
 
 import sys
