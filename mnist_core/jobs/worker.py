@@ -301,4 +301,7 @@ def run_job(models, settings, load_data, events, stop, drawing, nice=0, **ready)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from mnist_core.lean_process import freeze_before_exit, leave_out_pandas
+
+    leave_out_pandas()  # before Keras is imported: ~0.4 s and ~64 MB less
+    sys.exit(freeze_before_exit(main()))
