@@ -14,7 +14,8 @@ answered a stroke).
 unpacked, with .venv linked) and alternates blocks of `--strokes` strokes between the two, so
 both are measured under the same load: a change is compared with its base in one run.
 `--py-spy FILE` records the (first) server with py-spy during its first block (a flame graph
-in SVG, or `--format speedscope` by the extension .json).
+in SVG, or `--format speedscope` by the extension .json, `--format raw`, collapsed stacks, by
+.txt).
 """
 
 import argparse
@@ -117,7 +118,8 @@ async def main_async(args, servers):
                     [str(Path(sys.executable).parent / "py-spy"), "record", "-p",
                      str(server.process.pid), "-o", args.py_spy, "-r", "200", "--threads",
                      "--nonblocking"]
-                    + (["--format", "speedscope"] if args.py_spy.endswith(".json") else []),
+                    + (["--format", "speedscope"] if args.py_spy.endswith(".json") else [])
+                    + (["--format", "raw"] if args.py_spy.endswith(".txt") else []),
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 await asyncio.sleep(2)
             load = os.getloadavg()[0]

@@ -24,7 +24,7 @@ def drawing(*strokes):
 
 def long_stroke(commands, digits=1):
     """A stroke of `commands` path commands whose numbers have `digits` digits."""
-    number = float("1" * digits) if digits > 1 else 1
+    number = float("1." + "1" * (digits - 1)) if digits > 1 else 1  # within the canvas
     return {**STROKE, "path": [["M", 0, 0]] + [["L", number, number]] * (commands - 1)}
 
 
@@ -50,6 +50,15 @@ HOSTILE = {
     "a path command that is not one": drawing({**STROKE, "path": [["alert(1)", 0, 0]]}),
     "a path that is not a list": drawing({**STROKE, "path": "M 0 0 L 1 1"}),
     "a number that is not finite": drawing({**STROKE, "left": float("inf")}),
+    "an empty path command": drawing({**STROKE, "path": [["M", 0, 0], []]}),
+    "a path command that is a letter alone, not a list": drawing({**STROKE, "path": ["M"]}),
+    "a path command too long": drawing({**STROKE, "path": [["C", *range(7)]]}),
+    "a flag among a path's numbers": drawing({**STROKE, "path": [["L", True, 0]]}),
+    "a numeral as text in a path": drawing({**STROKE, "path": [["L", "1", 0]]}),
+    "a list among a path's numbers": drawing({**STROKE, "path": [["L", [1], 0]]}),
+    "NaN in a path": drawing({**STROKE, "path": [["M", 0, 0], ["L", float("nan"), 0]]}),
+    "an infinity in a path": drawing({**STROKE, "path": [["L", 0, -float("inf")]]}),
+    "numbers beyond any canvas": drawing({**STROKE, "path": [["L", 1e308, 1e308]]}),
 }
 
 
