@@ -124,7 +124,8 @@ async def draw_on_schedule(index, visitor, clock, args, pool, tally):
                                    f"{label}); runs started meanwhile "
                                    f"{visitor.runs_while_unanswered}, canvas moved "
                                    f"{visitor.page.canvas_moves} times so far")
-        tally["strokes"].append({"visitor": index, "digit": label, "answer": answer})
+        tally["strokes"].append({"visitor": index, "digit": label, "answer": answer,
+                                 "sent_s": loop.time() - clock["t0"]})
 
 
 async def measure(args, served, tally):
@@ -210,6 +211,7 @@ def summarise(args, tally):
         "error_messages": (tally["errors"] + tally["exceptions"])[:10],
         "unanswered_notes": tally["notes"][:10],
         "stroke_ms": percentiles([1000 * s["answer"].seconds for s in answered]),
+        "stroke_ms_by_window": by_window(answered),
         "server_cpu_ms_per_stroke": 1000 * stroke_cpu,
         "server_cpu_ms_per_stroke_beyond_idle": 1000 * beyond_idle,
         "idle_pages": pages, "idle_s": args.idle_seconds,
@@ -220,6 +222,21 @@ def summarise(args, tally):
         "cores": {"no_page": tally["no_page"], "idle": idle, "drawing": drawing},
         "peak_memory_mb": tally["memory"],
     }
+
+
+WINDOW_S = 10
+
+
+def by_window(answered):
+    """`[(start s, strokes, p95 ms, max ms)]` of the strokes sent in each `WINDOW_S` seconds of
+    the drawing, so that a slow stretch (an upload being loaded, a training's model arriving)
+    shows where it is."""
+    windows = {}
+    for stroke in answered:
+        windows.setdefault(int(stroke["sent_s"] // WINDOW_S), []).append(
+            1000 * stroke["answer"].seconds)
+    return [(k * WINDOW_S, len(ms), percentiles(ms)["p95"], max(ms))
+            for k, ms in sorted(windows.items())]
 
 
 def report(f):
@@ -236,6 +253,10 @@ def report(f):
     if ms:
         print(f"  stroke sent -> answer received: p50 {ms['p50']:.0f}  p95 {ms['p95']:.0f}  "
               f"max {ms['max']:.0f} ms")
+    if f["stroke_ms_by_window"]:
+        print("  by when it was sent: " + ", ".join(
+            f"{start}-{start + WINDOW_S} s p95 {p95:.0f} (max {top:.0f})"
+            for start, _, p95, top in f["stroke_ms_by_window"]) + " ms")
     print(f"  server CPU per stroke answered: {f['server_cpu_ms_per_stroke']:.1f} ms "
           f"({f['server_cpu_ms_per_stroke_beyond_idle']:.1f} ms beyond the pages' idle cost)")
     print(f"  server CPU per idle open page: {f['server_cpu_ms_per_idle_page_s']:.2f} ms a "

@@ -422,3 +422,26 @@ def test_a_static_check_that_cannot_run_is_not_blamed_on_the_file(monkeypatch):
         untrusted.load_untrusted(b"\x89HDF\r\n\x1a\n not blamed", display_name="fine.h5")
     assert untrusted.refusals.get((untrusted.hashlib.sha256(
         b"\x89HDF\r\n\x1a\n not blamed").hexdigest(), ".h5"), "fine.h5") is None
+
+
+@pytest.mark.process
+def test_the_child_that_loads_a_file_runs_below_the_server(tmp_path):
+    # Its Keras import and load must not take a core from the strokes the server answers
+    # meanwhile. The file is a FIFO, so the child waits at its opening, after the limits.
+    from mnist_core.paths import SANDBOX_WORKER
+    from mnist_core.untrusted import sandbox_worker
+
+    fifo = tmp_path / "model.keras"
+    os.mkfifo(fifo)
+    child = subprocess.Popen(
+        [sys.executable, "-P", "-s", "-m", SANDBOX_WORKER, str(fifo),
+         str(model_sandbox.MEMORY_HEADROOM_BYTES), str(model_sandbox.MAX_WEIGHT_BYTES)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        cwd=tmp_path, env=model_sandbox.child_environment(tmp_path), start_new_session=True)
+    try:
+        assert child.stdout.readline() == model_sandbox.READY
+        nice = int(open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[16])
+        assert nice == min(19, os.nice(0) + sandbox_worker.NICE)
+    finally:
+        os.killpg(child.pid, 9)
+        child.wait()
