@@ -25,11 +25,12 @@ from mnist_core.lean_process import leave_out_pandas
 from mnist_core.untrusted.checked_load import check_shapes
 from mnist_core.untrusted.sandbox import READY
 
-NICE = 5
-"""How much lower the child's CPU priority is than the server's, as low as a training's. A check
-of the strong model costs the child ~2.7 s of CPU, most of it importing Keras (measured from
-/proc on the 2-core EPYC), which the strokes of a hundred visitors should not wait behind; the
-file itself takes a fraction of a second of it, well inside `sandbox.TIME_LIMIT_S`."""
+NICE = 10
+"""How much lower the child's CPU priority is than the server's: below the server, above a
+training (`jobs.training_jobs.CHILD_NICE`). A check of the strong model costs the child ~2.7 s
+of CPU, most of it importing Keras (measured from /proc on the 2-core EPYC), which the strokes of
+a hundred visitors should not wait behind; the file itself takes a fraction of a second of it,
+well inside `sandbox.TIME_LIMIT_S`."""
 
 THREADS = 1
 """TensorFlow threads: loading needs none in parallel, and fewer threads reserve less memory

@@ -62,6 +62,24 @@ def test_a_ready_spare_takes_the_job_and_a_fresh_one_replaces_it(tmp_path):
     wait_until(lambda: jobs.spare() is None, 10, "the spare to end once closed")
 
 
+
+@pytest.mark.process
+def test_the_training_process_runs_below_the_servers_other_children(tmp_path):
+    # Strokes first, then a visitor's upload being checked, then a training: on a busy server
+    # the long, one-visitor work yields to the shared (bench/README.md, "Who yields to whom").
+    from mnist_core.jobs.training_jobs import CHILD_NICE
+    from mnist_core.untrusted.sandbox_worker import NICE as CHECK_NICE
+
+    assert 0 < CHECK_NICE < CHILD_NICE
+    jobs = TrainingJobs(tmp_path, load_data=TINY, spare=True)  # the server's default priority
+    try:
+        spare = ready_spare(jobs)
+        nice = int(open(f"/proc/{spare}/stat").read().rsplit(")", 1)[1].split()[16])
+        assert nice == min(19, os.nice(0) + CHILD_NICE)
+    finally:
+        jobs.close()
+
+
 PARENT = """
 import sys, time
 from mnist_core.jobs.training_jobs import TrainingJobs
