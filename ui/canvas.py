@@ -153,7 +153,9 @@ def _pen_path(path):
     """
     if set(map(type, path)) - {list} or not all(map(_COMMAND_SIZES.__contains__, map(len, path))):
         raise ImageError("A stroke of the drawing is not a pen path.")
-    if not set(command[0] for command in path) <= _COMMAND_LETTERS:
+    letters = [command[0] for command in path]
+    # Types first: a list or a dict where a letter goes cannot even be looked up in a set.
+    if set(map(type, letters)) - {str} or not set(letters) <= _COMMAND_LETTERS:
         raise ImageError("A stroke of the drawing is not a pen path.")
     numbers = [value for command in path for value in command[1:]]
     if set(map(type, numbers)) - _NUMBER_TYPES or not _all_finite(numbers):

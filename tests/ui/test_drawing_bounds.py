@@ -51,6 +51,8 @@ HOSTILE = {
     "a path that is not a list": drawing({**STROKE, "path": "M 0 0 L 1 1"}),
     "a number that is not finite": drawing({**STROKE, "left": float("inf")}),
     "an empty path command": drawing({**STROKE, "path": [["M", 0, 0], []]}),
+    "a list where a path's letter goes": drawing({**STROKE, "path": [[["M"], 0, 0]]}),
+    "an object where a path's letter goes": drawing({**STROKE, "path": [[{"M": 1}, 0, 0]]}),
     "a path command that is a letter alone, not a list": drawing({**STROKE, "path": ["M"]}),
     "a path command too long": drawing({**STROKE, "path": [["C", *range(7)]]}),
     "a flag among a path's numbers": drawing({**STROKE, "path": [["L", True, 0]]}),
