@@ -107,7 +107,8 @@ def bounded_drawing(json_data):
     points = 0
     kept = []
     for stroke in objects:
-        if not isinstance(stroke, dict) or str(stroke.get("type", "")).lower() != "path":
+        kind = stroke.get("type") if isinstance(stroke, dict) else None
+        if not isinstance(kind, str) or kind.lower() != "path":
             raise ImageError("The drawing holds something other than pen strokes.")
         path = stroke.get("path")
         if not isinstance(path, list):
@@ -117,7 +118,8 @@ def bounded_drawing(json_data):
             raise DrawingTooLarge(f"more than {MAX_DRAWING_POINTS} points")
         kept.append({name: _scalar(value) for name, value in stroke.items() if name != "path"}
                     | {"path": _pen_path(path)})
-    drawing = {"version": str(json_data.get("version", ""))[:16], "objects": kept}
+    version = json_data.get("version", "")
+    drawing = {"version": version[:16] if isinstance(version, str) else "", "objects": kept}
     if len(json.dumps(drawing)) > MAX_DRAWING_CHARS:
         raise DrawingTooLarge(f"more than {MAX_DRAWING_CHARS} characters")
     return drawing
@@ -169,12 +171,21 @@ def _all_finite(numbers):
     try:
         if not math.isfinite(math.fsum(numbers)):
             return False
-    except OverflowError:  # an intermediate sum past ~1e308
+    except (OverflowError, ValueError):  # past ~1e308; or both infinities ("-inf + inf")
         return False
     limit = MAX_PATH_COORDINATE
     return not numbers or -limit <= min(numbers) <= max(numbers) <= limit
 
 
 def _is_number(value):
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    # JSON's integers have no bound; one past a float's range is no canvas's number (and
+    # `math.isfinite` would raise on it).
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -MAX_PROPERTY_INTEGER <= value <= MAX_PROPERTY_INTEGER
+    return isinstance(value, float) and math.isfinite(value)
+
+
+MAX_PROPERTY_INTEGER = 2**53
+"""The largest integer a property may hold: the browser's own numbers are floats, exact to here."""

@@ -33,10 +33,16 @@ def test_the_pages_own_strokes_come_back_as_they_were():
     assert bounded_drawing(sent) == sent
 
 
+def test_a_version_that_is_not_text_is_left_out():
+    assert bounded_drawing({**drawing(STROKE), "version": NESTED})["version"] == ""
+
+
 def test_properties_are_kept_and_nothing_else_at_the_top():
     sent = {**drawing(STROKE), "background": "#000000", "backgroundImage": {"src": "x"}}
     assert bounded_drawing(sent) == drawing(STROKE)
 
+
+NESTED = json.loads("[" * 900 + "]" * 900)  # json.loads takes it; str() of it, called deeper, not
 
 HOSTILE = {
     "not a drawing": [1, 2, 3],
@@ -60,6 +66,11 @@ HOSTILE = {
     "a list among a path's numbers": drawing({**STROKE, "path": [["L", [1], 0]]}),
     "NaN in a path": drawing({**STROKE, "path": [["M", 0, 0], ["L", float("nan"), 0]]}),
     "an infinity in a path": drawing({**STROKE, "path": [["L", 0, -float("inf")]]}),
+    "both infinities in a path": drawing({**STROKE, "path": [["M", float("inf")],
+                                                             ["L", -float("inf")]]}),
+    "an integer past a float's range": drawing({**STROKE, "left": 10**400}),
+    "such an integer in a dash array": drawing({**STROKE, "strokeDashArray": [10**400]}),
+    "a nested list as the stroke's type": drawing({**STROKE, "type": NESTED}),
     "numbers beyond any canvas": drawing({**STROKE, "path": [["L", 1e308, 1e308]]}),
 }
 
