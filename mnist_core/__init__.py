@@ -3,7 +3,7 @@
 Concept packages in one-way layers; a package imports only from those below it:
 
     foundation   constants, errors, settings, atomic_files, regular_files, paths, cpu, storage,
-                 models_folder
+                 models_folder, lean_process
     reading      a drawing or picture to digits: ink, segmentation, preprocessing, prediction
     untrusted    every model file checked before Keras reads it; uploads loaded in a sandbox
     data         MNIST from verified sources; the drawn and European digit sets
