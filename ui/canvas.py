@@ -141,6 +141,8 @@ _COMMAND_SIZES = frozenset(range(1, 8))  # a letter and up to six numbers (a cub
 MAX_PATH_COORDINATE = 100_000
 """A path's numbers are canvas pixels (0 to 280, a little beyond where a stroke leaves the
 box): far more than that is not from this page."""
+MAX_PROPERTY_INTEGER = 2**53
+"""The largest integer a property may hold: the browser's own numbers are floats, exact to here."""
 
 
 def _pen_path(path):
@@ -185,7 +187,3 @@ def _is_number(value):
     if isinstance(value, int):
         return -MAX_PROPERTY_INTEGER <= value <= MAX_PROPERTY_INTEGER
     return isinstance(value, float) and math.isfinite(value)
-
-
-MAX_PROPERTY_INTEGER = 2**53
-"""The largest integer a property may hold: the browser's own numbers are floats, exact to here."""

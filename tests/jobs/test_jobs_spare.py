@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_the_training_process_runs_below_the_servers_other_children(tmp_path):
     jobs = TrainingJobs(tmp_path, load_data=TINY, spare=True)  # the server's default priority
     try:
         spare = ready_spare(jobs)
-        nice = int(open(f"/proc/{spare}/stat").read().rsplit(")", 1)[1].split()[16])
+        nice = int(Path(f"/proc/{spare}/stat").read_text().rsplit(")", 1)[1].split()[16])
         assert nice == min(19, os.nice(0) + CHILD_NICE)
     finally:
         jobs.close()

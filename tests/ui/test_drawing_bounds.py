@@ -33,6 +33,8 @@ def test_the_pages_own_strokes_come_back_as_they_were():
     assert bounded_drawing(sent) == sent
 
 
+NESTED = json.loads("[" * 900 + "]" * 900)  # json.loads takes it; str() of it, called deeper, not
+
 def test_a_version_that_is_not_text_is_left_out():
     assert bounded_drawing({**drawing(STROKE), "version": NESTED})["version"] == ""
 
@@ -41,8 +43,6 @@ def test_properties_are_kept_and_nothing_else_at_the_top():
     sent = {**drawing(STROKE), "background": "#000000", "backgroundImage": {"src": "x"}}
     assert bounded_drawing(sent) == drawing(STROKE)
 
-
-NESTED = json.loads("[" * 900 + "]" * 900)  # json.loads takes it; str() of it, called deeper, not
 
 HOSTILE = {
     "not a drawing": [1, 2, 3],

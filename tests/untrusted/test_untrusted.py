@@ -13,6 +13,7 @@ import subprocess
 import sys
 import types
 import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -440,7 +441,7 @@ def test_the_child_that_loads_a_file_runs_below_the_server(tmp_path):
         cwd=tmp_path, env=model_sandbox.child_environment(tmp_path), start_new_session=True)
     try:
         assert child.stdout.readline() == model_sandbox.READY
-        nice = int(open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[16])
+        nice = int(Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
         assert nice == min(19, os.nice(0) + sandbox_worker.NICE)
     finally:
         os.killpg(child.pid, 9)
