@@ -1,14 +1,18 @@
 """The Draw view's canvas: its size, the limits its value is read within, and that reading.
 
 The browser sends the canvas as a PNG data URL. The page decodes it once per rerun
-(`canvas_pixels`), bounded before any pixel is decoded; the Draw view reads the digits in those
-pixels and hands the same array to the inside view for its preprocessing pictures. It also
+(`canvas_pixels`), bounded before any pixel is decoded; the Draw view reads the digits in
+those pixels, in grey at half the size (`reading_pixels`), and hands the same array to the
+inside view for its preprocessing pictures. It also
 sends the drawing as fabric.js JSON, which the page keeps to draw the canvas again
 (`ui.kept_drawing`): `bounded_drawing` checks and rebuilds it first.
 """
 
 import json
 import math
+
+import numpy as np
+from PIL import Image
 
 from mnist_core.errors import ImageError
 from mnist_core.reading.image_files import decode_data_url
@@ -59,6 +63,34 @@ def canvas_pixels(data_url):
         return None
     return decode_data_url(data_url, max_chars=MAX_CANVAS_URL_CHARS, max_side=MAX_CANVAS_SIDE,
                            name="The drawing")
+
+
+READ_FACTOR = 2
+"""The canvas is read at half its side: 140 pixels hold a digit drawn a third of the box high
+at 5 pixels per pixel of the model's 28x28 input, and the reading's pixel work (the ink, its
+blobs, the crops) is a quarter of the whole canvas's, on every stroke (bench/README.md)."""
+
+
+def reading_pixels(pixels):
+    """The decoded canvas as the page reads it: one grey channel, `READ_FACTOR` times smaller.
+
+    The page's canvas is opaque (white ink on black): its grey level is the ink. A transparent
+    one (only a hand-made value) keeps its opacity instead, which is where the ink reading of
+    an RGBA image (`mnist_core.reading.ink`) finds the drawing. Box-averaged, as the reading
+    shrinks a large picture.
+
+    Args:
+        pixels: uint8 (H, W, 4), as `canvas_pixels` returns it.
+
+    Returns:
+        uint8 (ceil(H / READ_FACTOR), ceil(W / READ_FACTOR)); the same size when a side is
+        under `2 * READ_FACTOR` pixels.
+    """
+    alpha = pixels[:, :, 3]
+    grey = Image.fromarray(alpha) if alpha.min() < 255 else Image.fromarray(pixels).convert("L")
+    if min(grey.size) >= 2 * READ_FACTOR:
+        grey = grey.reduce(READ_FACTOR)
+    return np.asarray(grey)
 
 
 # ---- The drawing as fabric.js JSON (kept to draw the canvas again: ui/kept_drawing.py) ---------

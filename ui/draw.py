@@ -91,7 +91,7 @@ def show_prediction(language, predictor, result):
             afresh from the kept drawing (`ui.kept_drawing.data_url`).
 
     Returns:
-        `(pixels, reading)`: the canvas decoded (`ui.canvas.canvas_pixels`), or None when
+        `(pixels, reading)`: the canvas as read (`ui.canvas.reading_pixels`), or None when
         nothing was sent or it could not be read; the `NumberPrediction` shown, or None when
         there is none.
     """
@@ -101,6 +101,7 @@ def show_prediction(language, predictor, result):
         if pixels is None:
             st.info(text(language, "empty_canvas"))
             return pixels, None
+        pixels = canvas.reading_pixels(pixels)
         reading = predictor.predict_number(pixels)
     except BlankImageError:  # an empty canvas (Clear, or undo to nothing)
         st.info(text(language, "empty_canvas"))

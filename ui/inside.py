@@ -90,8 +90,8 @@ def inside_view(language, predictor, pixels, reading):
     Args:
         language: 'en' or 'fr'.
         predictor: the page's `mnist_core.reading.inference.Predictor` for the selected model.
-        pixels: the canvas as the Draw view decoded it (`ui.canvas.canvas_pixels`), uint8
-            (H, W, 4), for the preprocessing pictures; None when there is none.
+        pixels: the canvas as the Draw view read it (`ui.canvas.reading_pixels`), uint8
+            (H, W), for the preprocessing pictures; None when there is none.
         reading: the `NumberPrediction` the Draw view showed, or None (nothing is drawn).
     """
     # The section chooser is drawn even on an empty canvas: a widget missing from a run loses

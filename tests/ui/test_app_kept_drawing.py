@@ -63,12 +63,13 @@ def strong(models):
 
 
 def confidences(paths, image):
-    """How sure each model is of `image`, as the page writes it."""
+    """How sure each model is of `image`, as the page reads and writes it."""
     from mnist_core.reading.inference import Predictor
     from mnist_core.untrusted.checked_load import load_model
+    from ui.canvas import reading_pixels
 
     return [text("en", "confidence", p=Predictor(load_model(path).model).predict_number(
-        canvas_of(image)).digits[0].confidence) for path in paths]
+        reading_pixels(canvas_of(image))).digits[0].confidence) for path in paths]
 
 
 def test_switching_model_reads_the_kept_drawing_again_with_the_new_model(models, canvas, mnist,

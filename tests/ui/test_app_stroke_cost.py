@@ -4,6 +4,8 @@ bench/visitors.py measures the cost; these pin what was cut."""
 
 import json
 
+import numpy as np
+
 from tests.app_kit import canvas_of, start
 
 
@@ -121,3 +123,61 @@ def test_a_stroke_sends_no_part_of_a_closed_inside_view(models, canvas, mnist, m
     assert draw.toggle(key=INSIDE_OPEN).value is False, "the inside view's toggle is drawn"
     assert toggles and not [frames for frames in toggles if "_draw" in frames]
     assert VIEW not in keys
+
+
+def test_a_stroke_is_read_in_grey_at_half_the_canvas_side(models, canvas, mnist, monkeypatch):
+    # The reading's pixel work (the ink, its blobs, the crops) grows with the pixels: the page
+    # reads its 280-pixel canvas at 140, one channel, and hands the inside view the same array.
+    from mnist_core.reading.inference import Predictor
+
+    shapes, read = [], Predictor.predict_number
+
+    def watched(self, drawing):
+        shapes.append((drawing.shape, drawing.dtype))
+        return read(self, drawing)
+
+    monkeypatch.setattr(Predictor, "predict_number", watched)
+    _drawn(canvas, mnist)
+    assert shapes and set(shapes) == {((140, 140), np.dtype(np.uint8))}
+
+
+def test_the_canvas_read_at_half_its_side_is_its_grey_box_averaged():
+    from tests.conftest import make_tiny_data
+    from ui.canvas import reading_pixels
+
+    (x, _), _ = make_tiny_data(n_train=4, n_test=1)
+    pixels = canvas_of(x[1])
+    read = reading_pixels(pixels)
+    assert read.shape == (140, 140) and read.dtype == np.uint8
+    blocks = pixels[..., 0].reshape(140, 2, 140, 2).astype(float).mean(axis=(1, 3))
+    assert np.abs(read - blocks).max() <= 1  # white on black: grey is any channel
+
+
+def test_a_transparent_canvas_is_read_by_its_opacity_and_a_tiny_one_at_its_size():
+    from ui.canvas import reading_pixels
+
+    # Black ink on a transparent canvas: RGB is zero everywhere, the drawing is its alpha.
+    pixels = np.zeros((280, 280, 4), np.uint8)
+    pixels[100:180, 130:150, 3] = 255
+    read = reading_pixels(pixels)
+    assert read.shape == (140, 140)
+    assert read[50:90, 65:75].min() == 255 and read.sum() == 255 * 40 * 10
+    assert reading_pixels(np.full((3, 5, 4), 255, np.uint8)).shape == (3, 5)
+
+
+def test_half_the_canvas_side_reads_mnist_digits_as_the_whole_canvas_does(mnist):
+    # Each test digit drawn on a canvas as a visitor's stroke arrives: the same number, and
+    # the same confidence within two points, read from 140 pixels as from 280.
+    from mnist_core.reading.inference import Predictor
+    from mnist_core.untrusted.checked_load import load_model
+    from tests.conftest import ROOT
+    from ui.canvas import reading_pixels
+
+    (_, _), (x_test, _) = mnist
+    predictor = Predictor(load_model(ROOT / "models" / "tutorial.keras").model)
+    for digit in x_test[:40]:
+        whole = predictor.predict_number(canvas_of(digit))
+        half = predictor.predict_number(reading_pixels(canvas_of(digit)))
+        assert half.number == whole.number
+        assert half.unsure == whole.unsure and half.not_a_digit == whole.not_a_digit
+        assert abs(half.digits[0].confidence - whole.digits[0].confidence) < 0.02
