@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mnist_core.errors import BlankImageError, ImageError
-from ui import canvas, correction, kept_drawing, not_digit_answer
+from ui import canvas, correction, kept_drawing, not_digit_answer, stroke_pace
 from ui.digit_picture import picture_url
 from ui.inside import inside_toggle, inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
@@ -97,7 +97,10 @@ def show_prediction(language, predictor, result):
     """
     pixels = None
     try:
-        pixels = canvas.canvas_pixels(kept_drawing.data_url(result))
+        data_url = kept_drawing.data_url(result)
+        if data_url is not None:
+            stroke_pace.wait_for_turn()  # one page reads at a hand's pace, never a script's
+        pixels = canvas.canvas_pixels(data_url)
         if pixels is None:
             st.info(text(language, "empty_canvas"))
             return pixels, None

@@ -46,3 +46,32 @@ def test_a_protocol_visitor_drawing_a_7_reads_7_and_a_second_visitor_has_a_page_
             await asyncio.gather(first.close(), second.close())
 
     run_apart(visit())
+
+
+def test_a_script_sending_strokes_back_to_back_is_read_at_a_hands_pace(app_url, mnist):
+    # The attack: a scripted visitor sends a stroke the moment the last one is answered, ~60
+    # a second at ~15 ms each, the whole of the server's interpreter. After its burst, the page
+    # reads it at MNIST_STROKES_PER_SECOND (4 by default), asleep in between.
+    import time
+
+    from ui.stroke_pace import BURST
+
+    seven = first_test_digit(mnist, 7)
+    seconds, rate = 3.0, 4
+
+    async def flood():
+        visitor = Visitor(app_url, "script")
+        try:
+            await visitor.open()
+            answered, start = 0, time.monotonic()
+            while time.monotonic() - start < seconds:
+                answer = await visitor.draw(seven, ANSWER_SECONDS)
+                assert answer is not None and answer.digit == 7
+                answered += 1
+            return answered, time.monotonic() - start
+        finally:
+            await visitor.close()
+
+    answered, elapsed = run_apart(flood())
+    assert answered <= BURST + rate * elapsed + 1, (answered, elapsed)
+    assert answered >= BURST, "the burst itself is read at once"
