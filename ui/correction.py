@@ -53,7 +53,7 @@ def correction_control(language, pixels, prediction):
 
     Args:
         language: 'en' or 'fr'.
-        pixels: the canvas as read (`ui.canvas.reading_pixels`), already checked and bounded.
+        pixels: the canvas as decoded (`ui.canvas.canvas_pixels`), already checked and bounded.
         prediction: the `Prediction` shown.
     """
     if store() is None:  # the deployer switched recording off

@@ -96,15 +96,15 @@ def show_prediction(language, predictor, result):
         there is none.
     """
     pixels = None
+    # One page's values are checked and read at a hand's pace, never a script's: a refused
+    # drawing costs its check as a stroke costs its reading.
+    stroke_pace.wait_for_turn()
     try:
-        data_url = kept_drawing.data_url(result)
-        if data_url is not None:
-            stroke_pace.wait_for_turn()  # one page reads at a hand's pace, never a script's
-        pixels = canvas.canvas_pixels(data_url)
-        if pixels is None:
+        decoded = canvas.canvas_pixels(kept_drawing.data_url(result))
+        if decoded is None:
             st.info(text(language, "empty_canvas"))
             return pixels, None
-        pixels = canvas.reading_pixels(pixels)
+        pixels = canvas.reading_pixels(decoded)
         reading = predictor.predict_number(pixels)
     except BlankImageError:  # an empty canvas (Clear, or undo to nothing)
         st.info(text(language, "empty_canvas"))
@@ -121,7 +121,7 @@ def show_prediction(language, predictor, result):
         st.info(text(language, "empty_canvas"))
         return pixels, None
     if len(reading.digits) == 1:
-        _one_digit(language, reading.digits[0], pixels)
+        _one_digit(language, reading.digits[0], decoded)
     else:
         _number(language, reading)
         correction.for_number(language)
@@ -130,14 +130,15 @@ def show_prediction(language, predictor, result):
     return pixels, reading
 
 
-def _one_digit(language, prediction, pixels):
+def _one_digit(language, prediction, decoded):
     if prediction.not_a_digit:  # the model's digit only as a guess, never a bare answer
         not_digit_answer.show_headline(language, prediction)
     else:
         st.metric(text(language, "predicted"), prediction.digit,
                   text(language, "confidence", p=prediction.confidence),
                   delta_color="off", delta_arrow="off")
-    correction.correction_control(language, pixels, prediction)  # "What did you draw?"
+    # "What did you draw?": a recorded drawing keeps its ink from the whole canvas.
+    correction.correction_control(language, decoded, prediction)
     st.vega_lite_chart(probability_chart(language, prediction.probabilities,
                                          title=text(language, "probabilities")),
                        width="stretch")

@@ -117,6 +117,10 @@ DOWNLOAD_PREFIX = "download"
 INSIDE_ALL_MAPS = "inside_all_maps"
 """The layer outputs' "Show all feature maps" toggle: ui.inside writes it (the widget), reads it."""
 
+# issue 23 (capacity): a page's strokes read at a hand's pace.
+STROKE_PACE = "stroke_pace"
+"""`(readings left, when counted)`: ui.stroke_pace writes and reads it, before each reading."""
+
 # issue 22 (trust): the store's limits said once.
 DRAWINGS_CLOSED = "drawings_closed"
 """Why no more drawings are recorded here, and the drawing told: ui.correction writes, reads it."""

@@ -5,9 +5,9 @@ interpreter (bench/stroke_cost.py). A hand sends a stroke one to three times a s
 speaking Streamlit's protocol can send them back to back, ~60 a second, which is the whole
 interpreter, every other visitor waiting. So each session has a bucket of `BURST` readings,
 refilled at `MNIST_STROKES_PER_SECOND`; a reading that finds it empty first waits for its turn,
-asleep, the interpreter free for the other pages. Strokes sent meanwhile end that run at its
-next element and Streamlit reruns the fragment with the latest one, so a flood costs the
-server a rerun's start per turn, not a reading per stroke.
+asleep, the interpreter free for the other pages. Strokes sent meanwhile do not interrupt that
+run (Streamlit lets a fragment's run end); they wait as one request, and the next run reads the
+latest, so a flood costs the server one reading per turn.
 """
 
 import logging
@@ -17,13 +17,12 @@ import streamlit as st
 
 from mnist_core import settings
 from mnist_core.errors import MnistError
+from ui.session_keys import STROKE_PACE
 
 LOG = logging.getLogger(__name__)
 
 BURST = 12
 """Readings a page may have at once before the pace applies: a quick digit and a redraw."""
-PACE = "_mnist_stroke_pace"
-"""Session-state key: `(readings left, when counted)`."""
 _warned = []
 
 
@@ -41,14 +40,14 @@ def wait_for_turn(state=None, clock=time.monotonic, sleep=time.sleep):
     state = st.session_state if state is None else state
     rate = _rate()
     now = clock()
-    left, counted = state.get(PACE, (float(BURST), now))
+    left, counted = state.get(STROKE_PACE, (float(BURST), now))
     left = min(float(BURST), left + max(0.0, now - counted) * rate)
     waited = 0.0
     if left < 1.0:
         waited = (1.0 - left) / rate
         sleep(waited)
         now, left = now + waited, 1.0
-    state[PACE] = (left - 1.0, now)
+    state[STROKE_PACE] = (left - 1.0, now)
     return waited
 
 

@@ -223,3 +223,17 @@ def test_an_unusable_drawings_limit_turns_recording_off_and_the_log_names_it(
     said = [r.getMessage() for r in caplog.records if "MNIST_DRAWINGS_MAX_MB" in r.getMessage()]
     assert said and all(m.count(". ") == 0 and "\n" not in m for m in said)
     assert not DrawingsDB(db_path()).count()
+
+
+def test_a_recorded_drawing_keeps_its_ink_from_the_whole_canvas(models, canvas, mnist,
+                                                                 monkeypatch):
+    # The page reads strokes at half the canvas's side; the crop a recorded drawing keeps
+    # (56 pixels, so a flag or a crossbar stays visible) is still cut from the whole canvas.
+    import mnist_core.reading.ink_crop
+
+    shapes, crop = [], mnist_core.reading.ink_crop.ink_crop
+    monkeypatch.setattr(mnist_core.reading.ink_crop, "ink_crop",
+                        lambda image: shapes.append(np.shape(image)) or crop(image))
+    (_, _), (x_test, _) = mnist
+    choose(draw(start(), canvas, x_test[0]), 7)
+    assert shapes == [(280, 280, 4)]

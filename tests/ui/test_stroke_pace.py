@@ -3,7 +3,8 @@ script sending strokes back to back must not take the server's interpreter)."""
 
 import pytest
 
-from ui.stroke_pace import BURST, PACE, wait_for_turn
+from ui.session_keys import STROKE_PACE
+from ui.stroke_pace import BURST, wait_for_turn
 
 
 class Clock:
@@ -58,4 +59,27 @@ def test_each_session_has_its_own_bucket_and_a_bad_setting_keeps_the_default(mon
         wait_for_turn(first, clock, clock.sleep)
     assert wait_for_turn(second, clock, clock.sleep) == 0.0
     assert wait_for_turn(first, clock, clock.sleep) == pytest.approx(0.25)  # the default, 4
-    assert set(first) == {PACE}
+    assert set(first) == {STROKE_PACE}
+
+
+def test_a_drawing_the_page_refuses_takes_its_turn_as_a_reading_does(models, canvas, mnist,
+                                                                      monkeypatch):
+    # Refusing a drawing at the page's size limits costs its whole check (~20-120 ms): a script
+    # sending such drawings back to back is paced like one sending digits.
+    import ui.stroke_pace
+    from tests.app_kit import canvas_of, start
+    from tests.ui.test_drawing_bounds import OVERSIZED
+
+    turns, wait = [], ui.stroke_pace.wait_for_turn
+    monkeypatch.setattr(ui.stroke_pace, "wait_for_turn", lambda: turns.append(1) or wait())
+    (_, _), (x_test, _) = mnist
+    at = start()
+    for _ in range(3):
+        turns.clear()
+        canvas(canvas_of(x_test[0]), OVERSIZED["too many strokes"])
+        at.run()
+        assert not at.tabs[0].metric and turns == [1]
+    canvas(canvas_of(x_test[0]))
+    turns.clear()
+    at.run()
+    assert at.tabs[0].metric and turns == [1]
