@@ -6,7 +6,7 @@ Run with `streamlit run streamlit_app.py`.
 
 import streamlit as st
 
-from ui import correction, resources
+from ui import correction, pace, resources
 from ui.draw import draw_view
 from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
@@ -15,6 +15,7 @@ from ui.narrow import narrow_screen_styles
 from ui.run_handover import hand_over_runs
 from ui.runtime import freeze_long_lived_heap, keep_keras_state, one_thread_per_model_call
 from ui.scores import model_scores
+from ui.session_keys import PAGE_PACE
 from ui.sidebar import language_choice, model_choice
 from ui.tabs import open_tab
 from ui.texts import text
@@ -22,6 +23,7 @@ from ui.train import train_view
 from ui.uploader_words import uploader_words
 
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
+pace.wait_for_turn(PAGE_PACE)  # one page is drawn whole at a person's pace, never a script's
 keep_keras_state()
 one_thread_per_model_call()  # before the page's first model call
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts

@@ -49,9 +49,9 @@ class Server:
         port = free_port()
         models = folder / "models"
         # Back to back is a script's pace, which the page slows to a hand's
-        # (ui/stroke_pace.py): lifted here, so that a stroke's cost is what is measured.
+        # (ui/pace.py): lifted here, so that a stroke's cost is what is measured.
         env = {"PYTHONPATH": str(BENCH / "run_timing"), "BENCH_RUN_LOG": str(self.log),
-               "MNIST_STROKES_PER_SECOND": "10000",
+               "MNIST_RUNS_PER_SECOND": "10000",
                "MNIST_MODELS_DIR": str(models), "MNIST_DRAWINGS_DB": str(folder / "d.sqlite")}
         subprocess.run(["cp", "-r", str(self.root / "models"), str(models)], check=True)
         self.process = start_server("streamlit_app.py", self.root, port, folder / "server.log",

@@ -206,12 +206,13 @@ SETTINGS = {s.name: s for s in (
             "Most megabytes the drawings may take (a PostgreSQL server's count 7.2 KB a row, "
             "the most one takes there); once reached, new corrections are refused.",
             _decimal(MOST_DRAWINGS_MB)),
-    # issue 23 (capacity): one page's strokes read at a hand's pace, not a script's.
-    Setting("MNIST_STROKES_PER_SECOND", "4",
-            "Most strokes a second one visitor's page reads, after a burst of 12 (a hand sends "
-            "one to three a second); faster ones wait their turn, asleep, so that a script "
-            "sending strokes back to back cannot take the server's interpreter from the other "
-            "visitors.", _whole(1, 10_000)),
+    # issue 23 (capacity): one page served at a person's pace, not a script's.
+    Setting("MNIST_RUNS_PER_SECOND", "4",
+            "Most strokes a second one visitor's page reads, and most times a second it is drawn "
+            "whole, each after a burst of 12 (a hand sends one to three strokes a second); "
+            "faster ones wait their turn, asleep, so that a script sending strokes or clicks "
+            "back to back cannot take the server's interpreter from the other visitors.",
+            _whole(1, 10_000)),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
             "Most drawings one visitor's session may record in a minute.", _whole(1, 1000)),
     # issue 22 (trust): visitors' labels trusted only as far as they deserve; the store open

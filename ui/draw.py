@@ -3,12 +3,12 @@
 import streamlit as st
 
 from mnist_core.errors import BlankImageError, ImageError
-from ui import canvas, correction, kept_drawing, not_digit_answer, stroke_pace
+from ui import canvas, correction, kept_drawing, not_digit_answer, pace
 from ui.digit_picture import picture_url
 from ui.inside import inside_toggle, inside_view
 from ui.narrow import PHONE_ANSWER, TOOLBAR_ROOM
 from ui.numbers import chart_locale
-from ui.session_keys import CLEAR_CANVAS, DRAWN_INPUT, INSIDE_OPEN, STROKE_WIDTH
+from ui.session_keys import CLEAR_CANVAS, DRAWN_INPUT, INSIDE_OPEN, STROKE_PACE, STROKE_WIDTH
 from ui.texts import text
 
 DEFAULT_STROKE = 18
@@ -98,7 +98,7 @@ def show_prediction(language, predictor, result):
     pixels = None
     # One page's values are checked and read at a hand's pace, never a script's: a refused
     # drawing costs its check as a stroke costs its reading.
-    stroke_pace.wait_for_turn()
+    pace.wait_for_turn(STROKE_PACE)
     try:
         decoded = canvas.canvas_pixels(kept_drawing.data_url(result))
         if decoded is None:

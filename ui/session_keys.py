@@ -117,9 +117,11 @@ DOWNLOAD_PREFIX = "download"
 INSIDE_ALL_MAPS = "inside_all_maps"
 """The layer outputs' "Show all feature maps" toggle: ui.inside writes it (the widget), reads it."""
 
-# issue 23 (capacity): a page's strokes read at a hand's pace.
+# issue 23 (capacity): a page served at a person's pace.
 STROKE_PACE = "stroke_pace"
-"""`(readings left, when counted)`: ui.stroke_pace writes and reads it, before each reading."""
+"""`(turns left, when counted)` of the strokes' readings: ui.pace writes and reads it, before each."""
+PAGE_PACE = "page_pace"
+"""`(turns left, when counted)` of the whole-page runs: ui.pace writes and reads it, before each."""
 
 # issue 22 (trust): the store's limits said once.
 DRAWINGS_CLOSED = "drawings_closed"

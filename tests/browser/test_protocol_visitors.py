@@ -51,10 +51,10 @@ def test_a_protocol_visitor_drawing_a_7_reads_7_and_a_second_visitor_has_a_page_
 def test_a_script_sending_strokes_back_to_back_is_read_at_a_hands_pace(app_url, mnist):
     # The attack: a scripted visitor sends a stroke the moment the last one is answered, ~60
     # a second at ~15 ms each, the whole of the server's interpreter. After its burst, the page
-    # reads it at MNIST_STROKES_PER_SECOND (4 by default), asleep in between.
+    # reads it at MNIST_RUNS_PER_SECOND (4 by default), asleep in between.
     import time
 
-    from ui.stroke_pace import BURST
+    from ui.pace import BURST
 
     seven = first_test_digit(mnist, 7)
     seconds, rate = 3.0, 4
@@ -75,3 +75,33 @@ def test_a_script_sending_strokes_back_to_back_is_read_at_a_hands_pace(app_url, 
     answered, elapsed = run_apart(flood())
     assert answered <= BURST + rate * elapsed + 1, (answered, elapsed)
     assert answered >= BURST, "the burst itself is read at once"
+
+
+def test_a_script_asking_for_the_whole_page_back_to_back_gets_it_at_a_persons_pace(app_url):
+    # The attack: the page drawn whole again the moment the last run ends (the browser's R key,
+    # scripted), on the Train tab, where no stroke is read. After its burst, the page runs at
+    # MNIST_RUNS_PER_SECOND (4), asleep in between.
+    import time
+
+    from ui.pace import BURST
+
+    seconds, rate = 4.0, 4
+
+    async def flood():
+        visitor = Visitor(app_url, "script")
+        try:
+            await visitor.open()
+            train = next(label for label in visitor.page.tab_labels if label.endswith("Train"))
+            await visitor.open_tab(train)
+            await asyncio.sleep(BURST / rate)  # the turns the opening took, back
+            runs, start = 0, time.monotonic()
+            while time.monotonic() - start < seconds:
+                await visitor.rerun_and_wait(timeout=ANSWER_SECONDS)
+                runs += 1
+            return runs, time.monotonic() - start
+        finally:
+            await visitor.close()
+
+    runs, elapsed = run_apart(flood())
+    assert runs <= BURST + rate * elapsed + 1, (runs, elapsed)
+    assert runs >= BURST, "the burst itself is run at once"
