@@ -45,11 +45,19 @@ def drawn_accuracy(model, x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED,
                             prepared_drawn_set(x_test, y_test, n, seed, cache_dir))
 
 
-def share_read_right(predictor, drawn_set):
+def share_read_right(predictor, drawn_set, batch_size=None, before_batch=None):
     """The share of `drawn_set` (`prepared_drawn_set`'s `(images, labels)`) that `predictor`
-    (an `inference.Predictor`) reads right: a float in [0, 1]."""
+    (an `inference.Predictor`) reads right: a float in [0, 1]. In one call by default; in
+    batches of `batch_size`, `before_batch()` called before each, when given."""
     images, labels = drawn_set
-    return float((predictor.probabilities(images).argmax(axis=1) == labels).mean())
+    step = batch_size or max(1, len(images))
+    read = []
+    for start in range(0, len(images), step):
+        if before_batch is not None:
+            before_batch()
+        read.append(predictor.probabilities(images[start:start + step]).argmax(axis=1))
+    predicted = np.concatenate(read) if read else np.zeros(0, np.int64)
+    return float((predicted == labels).mean())
 
 
 def prepared_drawn_set(x_test, y_test, n=DRAWN_SET_SIZE, seed=DRAWN_SET_SEED, cache_dir=None):

@@ -174,7 +174,7 @@ def compare(first, second):
         _surest_first(np.flatnonzero(right_second & ~right_first), first.confidence))
 
 
-def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH):
+def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH, before_batch=None):
     """A model's probabilities for raw MNIST images, prepared and read batch by batch.
 
     Batches keep memory flat (the float32 copy of 10,000 images would be 31 MB) and let other
@@ -185,18 +185,24 @@ def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH):
             such as `Predictor.probabilities`.
         x: uint8 array (N, 28, 28), grey levels 0..255.
         batch_size: images per call.
+        before_batch: called with no argument before each batch (None: nothing); the server
+            lets the strokes' readings pass there (`inference.let_readings_pass`).
 
     Returns:
         float32 array (N, 10).
     """
     from mnist_core.training.model import prepare_images
 
-    parts = [np.asarray(probabilities(prepare_images(x[start:start + batch_size])), np.float32)
-             for start in range(0, len(x), batch_size)]
+    parts = []
+    for start in range(0, len(x), batch_size):
+        if before_batch is not None:
+            before_batch()
+        parts.append(np.asarray(probabilities(prepare_images(x[start:start + batch_size])),
+                                np.float32))
     return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
 
-def report_of(probabilities, x, labels):
+def report_of(probabilities, x, labels, **batching):
     """A model's `Report` on raw labelled images: `batched_probabilities`, then `make_report`.
 
     Args:
@@ -204,5 +210,6 @@ def report_of(probabilities, x, labels):
             such as `Predictor.probabilities`.
         x: uint8 array (N, 28, 28), grey levels 0..255.
         labels: int array (N,), the true digits.
+        **batching: `batch_size` and `before_batch`, as for `batched_probabilities`.
     """
-    return make_report(batched_probabilities(probabilities, x), labels)
+    return make_report(batched_probabilities(probabilities, x, **batching), labels)

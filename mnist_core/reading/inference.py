@@ -5,6 +5,7 @@ millisecond of arithmetic; a traced `tf.function` with a fixed signature skips t
 """
 
 import dataclasses
+import threading
 
 import numpy as np
 
@@ -68,6 +69,51 @@ class NumberPrediction:
     def number(self):
         """The digits read, left to right, as a string ("2024"); `str(digit)` for one digit."""
         return "".join(str(p.digit) for p in self.digits)
+
+
+class _Readings:
+    """The strokes' readings under way in this process (`Predictor.read`), counted, so that a
+    batch computed in the same process can let them pass (`let_readings_pass`)."""
+
+    def __init__(self):
+        self._count = 0
+        self._none = threading.Condition()
+
+    def __enter__(self):
+        with self._none:
+            self._count += 1
+
+    def __exit__(self, *exc):
+        with self._none:
+            self._count -= 1
+            if not self._count:
+                self._none.notify_all()
+
+    def wait_for_none(self, timeout):
+        with self._none:
+            return self._none.wait_for(lambda: not self._count, timeout)
+
+
+_READINGS = _Readings()
+
+YIELD_SECONDS = 0.2
+"""Longest a batch waits at its start for the strokes' readings under way: under a constant
+stream of strokes it still goes on, a batch at a time."""
+
+
+def let_readings_pass(timeout=YIELD_SECONDS):
+    """Waits until no stroke is being read in this process, at most `timeout` seconds.
+
+    TensorFlow runs a process's calls on one thread of kernels (the server's setting,
+    `ui.runtime.one_thread_per_model_call`): a stroke's reading that arrives during a batch of
+    500 test images takes turns with the batch's kernels, each up to tens of milliseconds, and
+    its ~80 kernels wait ~90 ms where they alone take ~1 ms (bench/README.md). Batch work in the
+    server (a model's test-set report) calls this before each of its small batches.
+
+    Returns:
+        True when no reading was under way by the end.
+    """
+    return _READINGS.wait_for_none(timeout)
 
 
 DEFAULT_GATE = object()
@@ -158,7 +204,8 @@ class Predictor:
             return [Prediction(int(np.argmax(p)), p, image)
                     for p, image in zip(self.probabilities(images), images)]
         if self._forward_with_gate is not None and len(images):
-            read, gated = self._with_gate_traced()(self._tensor(images[..., None]))
+            with _READINGS:
+                read, gated = self._with_gate_traced()(self._tensor(images[..., None]))
             probabilities = read.numpy().reshape(-1, NUM_CLASSES)
             scores = gated.numpy().astype(np.float32)[:, NOT_A_DIGIT]
         else:

@@ -80,3 +80,22 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_set(tmp_path):
     images, labels = prepared_drawn_set(X, Y, N, 0, blocker / "cache")
     np.testing.assert_array_equal(images, drawn_score._make(X, Y, N, 0)[0])
     assert files(tmp_path) == ["a_file"]
+
+
+def test_the_drawn_score_read_in_batches_is_the_score_read_at_once():
+    from mnist_core.evaluation.drawn_score import share_read_right
+
+    class Reader:
+        calls = []
+
+        def probabilities(self, images):
+            self.calls.append(len(images))
+            return np.eye(10, dtype=np.float32)[np.asarray(images).sum(axis=(1, 2)).astype(int) % 10]
+
+    images = np.random.default_rng(0).integers(0, 3, (250, 28, 28)).astype(np.float32)
+    labels = np.random.default_rng(1).integers(0, 10, 250)
+    reader, pauses = Reader(), []
+    whole = share_read_right(reader, (images, labels))
+    batched = share_read_right(reader, (images, labels), batch_size=100,
+                               before_batch=lambda: pauses.append(1))
+    assert whole == batched and Reader.calls == [250, 100, 100, 50] and len(pauses) == 3

@@ -109,3 +109,33 @@ def test_batched_probabilities_prepares_every_image_once_in_bounded_batches():
     assert [shape[0] for shape in calls] == [3, 3, 1]
     assert calls[0][1:] == (28, 28, 1)
     assert out.shape == (7, 10) and out[6, 0] == pytest.approx(216 / 255)
+
+
+def test_batched_probabilities_calls_before_batch_before_each_batch():
+    # The server's reports let the strokes' readings pass there (inference.let_readings_pass).
+    order = []
+    x = np.zeros((7, 28, 28), dtype=np.uint8)
+    batched_probabilities(lambda images: order.append(len(images)) or np.zeros((len(images), 10)),
+                          x, batch_size=3, before_batch=lambda: order.append("pass"))
+    assert order == ["pass", 3, "pass", 3, "pass", 1]
+
+
+def test_the_servers_reports_read_in_small_batches_letting_strokes_pass(monkeypatch):
+    import ui.test_reports
+    from mnist_core.reading.inference import let_readings_pass
+
+    seen = {}
+
+    def report_of(probabilities, x, labels, **batching):
+        seen.update(batching)
+        raise RuntimeError("enough")
+
+    monkeypatch.setattr(ui.test_reports, "report_of", report_of)
+    class Predictor:
+        probabilities = None
+
+    with pytest.raises(RuntimeError):
+        ui.test_reports._evaluate("uploaded", None, Predictor(), 0.5, None, None,
+                                  ui.test_reports._Shared())
+    assert seen == {"batch_size": ui.test_reports.SERVER_BATCH, "before_batch": let_readings_pass}
+    assert ui.test_reports.SERVER_BATCH <= 100

@@ -38,3 +38,39 @@ def test_a_read_calls_the_traced_graph_directly_and_gives_the_models_answer(tuto
     expected = tutorial_model.predict(images[..., None], verbose=0)
     np.testing.assert_allclose([r.probabilities for r in readings], expected, atol=1e-5)
     assert [r.digit for r in readings] == list(np.argmax(expected, axis=1))
+
+
+def test_batch_work_lets_a_strokes_reading_under_way_pass_first(tutorial_model):
+    # A test-set report in the server shares TensorFlow's one thread of kernels with the
+    # strokes: before each of its batches it waits while a stroke is being read.
+    import threading
+    import time
+
+    from mnist_core.reading import inference
+
+    assert inference.let_readings_pass(timeout=0.0)  # nothing read: no wait
+    predictor = Predictor(tutorial_model)
+    entered, release = threading.Event(), threading.Event()
+    traced = predictor._with_gate_traced()
+
+    def slow_graph(images):  # a stroke's reading that takes its time in TensorFlow
+        entered.set()
+        release.wait(5)
+        return traced(images)
+
+    predictor._traced = slow_graph
+    stroke = threading.Thread(target=predictor.read, args=(np.zeros((1, 28, 28), np.float32),))
+    stroke.start()
+    assert entered.wait(5)
+    start = time.monotonic()
+    assert not inference.let_readings_pass(timeout=0.2)  # under way: waited, then gave up
+    assert time.monotonic() - start >= 0.19
+    passed = []
+    batch = threading.Thread(target=lambda: passed.append(inference.let_readings_pass(5.0)))
+    batch.start()
+    time.sleep(0.1)
+    assert not passed, "the batch went on while the stroke was read"
+    release.set()
+    stroke.join(5)
+    batch.join(5)
+    assert passed == [True]
