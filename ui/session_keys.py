@@ -123,6 +123,11 @@ STROKE_PACE = "stroke_pace"
 PAGE_PACE = "page_pace"
 """`(turns left, when counted)` of the whole-page runs: ui.pace writes and reads it, before each."""
 
+# Not in the control's callback arguments, which stay with each stroke's control until a
+# whole-page run (a stroke reruns only the Draw fragment).
+CORRECTION_CANVAS = "correction_canvas"
+"""`(digest, decoded canvas)` of the drawing asked about: ui.correction writes and reads it."""
+
 # issue 22 (trust): the store's limits said once.
 DRAWINGS_CLOSED = "drawings_closed"
 """Why no more drawings are recorded here, and the drawing told: ui.correction writes, reads it."""
