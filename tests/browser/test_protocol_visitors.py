@@ -48,31 +48,38 @@ def test_a_protocol_visitor_drawing_a_7_reads_7_and_a_second_visitor_has_a_page_
     run_apart(visit())
 
 
+async def back_to_back(url, seconds, act, prepare=None):
+    """A scripted visitor: opens the page, `prepare(visitor)`, then `act(visitor)` again the
+    moment the last one ended, for `seconds`. Returns `(times it acted, seconds taken)`."""
+    import time
+
+    visitor = Visitor(url, "script")
+    try:
+        await visitor.open()
+        if prepare is not None:
+            await prepare(visitor)
+        acted, start = 0, time.monotonic()
+        while time.monotonic() - start < seconds:
+            await act(visitor)
+            acted += 1
+        return acted, time.monotonic() - start
+    finally:
+        await visitor.close()
+
+
 def test_a_script_sending_strokes_back_to_back_is_read_at_a_hands_pace(app_url, mnist):
     # The attack: a scripted visitor sends a stroke the moment the last one is answered, ~60
     # a second at ~15 ms each, the whole of the server's interpreter. After its burst, the page
     # reads it at MNIST_RUNS_PER_SECOND (4 by default), asleep in between.
-    import time
-
     from ui.pace import BURST
 
-    seven = first_test_digit(mnist, 7)
-    seconds, rate = 3.0, 4
+    seven, rate = first_test_digit(mnist, 7), 4
 
-    async def flood():
-        visitor = Visitor(app_url, "script")
-        try:
-            await visitor.open()
-            answered, start = 0, time.monotonic()
-            while time.monotonic() - start < seconds:
-                answer = await visitor.draw(seven, ANSWER_SECONDS)
-                assert answer is not None and answer.digit == 7
-                answered += 1
-            return answered, time.monotonic() - start
-        finally:
-            await visitor.close()
+    async def stroke(visitor):
+        answer = await visitor.draw(seven, ANSWER_SECONDS)
+        assert answer is not None and answer.digit == 7
 
-    answered, elapsed = run_apart(flood())
+    answered, elapsed = run_apart(back_to_back(app_url, 3.0, stroke))
     assert answered <= BURST + rate * elapsed + 1, (answered, elapsed)
     assert answered >= BURST, "the burst itself is read at once"
 
@@ -81,27 +88,18 @@ def test_a_script_asking_for_the_whole_page_back_to_back_gets_it_at_a_persons_pa
     # The attack: the page drawn whole again the moment the last run ends (the browser's R key,
     # scripted), on the Train tab, where no stroke is read. After its burst, the page runs at
     # MNIST_RUNS_PER_SECOND (4), asleep in between.
-    import time
-
     from ui.pace import BURST
 
-    seconds, rate = 4.0, 4
+    rate = 4
 
-    async def flood():
-        visitor = Visitor(app_url, "script")
-        try:
-            await visitor.open()
-            train = next(label for label in visitor.page.tab_labels if label.endswith("Train"))
-            await visitor.open_tab(train)
-            await asyncio.sleep(BURST / rate)  # the turns the opening took, back
-            runs, start = 0, time.monotonic()
-            while time.monotonic() - start < seconds:
-                await visitor.rerun_and_wait(timeout=ANSWER_SECONDS)
-                runs += 1
-            return runs, time.monotonic() - start
-        finally:
-            await visitor.close()
+    async def on_the_train_tab(visitor):
+        train = next(label for label in visitor.page.tab_labels if label.endswith("Train"))
+        await visitor.open_tab(train)
+        await asyncio.sleep(BURST / rate)  # the turns the opening took, back
 
-    runs, elapsed = run_apart(flood())
+    async def whole_page(visitor):
+        await visitor.rerun_and_wait(timeout=ANSWER_SECONDS)
+
+    runs, elapsed = run_apart(back_to_back(app_url, 4.0, whole_page, on_the_train_tab))
     assert runs <= BURST + rate * elapsed + 1, (runs, elapsed)
     assert runs >= BURST, "the burst itself is run at once"
