@@ -20,7 +20,6 @@ import streamlit as st
 
 from mnist_core import settings
 from mnist_core.errors import MnistError
-from ui.session_keys import STROKE_PACE
 
 LOG = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ visitor clicking through the tabs."""
 _warned = []
 
 
-def wait_for_turn(key=STROKE_PACE, state=None, clock=time.monotonic, sleep=time.sleep):
+def wait_for_turn(key, state=None, clock=time.monotonic, sleep=time.sleep):
     """Takes one turn from this session's bucket `key`, first sleeping until there is one.
 
     Args:

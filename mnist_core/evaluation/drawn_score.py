@@ -49,13 +49,11 @@ def share_read_right(predictor, drawn_set, batch_size=None, before_batch=None):
     """The share of `drawn_set` (`prepared_drawn_set`'s `(images, labels)`) that `predictor`
     (an `inference.Predictor`) reads right: a float in [0, 1]. In one call by default; in
     batches of `batch_size`, `before_batch()` called before each, when given."""
+    from mnist_core.evaluation.test_report import in_batches
+
     images, labels = drawn_set
-    step = batch_size or max(1, len(images))
-    read = []
-    for start in range(0, len(images), step):
-        if before_batch is not None:
-            before_batch()
-        read.append(predictor.probabilities(images[start:start + step]).argmax(axis=1))
+    read = in_batches(lambda some: predictor.probabilities(some).argmax(axis=1), images,
+                      batch_size or max(1, len(images)), before_batch)
     predicted = np.concatenate(read) if read else np.zeros(0, np.int64)
     return float((predicted == labels).mean())
 

@@ -174,6 +174,24 @@ def compare(first, second):
         _surest_first(np.flatnonzero(right_second & ~right_first), first.confidence))
 
 
+def in_batches(read, items, batch_size, before_batch=None):
+    """`read` over `items` a batch at a time: a list of what each call returned.
+
+    Args:
+        read: function of a slice of `items`.
+        items: an array, sliced along its first axis.
+        batch_size: items per call.
+        before_batch: called with no argument before each batch (None: nothing); the server
+            lets the strokes' readings pass there (`inference.let_readings_pass`).
+    """
+    parts = []
+    for start in range(0, len(items), batch_size):
+        if before_batch is not None:
+            before_batch()
+        parts.append(read(items[start:start + batch_size]))
+    return parts
+
+
 def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH, before_batch=None):
     """A model's probabilities for raw MNIST images, prepared and read batch by batch.
 
@@ -185,20 +203,15 @@ def batched_probabilities(probabilities, x, batch_size=EVALUATION_BATCH, before_
             such as `Predictor.probabilities`.
         x: uint8 array (N, 28, 28), grey levels 0..255.
         batch_size: images per call.
-        before_batch: called with no argument before each batch (None: nothing); the server
-            lets the strokes' readings pass there (`inference.let_readings_pass`).
+        before_batch: as for `in_batches`.
 
     Returns:
         float32 array (N, 10).
     """
     from mnist_core.training.model import prepare_images
 
-    parts = []
-    for start in range(0, len(x), batch_size):
-        if before_batch is not None:
-            before_batch()
-        parts.append(np.asarray(probabilities(prepare_images(x[start:start + batch_size])),
-                                np.float32))
+    parts = in_batches(lambda raw: np.asarray(probabilities(prepare_images(raw)), np.float32),
+                       x, batch_size, before_batch)
     return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
 

@@ -131,6 +131,7 @@ def test_the_servers_reports_read_in_small_batches_letting_strokes_pass(monkeypa
         raise RuntimeError("enough")
 
     monkeypatch.setattr(ui.test_reports, "report_of", report_of)
+
     class Predictor:
         probabilities = None
 
