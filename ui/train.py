@@ -27,10 +27,13 @@ from ui.widget_values import keep_choice
 
 POLL_SECONDS = 1.0
 SETUP_POLL_SECONDS = 0.25
-"""While a training sets up, and while it saves, the panel looks four times a second, so its
-first batch and its end show a quarter second after they come rather than up to a second
-(issue 24: Train to the first batch within 3 s, to a quick model within 20 s); one full rerun
-switches between this and `POLL_SECONDS`."""
+"""While a training sets up, in its last seconds and while it saves, the panel looks four times
+a second, so its first batch and its end show a quarter second after they come rather than up
+to a second (issue 24: Train to the first batch within 3 s, to a quick model within 20 s); one
+full rerun switches between this and `POLL_SECONDS`."""
+NEAR_END_SECONDS = 2.0
+"""Estimated seconds left under which the end is near (`_poll_quickly`): a quick model's saving
+(its test report and its file) takes under a second, and a look once a second could miss it."""
 MAX_EPOCHS = 50
 MIN_IMAGES = 100
 MIN_BATCH, MAX_BATCH = 8, 2048
@@ -162,7 +165,7 @@ def progress_panel(language, jobs):
     """Polls the job once a second while it runs (four times during its setup and its saving);
     a full rerun when it ends refreshes the page."""
     first = jobs.snapshot()
-    quick = _poll_quickly(first)
+    quick = _poll_quickly(first, time.time())
     every = (SETUP_POLL_SECONDS if quick else POLL_SECONDS) if first.active else None
 
     @st.fragment(run_every=every)
@@ -179,14 +182,17 @@ def progress_panel(language, jobs):
             # the buttons and the polling all catch up.
             st.session_state[WATCHING_JOB] = None
             st.rerun()
-        if state.active and _poll_quickly(state) != quick:
-            st.rerun()  # the batches have begun, or the saving: the poll changes pace
+        if state.active and _poll_quickly(state, time.time()) != quick:
+            st.rerun()  # the batches have begun, or the end is near: the poll changes pace
 
     panel()
 
 
-def _poll_quickly(state):
-    return in_setup(state) or state.status == "saving"
+def _poll_quickly(state, now):
+    if in_setup(state) or state.status == "saving":
+        return True
+    left = state.estimate_seconds_left(now)
+    return left is not None and left <= NEAR_END_SECONDS
 
 
 def in_setup(state):

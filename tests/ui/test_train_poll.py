@@ -1,5 +1,6 @@
-"""The Train panel looks four times a second while a training sets up and while it saves, so
-the first batch and the end show within a quarter second; once a second in between."""
+"""The Train panel looks four times a second while a training sets up, in its last seconds and
+while it saves, so the first batch and the end show within a quarter second; once a second in
+between."""
 
 import pytest
 
@@ -15,4 +16,22 @@ from ui.train import _poll_quickly
     (JobState(status="done"), False),
 ], ids=["loading", "compiling", "batches", "saving", "done"])
 def test_the_panel_polls_quickly_only_at_the_start_and_the_end(state, quickly):
-    assert _poll_quickly(state) is quickly
+    assert _poll_quickly(state, now=0.0) is quickly
+
+
+def batches(done, now):
+    """A one-epoch training of 100 batches, 0.1 s each: `done` of them reported by `now`."""
+    return JobState(status="running", stage="", epochs=1, epoch=1, steps=100, step=done,
+                    trained_since=0.0, progressed=done * 0.1, steps_at_first=0)
+
+
+@pytest.mark.parametrize("done, now, quickly", [
+    (10, 1.0, False),   # 9 s left
+    (70, 7.0, False),   # 3 s left
+    (85, 8.5, True),    # 1.5 s left: the saving may come and go between two slow looks
+    (100, 10.0, True),  # the last batch done: the validation, then the saving
+], ids=["9 s left", "3 s left", "1.5 s left", "validating"])
+def test_the_panel_polls_quickly_in_a_trainings_last_seconds(done, now, quickly):
+    # The saving of a quick model takes under a second (the report, the file): a page that
+    # looked once a second could go from "0 s left" to "Finished" without naming it.
+    assert _poll_quickly(batches(done, now), now) is quickly
