@@ -324,7 +324,12 @@ def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, ap
             assert time.monotonic() < deadline, "the other visitor's training saved no model"
             desktop.wait_for_timeout(500)
         (saved,) = new
-        expect(news).to_contain_text(saved.stem, timeout=FOLLOW_SECONDS * MS)
+        try:
+            expect(news).to_contain_text(saved.stem, timeout=FOLLOW_SECONDS * MS)
+        except AssertionError as error:  # seen once in CI: say what the page showed instead
+            sidebar = desktop.get_by_test_id("stSidebar").inner_text()
+            raise AssertionError(f"{error}\nThe sidebar: {sidebar!r}\nThe Train panel: "
+                                 f"{panel.inner_text()!r}") from None
         expect(panel.get_by_text("Press Train to start")).to_be_visible()
         expect(panel.get_by_text("Finished")).to_have_count(0)
         choose_model_when_listed(desktop, saved.stem)
