@@ -35,6 +35,12 @@ async def _run_of(count):
     loop.call_soon_threadsafe = (
         lambda *args: wakeups.append(threading.current_thread().name) or call_soon(*args))
 
+    # The loop is held until the run has handed everything over: a script thread that the
+    # interpreter switched away from mid-run (a loaded machine) would otherwise let the loop
+    # drain between two messages, a second wake-up that is the batching working, not failing.
+    handed = threading.Event()
+    loop.call_soon(handed.wait, 10)
+
     def script_thread():
         for k in range(count):
             message = ForwardMsg()
@@ -42,6 +48,7 @@ async def _run_of(count):
             message.delta.new_element.markdown.body = str(k)
             session._on_scriptrunner_event(runner, ScriptRunnerEvent.ENQUEUE_FORWARD_MSG,
                                            forward_msg=message)
+        handed.set()
 
     thread = threading.Thread(target=script_thread, name="script")
     thread.start()
