@@ -10,6 +10,7 @@ import streamlit as st
 from mnist_core.evaluation import plots
 from mnist_core.constants import NUM_TEST
 from mnist_core.training.model import prepare_images
+from ui import pace
 from ui.compare_view import compare_view
 from ui.mnist_loader import MnistLoading, MnistUnavailable, mnist_test_data, mnist_test_loader
 from ui.session_keys import TEST_INDEX
@@ -54,14 +55,14 @@ def _curves_png(model_key, language, _history):
                  for figure in plots.learning_curves(_history, figure_texts(language)))
 
 
-@st.fragment(run_every=LOADING_POLL_SECONDS)
+@pace.fragment(run_every=LOADING_POLL_SECONDS)
 def _wait_for_mnist():
     """Looks every second whether the background load has ended, then redraws the page."""
     if not mnist_test_loader().loading:
         st.rerun()
 
 
-@st.fragment
+@pace.fragment
 def explore_view(language, predictor, model_key, metadata, digest=None):
     """The tutorial's last step and learning curves, then the model over all test images."""
     st.caption(text(language, "explore_intro"))

@@ -18,7 +18,7 @@ import time
 import streamlit as st
 
 from mnist_core.jobs.state import ACTIVE
-from ui import open_pages, resources
+from ui import open_pages, pace, resources
 from ui.session_keys import ADOPTED_JOB, ADOPTED_MODEL, MODEL_CHOICE, OWNER, SERVER_SEEN
 
 LOG = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def follow_server(jobs):
         watch_for_every_page(jobs, seen)
         return
 
-    @st.fragment(run_every=watch_seconds(seen))
+    @pace.fragment(run_every=watch_seconds(seen))
     def look():
         if has_changed(jobs):
             st.rerun()

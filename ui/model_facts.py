@@ -11,6 +11,7 @@ import streamlit as st
 
 from mnist_core.errors import MnistError
 from mnist_core.explain.structure import structure_of
+from ui import pace
 from ui.mnist_loader import MnistLoading, mnist_test_loader
 from ui.numbers import percent, whole
 from ui.test_reports import report_load
@@ -80,7 +81,7 @@ def _measured_facts(language, known, model_key, predictor, loaded):
     if accuracy is MEASURING:
         measuring = text(language, "fact_measuring")
 
-        @st.fragment(run_every=POLL_SECONDS)
+        @pace.fragment(run_every=POLL_SECONDS)
         def waiting():
             if _measured_accuracy(model_key, predictor, loaded) is not MEASURING:
                 st.rerun()  # the whole page: the line shows the accuracy and stops polling

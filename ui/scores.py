@@ -6,7 +6,7 @@ from mnist_core.drawings import scores as drawing_scores
 from mnist_core.drawings import trust
 from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import MnistError
-from ui import resources
+from ui import pace, resources
 from ui.drawings_store import judged, store
 from ui.texts import text
 
@@ -29,7 +29,7 @@ def own_score(language, session):
             text(language, "misread_pair", truth=t, read=r, n=n) for t, r, n in misread)))
 
 
-@st.fragment
+@pace.fragment
 def model_scores(language, fingerprint):
     """Each model of the list on every visitor's recorded drawings whose label is trusted (the
     last `SCORED_DRAWINGS`, no session or address more than a small share: `drawings.trust`). A

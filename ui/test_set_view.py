@@ -7,6 +7,7 @@ import streamlit as st
 
 from mnist_core.constants import NUM_CLASSES
 from mnist_core.evaluation.image_grid import image_grid
+from ui import pace
 from ui.mnist_loader import MnistLoading, MnistUnavailable
 from ui.numbers import chart_locale, percent, whole
 from ui.session_keys import CELL_READ, CELL_TRUE, CONFUSION_CHART
@@ -32,7 +33,7 @@ def ready_report(language, load):
     return None
 
 
-@st.fragment(run_every=POLL_SECONDS)
+@pace.fragment(run_every=POLL_SECONDS)
 def _wait_for(load):
     """Looks every second whether the report is ready, then redraws the page."""
     if not load.loading:

@@ -17,6 +17,7 @@ from mnist_core.jobs.state import PREPARING, VALIDATING
 from mnist_core.constants import NUM_TRAIN
 from mnist_core.errors import MnistError
 from mnist_core.training.recipes import RECIPES
+from ui import pace
 from ui.live_view import epoch_view, learning_charts
 from ui.numbers import whole
 from ui.session_keys import (BATCH_SIZE, CANCEL_BUTTON, DRAWN_INPUT, EPOCHS, OWNER, RECIPE,
@@ -168,7 +169,7 @@ def progress_panel(language, jobs):
     quick = _poll_quickly(first, time.time())
     every = (SETUP_POLL_SECONDS if quick else POLL_SECONDS) if first.active else None
 
-    @st.fragment(run_every=every)
+    @pace.fragment(run_every=every)
     def panel():
         state = jobs.snapshot()
         own = state.owner is not None and state.owner == owner_token()

@@ -18,6 +18,7 @@ from mnist_core.reading.inference import Predictor
 from mnist_core.untrusted.check_queue import READY, REFUSED, CheckQueue
 from mnist_core.untrusted.loader import load_untrusted
 from mnist_core.untrusted.sandbox import not_checked_now
+from ui import pace
 from ui.texts import text
 
 POLL_SECONDS = 1.0
@@ -78,7 +79,7 @@ def show_progress(language, check, name):
     A fragment polling every second: the rest of the page (the canvas above all) stays live.
     """
 
-    @st.fragment(run_every=POLL_SECONDS)
+    @pace.fragment(run_every=POLL_SECONDS)
     def line():
         if check.stage in (READY, REFUSED):
             st.rerun()  # the whole page: the upload becomes the model, or its refusal shows

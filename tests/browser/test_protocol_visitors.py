@@ -103,3 +103,26 @@ def test_a_script_asking_for_the_whole_page_back_to_back_gets_it_at_a_persons_pa
     runs, elapsed = run_apart(back_to_back(app_url, 4.0, whole_page, on_the_train_tab))
     assert runs <= BURST + rate * elapsed + 1, (runs, elapsed)
     assert runs >= BURST, "the burst itself is run at once"
+
+
+def test_a_script_asking_for_a_fragment_back_to_back_gets_it_at_a_persons_pace(app_url):
+    # The attack: one of the page's fragments other than the canvas's (here the Draw view's
+    # scores of the models on the visitors' drawings) asked for by its id the moment its last
+    # run ends, as a poll's timer or a click inside it would, but back to back: 91 runs in 4 s
+    # before. After its burst, it runs at FRAGMENT_RATE (6: the page's own polls together),
+    # asleep in between.
+    from ui.pace import BURST, FRAGMENT_RATE
+
+    rate, chosen = FRAGMENT_RATE, []
+
+    async def find_a_fragment(visitor):
+        others = visitor.page.fragment_ids - {visitor.page.canvas.fragment_id}
+        assert others, "the Draw view drew no fragment besides the canvas's"
+        chosen.append(sorted(others)[0])  # the page's whole runs took none of its turns
+
+    async def fragment_alone(visitor):
+        await visitor.rerun_and_wait(chosen[0], timeout=ANSWER_SECONDS)
+
+    runs, elapsed = run_apart(back_to_back(app_url, 4.0, fragment_alone, find_a_fragment))
+    assert runs <= BURST + rate * elapsed + 1, (runs, elapsed)
+    assert runs >= BURST, "the burst itself is run at once"

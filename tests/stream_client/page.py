@@ -40,10 +40,13 @@ class Page:
     progress: str = ""  # the last progress bar's text (a training's epoch and batch)
     answer: str = None  # the last answer shown: the digit or number as text, "?" for no digit
     alerts: deque = field(default_factory=lambda: deque(maxlen=50))  # st.success... texts
+    fragment_ids: set = field(default_factory=set)  # of the fragments whose deltas came
 
     def read(self, delta):
         """Reads one `Delta`; returns the metric's `(label, body)` when it is an answer."""
         kind = delta.WhichOneof("type")
+        if delta.fragment_id:
+            self.fragment_ids.add(delta.fragment_id)
         if kind == "add_block":
             self._block(delta.add_block, delta.fragment_id)
         elif kind == "new_element":
