@@ -58,13 +58,24 @@ def _handing_over(create):
             create(session, rerun_data)  # no old runner whose messages could be pending
             return
         # The session's runner has stopped but its last messages may still be queued on the
-        # loop, behind this request: start the new runner from a callback queued after them.
+        # loop, behind this request, or in the session's own queue (ui/loop_handoff.py): start
+        # the new runner from a callback queued after them, through that queue when it is there.
         setattr(session, _WAITING, [rerun_data])
+        start = functools.partial(_start_waiting, session, create)
+        call_soon = getattr(session, "_call_soon_on_event_loop", None)
         try:
-            session._event_loop.call_soon_threadsafe(_start_waiting, session, create)
+            if session._event_loop.is_closed():
+                raise RuntimeError("the session's loop has closed")
+            if call_soon is not None:
+                call_soon(start)  # a closed loop's error is swallowed there: looked at below
+            else:
+                session._event_loop.call_soon_threadsafe(start)
         except RuntimeError:  # the loop has closed: Streamlit's own path replaces it
             setattr(session, _WAITING, None)
             create(session, rerun_data)
+            return
+        if session._event_loop.is_closed():  # closed meanwhile: the start will never run
+            setattr(session, _WAITING, None)
 
     create_scriptrunner.hands_over = True
     create_scriptrunner.original = create

@@ -1,26 +1,32 @@
 """A run's messages cross to the event loop in one batch (ui/loop_handoff.py, issue 23).
 
 Streamlit's own `AppSession` with the `ScriptRunner` stand-in of test_run_handover.py: a run's
-messages, handed over one after another as a script thread does, must reach the browser's
-queue all and in order, and wake the loop once rather than once each.
+messages, handed over one after another as a script thread does, computing in between, must
+reach the browser's queue all and in order, and wake the loop once (at the run's end) rather
+than once each; a run still computing has them sent after `FLUSH_SECONDS` all the same.
 """
 
 import asyncio
 import threading
+import time
 
+import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime import app_session
 from streamlit.runtime.scriptrunner import ScriptRunnerEvent
 
+import ui.loop_handoff
 from tests.async_kit import run_apart
 from tests.ui.test_run_handover import APP, StandInRunner
 from ui.loop_handoff import batch_loop_handoffs
 
 MESSAGES = 15  # a stroke's deltas
+COMPUTING = 0.002  # seconds between two messages: the loop is free to drain meanwhile
 
 
-async def _run_of(count):
-    """A run handing `count` deltas to the loop. Returns (wake-ups, the deltas' bodies sent)."""
+async def _run_of(count, ends, wait=0.0, computing=COMPUTING):
+    """A run handing `count` deltas to the loop, then its end when `ends`; `wait` seconds later,
+    returns (the threads that woke the loop, the deltas' bodies the browser got)."""
     from unittest import mock
 
     from streamlit.runtime.script_data import ScriptData
@@ -32,14 +38,13 @@ async def _run_of(count):
     runner = session._scriptrunner
     loop = asyncio.get_running_loop()
     wakeups, call_soon = [], loop.call_soon_threadsafe
-    loop.call_soon_threadsafe = (
-        lambda *args: wakeups.append(threading.current_thread().name) or call_soon(*args))
 
-    # The loop is held until the run has handed everything over: a script thread that the
-    # interpreter switched away from mid-run (a loaded machine) would otherwise let the loop
-    # drain between two messages, a second wake-up that is the batching working, not failing.
-    handed = threading.Event()
-    loop.call_soon(handed.wait, 10)
+    def woken(*args):
+        if threading.current_thread().name in ("script", "LoopFlusher"):  # not to_thread's
+            wakeups.append(threading.current_thread().name)
+        return call_soon(*args)
+
+    loop.call_soon_threadsafe = woken
 
     def script_thread():
         for k in range(count):
@@ -48,27 +53,77 @@ async def _run_of(count):
             message.delta.new_element.markdown.body = str(k)
             session._on_scriptrunner_event(runner, ScriptRunnerEvent.ENQUEUE_FORWARD_MSG,
                                            forward_msg=message)
-        handed.set()
+            time.sleep(computing)
+        if ends:
+            session._on_scriptrunner_event(runner, ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS)
 
     thread = threading.Thread(target=script_thread, name="script")
     thread.start()
     await asyncio.to_thread(thread.join)
+    await asyncio.sleep(wait)
     for _ in range(5):
         await asyncio.sleep(0)
     sent = session._browser_queue.flush()
     del loop.call_soon_threadsafe
     session.shutdown()
     bodies = [m.delta.new_element.markdown.body for m in sent if m.HasField("delta")]
-    return wakeups.count("script"), bodies
+    return wakeups, bodies
 
 
-def test_a_runs_messages_reach_the_browser_in_order_after_one_wake_up(monkeypatch):
+class Held:
+    """A flusher that never flushes: only the run's own events wake the loop."""
+
+    def __init__(self):
+        self.added = []
+
+    def add(self, *args):
+        self.added.append(args)
+
+
+class Unstartable:
+    """A flusher whose thread cannot start ("can't start new thread")."""
+
+    def add(self, *args):
+        raise RuntimeError("can't start new thread")
+
+
+@pytest.fixture
+def batching(monkeypatch):
+    from streamlit.runtime.runtime import Runtime
+
     monkeypatch.setattr(app_session, "ScriptRunner", StandInRunner)
-    monkeypatch.setattr(app_session.AppSession, "_call_soon_on_event_loop",
-                        app_session.AppSession._call_soon_on_event_loop)
+    for name in ("_call_soon_on_event_loop", "_on_scriptrunner_event"):
+        monkeypatch.setattr(app_session.AppSession, name, getattr(app_session.AppSession, name))
+    monkeypatch.setattr(Runtime, "_enqueued_some_message", Runtime._enqueued_some_message)
+    # A flusher of the test's own: the process's may be asleep on an earlier test's messages.
+    monkeypatch.setattr(ui.loop_handoff, "_FLUSHER", ui.loop_handoff._Flusher())
     assert batch_loop_handoffs() and batch_loop_handoffs()  # idempotent
 
-    wakeups, bodies = run_apart(_run_of(MESSAGES))
+
+def test_a_runs_messages_reach_the_browser_in_order_after_one_wake_up(batching, monkeypatch):
+    held = Held()
+    monkeypatch.setattr(ui.loop_handoff, "_FLUSHER", held)
+
+    wakeups, bodies = run_apart(_run_of(MESSAGES, ends=True))
 
     assert bodies == [str(k) for k in range(MESSAGES)]
-    assert wakeups == 1
+    # Each message woke it before, the loop draining in between: now the run's end alone.
+    assert wakeups == ["script"] and len(held.added) == 1
+
+
+def test_a_run_still_computing_has_its_messages_sent_within_the_flush_time(batching):
+    # A long computation under a spinner: what the run drew so far must not wait for its end.
+    wakeups, bodies = run_apart(_run_of(3, ends=False, wait=10 * ui.loop_handoff.FLUSH_SECONDS,
+                                        computing=0.0))
+
+    assert bodies == ["0", "1", "2"]
+    assert wakeups and set(wakeups) == {"LoopFlusher"}
+
+
+def test_without_a_flusher_thread_each_message_wakes_the_loop_as_before(batching, monkeypatch):
+    monkeypatch.setattr(ui.loop_handoff, "_FLUSHER", Unstartable())
+
+    wakeups, bodies = run_apart(_run_of(3, ends=False))
+
+    assert bodies == ["0", "1", "2"]
+    assert wakeups and set(wakeups) == {"script"}

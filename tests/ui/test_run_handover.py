@@ -80,8 +80,11 @@ async def _race():
 def test_a_stopped_runners_last_messages_are_sent_before_the_next_run(monkeypatch):
     monkeypatch.setattr(app_session, "ScriptRunner", StandInRunner)
     # Whatever hand_over_runs() patches is put back after the test.
-    for name in ("_create_scriptrunner", "_call_soon_on_event_loop"):
+    from streamlit.runtime.runtime import Runtime
+
+    for name in ("_create_scriptrunner", "_call_soon_on_event_loop", "_on_scriptrunner_event"):
         monkeypatch.setattr(app_session.AppSession, name, getattr(app_session.AppSession, name))
+    monkeypatch.setattr(Runtime, "_enqueued_some_message", Runtime._enqueued_some_message)
     StandInRunner.made = []
     assert hand_over_runs() and hand_over_runs()  # idempotent
     assert batch_loop_handoffs()  # as the page runs: the messages cross in batches
