@@ -6,12 +6,13 @@ to three times a second, and a person clicks a tab or a button about as often; a
 Streamlit's protocol can send either back to back, which is the whole interpreter, every other
 visitor waiting; so can it ask for any other fragment of the page on its own (a poll, Explore)
 by its id. So each session has three buckets of `BURST` turns, one for its strokes' readings
-(`STROKE_PACE`), one for its whole-page runs (`PAGE_PACE`) and one for its other fragments' own
-runs (`FRAGMENT_PACE`, through `fragment()`), each refilled at `MNIST_RUNS_PER_SECOND`; a run that finds its bucket empty first waits for its turn, asleep, the
-interpreter free for the other pages. Strokes sent meanwhile do not interrupt a fragment's run
-(Streamlit lets it end) and wait as one request, the next run reading the latest; a whole-page
-request ends the sleeping run at its next element. Either way a flood costs the server one run
-per turn.
+(`STROKE_PACE`), one for its whole-page runs (`PAGE_PACE`), each refilled at
+`MNIST_RUNS_PER_SECOND`, and one for its other fragments' own runs (`FRAGMENT_PACE`, through
+`fragment()`), refilled at least at `FRAGMENT_RATE`; a run that finds its bucket empty first
+waits for its turn, asleep, the interpreter free for the other pages. Strokes sent meanwhile do
+not interrupt a fragment's run (Streamlit lets it end) and wait as one request, the next run
+reading the latest; a whole-page request ends the sleeping run at its next element. Either way
+a flood costs the server one run per turn.
 """
 
 import functools
@@ -30,6 +31,10 @@ LOG = logging.getLogger(__name__)
 BURST = 12
 """Turns a page may take at once before the pace applies: a quick digit and a redraw, or a
 visitor clicking through the tabs."""
+FRAGMENT_RATE = 6
+"""Least turns a second of `FRAGMENT_PACE`, whatever `MNIST_RUNS_PER_SECOND` says: a page's own
+polls may run 6 times a second together (the Train panel's 4, the upload's check and the model's
+facts once each), and must not wait behind a low setting."""
 _warned = []
 
 
@@ -37,7 +42,8 @@ def wait_for_turn(key, state=None, clock=time.monotonic, sleep=time.sleep, rate=
     """Takes one turn from this session's bucket `key`, first sleeping until there is one.
 
     Args:
-        key: the bucket: `STROKE_PACE` (a stroke's reading) or `PAGE_PACE` (a whole-page run).
+        key: the bucket: `STROKE_PACE` (a stroke's reading), `PAGE_PACE` (a whole-page run) or
+            `FRAGMENT_PACE` (a fragment's own run, `paced_alone`).
         state: the session's state (a dict-like; `st.session_state` by default).
         clock: seconds, monotonic.
         sleep: sleeps for the seconds given.
@@ -88,10 +94,6 @@ def fragment(body=None, *, run_every=None):
     return paced if body is None else paced(body)
 
 
-FRAGMENT_RATE = 6
-"""Least turns a second of `FRAGMENT_PACE`, whatever `MNIST_RUNS_PER_SECOND` says: a page's own
-polls may run 6 times a second together (the Train panel's 4, the upload's check and the model's
-facts once each), and must not wait behind a low setting."""
 _inside = threading.local()  # a paced fragment is running in this thread
 
 
