@@ -183,6 +183,11 @@ SETTINGS = {s.name: s for s in (
             "prepared, a training step traced), so a visitor's first batch comes within seconds "
             "of Train; it holds ~1 GB while it waits. 0: each training starts its process after "
             "Train (~15-25 s of setup on 2 cores).", _switch),
+    Setting("MNIST_TRAINING_NICE", "19",
+            "How far below the server a training process runs, in nice steps: at 19 the "
+            "visitors' strokes and an upload's check always come first, and a training takes "
+            "the CPU they leave. Lower it when other programs keep every core busy at normal "
+            "priority, or a training waits for them.", _whole(0, 19)),
     Setting("MNIST_DATA_RETRY_SECONDS", "300",
             "After MNIST could not be loaded (for Explore or a training), the page waits this long "
             "before trying again.",

@@ -36,9 +36,10 @@ def copy_of_the_default_model(folder):
 
 
 @contextlib.contextmanager
-def serving(models, drawings, log_name):
-    """Runs the app on a free port with these folders; yields its URL. It keeps no training
-    process ready (`MNIST_TRAINING_SPARE=0`): tests/jobs/test_jobs_spare.py tests that one."""
+def serving(models, drawings, log_name, env=None):
+    """Runs the app on a free port with these folders (and the settings `env` adds); yields its
+    URL. It keeps no training process ready (`MNIST_TRAINING_SPARE=0`):
+    tests/jobs/test_jobs_spare.py tests that one."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / log_name  # kept beside the screenshots for a failure's story
@@ -46,7 +47,7 @@ def serving(models, drawings, log_name):
     # a deployer whose folder holds no strong.keras would name it.
     server = start_server("streamlit_app.py", ROOT, port, log, env={
         "MNIST_MODELS_DIR": str(models), "MNIST_DRAWINGS_DB": str(drawings),
-        "MNIST_TRUST_MODEL": "tutorial.keras", "MNIST_TRAINING_SPARE": "0"})
+        "MNIST_TRUST_MODEL": "tutorial.keras", "MNIST_TRAINING_SPARE": "0", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, server, log, timeout=SERVER_START_SECONDS, interval=0.25)

@@ -55,9 +55,15 @@ def models_dir(tmp_path_factory):
 def app_url(models_dir, tmp_path_factory):
     """This module's own server, so no other test's page sees its trainings. It keeps no
     training process ready: one warmed after each training took a core from the next test,
-    and tests/jobs/test_jobs_spare.py tests the spare itself."""
+    and tests/jobs/test_jobs_spare.py tests the spare itself.
+
+    Its trainings run at the server's priority (`MNIST_TRAINING_NICE=0`): beside the suite's
+    other worker (its servers, browsers and models at normal priority on the 2 cores), a
+    training at the default nice 19 could spend minutes loading MNIST, and four tests here
+    failed so in CI. Two busy loops beside this module reproduced it, 2 runs of 2. These tests
+    check what the page shows; tests/jobs/test_jobs_spare.py checks the default priority."""
     drawings = tmp_path_factory.mktemp("training-drawings") / "drawings.sqlite"
-    with serving(models_dir, drawings, LOG) as url:
+    with serving(models_dir, drawings, LOG, env={"MNIST_TRAINING_NICE": "0"}) as url:
         yield url
 
 
@@ -76,7 +82,10 @@ def shown(page, error, what):
     drawn it; this says how, next time)."""
     panel = page.get_by_role("tabpanel", name="Train")
     text = panel.inner_text() if panel.count() else "(no Train panel)"
-    return AssertionError(f"{error}\nInstead of {what}, the Train panel showed: {text!r}")
+    status = page.get_by_test_id("stStatusWidget")
+    state = status.inner_text() if status.count() else "(no status widget: the page was idle)"
+    return AssertionError(f"{error}\nInstead of {what}, the Train panel showed: {text!r}; "
+                          f"the page's status: {state!r}")
 
 
 def click_train(page):
@@ -127,9 +136,13 @@ def choose_images(page, shown, label="Training images"):
 
 
 def expect_training_reaches(panel, outcome, timeout):
-    """Waits for `outcome` (a locator in the Train panel), failing at once if training fails."""
+    """Waits for `outcome` (a locator in the Train panel), failing at once if training fails,
+    and saying what the panel showed instead if it never comes."""
     failed = panel.get_by_text("Training failed")
-    expect(outcome.or_(failed).first).to_be_visible(timeout=timeout)
+    try:
+        expect(outcome.or_(failed).first).to_be_visible(timeout=timeout)
+    except AssertionError as error:
+        raise shown(panel.page, error, "what the test waited for") from None
     assert not failed.count(), failed.first.inner_text()
 
 

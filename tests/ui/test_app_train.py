@@ -117,3 +117,24 @@ def test_a_training_another_process_holds_is_not_said_to_show_below(jobs):
     warned = [warning.value for warning in at.warning]
     assert any("Another visitor's training is using the models folder" in w for w in warned)
     assert not any("shown below" in w for w in warned), warned
+
+
+def test_the_training_process_runs_as_far_below_the_server_as_the_deployer_says(
+        monkeypatch, tmp_path, caplog):
+    # Two busy programs at normal priority on 2 cores left a nice-19 training loading MNIST for
+    # minutes (the browser trainings under CI's other worker): a deployer may lower it.
+    import ui.resources
+    from mnist_core.jobs.training_jobs import CHILD_NICE
+
+    made = ui.resources.training_jobs.__wrapped__  # the server's own, not its cached one
+    monkeypatch.setenv("MNIST_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("MNIST_TRAINING_SPARE", "0")
+    monkeypatch.delenv("MNIST_TRAINING_NICE", raising=False)
+    assert made()._nice == CHILD_NICE == 19
+    monkeypatch.setenv("MNIST_TRAINING_NICE", "0")
+    assert made()._nice == 0
+    monkeypatch.setenv("MNIST_TRAINING_NICE", "-5")  # above the server: refused, logged
+    with caplog.at_level("WARNING"):
+        assert made()._nice == CHILD_NICE
+    assert "MNIST_TRAINING_NICE='-5' is not usable (must be a whole number from 0 to 19)" \
+        in caplog.text
