@@ -1,7 +1,7 @@
 """What one stroke costs the server, back to back: one protocol visitor, strokes one after another.
 
     .venv/bin/python bench/stroke_cost.py [--strokes 100] [--rounds 3] [--root OTHER_CHECKOUT]
-        [--py-spy FILE]
+        [--py-spy FILE [--gil]]
 
 bench/visitors.py --protocol spreads its strokes over 2 s each and counts the open pages'
 own work too; this measures only a stroke, with as little else as possible: one visitor (a
@@ -120,7 +120,7 @@ async def main_async(args, servers):
                 spy = subprocess.Popen(
                     [str(Path(sys.executable).parent / "py-spy"), "record", "-p",
                      str(server.process.pid), "-o", args.py_spy, "-r", "200", "--threads",
-                     "--nonblocking"]
+                     "--nonblocking"] + (["--gil"] if args.gil else [])
                     + (["--format", "speedscope"] if args.py_spy.endswith(".json") else [])
                     + (["--format", "raw"] if args.py_spy.endswith(".txt") else []),
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -157,6 +157,9 @@ def main():
     parser.add_argument("--threads", action="store_true",
                         help="also the CPU of each thread of the server that outlives a block")
     parser.add_argument("--py-spy", help="record the first server's first block to FILE")
+    parser.add_argument("--gil", action="store_true",
+                        help="with --py-spy: sample only the thread holding the GIL (where the "
+                             "interpreter's time goes, not the threads' waits)")
     args = parser.parse_args()
     print(f"CPU: {cpu_model()}; load {os.getloadavg()}", flush=True)
     servers = []
