@@ -108,6 +108,15 @@ def no_training_spare(monkeypatch):
     monkeypatch.setenv("MNIST_TRAINING_SPARE", "0")
 
 
+@pytest.fixture(autouse=True)
+def trainings_at_normal_priority(monkeypatch):
+    """A test's trainings run at its own priority (`MNIST_TRAINING_NICE=0`): beside the other
+    xdist worker's servers and browsers on 2 cores, a training at the default nice 19 can wait
+    minutes for a core (CI's browser trainings did). What a training does is tested here; the
+    default priority has tests of its own, which unset this."""
+    monkeypatch.setenv("MNIST_TRAINING_NICE", "0")
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """`(server, None)`: a real PostgreSQL server for this pytest process (one per xdist

@@ -13,7 +13,7 @@ import streamlit as st
 from mnist_core import settings, storage
 from mnist_core.errors import MnistError
 from mnist_core.jobs import limits as train_limits
-from mnist_core.jobs.training_jobs import CHILD_NICE, TrainingJobs
+from mnist_core.jobs.training_jobs import TrainingJobs
 from mnist_core.reading.inference import Predictor
 from mnist_core.untrusted.checked_load import load_model
 
@@ -29,11 +29,7 @@ def training_jobs():
         spare = settings.get("MNIST_TRAINING_SPARE")
     except MnistError:  # logged just above; the page trains as it did before spares
         spare = False
-    try:
-        nice = settings.get("MNIST_TRAINING_NICE")
-    except MnistError:  # logged just above
-        nice = CHILD_NICE
-    return TrainingJobs(storage.models_dir(), spare=spare, nice=nice)
+    return TrainingJobs(storage.models_dir(), spare=spare)  # at MNIST_TRAINING_NICE
 
 
 def log_unusable_settings():

@@ -42,6 +42,13 @@ visitors' strokes and one visitor's short check come before one visitor's traini
 (bench/README.md, "Who yields to whom"). Alone on the machine it trains at full speed."""
 
 
+def _nice():
+    try:
+        return settings.get("MNIST_TRAINING_NICE")
+    except MnistError:
+        return CHILD_NICE
+
+
 class TrainingJobs:
     """Runs at most one training at a time in a child process, and saves what it trains.
 
@@ -50,7 +57,9 @@ class TrainingJobs:
         load_data: what the child calls for the MNIST arrays: None for
             `mnist_core.data.mnist.load_data`, a `"module:function"` string, or a module-level
             function (passed by its name).
-        nice: how much lower the child's CPU priority is (0 to 19).
+        nice: how much lower the child's CPU priority is (0 to 19); None: the deployer's
+            `MNIST_TRAINING_NICE`, or `CHILD_NICE` where that is unusable (the server's log
+            says so).
         spare: keep a training process ready (`jobs.spare`): started now and after each
             training, it has imported TensorFlow, loaded MNIST and built and traced each
             recipe's model before Train is pressed, so the first batch comes within ~2 s. It
@@ -70,9 +79,9 @@ class TrainingJobs:
     ```
     """
 
-    def __init__(self, models_dir, load_data=None, nice=CHILD_NICE, spare=False):
+    def __init__(self, models_dir, load_data=None, nice=None, spare=False):
         self.models_dir = Path(models_dir)
-        self._load_data, self._nice = load_data, nice
+        self._load_data, self._nice = load_data, _nice() if nice is None else nice
         self._lock = threading.Lock()
         self._state = JobState()
         self._commands = queue.Queue()

@@ -65,13 +65,14 @@ def test_a_ready_spare_takes_the_job_and_a_fresh_one_replaces_it(tmp_path):
 
 
 @pytest.mark.process
-def test_the_training_process_runs_below_the_servers_other_children(tmp_path):
+def test_the_training_process_runs_below_the_servers_other_children(tmp_path, monkeypatch):
     # Strokes first, then a visitor's upload being checked, then a training: on a busy server
     # the long, one-visitor work yields to the shared (bench/README.md, "Who yields to whom").
     from mnist_core.jobs.training_jobs import CHILD_NICE
     from mnist_core.untrusted.sandbox_worker import NICE as CHECK_NICE
 
     assert 0 < CHECK_NICE < CHILD_NICE
+    monkeypatch.delenv("MNIST_TRAINING_NICE")  # the deployer's default
     jobs = TrainingJobs(tmp_path, load_data=TINY, spare=True)  # the server's default priority
     try:
         spare = ready_spare(jobs)
