@@ -232,10 +232,17 @@ def render_state(language, state, own=False):
         st.error(text(language, "failed", message=state.message))
 
 
+SLOW_SETUP_SECONDS = 60
+"""A setup still going after this long says why it may be slow: it takes ~2 s with a training
+process kept ready and 15-25 s without, on 2 cores; a training runs below the server
+(`MNIST_TRAINING_NICE`), so on a busy machine it waits for the CPU its visitors leave."""
+
+
 def stage_label(language, state, now):
-    """The progress bar's words for an active snapshot: the setup's two steps, the batches
-    with the time left, each epoch's validation, and the end (scoring and saving), each with
-    the time elapsed since the training started."""
+    """The progress bar's words for an active snapshot: the setup's two steps (and why, after
+    `SLOW_SETUP_SECONDS`, they may be slow), the batches with the time left, each epoch's
+    validation, and the end (scoring and saving), each with the time elapsed since the training
+    started."""
     if state.status == "loading":
         label = text(language, "stage_loading")
     elif state.status == "saving":
@@ -247,7 +254,10 @@ def stage_label(language, state, now):
     else:
         label = text(language, "progress", epoch=state.epoch, epochs=state.epochs,
                      step=state.step, steps=state.steps)
-    label = f"{label} · {text(language, 'elapsed', seconds=now - (state.started or now))}"
+    elapsed = now - (state.started or now)
+    label = f"{label} · {text(language, 'elapsed', seconds=elapsed)}"
+    if elapsed > SLOW_SETUP_SECONDS and (state.status == "loading" or state.stage == PREPARING):
+        label = f"{label} · {text(language, 'stage_slow')}"
     if state.status == "running" and state.stage != PREPARING and state.seconds_left is not None:
         label = f"{label} · {text(language, 'time_left', seconds=state.seconds_left)}"
     return label
