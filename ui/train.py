@@ -183,17 +183,20 @@ def progress_panel(language, jobs):
             # the buttons and the polling all catch up.
             st.session_state[WATCHING_JOB] = None
             st.rerun()
-        if state.active and _poll_quickly(state, time.time()) != quick:
+        if state.active and _poll_quickly(state, time.time(), quick) != quick:
             st.rerun()  # the batches have begun, or the end is near: the poll changes pace
 
     panel()
 
 
-def _poll_quickly(state, now):
+def _poll_quickly(state, now, quick=False):
+    """Whether the panel should look four times a second; `quick`: whether it does now. The
+    estimate of the time left wavers, so once quick near the end it stays quick up to twice
+    `NEAR_END_SECONDS`: each change of pace is a whole-page run."""
     if in_setup(state) or state.status == "saving":
         return True
     left = state.estimate_seconds_left(now)
-    return left is not None and left <= NEAR_END_SECONDS
+    return left is not None and left <= NEAR_END_SECONDS * (2 if quick else 1)
 
 
 def in_setup(state):

@@ -35,3 +35,14 @@ def test_the_panel_polls_quickly_in_a_trainings_last_seconds(done, now, quickly)
     # The saving of a quick model takes under a second (the report, the file): a page that
     # looked once a second could go from "0 s left" to "Finished" without naming it.
     assert _poll_quickly(batches(done, now), now) is quickly
+
+
+@pytest.mark.parametrize("done, now, quickly", [
+    (70, 7.0, True),    # 3 s left: an estimate that rose past 2 s again keeps the pace
+    (50, 5.0, False),   # 5 s left: far from the end after all
+], ids=["3 s left", "5 s left"])
+def test_a_panel_polling_quickly_near_the_end_does_not_flip_on_a_wavering_estimate(
+        done, now, quickly):
+    # Each change of pace is a whole-page run: at the 2 s line, an estimate going 1.9, 2.1,
+    # 1.9 s cost one each time.
+    assert _poll_quickly(batches(done, now), now, quick=True) is quickly
