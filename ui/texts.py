@@ -196,7 +196,7 @@ TEXTS = {
         # issue 20: the live view's stages, the new model line
         "stage_loading": "Setting up 1/2: starting the training process and loading MNIST…",
         "stage_preparing": "Setting up 2/2: building the model and compiling its first batches…",
-        "stage_slow": "taking longer than usual: a busy server answers its visitors' drawings first",
+        "stage_slow": "taking longer than usual: the server is busy, and a training runs after everything else",
         "stage_validating": "Epoch {epoch}/{epochs} · checking this epoch's model on the validation images…",
         "stage_finishing": "Finishing: scoring the new model and saving it…",
         "new_model_line": "New: {name}, trained by a visitor {ago}.",
@@ -431,7 +431,7 @@ TEXTS = {
         # issue 20: the live view's stages, the new model line
         "stage_loading": "Préparation 1/2 : démarrage de l'entraînement et chargement de MNIST…",
         "stage_preparing": "Préparation 2/2 : construction du modèle et compilation de ses premiers lots…",
-        "stage_slow": "plus long que d'habitude : un serveur chargé répond d'abord aux dessins de ses visiteurs",
+        "stage_slow": "plus long que d'habitude : le serveur est chargé, et un entraînement passe après tout le reste",
         "stage_validating": "Époque {epoch}/{epochs} · vérification du modèle de cette époque sur les images de validation…",
         "stage_finishing": "Fin : évaluation du nouveau modèle et enregistrement…",
         "new_model_line": "Nouveau : {name}, entraîné par un visiteur {ago}.",

@@ -43,7 +43,7 @@ def test_each_stage_of_a_training_is_named_on_its_progress_bar(jobs, changes, wo
     assert "s elapsed" in bar_text(at) and ("s left" in bar_text(at)) == estimated
 
 
-def test_a_setup_past_a_minute_says_a_busy_server_answers_visitors_first(jobs):
+def test_a_setup_past_a_minute_says_the_server_is_busy_and_a_training_comes_last(jobs):
     # A training runs below the server (MNIST_TRAINING_NICE): on a busy machine its setup
     # waits for the CPU, and "Setting up 1/2 · 120 s elapsed" alone said nothing of why.
     loading = stage(live_state(owner="someone-else"), status="loading", stage="", epoch=0,
@@ -54,14 +54,14 @@ def test_a_setup_past_a_minute_says_a_busy_server_answers_visitors_first(jobs):
     jobs._state = stage(loading, started=time.time() - 90)
     at.run()
     assert bar_text(at).endswith(
-        "s elapsed · taking longer than usual: a busy server answers its visitors' drawings "
-        "first"), bar_text(at)
+        "s elapsed · taking longer than usual: the server is busy, and a training runs after "
+        "everything else"), bar_text(at)
     jobs._state = stage(loading, stage=PREPARING, status="running", epoch=1, trained_since=None,
                         started=time.time() - 90)
     at.sidebar.radio(key=LANGUAGE).set_value("fr").run()
     assert bar_text(at).startswith("Préparation 2/2") and bar_text(at).endswith(
-        "plus long que d'habitude : un serveur chargé répond d'abord aux dessins de ses "
-        "visiteurs"), bar_text(at)
+        "plus long que d'habitude : le serveur est chargé, et un entraînement passe après tout "
+        "le reste"), bar_text(at)
     jobs._state = stage(live_state(owner="someone-else"), started=time.time() - 900)
     at.run()
     assert "habitude" not in bar_text(at)  # the batches are no setup, however long it took
