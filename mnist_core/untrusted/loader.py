@@ -96,9 +96,10 @@ def load_untrusted(source, display_name=None, progress=None):
     """Loads a model file nobody vouches for, at a bounded cost to this process and this disk.
 
     Whatever the file holds, it costs a child process at most
-    `sandbox.MEMORY_HEADROOM_BYTES` above its Keras import and `sandbox.TIME_LIMIT_S`
-    seconds, costs this process the rebuilt model (at most `hdf5_checks.MAX_WEIGHT_BYTES` of
-    weights), takes no temp disk beyond its own size, and leaves nothing in the temp folder.
+    `sandbox.MEMORY_HEADROOM_BYTES` above its Keras import and `sandbox.CPU_LIMIT_S` seconds
+    of CPU (`sandbox.TIME_LIMIT_S` on the wall clock), costs this process the rebuilt model (at
+    most `hdf5_checks.MAX_WEIGHT_BYTES` of weights), takes no temp disk beyond its own size,
+    and leaves nothing in the temp folder.
     Only one child runs at a time.
 
     Args:

@@ -31,8 +31,17 @@ from mnist_core.paths import ROOT, SANDBOX_WORKER
 MEMORY_HEADROOM_BYTES = 300 * 2**20
 """Address space the child may add, after importing Keras, to load the file."""
 
-TIME_LIMIT_S = 10.0
-"""Wall-clock limit of the child from the moment it opens the file."""
+CPU_LIMIT_S = 10.0
+"""CPU seconds the child may spend on the file (the kernel stops it there: `RLIMIT_CPU`). What a
+file costs is its CPU: on a starved machine a genuine model waits for a core longer than it
+computes, and a limit in wall-clock seconds blamed the file for the server's load (the tests
+gave genuine models 60 s for it). The strong model's file takes ~0.5 s."""
+
+TIME_LIMIT_S = 30.0
+"""Wall-clock limit of the child from the moment it opens the file, so that no check holds the
+queue longer. Reached before the CPU limit, the child was waiting for a core (or for nothing it
+could compute): the server's trouble, not the file's, so the file is not checked now rather
+than refused."""
 
 START_TIME_LIMIT_S = 60.0
 """Wall-clock limit of the child's start (importing Keras takes 2-3 s on an idle machine, ten
@@ -86,7 +95,7 @@ def run_worker(path, name):
     """
     path = Path(path)
     command = [sys.executable, "-P", "-s", "-m", SANDBOX_WORKER, str(path),
-               str(MEMORY_HEADROOM_BYTES), str(MAX_WEIGHT_BYTES)]
+               str(MEMORY_HEADROOM_BYTES), str(MAX_WEIGHT_BYTES), str(CPU_LIMIT_S)]
     with _one_child:
         try:
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -96,8 +105,8 @@ def run_worker(path, name):
             _log.warning("The model worker could not be started: %s", error)
             raise not_checked_now(name) from None
         try:
-            answer, errors, finished, times = _collect(child,
-                                                       MAX_ANSWER_LINE_BYTES + MAX_WEIGHT_BYTES)
+            answer, errors, outcome, times = _collect(child,
+                                                      MAX_ANSWER_LINE_BYTES + MAX_WEIGHT_BYTES)
         finally:
             _end(child)
     _log.info("Model worker for %s: started in %.1f s, then took %s s on the file.", name,
@@ -106,9 +115,13 @@ def run_worker(path, name):
         _log.warning("The model worker did not start (exit %s): %s", child.returncode,
                      errors.decode(errors="replace"))
         raise not_checked_now(name)
+    if outcome == LATE:  # its CPU limit had not stopped it: it was waiting, not computing
+        _log.warning("The model worker for %s ran past %s s on the file without reaching its "
+                     "CPU limit: the server is too busy to check it now.", name, TIME_LIMIT_S)
+        raise not_checked_now(name)
     too_costly = ModelFileError(f"{name} needs more memory (or time) than this app allows for a "
                                 "model file; it was refused.")
-    if not finished or child.returncode < 0:
+    if outcome != DONE or child.returncode < 0:  # too long an answer; killed (memory, CPU)
         raise too_costly
     line, _, payload = answer[len(READY):].partition(b"\n")
     try:
@@ -176,6 +189,10 @@ def child_environment(folder):
     }
 
 
+DONE, TOO_LONG, LATE = "done", "too long", "late"
+"""How `_collect` ended: the child ended; it sent more than the limit; the time was up."""
+
+
 def _collect(child, limit):
     """Reads the child's stdout (at most `limit` bytes) and stderr's tail until it ends or the
     time is up.
@@ -183,17 +200,17 @@ def _collect(child, limit):
     The child has `START_TIME_LIMIT_S` to say it is ready, then `TIME_LIMIT_S` for the file.
 
     Returns:
-        `(stdout, stderr tail, finished in time and within the limit, (seconds to start,
-        seconds on the file or None if it never started))`.
+        `(stdout, stderr tail, DONE or TOO_LONG or LATE, (seconds to start, seconds on the
+        file or None if it never started))`.
     """
     begun = time.monotonic()
     deadline, ready = begun + START_TIME_LIMIT_S, None
     answer, errors = bytearray(), bytearray()
 
-    def result(finished):
+    def result(outcome):
         now = time.monotonic()
-        return answer, errors, finished, ((ready or now) - begun,
-                                          None if ready is None else now - ready)
+        return answer, errors, outcome, ((ready or now) - begun,
+                                         None if ready is None else now - ready)
 
     with selectors.DefaultSelector() as selector:
         selector.register(child.stdout, selectors.EVENT_READ, answer)
@@ -201,7 +218,7 @@ def _collect(child, limit):
         while selector.get_map():
             left = deadline - time.monotonic()
             if left <= 0:
-                return result(False)
+                return result(LATE)
             for key, _ in selector.select(left):
                 chunk = os.read(key.fd, 1 << 20)
                 if not chunk:
@@ -214,12 +231,12 @@ def _collect(child, limit):
                 if key.data is errors:
                     del errors[:-STDERR_TAIL_BYTES]
                 elif len(answer) > limit:
-                    return result(False)
+                    return result(TOO_LONG)
     try:
         child.wait(max(deadline - time.monotonic(), 0))
     except subprocess.TimeoutExpired:
-        return result(False)
-    return result(True)
+        return result(LATE)
+    return result(DONE)
 
 
 def _end(child):

@@ -1,11 +1,13 @@
 """The child process that loads one untrusted model file for `sandbox`, then exits.
 
-Started as `python -P -s -m mnist_core.untrusted.sandbox_worker FILE HEADROOM WEIGHT_BYTES` (a
-module, not a multiprocessing spawn, which would re-import the Streamlit script). It limits itself
-before it opens the file: no core dump, and once Keras is imported, no byte written to any file
-(Keras needs none to load a genuine model; an archive it would extract fails instead of filling
-the disk) and an address space of what the import took plus HEADROOM bytes. Whatever the file
-makes Keras do, it costs only this process.
+Started as `python -P -s -m mnist_core.untrusted.sandbox_worker FILE HEADROOM WEIGHT_BYTES
+[CPU_SECONDS]` (a module, not a multiprocessing spawn, which would re-import the Streamlit
+script). It limits itself before it opens the file: no core dump, and once Keras is imported, no
+byte written to any file (Keras needs none to load a genuine model; an archive it would extract
+fails instead of filling the disk), an address space of what the import took plus HEADROOM
+bytes, and CPU_SECONDS (`sandbox.CPU_LIMIT_S` by default) of CPU beyond what the import took,
+after which the kernel ends it (SIGXCPU). Whatever the file makes Keras do, it costs only this
+process.
 
 It answers on stdout: `ready` and a newline once Keras is imported and the limits are set (the
 parent's clock for the file starts there), then one JSON line, then on success the weights' raw
@@ -16,6 +18,7 @@ bytes, one array after the other in `get_weights()` order. The line is either
 
 import errno
 import json
+import math
 import os
 import resource
 import sys
@@ -23,14 +26,14 @@ import sys
 import numpy as np
 from mnist_core.lean_process import leave_out_pandas
 from mnist_core.untrusted.checked_load import check_shapes
-from mnist_core.untrusted.sandbox import READY
+from mnist_core.untrusted.sandbox import CPU_LIMIT_S, READY
 
 NICE = 10
 """How much lower the child's CPU priority is than the server's: below the server, above a
 training (`jobs.training_jobs.CHILD_NICE`). A check of the strong model costs the child ~2.7 s
 of CPU, most of it importing Keras (measured from /proc on the 2-core EPYC), which the strokes of
 a hundred visitors should not wait behind; the file itself takes a fraction of a second of it,
-well inside `sandbox.TIME_LIMIT_S`."""
+well inside `sandbox.CPU_LIMIT_S`."""
 
 THREADS = 1
 """TensorFlow threads: loading needs none in parallel, and fewer threads reserve less memory
@@ -43,6 +46,19 @@ def _limit(kind, value):
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
     resource.setrlimit(kind, (value, value))
+
+
+def _limit_cpu(seconds):
+    """Ends this process (SIGXCPU, then SIGKILL a second later) once it has spent `seconds` of
+    CPU more than it has now, all its threads together."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    else:
+        hard = soft + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _address_space():
@@ -94,6 +110,7 @@ def _os_error(error, name):
 def main(argv):
     path = argv[1]
     headroom, max_weight_bytes = (int(a) for a in argv[2:4])
+    cpu_seconds = float(argv[4]) if len(argv) > 4 else CPU_LIMIT_S
     _limit(resource.RLIMIT_CORE, 0)  # a crash must not write a core file of the whole process
     answer = _protocol_stream()
     os.nice(NICE)  # below the server, which answers strokes meanwhile
@@ -115,6 +132,7 @@ def main(argv):
     if used is not None:
         _limit(resource.RLIMIT_AS, used + headroom)
     _limit(resource.RLIMIT_FSIZE, 0)  # Python ignores SIGXFSZ, so a write fails with EFBIG
+    _limit_cpu(cpu_seconds)
     answer.write(READY)
     answer.flush()
 
