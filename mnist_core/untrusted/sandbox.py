@@ -39,9 +39,13 @@ gave genuine models 60 s for it). The strong model's file takes ~0.5 s."""
 
 TIME_LIMIT_S = 30.0
 """Wall-clock limit of the child from the moment it opens the file, so that no check holds the
-queue longer. Reached before the CPU limit, the child was waiting for a core (or for nothing it
-could compute): the server's trouble, not the file's, so the file is not checked now rather
-than refused."""
+queue longer. Reached before the CPU limit, the child was either waiting for a core (the
+server's trouble: the file is not checked now, `WAITING_SHARE`) or asleep, waiting for
+something the file made it wait for (refused)."""
+
+WAITING_SHARE = 0.5
+"""A child late on the file that spent at least this share of its time there waiting for a
+core (the kernel's `schedstat`, all its threads) was held up by the server's load."""
 
 START_TIME_LIMIT_S = 60.0
 """Wall-clock limit of the child's start (importing Keras takes 2-3 s on an idle machine, ten
@@ -115,9 +119,10 @@ def run_worker(path, name):
         _log.warning("The model worker did not start (exit %s): %s", child.returncode,
                      errors.decode(errors="replace"))
         raise not_checked_now(name)
-    if outcome == LATE:  # its CPU limit had not stopped it: it was waiting, not computing
-        _log.warning("The model worker for %s ran past %s s on the file without reaching its "
-                     "CPU limit: the server is too busy to check it now.", name, TIME_LIMIT_S)
+    if outcome == LATE and waiting_for_a_core(times[1], times[2]):
+        _log.warning("The model worker for %s ran past %s s on the file, %.1f s of it waiting for "
+                     "a core: the server is too busy to check it now.", name, TIME_LIMIT_S,
+                     times[2])
         raise not_checked_now(name)
     too_costly = ModelFileError(f"{name} needs more memory (or time) than this app allows for a "
                                 "model file; it was refused.")
@@ -193,6 +198,30 @@ DONE, TOO_LONG, LATE = "done", "too long", "late"
 """How `_collect` ended: the child ended; it sent more than the limit; the time was up."""
 
 
+def waiting_for_a_core(on_file, waited):
+    """Whether a child `on_file` seconds on the file, `waited` of them (None: unknown) waiting
+    for a core, was held up by the machine's load rather than by the file."""
+    return waited is not None and on_file is not None and waited >= WAITING_SHARE * on_file
+
+
+def core_wait(pid):
+    """Seconds `pid`'s living threads have waited for a core, all together (Linux's
+    `/proc/PID/task/TID/schedstat`, its second field); None where the kernel does not say."""
+    total, seen = 0, False
+    try:
+        tasks = list(os.scandir(f"/proc/{pid}/task"))
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(os.path.join(task.path, "schedstat")) as stats:
+                total += int(stats.read().split()[1])
+            seen = True
+        except (OSError, ValueError, IndexError):  # a thread that ended meanwhile
+            continue
+    return total / 1e9 if seen else None
+
+
 def _collect(child, limit):
     """Reads the child's stdout (at most `limit` bytes) and stderr's tail until it ends or the
     time is up.
@@ -201,16 +230,23 @@ def _collect(child, limit):
 
     Returns:
         `(stdout, stderr tail, DONE or TOO_LONG or LATE, (seconds to start, seconds on the
-        file or None if it never started))`.
+        file or None if it never started, of those the seconds its threads waited for a core,
+        measured when LATE, else None))`.
     """
     begun = time.monotonic()
     deadline, ready = begun + START_TIME_LIMIT_S, None
     answer, errors = bytearray(), bytearray()
 
+    waited_at_ready = None
+
     def result(outcome):
         now = time.monotonic()
+        waited = None
+        if outcome == LATE and ready is not None and waited_at_ready is not None:
+            waited_now = core_wait(child.pid)  # still alive: `_end` kills it afterwards
+            waited = None if waited_now is None else waited_now - waited_at_ready
         return answer, errors, outcome, ((ready or now) - begun,
-                                         None if ready is None else now - ready)
+                                         None if ready is None else now - ready, waited)
 
     with selectors.DefaultSelector() as selector:
         selector.register(child.stdout, selectors.EVENT_READ, answer)
@@ -227,6 +263,7 @@ def _collect(child, limit):
                 key.data.extend(chunk)
                 if ready is None and answer.startswith(READY):
                     ready = time.monotonic()
+                    waited_at_ready = core_wait(child.pid)
                     deadline = ready + TIME_LIMIT_S
                 if key.data is errors:
                     del errors[:-STDERR_TAIL_BYTES]

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import resource
+import signal
 import sys
 
 import numpy as np
@@ -50,15 +51,24 @@ def _limit(kind, value):
 
 def _limit_cpu(seconds):
     """Ends this process (SIGXCPU, then SIGKILL a second later) once it has spent `seconds` of
-    CPU more than it has now, all its threads together."""
+    CPU more than it has now, all its threads together. The SIGKILL comes whatever the process
+    does with SIGXCPU, and whatever hard limit a deployer set (only ever lowered here)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
+        hard = min(hard, soft + 1)
     else:
         hard = soft + 1
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _default_xcpu():
+    """SIGXCPU ends this process, as by default, even if the server that started it ignored or
+    blocked it (both are inherited); called before any other thread starts."""
+    signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGXCPU})
 
 
 def _address_space():
@@ -112,6 +122,7 @@ def main(argv):
     headroom, max_weight_bytes = (int(a) for a in argv[2:4])
     cpu_seconds = float(argv[4]) if len(argv) > 4 else CPU_LIMIT_S
     _limit(resource.RLIMIT_CORE, 0)  # a crash must not write a core file of the whole process
+    _default_xcpu()
     answer = _protocol_stream()
     os.nice(NICE)  # below the server, which answers strokes meanwhile
     leave_out_pandas()  # ~0.4 s and ~64 MB of Keras' import that a model file never needs

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import types
 import zipfile
 from pathlib import Path
@@ -444,19 +445,73 @@ def test_the_child_that_loads_a_file_runs_below_the_server(tmp_path):
 
 
 @pytest.mark.process
-def test_a_child_waiting_past_the_wall_clock_limit_is_not_blamed_on_the_file(tmp_path,
-                                                                             monkeypatch):
-    # A busy server's check waits for a core: the file is limited in CPU (the kernel's), and a
-    # child still short of it when the wall-clock limit comes was waiting, not computing. The
-    # file is a FIFO, so the child waits at its opening without spending CPU.
+def test_a_child_asleep_past_the_wall_clock_limit_is_refused(tmp_path, monkeypatch):
+    # Short of its CPU limit at the wall-clock limit, and not waiting for a core: the child
+    # waits for something the file made it wait for. The file is a FIFO, so the child sleeps at
+    # its opening (no model file the loader writes can do this: the static checks refuse links
+    # and external data, a hostile review found).
     fifo = tmp_path / "model.keras"
     os.mkfifo(fifo)
     monkeypatch.setattr(model_sandbox, "TIME_LIMIT_S", 1.0)
+    with pytest.raises(ModelFileError) as refused:
+        model_sandbox.run_worker(fifo, "mine.keras")
+    assert not isinstance(refused.value, model_sandbox.NotCheckedNow)
+    assert str(refused.value) == TOO_COSTLY.format("mine.keras")
+
+
+@pytest.mark.process
+def test_a_child_waiting_for_a_core_past_the_wall_clock_limit_is_not_blamed_on_the_file(
+        tmp_path, monkeypatch):
+    # A busy server's check waits for a core: the kernel's count of that wait (stood in for
+    # here: a second of it for each second on the file) makes it the server's trouble.
+    fifo = tmp_path / "model.keras"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(model_sandbox, "TIME_LIMIT_S", 1.0)
+    monkeypatch.setattr(model_sandbox, "core_wait", lambda pid: time.monotonic())
     with pytest.raises(model_sandbox.NotCheckedNow) as refused:
         model_sandbox.run_worker(fifo, "mine.keras")
     assert str(refused.value) == "The app could not check mine.keras now; try again in a minute."
 
 
+@pytest.mark.parametrize("on_file, waited, busy", [
+    (30.0, 25.0, True), (30.0, 15.0, True), (30.0, 14.0, False), (30.0, 0.01, False),
+    (30.0, None, False), (None, None, False)])
+def test_a_late_child_is_the_servers_trouble_when_half_its_time_went_waiting_for_a_core(
+        on_file, waited, busy):
+    assert model_sandbox.waiting_for_a_core(on_file, waited) is busy
+
+
+@pytest.mark.process
+def test_the_wait_for_a_core_is_read_from_the_kernel_for_a_living_process_only():
+    waited = model_sandbox.core_wait(os.getpid())
+    assert waited is not None and 0 <= waited < 3600  # Linux with schedstat, as here
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    assert model_sandbox.core_wait(int(ended.stdout)) is None
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("order", ["the worker's", "SIGXCPU left ignored"])
+def test_the_child_is_ended_however_it_inherited_sigxcpu_and_a_hard_limit(order):
+    # A server started with `ulimit -t 3600` and SIGXCPU ignored (both inherited): before the
+    # hostile review's fix, the child ran on past its limit (12 s of CPU for a 2 s limit).
+    import resource
+    import signal
+
+    def inherited():
+        resource.setrlimit(resource.RLIMIT_CPU, (3600, 3600))
+        signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+
+    first = "w._default_xcpu(); " if order == "the worker's" else ""
+    script = ("import time; from mnist_core.untrusted import sandbox_worker as w; "
+              f"{first}w._limit_cpu(1); print('limited', flush=True); "
+              "end = time.process_time() + 30\n"
+              "while time.process_time() < end: pass\n"
+              "print('not stopped')")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, preexec_fn=inherited)
+    assert done.stdout == "limited\n"
+    assert done.returncode == (-signal.SIGXCPU if first else -signal.SIGKILL)
 @pytest.mark.process
 def test_the_child_is_ended_by_the_kernel_once_it_has_spent_its_cpu_on_the_file(tmp_path):
     # The limit counts the CPU the child spends after its Keras import, whatever the wall
