@@ -287,7 +287,22 @@ def _end(child):
     child.stderr.close()
 
 
+def _server_folders():
+    """The server's own folders a message may name, the longest first: the installed
+    packages', the interpreter's, the app's, the temp and home folders."""
+    import site
+    import tempfile
+
+    folders = {*site.getsitepackages(), site.getusersitepackages(), sys.prefix,
+               sys.base_prefix, str(ROOT), tempfile.gettempdir(), os.path.expanduser("~")}
+    return sorted((f.rstrip("/") for f in folders if f and f != "/"), key=len, reverse=True)
+
+
 def _without_paths(text, path, name):
-    """`text` naming the visitor's file instead of the sandbox copy, and no other server path."""
+    """`text` naming the visitor's file instead of the sandbox copy, and no other server path:
+    the server's own folders go first whatever their names hold (a space, a +), then any other
+    absolute path is cut to its last part."""
     text = text.replace(str(path), name).replace(str(path.parent), "").replace(path.name, name)
-    return re.sub(r"(?<![\w.])/(?:[\w.-]+/)+([\w.-]+)", r"\1", text)
+    for folder in _server_folders():  # the folder itself, or followed by a "/": not "/tmpfs"
+        text = re.sub(re.escape(folder) + r"(?:/|(?![\w.+-]))", "", text)
+    return re.sub(r"(?<![\w.])/(?:[\w.+-]+/)+([\w.+-]+)", r"\1", text)

@@ -59,6 +59,23 @@ def test_reasons_name_the_visitors_file_never_the_sandbox_path(tmp_path):
         "Could not open mine.keras, see zipfile.py or mine.keras"
 
 
+def test_reasons_name_no_server_folder_whatever_its_name_holds(tmp_path, monkeypatch):
+    # A hostile review's find: a deploy in "/srv/my app" left "my app/.venv/lib/..." in the
+    # sentence, a home of "ann+b" its name and the rest of the path.
+    import site
+
+    copy = tmp_path / "untrusted-0123.keras"
+    monkeypatch.setattr(site, "getsitepackages",
+                        lambda: ["/srv/my app/.venv/lib/python3.11/site-packages"])
+    monkeypatch.setattr(model_sandbox, "ROOT", Path("/srv/my app"))
+    text = ("Unable to open /srv/my app/.venv/lib/python3.11/site-packages/keras/src/saving/"
+            "saving_lib.py line 3; see /srv/my app/models/x.keras and /home/ann+b/x/ops.py, "
+            "not /srv/my apps/y.py")
+    assert model_sandbox._without_paths(text, copy, "mine.keras") == (
+        "Unable to open keras/src/saving/saving_lib.py line 3; see models/x.keras and ops.py, "
+        "not my apps/y.py")
+
+
 def test_refuses_a_file_that_is_not_named_as_a_model():
     with pytest.raises(ModelFileError, match=r"^notes\.txt is not a Keras model"):
         untrusted.load_untrusted(b"hello", display_name="notes.txt")
