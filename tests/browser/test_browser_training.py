@@ -84,8 +84,14 @@ def shown(page, error, what):
     text = panel.inner_text() if panel.count() else "(no Train panel)"
     status = page.get_by_test_id("stStatusWidget")
     state = status.inner_text() if status.count() else "(no status widget: the page was idle)"
+    # The page as it was, for a failure seen only in CI: its picture and its HTML.
+    stamp = time.strftime("%H%M%S")
+    page.screenshot(path=ARTIFACTS / f"failed-{stamp}.png", full_page=True)
+    (ARTIFACTS / f"failed-{stamp}.html").write_text(page.content())
+    body = page.locator("body").inner_text()[:300]
     return AssertionError(f"{error}\nInstead of {what}, the Train panel showed: {text!r}; "
-                          f"the page's status: {state!r}")
+                          f"the page's status: {state!r}; its text began {body!r} (the page: "
+                          f"test-artifacts/failed-{stamp}.png and .html)")
 
 
 def click_train(page):
@@ -357,9 +363,9 @@ def test_a_training_started_by_another_visitor_shows_on_an_open_page(browser, ap
         try:
             expect(news).to_contain_text(saved.stem, timeout=FOLLOW_SECONDS * MS)
         except AssertionError as error:  # seen once in CI: say what the page showed instead
-            sidebar = desktop.get_by_test_id("stSidebar").inner_text()
-            raise AssertionError(f"{error}\nThe sidebar: {sidebar!r}\nThe Train panel: "
-                                 f"{panel.inner_text()!r}") from None
+            sidebar = desktop.get_by_test_id("stSidebar")
+            said = sidebar.inner_text() if sidebar.count() else "(no sidebar)"
+            raise shown(desktop, f"{error}\nThe sidebar: {said!r}", "the news line") from None
         expect(panel.get_by_text("Press Train to start")).to_be_visible()
         expect(panel.get_by_text("Finished")).to_have_count(0)
         choose_model_when_listed(desktop, saved.stem)
