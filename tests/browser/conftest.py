@@ -8,6 +8,7 @@ private drawings file; their logs go to test-artifacts/ beside the screenshots.
 """
 
 import contextlib
+import time
 import shutil
 
 import pytest
@@ -107,6 +108,15 @@ def open_page(browser, app_url, options):
     context.set_default_timeout(WAIT_SECONDS * MS)
     expect.set_options(timeout=WAIT_SECONDS * MS)
     page = context.new_page()
+    # What the page's scripts said, for a failure's story (`said`): its uncaught errors, its
+    # console's errors and warnings, a crash, the websocket closing.
+    page.said = []
+    page.on("pageerror", lambda error: page.said.append(f"page error: {error}"))
+    page.on("console", lambda message: message.type in ("error", "warning")
+            and page.said.append(f"console {message.type}: {message.text[:300]}"))
+    page.on("crash", lambda _: page.said.append("the page crashed"))
+    page.on("websocket", lambda socket: socket.on(
+        "close", lambda _: page.said.append(f"websocket closed at {time.strftime('%X')}")))
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible(
         timeout=60 * MS)

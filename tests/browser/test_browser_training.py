@@ -89,9 +89,11 @@ def shown(page, error, what):
     page.screenshot(path=ARTIFACTS / f"failed-{stamp}.png", full_page=True)
     (ARTIFACTS / f"failed-{stamp}.html").write_text(page.content())
     body = page.locator("body").inner_text()[:300]
+    said = getattr(page, "said", ["(not recorded)"])[-20:]
     return AssertionError(f"{error}\nInstead of {what}, the Train panel showed: {text!r}; "
                           f"the page's status: {state!r}; its text began {body!r} (the page: "
-                          f"test-artifacts/failed-{stamp}.png and .html)")
+                          f"test-artifacts/failed-{stamp}.png and .html); its scripts said: "
+                          f"{said!r}")
 
 
 def click_train(page):
