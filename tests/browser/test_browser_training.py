@@ -89,7 +89,10 @@ def shown(page, error, what):
     page.screenshot(path=ARTIFACTS / f"failed-{stamp}.png", full_page=True)
     (ARTIFACTS / f"failed-{stamp}.html").write_text(page.content())
     body = page.locator("body").inner_text()[:300]
-    said = getattr(page, "said", ["(not recorded)"])[-20:]
+    said = getattr(page, "said", ["(not recorded)"])
+    # The first lines say how it began (a blank page once logged only its timers' sends after a
+    # disconnection: 20 of them hid the start), the last how it ended.
+    said = said if len(said) <= 30 else [*said[:20], f"... {len(said) - 30} more ...", *said[-10:]]
     return AssertionError(f"{error}\nInstead of {what}, the Train panel showed: {text!r}; "
                           f"the page's status: {state!r}; its text began {body!r} (the page: "
                           f"test-artifacts/failed-{stamp}.png and .html); its scripts said: "
