@@ -259,7 +259,7 @@ def stage_label(language, state, now):
                      step=state.step, steps=state.steps)
     elapsed = now - (state.started or now)
     label = f"{label} · {text(language, 'elapsed', seconds=elapsed)}"
-    if elapsed > SLOW_SETUP_SECONDS and (state.status == "loading" or state.stage == PREPARING):
+    if elapsed > SLOW_SETUP_SECONDS and in_setup(state):
         label = f"{label} · {text(language, 'stage_slow')}"
     if state.status == "running" and state.stage != PREPARING and state.seconds_left is not None:
         label = f"{label} · {text(language, 'time_left', seconds=state.seconds_left)}"
