@@ -8,8 +8,8 @@ private drawings file; their logs go to test-artifacts/ beside the screenshots.
 """
 
 import contextlib
-import time
 import shutil
+import time
 
 import pytest
 
