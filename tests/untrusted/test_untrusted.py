@@ -507,6 +507,18 @@ def test_the_wait_for_a_core_is_read_from_the_kernel_for_a_living_process_only()
     assert model_sandbox.core_wait(int(ended.stdout)) is None
 
 
+def busy_past_a_cpu_limit(first="", preexec_fn=None):
+    """A process that runs `first`, limits itself to one more second of CPU as the worker does
+    (`_limit_cpu`), says "limited", then spends up to 30 s of CPU in a busy loop."""
+    script = ("import time; from mnist_core.untrusted import sandbox_worker as w; "
+              f"{first}w._limit_cpu(1); print('limited', flush=True); "
+              "end = time.process_time() + 30\n"
+              "while time.process_time() < end: pass\n"
+              "print('not stopped')")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, preexec_fn=preexec_fn)
+
+
 @pytest.mark.process
 @pytest.mark.parametrize("order", ["the worker's", "SIGXCPU left ignored"])
 def test_the_child_is_ended_however_it_inherited_sigxcpu_and_a_hard_limit(order):
@@ -520,27 +532,17 @@ def test_the_child_is_ended_however_it_inherited_sigxcpu_and_a_hard_limit(order)
         signal.signal(signal.SIGXCPU, signal.SIG_IGN)
 
     first = "w._default_xcpu(); " if order == "the worker's" else ""
-    script = ("import time; from mnist_core.untrusted import sandbox_worker as w; "
-              f"{first}w._limit_cpu(1); print('limited', flush=True); "
-              "end = time.process_time() + 30\n"
-              "while time.process_time() < end: pass\n"
-              "print('not stopped')")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, preexec_fn=inherited)
+    done = busy_past_a_cpu_limit(first, preexec_fn=inherited)
     assert done.stdout == "limited\n"
     assert done.returncode == (-signal.SIGXCPU if first else -signal.SIGKILL)
+
+
 @pytest.mark.process
 def test_the_child_is_ended_by_the_kernel_once_it_has_spent_its_cpu_on_the_file(tmp_path):
     # The limit counts the CPU the child spends after its Keras import, whatever the wall
     # clock: a second of it here, spent in a busy loop where the file would be read.
     from mnist_core.untrusted import sandbox_worker
 
-    script = ("import sys, time; from mnist_core.untrusted import sandbox_worker as w; "
-              "w._limit_cpu(float(sys.argv[1])); print('limited', flush=True); "
-              "end = time.process_time() + 30\n"
-              "while time.process_time() < end: pass\n"
-              "print('not stopped')")
     assert sandbox_worker.CPU_LIMIT_S == model_sandbox.CPU_LIMIT_S == 10.0
-    done = subprocess.run([sys.executable, "-c", script, "1"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+    done = busy_past_a_cpu_limit()
     assert done.stdout == "limited\n" and done.returncode in (-24, -9)  # SIGXCPU, then SIGKILL
