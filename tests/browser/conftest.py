@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.browser.frames import Frames
 from tests.browser_kit import (MS, ServerError, canvas, free_port, launch_chromium, start_server,
                                stop_server, streamlit_warnings, wait_until_healthy)
 from tests.conftest import ROOT
@@ -113,10 +114,12 @@ def open_page(browser, app_url, options):
     page.said = []
     page.on("pageerror", lambda error: page.said.append(f"page error: {error}"))
     page.on("console", lambda message: message.type in ("error", "warning")
-            and page.said.append(f"console {message.type}: {message.text[:300]}"))
+            and page.said.append(f"console {message.type}: {message.text[:1500]}"))
     page.on("crash", lambda _: page.said.append("the page crashed"))
     page.on("websocket", lambda socket: socket.on(
         "close", lambda _: page.said.append(f"websocket closed at {time.strftime('%X')}")))
+    page.frames_kept = Frames()  # the websocket's last messages, read when a test fails
+    page.on("websocket", page.frames_kept.watch)
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible(
         timeout=60 * MS)

@@ -88,6 +88,9 @@ def shown(page, error, what):
     stamp = time.strftime("%H%M%S")
     page.screenshot(path=ARTIFACTS / f"failed-{stamp}.png", full_page=True)
     (ARTIFACTS / f"failed-{stamp}.html").write_text(page.content())
+    frames = getattr(page, "frames_kept", None)
+    if frames is not None:  # which run and fragment sent what, up to the end
+        (ARTIFACTS / f"failed-{stamp}-frames.txt").write_text(frames.story())
     body = page.locator("body").inner_text()[:300]
     said = getattr(page, "said", ["(not recorded)"])
     # The first lines say how it began (a blank page once logged only its timers' sends after a
@@ -95,7 +98,7 @@ def shown(page, error, what):
     said = said if len(said) <= 30 else [*said[:20], f"... {len(said) - 30} more ...", *said[-10:]]
     return AssertionError(f"{error}\nInstead of {what}, the Train panel showed: {text!r}; "
                           f"the page's status: {state!r}; its text began {body!r} (the page: "
-                          f"test-artifacts/failed-{stamp}.png and .html); its scripts said: "
+                          f"test-artifacts/failed-{stamp}.png, .html and -frames.txt); its scripts said: "
                           f"{said!r}")
 
 
