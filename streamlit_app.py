@@ -7,6 +7,7 @@ Run with `streamlit run streamlit_app.py`.
 import streamlit as st
 
 from ui import correction, pace, resources
+from ui.crash_reload import reload_after_a_crash
 from ui.draw import draw_view
 from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
@@ -30,6 +31,7 @@ hand_over_runs()  # a run's last messages reach the visitor before the next run 
 batch_loop_handoffs()  # and cross to the event loop in batches
 narrow_screen_styles()
 correction.page_styles()
+reload_after_a_crash()  # a page whose app crashed in the browser does not stay blank
 
 language = language_choice()
 uploader_words(language, st.get_option("server.maxUploadSize"))
