@@ -13,6 +13,7 @@ from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
 from ui.loop_handoff import batch_loop_handoffs
 from ui.narrow import narrow_screen_styles
+from ui.page_top import start_at_the_top
 from ui.run_handover import hand_over_runs
 from ui.runtime import freeze_long_lived_heap, keep_keras_state, one_thread_per_model_call
 from ui.scores import model_scores
@@ -23,6 +24,7 @@ from ui.texts import text
 from ui.train import train_view
 from ui.uploader_words import uploader_words
 
+start_at_the_top()  # even right after a fragment's run in the same thread (ui/page_top.py)
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
 pace.wait_for_turn(PAGE_PACE)  # one page is drawn whole at a person's pace, never a script's
 keep_keras_state()

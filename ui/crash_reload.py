@@ -3,13 +3,15 @@
 Streamlit's page (1.67) applies each element the server sends at a position in its tree of
 elements; an element it cannot place ("Bad delta path index 2 (should be between [0, 1])")
 throws while React draws, and React then removes the whole app: the visitor is left with a
-white page, no error, and a closed connection (caught in CI, rarely, during a training; the
-cause is not yet known: bench/README.md, tests/browser/frames.py). Reloading is what the
-visitor would do, and all the page can do: a new session, drawn whole.
+white page, no error, and a closed connection. The one cause found (a whole-page run started
+inside a fragment's container) is fixed where it starts (`ui.page_top`); this is the net
+for any other: reloading is what the visitor would do, and all the page can do (a new
+session, drawn whole).
 
 The script is the page's own (`st.html` with `unsafe_allow_javascript`), installed once per
-browser page, its element hidden (it would add a gap above the title); it reloads only for the errors of Streamlit's element tree, at most once a minute
-(`sessionStorage`), so an app that crashed again at once does not reload without end.
+browser page, its element hidden (it would add a gap above the title); it reloads only for
+the errors of Streamlit's element tree, at most once a minute (`sessionStorage`), so an app
+that crashed again at once does not reload without end.
 """
 
 import streamlit as st
