@@ -9,6 +9,7 @@ model list, never its results in their Train panel. The server's log holds no St
 Screenshots land in test-artifacts/ (train-*.png, live-*.png).
 """
 
+import collections
 import math
 import re
 import time
@@ -92,10 +93,11 @@ def shown(page, error, what):
     if frames is not None:  # which run and fragment sent what, up to the end
         (ARTIFACTS / f"failed-{stamp}-frames.txt").write_text(frames.story())
     body = page.locator("body").inner_text()[:300]
-    said = getattr(page, "said", ["(not recorded)"])
-    # The first lines say how it began (a blank page once logged only its timers' sends after a
-    # disconnection: 20 of them hid the start), the last how it ended.
-    said = said if len(said) <= 30 else [*said[:20], f"... {len(said) - 30} more ...", *said[-10:]]
+    # Each different line once, with how often it came, in the order first said: Vega's
+    # warnings about a chart without data yet, and the timers' sends after a disconnection,
+    # came by the hundred and once hid the one error that said how the page broke.
+    counts = collections.Counter(getattr(page, "said", ["(not recorded)"]))
+    said = [line if counts[line] == 1 else f"{line} (x{counts[line]})" for line in counts]
     return AssertionError(f"{error}\nInstead of {what}, the Train panel showed: {text!r}; "
                           f"the page's status: {state!r}; its text began {body!r} (the page: "
                           f"test-artifacts/failed-{stamp}.png, .html and -frames.txt); its scripts said: "
