@@ -13,7 +13,7 @@ from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
 from ui.loop_handoff import batch_loop_handoffs
 from ui.narrow import narrow_screen_styles
-from ui.page_top import start_at_the_top
+from ui.page_top import reset_after_fragment_runs, start_at_the_top
 from ui.run_handover import hand_over_runs
 from ui.runtime import freeze_long_lived_heap, keep_keras_state, one_thread_per_model_call
 from ui.scores import model_scores
@@ -31,6 +31,7 @@ keep_keras_state()
 one_thread_per_model_call()  # before the page's first model call
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts
 batch_loop_handoffs()  # and cross to the event loop in batches
+reset_after_fragment_runs()  # a run after a fragment's starts at the page's top
 narrow_screen_styles()
 correction.page_styles()
 reload_after_a_crash()  # a page whose app crashed in the browser does not stay blank

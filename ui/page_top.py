@@ -12,10 +12,15 @@ reruns of every page (`ui.open_pages.rerun_page`) and the run hand-over (`ui.run
 ask the runner exactly so, and a training's once-a-second panel made it likely (caught in CI
 and in full local runs, about one in three; tests/browser/frames.py kept the messages).
 
-`start_at_the_top()`, called first in the page's script (which only whole-page runs
-execute), resets the stack as Streamlit does after a stopped run. Where Streamlit has no such
-names, it does nothing: the page is then as exposed as before, no worse.
+`reset_after_fragment_runs()` resets the stack in the runner's thread as each fragment's run
+ends, as Streamlit does after a stopped run: before the next run's widget callbacks, whose
+error box would otherwise be drawn in the fragment's place too. `start_at_the_top()`, called
+first in the page's script (which only whole-page runs execute), does it again for a runner
+made before that patch (the process's first page). Where Streamlit has no such names, each does
+nothing: the page is then as exposed as before, no worse.
 """
+
+import functools
 
 
 def start_at_the_top():
@@ -32,4 +37,38 @@ def start_at_the_top():
     except ImportError:
         return False
     context_dg_stack.set(get_default_dg_stack_value())
+    return True
+
+
+def reset_after_fragment_runs():
+    """Patches the private `AppSession._on_scriptrunner_event` (called in the runner's thread
+    for each of its events) to reset the stack when a fragment's run ends. Idempotent.
+
+    Returns:
+        True when the patch is in place.
+    """
+    try:
+        from streamlit.delta_generator_singletons import (
+            context_dg_stack,
+            get_default_dg_stack_value,
+        )
+        from streamlit.runtime.app_session import AppSession
+        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+    except ImportError:
+        return False
+    on_event = getattr(AppSession, "_on_scriptrunner_event", None)
+    ended = getattr(ScriptRunnerEvent, "FRAGMENT_STOPPED_WITH_SUCCESS", None)
+    if on_event is None or ended is None:
+        return False
+    if getattr(on_event, "resets_stack", False):
+        return True
+
+    @functools.wraps(on_event)  # keeps the other patches' marks (ui/loop_handoff.py)
+    def on_scriptrunner_event(session, sender, event, *args, **kwargs):
+        if event == ended:
+            context_dg_stack.set(get_default_dg_stack_value())
+        return on_event(session, sender, event, *args, **kwargs)
+
+    on_scriptrunner_event.resets_stack = True
+    AppSession._on_scriptrunner_event = on_scriptrunner_event
     return True

@@ -3,7 +3,7 @@ thread, as the server's reruns of every page ask for (ui/open_pages.py): the att
 `ui.page_top`, served by tests/browser/test_browser_crash.py.
 
 Each click of "Again" reruns the fragment alone; as that run ends, the runner is asked for a
-whole-page run, which it then runs in the same thread. Without `start_at_the_top()` the page's
+whole-page run, which it then runs in the same thread. Without `ui.page_top`'s resets the page's
 title is written inside the fragment's tab, and the browser soon meets an element it cannot
 place and removes the whole app.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from ui.page_top import start_at_the_top  # noqa: E402
+from ui.page_top import reset_after_fragment_runs, start_at_the_top  # noqa: E402
 
 
 def ask_for_the_page_after_each_fragment_run():
@@ -37,6 +37,7 @@ def ask_for_the_page_after_each_fragment_run():
     runner.on_event.connect(ask, weak=False)
 
 
+reset_after_fragment_runs()
 start_at_the_top()
 st.title("Top")
 st.caption("A whole page")
