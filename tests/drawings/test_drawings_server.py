@@ -225,8 +225,26 @@ def test_many_sessions_at_once_share_a_few_connections(url, monkeypatch):
     few."""
     db = DrawingsDB(url)
     assert db.count() == 0  # migrated
-    opened, connect = [], psycopg.connect
-    monkeypatch.setattr(psycopg, "connect", lambda *a, **k: opened.append(1) or connect(*a, **k))
+    # Counted open at once, not opened in all: of the `MOST_OPEN` given back at once only
+    # `IDLE_KEPT` stay open, so a busy host may close one and open another later (CI did: 7).
+    connect, lock, now_open, most = psycopg.connect, threading.Lock(), [0], [0]
+
+    def counted(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        with lock:
+            now_open[0] += 1
+            most[0] = max(most[0], now_open[0])
+        close = connection.close
+
+        def closing():
+            with lock:
+                now_open[0] -= 0 if connection.closed else 1
+            close()
+
+        connection.close = closing
+        return connection
+
+    monkeypatch.setattr(psycopg, "connect", counted)
     start, answers = threading.Barrier(40), []
 
     def visitor():
@@ -239,7 +257,7 @@ def test_many_sessions_at_once_share_a_few_connections(url, monkeypatch):
     for thread in threads:
         thread.join(60)
     assert answers == [[(0,)]] * 40
-    assert len(opened) <= store_server.MOST_OPEN
+    assert 0 < most[0] <= store_server.MOST_OPEN
 
 
 @pytest.mark.parametrize("value", [
