@@ -23,20 +23,29 @@ nothing: the page is then as exposed as before, no worse.
 import functools
 
 
-def start_at_the_top():
-    """Makes this whole-page run write from the page's top (call first in the page script).
-
-    Returns:
-        True when the stack was reset.
-    """
+def _stack_reset():
+    """A function that puts this thread's stack back at the page's top, or None where
+    Streamlit has no such names."""
     try:
         from streamlit.delta_generator_singletons import (
             context_dg_stack,
             get_default_dg_stack_value,
         )
     except ImportError:
+        return None
+    return lambda: context_dg_stack.set(get_default_dg_stack_value())
+
+
+def start_at_the_top():
+    """Makes this whole-page run write from the page's top (call first in the page script).
+
+    Returns:
+        True when the stack was reset.
+    """
+    reset = _stack_reset()
+    if reset is None:
         return False
-    context_dg_stack.set(get_default_dg_stack_value())
+    reset()
     return True
 
 
@@ -47,18 +56,15 @@ def reset_after_fragment_runs():
     Returns:
         True when the patch is in place.
     """
+    reset = _stack_reset()
     try:
-        from streamlit.delta_generator_singletons import (
-            context_dg_stack,
-            get_default_dg_stack_value,
-        )
         from streamlit.runtime.app_session import AppSession
         from streamlit.runtime.scriptrunner import ScriptRunnerEvent
     except ImportError:
         return False
     on_event = getattr(AppSession, "_on_scriptrunner_event", None)
     ended = getattr(ScriptRunnerEvent, "FRAGMENT_STOPPED_WITH_SUCCESS", None)
-    if on_event is None or ended is None:
+    if reset is None or on_event is None or ended is None:
         return False
     if getattr(on_event, "resets_stack", False):
         return True
@@ -66,7 +72,7 @@ def reset_after_fragment_runs():
     @functools.wraps(on_event)  # keeps the other patches' marks (ui/loop_handoff.py)
     def on_scriptrunner_event(session, sender, event, *args, **kwargs):
         if event == ended:
-            context_dg_stack.set(get_default_dg_stack_value())
+            reset()
         return on_event(session, sender, event, *args, **kwargs)
 
     on_scriptrunner_event.resets_stack = True

@@ -47,7 +47,7 @@ def titles_written(frames):
 
 
 @pytest.fixture(scope="module")
-def fragment_then_page_url(tmp_path_factory):
+def fragment_then_page_url():
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)  # alone in a fresh clone, no other test has made it
     log = ARTIFACTS / "streamlit-fragment-then-page.log"
