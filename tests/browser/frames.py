@@ -26,6 +26,24 @@ class Frames:
     def _keep(self, way, data):
         self.frames.append((time.time(), way, data))
 
+    def last_sent(self, key):
+        """The value the page last sent for the widget of key `key` (a select_slider's
+        `["30,000"]`, a number's `1.0`), or None when no rerun it sent carried it yet."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        for _, way, data in reversed(list(self.frames)):
+            if way != "out" or isinstance(data, str):
+                continue
+            msg = BackMsg()
+            msg.ParseFromString(data)
+            if msg.WhichOneof("type") != "rerun_script":
+                continue
+            for widget in msg.rerun_script.widget_states.widgets:
+                if widget.id.endswith(f"-{key}"):
+                    value = getattr(widget, widget.WhichOneof("value"))
+                    return list(value.data) if hasattr(value, "data") else value
+        return None
+
     def story(self):
         """One line per frame kept, oldest first."""
         return "\n".join(f"{time.strftime('%X', time.localtime(at))}.{int(at % 1 * 1000):03d} "

@@ -29,6 +29,7 @@ from tests.browser.conftest import (
 from tests.browser.test_browser import expect_prediction, screenshot, seven, wait_for_app_idle
 from tests.browser.test_browser_page import FOLLOW_SECONDS, choose_model_when_listed
 from tests.browser_kit import MS, canvas, stroke
+from ui.session_keys import TRAIN_IMAGES
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -127,15 +128,45 @@ def set_number(page, label, value):
     wait_for_app_idle(page)
 
 
-def choose_images(page, shown, label="Training images"):
+def choose_images(page, shown, label="Training images", key=TRAIN_IMAGES):
     """Moves the training images slider to the count written `shown` ("2,000"), by keyboard
     as a visitor can: one step at a time towards it, each read once the page shows it.
 
     On busy cores a key pressed while the page reruns for the previous one can be lost (the
     slider is redrawn) or a check made before the page shows a step presses past the count:
-    each press is therefore waited for, and pressed again, focus first, if the page lost it."""
+    each press is therefore waited for, and pressed again, focus first, if the page lost it.
+    Then the count the page last sent the server (its websocket's frames, `page.frames_kept`)
+    must be the one shown: a training takes that one, not what the slider shows."""
     thumb = page.get_by_role("slider", name=label)
     want = int(re.sub(r"\D", "", shown))
+    for attempt in range(3):
+        if attempt:
+            # The slider showed `shown` but the page's last word to the server was another
+            # count: a training started now would take that one (CI, once: 30,000 shown,
+            # 40,000 trained). A step away and back sends the count shown again.
+            thumb.focus()
+            page.keyboard.press("ArrowLeft" if want > 100 else "ArrowRight")
+            expect(thumb).not_to_have_attribute("aria-valuetext", shown)
+        _move_slider(page, thumb, want, shown)
+        if _server_told(page, key, shown):
+            return
+    raise AssertionError(f"The slider shows {shown} but the page last sent the server "
+                         f"{page.frames_kept.last_sent(key)!r}, three times over")
+
+
+def _server_told(page, key, shown):
+    """Whether the page's last rerun carried `shown` for the widget `key`, waited for a little:
+    the slider sends its value as the key is released, and the rerun follows at once."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if page.frames_kept.last_sent(key) == [shown]:
+            wait_for_app_idle(page)
+            return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def _move_slider(page, thumb, want, shown):
     for _ in range(60):
         now = thumb.get_attribute("aria-valuetext")
         count = int(re.sub(r"\D", "", now))  # "10,000", or "10 000" in French
