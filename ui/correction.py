@@ -19,7 +19,8 @@ import streamlit as st
 from mnist_core.constants import NOT_A_DIGIT, NUM_CLASSES
 from mnist_core.drawings.store import DrawingRefused
 from mnist_core.errors import ImageError, MnistError
-from ui.drawings_store import client_address, session_id, store
+from ui.client_address import client_address
+from ui.drawings_store import session_id, store
 from ui.scores import own_score
 from ui.session_keys import (ACCEPTED_UPLOAD, CORRECTION_CANVAS, DRAWINGS_CLOSED,
                              DRAWINGS_NOTICE, DRAWINGS_RECORDED, DRAWINGS_RECORDING, MODEL_CHOICE,

@@ -10,7 +10,7 @@ from streamlit.runtime.context import StreamlitHeaders
 from mnist_core.drawings.store import DrawingsDB, db_path
 from tests.app_kit import start
 from tests.ui.test_app_drawings import choose, draw
-from ui import drawings_store
+from ui import client_address, drawings_store
 from ui.session_keys import LANGUAGE
 
 
@@ -33,7 +33,6 @@ def test_a_full_store_is_said_once_then_nothing_more_is_offered(models, canvas, 
 def test_one_address_opening_fresh_sessions_reaches_its_limit(models, canvas, mnist,
                                                               monkeypatch, language, words):
     monkeypatch.setenv("MNIST_DRAWINGS_PER_CLIENT", "1")
-    monkeypatch.setattr(drawings_store, "client_address", lambda: "203.0.113.5")
     monkeypatch.setattr("ui.correction.client_address", lambda: "203.0.113.5")
     (_, _), (x_test, _) = mnist
     choose(draw(start(), canvas, x_test[0]), 7)
@@ -46,12 +45,12 @@ def test_one_address_opening_fresh_sessions_reaches_its_limit(models, canvas, mn
 def test_the_address_is_the_connections_or_the_proxys_last_entry(monkeypatch):
     context = types.SimpleNamespace(ip_address="198.51.100.7", headers=StreamlitHeaders(
         [("X-Forwarded-For", "10.9.9.9, 203.0.113.8")]))
-    monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
-    assert drawings_store.client_address() == "198.51.100.7"
+    monkeypatch.setattr(client_address, "st", types.SimpleNamespace(context=context))
+    assert client_address.client_address() == "198.51.100.7"
     monkeypatch.setenv("MNIST_CLIENT_HEADER", "X-Forwarded-For")
-    assert drawings_store.client_address() == "203.0.113.8"  # what the proxy wrote
+    assert client_address.client_address() == "203.0.113.8"  # what the proxy wrote
     context.headers = StreamlitHeaders([])
-    assert drawings_store.client_address() is None
+    assert client_address.client_address() is None
 
 
 def test_a_visitor_sending_the_header_first_cannot_choose_its_address(monkeypatch):
@@ -63,8 +62,8 @@ def test_a_visitor_sending_the_header_first_cannot_choose_its_address(monkeypatc
         headers = StreamlitHeaders([("x-forwarded-for", forged),
                                     ("x-forwarded-for", "203.0.113.8")])
         context = types.SimpleNamespace(ip_address="127.0.0.9", headers=headers)
-        monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
-        seen.add(drawings_store.client_address())
+        monkeypatch.setattr(client_address, "st", types.SimpleNamespace(context=context))
+        seen.add(client_address.client_address())
     assert seen == {"203.0.113.8"}
 
 
@@ -75,7 +74,7 @@ def test_without_the_header_neither_the_proxy_nor_a_forwarded_address_is_a_visit
     them, nobody could record). And a server bound to 127.0.0.1 took the address from the
     visitor's X-Forwarded-For when the proxy passed it on (the last two): one visitor, any
     number of addresses. The deployer's log names the missing setting, once."""
-    monkeypatch.setattr(drawings_store, "_told_proxy", [], raising=False)
+    monkeypatch.setattr(client_address, "_told_proxy", [], raising=False)
     seen = []
     with caplog.at_level(logging.WARNING, "mnist_core.drawings.store"):
         for address, forwarded in (("::ffff:127.0.0.1", "203.0.113.8"), ("127.0.0.1", "6.6.6.6"),
@@ -83,8 +82,8 @@ def test_without_the_header_neither_the_proxy_nor_a_forwarded_address_is_a_visit
                                    ("6.6.6.6", "6.6.6.6"), ("8.8.8.8", "7.7.7.7, 8.8.8.8")):
             headers = StreamlitHeaders([("X-Forwarded-For", forwarded)])
             context = types.SimpleNamespace(ip_address=address, headers=headers)
-            monkeypatch.setattr(drawings_store, "st", types.SimpleNamespace(context=context))
-            seen.append(drawings_store.client_address())
+            monkeypatch.setattr(client_address, "st", types.SimpleNamespace(context=context))
+            seen.append(client_address.client_address())
     assert seen == [None, None, "10.1.2.3", "203.0.113.7", None, None]
     assert caplog.text.count("carry a proxy's header (X-Forwarded-For)") == 1
 
