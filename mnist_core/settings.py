@@ -218,6 +218,13 @@ SETTINGS = {s.name: s for s in (
             "faster ones wait their turn, asleep, so that a script sending strokes or clicks "
             "back to back cannot take the server's interpreter from the other visitors.",
             _whole(1, 10_000)),
+    Setting("MNIST_RUNS_AT_ONCE_PER_CLIENT", "2",
+            "Most runs of one client's pages in progress at once (a client: one address, or "
+            "one IPv6 /64, as `MNIST_CLIENT_HEADER` says behind a proxy), however many pages "
+            "it opens; its other pages wait their turn, asleep, in order. A page runs one "
+            "thing at a time, so only a script's many pages or a crowd behind one address "
+            "ever wait; pages of no known address (a local run) are no client's. 0: no limit.",
+            _whole(0, 10_000)),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
             "Most drawings one visitor's session may record in a minute.", _whole(1, 1000)),
     # issue 22 (trust): visitors' labels trusted only as far as they deserve; the store open

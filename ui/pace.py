@@ -12,7 +12,8 @@ by its id. So each session has three buckets of `BURST` turns, one for its strok
 waits for its turn, asleep, the interpreter free for the other pages. Strokes sent meanwhile do
 not interrupt a fragment's run (Streamlit lets it end) and wait as one request, the next run
 reading the latest; a whole-page request ends the sleeping run at its next element. Either way
-a flood costs the server one run per turn.
+a flood costs the server one run per turn. A script's many pages are bounded together as well:
+each run then takes its turn among its client's pages (`ui.client_share`).
 """
 
 import functools
@@ -24,7 +25,9 @@ import streamlit as st
 
 from mnist_core import settings
 from mnist_core.errors import MnistError
-from ui.session_keys import FRAGMENT_PACE
+from ui import client_share
+from ui.client_address import client_address
+from ui.session_keys import CLIENT, FRAGMENT_PACE
 
 LOG = logging.getLogger(__name__)
 
@@ -69,7 +72,23 @@ def wait_for_turn(key, state=None, clock=time.monotonic, sleep=time.sleep, rate=
     state[key] = (left - 1.0, now)
     if waited:
         _stop_if_replaced()
+    if state is st.session_state:
+        _client_turn(state)
     return waited
+
+
+def _client_turn(state):
+    """This page's turn among its client's pages (`ui.client_share`), taken after its own pace:
+    a page asleep for its bucket holds no turn of its client's (but for a turn its run holds
+    already: a whole page's run waiting to read a stroke, at most a turn of the bucket)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not client_share.watched(ctx.session_id):
+        return
+    if CLIENT not in state:
+        state[CLIENT] = (client_address(),)
+    client_share.take_turn(state[CLIENT][0], ctx.session_id, ctx.yield_check)
 
 
 def _stop_if_replaced():

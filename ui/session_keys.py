@@ -124,6 +124,8 @@ PAGE_PACE = "page_pace"
 """`(turns left, when counted)` of the whole-page runs: ui.pace writes and reads it, before each."""
 FRAGMENT_PACE = "fragment_pace"
 """`(turns left, when counted)` of the other fragments' runs alone: ui.pace writes and reads it."""
+CLIENT = "client"
+"""`(the visitor's address or None,)`, read once a session: ui.pace writes and reads it."""
 
 # Not in the control's callback arguments, which stay with each stroke's control until a
 # whole-page run (a stroke reruns only the Draw fragment).

@@ -72,10 +72,13 @@ class Visitor:
         base_url: the app's URL, e.g. "http://127.0.0.1:8501" (a path prefix is kept).
         name: shown in errors.
         locale: the browser's language, sent in the context of every run.
+        headers: more headers for the websocket's request (a proxy's `X-Real-IP`: several
+            visitors of one address, or of several, on one machine).
     """
 
-    def __init__(self, base_url, name="visitor", locale="en-US"):
+    def __init__(self, base_url, name="visitor", locale="en-US", headers=None):
         self.base_url, self.name, self.locale = base_url.rstrip("/"), name, locale
+        self.headers = dict(headers or {})
         self.page = Page()
         self.session_id = ""
         self.runs_started = self.full_runs_done = self.fragment_runs_done = 0
@@ -112,7 +115,7 @@ class Visitor:
         url = urllib.parse.urlunsplit((scheme, parts.netloc, parts.path + "/_stcore/stream",
                                        "", ""))
         protocols = ["streamlit"] + ([cookies[XSRF_COOKIE]] if XSRF_COOKIE in cookies else [])
-        headers = {"Origin": f"{parts.scheme}://{parts.netloc}"}
+        headers = {"Origin": f"{parts.scheme}://{parts.netloc}", **self.headers}
         if cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         self._socket = await connect(url, subprotocols=protocols, additional_headers=headers,

@@ -1,0 +1,231 @@
+"""One client's pages take turns: at most `MNIST_RUNS_AT_ONCE_PER_CLIENT` of their runs at once.
+
+Each page is served at a person's pace (`ui.pace`), but a script may open as many pages as it
+likes: 30 pages from one address, each reading 4 strokes a second at ~15 ms, ask for ~1.8 of
+the server's one interpreter, and every other visitor waits behind them. So a client (an
+address's group, `mnist_core.drawings.clients.client_group`: an IPv4 address, an IPv6 /64) has
+at most that many runs in progress at once, whatever its number of pages; its other pages wait
+their turn, in the order they asked, asleep. One page never waits for itself (a page runs one
+script at a time), so a visitor with a page or two never waits at all; a classroom behind one
+address takes all of a free server, and on a busy one the share of that many busy visitors.
+
+The turn is taken with the run's pace (`ui.pace.wait_for_turn`, at the start of every run that
+costs: a whole page, a stroke's reading, a fragment's own run) and given back when the run
+ends, through the session's events (`give_back_at_run_ends`): a run stopped, replaced or failed
+gives it back too. Pages whose address the server does not know (a local run; Community Cloud,
+where Streamlit sees no address unless `MNIST_CLIENT_HEADER` names the proxy's header) are no
+one's: they never wait here, as before.
+"""
+
+import collections
+import functools
+import logging
+import threading
+import time
+
+from mnist_core import settings
+from mnist_core.drawings.clients import client_group
+from mnist_core.errors import MnistError
+
+LOG = logging.getLogger(__name__)
+
+CHECK_SECONDS = 0.5
+"""How often a waiting run looks whether a newer request replaced it or its page closed (it then
+ends there). Not oftener: a script's hundreds of waiting pages would each wake for nothing, and
+a run replaced meanwhile that gets its turn ends at its first element anyway."""
+
+
+class Turns:
+    """The runs in progress, by client, and the pages waiting for a turn, in the order they
+    asked. A turn given back goes straight to the first page waiting: only it is woken.
+
+    A turn is held by a page (its session id), not by a run: a page whose previous run's end
+    was somehow not seen takes its next turn at once, and gives it back at that run's end.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._holding = {}  # client -> sessions running
+        self._waiting = {}  # client -> deque of (session, its turn's event), in order
+        self._client_of = {}  # session -> client it holds a turn of
+        self._most = 1
+        self.waited = 0  # runs that waited, all clients together (the log says it)
+
+    def take(self, client, session, most, stop_if_replaced=lambda: None, clock=time.monotonic):
+        """Waits until `session` may run for `client` (fewer than `most` of its runs in
+        progress, and no page of it that asked earlier still waiting), then holds that turn.
+
+        Args:
+            stop_if_replaced: called every `CHECK_SECONDS` while waiting; raises to end the run
+                (Streamlit's own yield check), the turn then not taken.
+
+        Returns:
+            The seconds waited.
+        """
+        with self._lock:
+            self._most = most
+            if session in self._client_of:
+                return 0.0  # this page's turn already: a run inside its own run
+            if not self._waiting.get(client) and len(self._holding.get(client, ())) < most:
+                self._hold(client, session)
+                return 0.0
+            entry = (session, threading.Event())
+            self._waiting.setdefault(client, collections.deque()).append(entry)
+            self._hand_out(client)  # should the deployer have raised `most` meanwhile
+        start = clock()
+        try:
+            while not entry[1].wait(CHECK_SECONDS):
+                stop_if_replaced()
+        except BaseException:
+            with self._lock:
+                if entry[1].is_set():  # handed the turn meanwhile: on to the next one
+                    self._give_back(session)
+                else:
+                    self._waiting[client].remove(entry)
+                    if not self._waiting[client]:
+                        del self._waiting[client]
+            raise
+        return clock() - start
+
+    def _hold(self, client, session):
+        self._holding.setdefault(client, set()).add(session)
+        self._client_of[session] = client
+
+    def give_back(self, session):
+        """Ends `session`'s turn, if it holds one, handing it to its client's first page
+        waiting. Returns True when it held one."""
+        with self._lock:
+            return self._give_back(session)
+
+    def _give_back(self, session):
+        client = self._client_of.pop(session, None)
+        if client is None:
+            return False
+        self._holding[client].discard(session)
+        self._hand_out(client)
+        return True
+
+    def _hand_out(self, client):
+        """Gives `client`'s free turns to its first pages waiting."""
+        holding = self._holding.setdefault(client, set())
+        waiting = self._waiting.get(client)
+        while waiting and len(holding) < self._most:
+            first, turn = waiting.popleft()
+            holding.add(first)
+            self._client_of[first] = client
+            turn.set()
+        if waiting is not None and not waiting:
+            del self._waiting[client]
+        if not holding:
+            del self._holding[client]
+
+    def running(self, client):
+        """How many of `client`'s runs hold a turn now."""
+        with self._lock:
+            return len(self._holding.get(client, ()))
+
+    def waiting(self, client):
+        """How many of `client`'s pages wait for a turn now."""
+        with self._lock:
+            return len(self._waiting.get(client, ()))
+
+
+TURNS = Turns()
+"""This server process's turns."""
+
+
+def take_turn(client, session, stop_if_replaced=lambda: None):
+    """Takes `session`'s turn among `client`'s runs (`TURNS`), at most the deployer's
+    `MNIST_RUNS_AT_ONCE_PER_CLIENT` at once; nothing for a page of no known client.
+
+    Returns:
+        The seconds waited.
+    """
+    most = _most()
+    if client is None or not most:
+        return 0.0
+    group = client_group(client)
+    waited = TURNS.take(group, session, most, stop_if_replaced)
+    if waited:
+        _said_waiting(most)
+    return waited
+
+
+LOG_EVERY_SECONDS = 600
+_last_said = [None]
+
+
+def _said_waiting(most, clock=time.monotonic):
+    """The deployer's log, at most once in `LOG_EVERY_SECONDS` (a script's pages wait at
+    every run), with how many runs waited in all."""
+    TURNS.waited += 1
+    now = clock()
+    if _last_said[0] is None or now - _last_said[0] >= LOG_EVERY_SECONDS:
+        _last_said[0] = now
+        LOG.warning("A client's pages asked for more runs at once than "
+                    "MNIST_RUNS_AT_ONCE_PER_CLIENT (%d) and took turns; %d runs have waited "
+                    "so far.", most, TURNS.waited)
+
+
+_warned = []
+
+
+def _most():
+    try:
+        return settings.get("MNIST_RUNS_AT_ONCE_PER_CLIENT")
+    except MnistError as error:  # the deployer's typo: the default, said once in the log
+        if not _warned:
+            _warned.append(True)
+            LOG.warning("%s", error)
+        return int(settings.SETTINGS["MNIST_RUNS_AT_ONCE_PER_CLIENT"].default)
+
+
+def give_back_at_run_ends():
+    """Patches the private `AppSession._on_scriptrunner_event` (called in the runner's thread
+    for each of its events) to give the session's turn back as each of its runs ends, however
+    it ends (finished, stopped for a newer request, failed to compile, shut down). Idempotent.
+
+    A runner made before the patch (the process's first page) calls the old method to its end:
+    its runs take no turn (`watched`).
+
+    Returns:
+        True when the patch is in place; False where Streamlit has no such names (no run then
+        takes a turn).
+    """
+    try:
+        from streamlit.runtime.app_session import AppSession
+        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+    except ImportError:
+        return False
+    on_event = getattr(AppSession, "_on_scriptrunner_event", None)
+    names = ("SCRIPT_STOPPED_WITH_SUCCESS", "SCRIPT_STOPPED_WITH_COMPILE_ERROR",
+             "SCRIPT_STOPPED_FOR_RERUN", "FRAGMENT_STOPPED_WITH_SUCCESS", "SHUTDOWN")
+    ends = {getattr(ScriptRunnerEvent, name, None) for name in names}
+    started = getattr(ScriptRunnerEvent, "SCRIPT_STARTED", None)
+    if on_event is None or None in ends or started is None:
+        return False
+    if getattr(on_event, "gives_turns_back", False):
+        return True
+
+    @functools.wraps(on_event)  # keeps the other patches' marks (ui/page_top.py, loop_handoff)
+    def on_scriptrunner_event(session, sender, event, *args, **kwargs):
+        if event == started:
+            _watched.add(session.id)
+        elif event in ends:
+            _watched.discard(session.id)
+            TURNS.give_back(session.id)
+        return on_event(session, sender, event, *args, **kwargs)
+
+    on_scriptrunner_event.gives_turns_back = True
+    AppSession._on_scriptrunner_event = on_scriptrunner_event
+    return True
+
+
+_watched = set()
+"""Sessions whose run in progress started through the patch: its end will give its turn back."""
+
+
+def watched(session):
+    """True when `session`'s run in progress will give its turn back as it ends: only such a
+    run takes one, so that no client is left waiting for a turn that is never given back."""
+    return session in _watched
