@@ -11,8 +11,7 @@ address takes all of a free server, and on a busy one the share of that many bus
 
 The turn is taken with the run's pace (`ui.pace.wait_for_turn`, at the start of every run that
 costs: a whole page, a stroke's reading, a fragment's own run) and given back when the run
-ends, through the session's events (`give_back_at_run_ends`): a run stopped, replaced or failed
-gives it back too. Pages whose address the server does not know (a local run; Community Cloud,
+returns (`give_back_at_run_ends`): a run stopped, replaced or failed gives it back too. Pages whose address the server does not know (a local run; Community Cloud,
 where Streamlit sees no address unless `MNIST_CLIENT_HEADER` names the proxy's header) are no
 one's: they never wait here, as before.
 """
@@ -181,43 +180,39 @@ def _most():
 
 
 def give_back_at_run_ends():
-    """Patches the private `AppSession._on_scriptrunner_event` (called in the runner's thread
-    for each of its events) to give the session's turn back as each of its runs ends, however
-    it ends (finished, stopped for a newer request, failed to compile, shut down). Idempotent.
-
-    A runner made before the patch (the process's first page) calls the old method to its end:
-    its runs take no turn (`watched`).
+    """Patches the private `ScriptRunner._run_script` (one run of a page, whole or of its
+    fragments, in the runner's thread) to give the session's turn back as the run returns,
+    however it ends (finished, stopped for a newer request, failed, its page closed).
+    Idempotent. The runner looks the method up at each run, so a runner made before the patch
+    (the process's first pages) is watched from its next run on; the run under way when the
+    patch is made takes no turn (`watched`).
 
     Returns:
         True when the patch is in place; False where Streamlit has no such names (no run then
         takes a turn).
     """
     try:
-        from streamlit.runtime.app_session import AppSession
-        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+        from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
     except ImportError:
         return False
-    on_event = getattr(AppSession, "_on_scriptrunner_event", None)
-    names = ("SCRIPT_STOPPED_WITH_SUCCESS", "SCRIPT_STOPPED_WITH_COMPILE_ERROR",
-             "SCRIPT_STOPPED_FOR_RERUN", "FRAGMENT_STOPPED_WITH_SUCCESS", "SHUTDOWN")
-    ends = {getattr(ScriptRunnerEvent, name, None) for name in names}
-    started = getattr(ScriptRunnerEvent, "SCRIPT_STARTED", None)
-    if on_event is None or None in ends or started is None:
+    run_script = getattr(ScriptRunner, "_run_script", None)
+    if run_script is None:
         return False
-    if getattr(on_event, "gives_turns_back", False):
+    if getattr(run_script, "gives_turns_back", False):
         return True
 
-    @functools.wraps(on_event)  # keeps the other patches' marks (ui/page_top.py, loop_handoff)
-    def on_scriptrunner_event(session, sender, event, *args, **kwargs):
-        if event == started:
-            _watched.add(session.id)
-        elif event in ends:
-            _watched.discard(session.id)
-            TURNS.give_back(session.id)
-        return on_event(session, sender, event, *args, **kwargs)
+    @functools.wraps(run_script)
+    def _run_script(runner, *args, **kwargs):
+        session = getattr(runner, "_session_id", None)
+        _watched.add(session)
+        try:
+            return run_script(runner, *args, **kwargs)
+        finally:
+            _watched.discard(session)
+            TURNS.give_back(session)
 
-    on_scriptrunner_event.gives_turns_back = True
-    AppSession._on_scriptrunner_event = on_scriptrunner_event
+    _run_script.gives_turns_back = True
+    ScriptRunner._run_script = _run_script
     return True
 
 

@@ -54,8 +54,8 @@ def test_a_scripts_many_pages_take_turns_and_another_address_does_not_wait_for_t
         visitor = Visitor(share_url, "visitor", headers={"X-Real-IP": VISITOR})
         fresh = Visitor(share_url, "fresh", headers={"X-Real-IP": SCRIPT})
         try:
-            # The visitor first: the process's first pages, their runners made before the
-            # page's first run installed the turns, take none (ui/client_share.py).
+            # The visitor first: the process's first run installs the turns, and the runs
+            # already under way then take none (ui/client_share.py).
             await visitor.open()
             await asyncio.gather(*(page.open() for page in script))  # opening takes turns too
             until = time.monotonic() + 4

@@ -176,26 +176,26 @@ def test_a_bad_setting_keeps_the_default_and_says_so(monkeypatch, caplog):
 
 
 def test_a_runs_end_gives_its_turn_back_however_it_ends(monkeypatch):
-    from streamlit.runtime.app_session import AppSession
-    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-    seen = []
-    monkeypatch.setattr(AppSession, "_on_scriptrunner_event",
-                        lambda session, sender, event, **kwargs: seen.append(event))
+    def run(runner, ends):  # a run of the page: takes its turn, then ends as told
+        assert watched(runner._session_id)  # a run that started through the patch
+        take_turn("6.6.6.6", runner._session_id)
+        assert client_share.TURNS.running("6.6.6.6") == 1
+        if ends is not None:
+            raise ends
+
+    monkeypatch.setattr(ScriptRunner, "_run_script", run)
     monkeypatch.setattr(client_share, "TURNS", Turns())
     monkeypatch.setenv("MNIST_RUNS_AT_ONCE_PER_CLIENT", "1")
     assert give_back_at_run_ends() and give_back_at_run_ends()  # idempotent
-    session = type("Session", (), {"id": "page"})()
-    for end in (ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS,
-                ScriptRunnerEvent.SCRIPT_STOPPED_FOR_RERUN,
-                ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
-                ScriptRunnerEvent.FRAGMENT_STOPPED_WITH_SUCCESS,
-                ScriptRunnerEvent.SHUTDOWN):
-        assert not watched("page")  # a run that did not start through the patch takes none
-        AppSession._on_scriptrunner_event(session, None, ScriptRunnerEvent.SCRIPT_STARTED)
-        assert watched("page")
-        take_turn("6.6.6.6", "page")
-        assert client_share.TURNS.running("6.6.6.6") == 1
-        AppSession._on_scriptrunner_event(session, None, end)
-        assert client_share.TURNS.running("6.6.6.6") == 0, f"{end} kept the turn"
-    assert seen.count(ScriptRunnerEvent.SCRIPT_STARTED) == 5  # Streamlit's own handling too
+    runner = type("Runner", (), {"_session_id": "page"})()
+    for ends in (None, StopException(), RerunException(None), RuntimeError("a bug")):
+        assert not watched("page")  # no run under way
+        try:
+            ScriptRunner._run_script(runner, ends)
+        except BaseException as error:  # noqa: BLE001 - the run's own end, passed on
+            assert error is ends
+        assert client_share.TURNS.running("6.6.6.6") == 0, f"{ends!r} kept the turn"
+    assert not watched("page")
