@@ -221,9 +221,10 @@ SETTINGS = {s.name: s for s in (
     Setting("MNIST_RUNS_AT_ONCE_PER_CLIENT", "2",
             "Most runs of one client's pages in progress at once (a client: one address, or "
             "one IPv6 /64, as `MNIST_CLIENT_HEADER` says behind a proxy), however many pages "
-            "it opens; its other pages wait their turn, asleep, in order. A page runs one "
-            "thing at a time, so only a script's many pages or a crowd behind one address "
-            "ever wait; pages of no known address (a local run) are no client's. 0: no limit.",
+            "it opens; its other runs wait their turn, asleep, in order. A visitor's page "
+            "never waits for itself, so only a script's many pages or a crowd behind one "
+            "address ever wait. Pages of no address seen (a local run) are no client's; pages "
+            "of an address not trusted are one client together. 0: no limit.",
             _whole(0, 10_000)),
     Setting("MNIST_DRAWINGS_PER_MINUTE", "20",
             "Most drawings one visitor's session may record in a minute.", _whole(1, 1000)),

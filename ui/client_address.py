@@ -61,3 +61,34 @@ def _connection_address(address, headers):
             "may write, so it is not trusted; set MNIST_CLIENT_HEADER to the header your proxy "
             "writes over the visitor's.", ", ".join(proxied))
     return None if ip.is_loopback or from_header else address
+
+
+UNTRUSTED = "untrusted"
+"""The one client of every page whose address the server saw but does not trust (`turns_client`)."""
+
+
+def turns_client():
+    """Whose runs a page's count among (`ui.client_share`): its client address; else, where the
+    server saw an address but does not trust it, one client for all such pages (`UNTRUSTED`);
+    None only where it saw none (a local run, Community Cloud).
+
+    The drawings store leaves an address it does not trust out (`client_address`): a page
+    writing its own address in `X-Forwarded-For` is then no client of the store's. Here no
+    client would mean never waiting for a turn: such pages share one client instead, so that
+    writing a header does not free a script's pages from the turns."""
+    address = client_address()
+    if address is not None:
+        return address
+    try:
+        seen = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+    if seen is None:
+        return None
+    try:
+        ip = ipaddress.ip_address(str(seen))
+        if (ip.ipv4_mapped or ip).is_loopback if ip.version == 6 else ip.is_loopback:
+            return None  # this machine: a local run, or a proxy here (every visitor, as before)
+    except ValueError:
+        pass
+    return UNTRUSTED

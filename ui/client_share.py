@@ -4,16 +4,17 @@ Each page is served at a person's pace (`ui.pace`), but a script may open as man
 likes: 30 pages from one address, each reading 4 strokes a second at ~15 ms, ask for ~1.8 of
 the server's one interpreter, and every other visitor waits behind them. So a client (an
 address's group, `mnist_core.drawings.clients.client_group`: an IPv4 address, an IPv6 /64) has
-at most that many runs in progress at once, whatever its number of pages; its other pages wait
-their turn, in the order they asked, asleep. One page never waits for itself (a page runs one
-script at a time), so a visitor with a page or two never waits at all; a classroom behind one
-address takes all of a free server, and on a busy one the share of that many busy visitors.
+at most that many runs in progress at once, whatever its number of pages; its other runs wait
+their turn, in the order they asked, asleep. A run inside its own run takes no second turn, so a
+visitor never waits for their own; a classroom behind one address takes all of a free server,
+and on a busy one the share of that many busy visitors.
 
 The turn is taken with the run's pace (`ui.pace.wait_for_turn`, at the start of every run that
 costs: a whole page, a stroke's reading, a fragment's own run) and given back when the run
-returns (`give_back_at_run_ends`): a run stopped, replaced or failed gives it back too. Pages whose address the server does not know (a local run; Community Cloud,
-where Streamlit sees no address unless `MNIST_CLIENT_HEADER` names the proxy's header) are no
-one's: they never wait here, as before.
+returns (`give_back_at_run_ends`): a run stopped, replaced or failed gives it back too. Pages
+whose address the server did not see (a local run; Community Cloud, where Streamlit sees none
+unless `MNIST_CLIENT_HEADER` names the proxy's header) are no one's: they never wait here
+(`ui.client_address.turns_client`).
 """
 
 import collections
@@ -38,20 +39,22 @@ class Turns:
     """The runs in progress, by client, and the pages waiting for a turn, in the order they
     asked. A turn given back goes straight to the first page waiting: only it is woken.
 
-    A turn is held by a page (its session id), not by a run: a page whose previous run's end
-    was somehow not seen takes its next turn at once, and gives it back at that run's end.
+    A turn is held by a page's runner (the thread that runs its script, one run after another:
+    `holder`), so that a run inside its own run takes no second turn. A page may have two runners
+    at once for a moment (Streamlit starts a new run while the one it replaced stops): each
+    holds a turn of its own, and the old one's end gives back only its own.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._holding = {}  # client -> sessions running
-        self._waiting = {}  # client -> deque of (session, its turn's event), in order
-        self._client_of = {}  # session -> client it holds a turn of
+        self._holding = {}  # client -> holders running
+        self._waiting = {}  # client -> deque of (holder, its turn's event), in order
+        self._client_of = {}  # holder -> client it holds a turn of
         self._most = 1
         self.waited = 0  # runs that waited, all clients together (the log says it)
 
-    def take(self, client, session, most, stop_if_replaced=lambda: None, clock=time.monotonic):
-        """Waits until `session` may run for `client` (fewer than `most` of its runs in
+    def take(self, client, holder, most, stop_if_replaced=lambda: None, clock=time.monotonic):
+        """Waits until `holder` may run for `client` (fewer than `most` of its runs in
         progress, and no page of it that asked earlier still waiting), then holds that turn.
 
         Args:
@@ -63,12 +66,12 @@ class Turns:
         """
         with self._lock:
             self._most = most
-            if session in self._client_of:
+            if holder in self._client_of:
                 return 0.0  # this page's turn already: a run inside its own run
             if not self._waiting.get(client) and len(self._holding.get(client, ())) < most:
-                self._hold(client, session)
+                self._hold(client, holder)
                 return 0.0
-            entry = (session, threading.Event())
+            entry = (holder, threading.Event())
             self._waiting.setdefault(client, collections.deque()).append(entry)
             self._hand_out(client)  # should the deployer have raised `most` meanwhile
         start = clock()
@@ -78,7 +81,7 @@ class Turns:
         except BaseException:
             with self._lock:
                 if entry[1].is_set():  # handed the turn meanwhile: on to the next one
-                    self._give_back(session)
+                    self._give_back(holder)
                 else:
                     self._waiting[client].remove(entry)
                     if not self._waiting[client]:
@@ -86,21 +89,21 @@ class Turns:
             raise
         return clock() - start
 
-    def _hold(self, client, session):
-        self._holding.setdefault(client, set()).add(session)
-        self._client_of[session] = client
+    def _hold(self, client, holder):
+        self._holding.setdefault(client, set()).add(holder)
+        self._client_of[holder] = client
 
-    def give_back(self, session):
-        """Ends `session`'s turn, if it holds one, handing it to its client's first page
+    def give_back(self, holder):
+        """Ends `holder`'s turn, if it holds one, handing it to its client's first page
         waiting. Returns True when it held one."""
         with self._lock:
-            return self._give_back(session)
+            return self._give_back(holder)
 
-    def _give_back(self, session):
-        client = self._client_of.pop(session, None)
+    def _give_back(self, holder):
+        client = self._client_of.pop(holder, None)
         if client is None:
             return False
-        self._holding[client].discard(session)
+        self._holding[client].discard(holder)
         self._hand_out(client)
         return True
 
@@ -133,8 +136,8 @@ TURNS = Turns()
 """This server process's turns."""
 
 
-def take_turn(client, session, stop_if_replaced=lambda: None):
-    """Takes `session`'s turn among `client`'s runs (`TURNS`), at most the deployer's
+def take_turn(client, holder, stop_if_replaced=lambda: None):
+    """Takes `holder`'s turn (a page's runner) among `client`'s runs (`TURNS`), at most the deployer's
     `MNIST_RUNS_AT_ONCE_PER_CLIENT` at once; nothing for a page of no known client.
 
     Returns:
@@ -144,7 +147,7 @@ def take_turn(client, session, stop_if_replaced=lambda: None):
     if client is None or not most:
         return 0.0
     group = client_group(client)
-    waited = TURNS.take(group, session, most, stop_if_replaced)
+    waited = TURNS.take(group, holder, most, stop_if_replaced)
     if waited:
         _said_waiting(most)
     return waited
@@ -181,7 +184,7 @@ def _most():
 
 def give_back_at_run_ends():
     """Patches the private `ScriptRunner._run_script` (one run of a page, whole or of its
-    fragments, in the runner's thread) to give the session's turn back as the run returns,
+    fragments, in the runner's thread) to give the runner's turn back as the run returns,
     however it ends (finished, stopped for a newer request, failed, its page closed).
     Idempotent. The runner looks the method up at each run, so a runner made before the patch
     (the process's first pages) is watched from its next run on; the run under way when the
@@ -203,13 +206,13 @@ def give_back_at_run_ends():
 
     @functools.wraps(run_script)
     def _run_script(runner, *args, **kwargs):
-        session = getattr(runner, "_session_id", None)
-        _watched.add(session)
+        holder = getattr(runner, "_requests", runner)  # the runs' `ctx.script_requests`
+        _watched.add(holder)
         try:
             return run_script(runner, *args, **kwargs)
         finally:
-            _watched.discard(session)
-            TURNS.give_back(session)
+            _watched.discard(holder)
+            TURNS.give_back(holder)
 
     _run_script.gives_turns_back = True
     ScriptRunner._run_script = _run_script
@@ -217,10 +220,11 @@ def give_back_at_run_ends():
 
 
 _watched = set()
-"""Sessions whose run in progress started through the patch: its end will give its turn back."""
+"""Runners (their request queues) whose run in progress started through the patch: its end
+will give its turn back."""
 
 
-def watched(session):
-    """True when `session`'s run in progress will give its turn back as it ends: only such a
+def watched(holder):
+    """True when `holder`'s run in progress will give its turn back as it ends: only such a
     run takes one, so that no client is left waiting for a turn that is never given back."""
-    return session in _watched
+    return holder in _watched

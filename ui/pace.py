@@ -26,7 +26,7 @@ import streamlit as st
 from mnist_core import settings
 from mnist_core.errors import MnistError
 from ui import client_share
-from ui.client_address import client_address
+from ui.client_address import turns_client
 from ui.session_keys import CLIENT, FRAGMENT_PACE
 
 LOG = logging.getLogger(__name__)
@@ -84,11 +84,12 @@ def _client_turn(state):
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None or not client_share.watched(ctx.session_id):
+    runner = getattr(ctx, "script_requests", None)  # the page's runner: its requests
+    if runner is None or not client_share.watched(runner):
         return
     if CLIENT not in state:
-        state[CLIENT] = (client_address(),)
-    client_share.take_turn(state[CLIENT][0], ctx.session_id, ctx.yield_check)
+        state[CLIENT] = (turns_client(),)
+    client_share.take_turn(state[CLIENT][0], runner, ctx.yield_check)
 
 
 def _stop_if_replaced():

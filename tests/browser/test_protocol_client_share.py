@@ -8,13 +8,18 @@ none of theirs, and a page closed while it waited or ran gives its turn back. Pr
 """
 
 import asyncio
+import json
 import time
+import urllib.parse
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.async_kit import run_apart
 from tests.browser.conftest import ARTIFACTS, copy_of_the_default_model, serving
+from tests.browser_kit import free_port, start_server, stop_server, wait_until_healthy
+from tests.conftest import ROOT
 from tests.stream_client import Visitor
 from tests.stream_client.drawing import canvas_value
 
@@ -94,3 +99,84 @@ def test_a_scripts_many_pages_take_turns_and_another_address_does_not_wait_for_t
     said = (ARTIFACTS / LOG).read_text(errors="replace")
     assert "MNIST_RUNS_AT_ONCE_PER_CLIENT (1) and took turns" in said, (
         "the script's pages never waited for a turn: they ran all at once")
+
+
+@pytest.fixture(scope="module")
+def probe_url(tmp_path_factory):
+    """tests/browser/turns_app.py served as the app is, one run at a time per client."""
+    folder = tmp_path_factory.mktemp("turns-probe")
+    port, log = free_port(), ARTIFACTS / "streamlit-turns-probe.log"
+    server = start_server(Path(__file__).with_name("turns_app.py"), ROOT, port, log, env={
+        "TURNS_PROBE": str(folder / "probe.json"), "MNIST_CLIENT_HEADER": "X-Real-IP",
+        "MNIST_RUNS_AT_ONCE_PER_CLIENT": "1", "MNIST_RUNS_PER_SECOND": "10000"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, server, log, timeout=60)
+        yield url, folder / "probe.json"
+    finally:
+        stop_server(server)
+
+
+async def whole_page_runs(url, until, twice, finished):
+    """One page of the script's address asking for whole-page runs until `until`; with `twice`,
+    it asks for the next one as soon as its run holds the turn ("go"), as a click on a tab
+    would: Streamlit then starts the new run in a new runner while the old one stops, and the
+    page has two runs at once."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.asyncio.client import connect
+
+    from tests.stream_client.visitor import XSRF_COOKIE, page_cookies
+
+    cookies = {c.name: c.value for c in await asyncio.to_thread(page_cookies, url)}
+    socket = await connect(
+        f"ws://{urllib.parse.urlsplit(url).netloc}/_stcore/stream",
+        subprotocols=["streamlit", cookies[XSRF_COOKIE]], max_size=None,
+        additional_headers={"Origin": url, "X-Real-IP": SCRIPT,
+                            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+
+    async def rerun():
+        message = BackMsg()
+        message.rerun_script.query_string = ""
+        await socket.send(message.SerializeToString())
+
+    try:
+        await rerun()
+        asked_again = False
+        async for raw in socket:
+            message = ForwardMsg.FromString(raw)
+            kind = message.WhichOneof("type")
+            if kind == "delta" and twice and not asked_again:
+                element = message.delta.new_element
+                if element.WhichOneof("type") == "markdown" and element.markdown.body == "go":
+                    asked_again = True
+                    await rerun()
+            elif (kind == "script_finished"
+                  and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY):
+                finished.append(1)
+                asked_again = False
+                if time.monotonic() > until:
+                    break
+                await rerun()
+    finally:
+        await socket.close()
+
+
+def test_a_clients_runs_never_exceed_its_turns_even_with_two_runs_of_a_page_at_once(probe_url):
+    """The reviewer's attack: each page of the script asks for a new whole-page run as soon as
+    its run holds the turn; the old run's end gave the page's one turn back while the new run
+    went on, and 7 runs of a client limited to 1 were in their work at once. A probe page counts
+    them in the server."""
+    url, probe = probe_url
+
+    async def flood():
+        await whole_page_runs(url, 0, False, [])  # the process's first run: no turn yet
+        until, finished = time.monotonic() + 4, []
+        await asyncio.gather(*(whole_page_runs(url, until, True, finished)
+                               for _ in range(PAGES)))
+        return finished
+
+    finished = run_apart(flood())
+    assert len(finished) >= PAGES, "the script's pages were hardly served"
+    most = json.loads(probe.read_text())["most"]
+    assert most == 1, f"{most} runs of a client limited to 1 were in their work at once"

@@ -180,8 +180,8 @@ def test_a_runs_end_gives_its_turn_back_however_it_ends(monkeypatch):
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
     def run(runner, ends):  # a run of the page: takes its turn, then ends as told
-        assert watched(runner._session_id)  # a run that started through the patch
-        take_turn("6.6.6.6", runner._session_id)
+        assert watched(runner._requests)  # a run that started through the patch
+        take_turn("6.6.6.6", runner._requests)
         assert client_share.TURNS.running("6.6.6.6") == 1
         if ends is not None:
             raise ends
@@ -190,12 +190,79 @@ def test_a_runs_end_gives_its_turn_back_however_it_ends(monkeypatch):
     monkeypatch.setattr(client_share, "TURNS", Turns())
     monkeypatch.setenv("MNIST_RUNS_AT_ONCE_PER_CLIENT", "1")
     assert give_back_at_run_ends() and give_back_at_run_ends()  # idempotent
-    runner = type("Runner", (), {"_session_id": "page"})()
+    runner = Runner()
     for ends in (None, StopException(), RerunException(None), RuntimeError("a bug")):
-        assert not watched("page")  # no run under way
+        assert not watched(runner._requests)  # no run under way
         try:
             ScriptRunner._run_script(runner, ends)
         except BaseException as error:  # noqa: BLE001 - the run's own end, passed on
             assert error is ends
         assert client_share.TURNS.running("6.6.6.6") == 0, f"{ends!r} kept the turn"
-    assert not watched("page")
+
+
+class Runner:
+    """A page's ScriptRunner as the patch sees it: its own queue of requests."""
+
+    def __init__(self):
+        self._requests = object()
+
+
+def test_a_pages_old_run_ending_beside_its_new_one_gives_back_only_its_own_turn(monkeypatch):
+    """Streamlit starts a page's new run in a new runner while the one it replaced stops (its
+    fast reruns): the page has two runs at once. The reviewer's attack: each page of a script
+    asks for a new whole-page run as soon as its run has the turn; the old run's end gave the
+    page's one turn back while the new one went on, and 7 runs of a client limited to 1 ran
+    at once. Each runner now holds a turn of its own."""
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def run(runner, hold):
+        take_turn("6.6.6.6", runner._requests)
+        if hold:
+            inside.set()
+            assert leave.wait(WAIT)
+
+    monkeypatch.setattr(ScriptRunner, "_run_script", run)
+    monkeypatch.setattr(client_share, "TURNS", Turns())
+    monkeypatch.setenv("MNIST_RUNS_AT_ONCE_PER_CLIENT", "1")
+    give_back_at_run_ends()
+    old, new = Runner(), Runner()  # one page's two runners
+    old_run = threading.Thread(target=ScriptRunner._run_script, args=(old, True), daemon=True)
+    old_run.start()
+    assert inside.wait(WAIT)
+    new_run = threading.Thread(target=ScriptRunner._run_script, args=(new, False), daemon=True)
+    new_run.start()
+    waits(client_share.TURNS, "6.6.6.6", 1)  # the new run waits for the old one's turn
+    assert client_share.TURNS.running("6.6.6.6") == 1
+    leave.set()
+    old_run.join(WAIT)
+    new_run.join(WAIT)
+    assert not new_run.is_alive()
+    assert client_share.TURNS.running("6.6.6.6") == 0
+
+
+def test_a_page_writing_its_own_forwarded_address_is_not_freed_from_the_turns(monkeypatch):
+    """The reviewer's other attack: without MNIST_CLIENT_HEADER, the drawings store leaves out
+    an address that also stands in `X-Forwarded-For` (the server may have taken it from there);
+    a page writing its own address in that header was then no client at all, and never waited.
+    Such pages are one client together; only a page of no address seen is no one's."""
+    import types
+
+    from streamlit.runtime.context import StreamlitHeaders
+
+    from ui import client_address
+
+    def seen_as(address, forwarded=None):
+        headers = StreamlitHeaders([("X-Forwarded-For", forwarded)] if forwarded else [])
+        context = types.SimpleNamespace(ip_address=address, headers=headers)
+        monkeypatch.setattr(client_address, "st", types.SimpleNamespace(context=context))
+        return client_address.turns_client()
+
+    monkeypatch.delenv("MNIST_CLIENT_HEADER", raising=False)
+    monkeypatch.setattr(client_address, "_told_proxy", [True])
+    assert seen_as("198.51.100.66") == "198.51.100.66"
+    assert seen_as("198.51.100.66", "198.51.100.66") == client_address.UNTRUSTED
+    assert seen_as("203.0.113.9", "203.0.113.9") == client_address.UNTRUSTED
+    assert seen_as(None) is None  # Community Cloud: no address at all
+    assert seen_as("::ffff:127.0.0.1", "203.0.113.9") is None  # a proxy on this machine
