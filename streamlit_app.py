@@ -7,6 +7,7 @@ Run with `streamlit run streamlit_app.py`.
 import streamlit as st
 
 from ui import correction, pace, resources
+from ui.backmsg_guard import refuse_what_is_not_a_pages
 from ui.client_share import give_back_at_run_ends
 from ui.crash_reload import reload_after_a_crash
 from ui.draw import draw_view
@@ -27,6 +28,7 @@ from ui.uploader_words import uploader_words
 
 start_at_the_top()  # even right after a fragment's run in the same thread (ui/page_top.py)
 st.set_page_config(page_title="MNIST · Keras", page_icon="✏️", layout="wide")
+refuse_what_is_not_a_pages()  # no page clears the caches every visitor shares
 give_back_at_run_ends()  # a client's turn (ui/client_share.py) ends with each of its runs
 pace.wait_for_turn(PAGE_PACE)  # one page is drawn whole at a person's pace, never a script's
 keep_keras_state()

@@ -126,3 +126,35 @@ def test_a_script_asking_for_a_fragment_back_to_back_gets_it_at_a_persons_pace(a
     runs, elapsed = run_apart(back_to_back(app_url, 4.0, fragment_alone, find_a_fragment))
     assert runs <= BURST + rate * elapsed + 1, (runs, elapsed)
     assert runs >= BURST, "the burst itself is run at once"
+
+
+def test_a_page_asking_to_clear_the_servers_caches_is_refused(app_url, mnist):
+    # The attack: Streamlit's clear_cache message, which any page may send, clears every
+    # st.cache_resource of the process for every visitor (the models, the training jobs'
+    # manager, the drawings store) and the sender's own session. Refused (ui/backmsg_guard.py):
+    # the page's own kept drawing, the one thing the sender can see, survives it.
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    seven = first_test_digit(mnist, 7)
+
+    async def visit():
+        visitor = Visitor(app_url, "script")
+        try:
+            await visitor.open()
+            answer = await visitor.draw(seven, ANSWER_SECONDS)
+            assert answer is not None and answer.digit == 7
+            clear = BackMsg()
+            clear.clear_cache = True
+            # Away from the canvas, then back: what the page shows is its session's kept
+            # drawing (ui/kept_drawing.py), not a value the canvas sends again.
+            labels = visitor.page.tab_labels
+            await visitor.open_tab(next(label for label in labels if label.endswith("Train")))
+            visitor.forget(visitor.page.canvas.id)
+            await visitor.send(clear)
+            visitor.page.answer = None
+            await visitor.open_tab(next(label for label in labels if label.endswith("Draw")))
+            assert visitor.page.answer == "7", "the server's caches and the page were cleared"
+        finally:
+            await visitor.close()
+
+    run_apart(visit())

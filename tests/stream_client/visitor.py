@@ -138,6 +138,15 @@ class Visitor:
 
     # ---- What a visitor does ------------------------------------------------------------
 
+    def forget(self, widget_id):
+        """Stops sending the value of `widget_id`, as a browser forgets a widget no longer
+        drawn (the canvas, while another tab is open)."""
+        self._states.pop(widget_id, None)
+
+    async def send(self, message):
+        """Sends any `BackMsg`, as a script speaking the protocol may (a `clear_cache`...)."""
+        await self._socket.send(message.SerializeToString())
+
     async def rerun(self, fragment_id="", auto=False, triggers=()):
         """Sends `rerun_script` with every value the page holds (and one-off `triggers`)."""
         message = BackMsg()
