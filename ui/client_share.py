@@ -42,7 +42,9 @@ class Turns:
     A turn is held by a page's runner (the thread that runs its script, one run after another:
     `holder`), so that a run inside its own run takes no second turn. A page may have two runners
     at once for a moment (Streamlit starts a new run while the one it replaced stops): each
-    holds a turn of its own, and the old one's end gives back only its own.
+    holds a turn of its own, and the old one's end gives back only its own. One runner asks
+    from one thread at a time: the app runs no fragments in parallel, whose threads would ask
+    for the same runner at once and the second wait for a turn its runner holds.
     """
 
     def __init__(self):
@@ -188,7 +190,9 @@ def give_back_at_run_ends():
     however it ends (finished, stopped for a newer request, failed, its page closed).
     Idempotent. The runner looks the method up at each run, so a runner made before the patch
     (the process's first pages) is watched from its next run on; the run under way when the
-    patch is made takes no turn (`watched`).
+    patch is made takes no turn (`watched`). A page's own `st.rerun()` is run within the same
+    call: its next run keeps the turn (the app's reruns are each one, as a poll's answer
+    changes).
 
     Returns:
         True when the patch is in place; False where Streamlit has no such names (no run then

@@ -79,8 +79,9 @@ def wait_for_turn(key, state=None, clock=time.monotonic, sleep=time.sleep, rate=
 
 def _client_turn(state):
     """This page's turn among its client's pages (`ui.client_share`), taken after its own pace:
-    a page asleep for its bucket holds no turn of its client's (but for a turn its run holds
-    already: a whole page's run waiting to read a stroke, at most a turn of the bucket)."""
+    a page asleep for its bucket holds no turn of its client's, but for a turn its run holds
+    already (a whole page's run waiting to read a stroke; a run after the page's own
+    `st.rerun()`, which Streamlit runs within the same run), at most a turn of the bucket."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx(suppress_warning=True)
