@@ -25,10 +25,22 @@ TUTORIAL_MODEL = "tutorial.keras"  # the tutorial's own model, shipped in models
 
 
 def language_choice():
-    """The page language, 'en' or 'fr' (English on a first visit)."""
+    """The page language, 'en' or 'fr': on a first visit the browser's (French for a French
+    browser, the tutorial's readers; English for any other), then the visitor's choice."""
+    if LANGUAGE not in st.session_state:
+        st.session_state[LANGUAGE] = browser_language()
     return st.sidebar.radio(text(st.session_state.get(LANGUAGE, "en"), "language"),
                             list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
                             key=LANGUAGE)
+
+
+def browser_language():
+    """'fr' when the browser's own language (`navigator.language`) is French, else 'en'."""
+    try:
+        locale = st.context.locale
+    except (AttributeError, RuntimeError):  # no browser: a script run without a page
+        locale = None
+    return "fr" if str(locale or "").lower().startswith("fr") else "en"
 
 
 def model_choice(language, fingerprint):

@@ -102,7 +102,9 @@ def app_url(models_dir, drawings_db):
 
 
 def open_page(browser, app_url, options):
-    """A new visitor (own cookies, so its own Streamlit session) on the loaded page."""
+    """A new visitor (own cookies, so its own Streamlit session) on the loaded page. The browser
+    speaks English unless `options` give a `locale` (a French browser's page opens in French)."""
+    options = {"locale": "en-US", **options}
     context = browser.new_context(**options)
     # Every page run shares two cores with TensorFlow here; Playwright's 5 s default for
     # `expect` is too short for a rerun after a stroke or a click.
@@ -121,8 +123,9 @@ def open_page(browser, app_url, options):
     page.frames_kept = Frames()  # the websocket's last messages, read when a test fails
     page.on("websocket", page.frames_kept.watch)
     page.goto(app_url)
-    expect(page.get_by_role("heading", name="Handwritten digits with Keras")).to_be_visible(
-        timeout=60 * MS)
+    title = ("Chiffres manuscrits avec Keras" if options["locale"].lower().startswith("fr")
+             else "Handwritten digits with Keras")
+    expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=60 * MS)
     expect(canvas(page)).to_be_visible(timeout=60 * MS)
     return page
 

@@ -136,6 +136,20 @@ def test_a_phone_in_french_reads_the_digit_above_the_fold(phone):
     screenshot(phone, "phone-fr-prediction")
 
 
+def test_a_french_phones_first_page_is_in_french(browser, app_url):
+    # Many of the tutorial's readers are French: their browser's language is the page's first,
+    # with no tap on the sidebar's choice (folded away on a phone).
+    from tests.browser.conftest import PHONE, visitor
+
+    with visitor(browser, app_url, {**PHONE, "locale": "fr-FR"}) as phone:
+        expect(phone.get_by_role("tab", name="Dessiner")).to_be_visible()
+        answer = visible_answer(phone)
+        expect(answer).to_have_text("Prédit : –")
+        touch_stroke(phone, ellipse((140, 140), 65, 95))
+        expect(answer).to_contain_text("Prédit : 0")
+        screenshot(phone, "phone-fr-first-visit")
+
+
 def test_on_a_desktop_the_answer_sits_beside_the_canvas_and_clear_works_with_a_mouse(desktop):
     stroke(desktop, seven(40, 30, 210))
     expect_prediction(desktop, 7)

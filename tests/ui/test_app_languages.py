@@ -93,3 +93,31 @@ def test_the_confusion_matrix_groups_its_counts_as_the_page_does():
     assert spec["config"]["locale"]["number"]["thousands"] == NARROW_SPACE
     tooltip = {t["field"]: t for t in spec["layer"][0]["encoding"]["tooltip"]}
     assert tooltip["count"].get("format") == ","
+
+
+def test_a_first_visit_speaks_the_browsers_language_then_the_visitors_choice(models):
+    """Many of the tutorial's readers are French: a French browser's first page is French; any
+    other browser's, English; and a choice made on the page stays, whatever the browser says."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app_kit import APP
+
+    def first_visit(locale):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.context = {"locale": locale}
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    for locale, language, title in (("fr-FR", "fr", "Chiffres manuscrits"),
+                                    ("fr-CA", "fr", "Chiffres manuscrits"),
+                                    ("en-US", "en", "Handwritten digits"),
+                                    ("de-DE", "en", "Handwritten digits"),
+                                    (None, "en", "Handwritten digits")):
+        at = first_visit(locale)
+        assert at.session_state[LANGUAGE] == language, locale
+        assert at.title[0].value.startswith(title), (locale, at.title[0].value)
+    at = first_visit("fr-FR")
+    at.sidebar.radio(key=LANGUAGE).set_value("en").run()
+    at.run()  # a later run reads the browser again: the visitor's choice stands
+    assert at.session_state[LANGUAGE] == "en" and at.title[0].value.startswith("Handwritten")
