@@ -13,12 +13,21 @@ every page's messages wait for:
   message of 200,000 names held the loop 2.6 s and made a 47 MB answer (a second review,
   2026-12-04); the page's uploaders take one file each.
 `refuse_what_is_not_a_pages()` patches `AppSession.handle_backmsg` to drop the first two and a
-request for more than `MOST_UPLOAD_NAMES` files; the deployer's log says so once each. Every
+request for more than `MOST_UPLOAD_NAMES` files; the deployer's log says so once each.
+
+A download (a `backend_operation_request` for a deferred file) makes its file on a worker
+thread, unpaced: ~3 ms of hashing for the strong model's 6 MB kept, ~60 ms to make one not
+kept, ~250 a second for a script. A page gets `DOWNLOAD_BURST` at once, then
+`DOWNLOAD_RATE` a second (a person clicks a download button now and then); a faster one is
+answered, in the page's language, to wait and try again, which its button shows. And the
+process makes one at a time (`_one_at_a_time`), whatever the number of pages asking. Every
 other message passes as before.
 """
 
+import asyncio
 import functools
 import logging
+import time
 
 LOG = logging.getLogger(__name__)
 
@@ -26,6 +35,10 @@ _told = set()
 
 MOST_UPLOAD_NAMES = 16
 """Most files one upload request may name: the page's uploaders take one file each."""
+DOWNLOAD_BURST = 4
+DOWNLOAD_RATE = 1.0
+"""A page's downloads: `DOWNLOAD_BURST` at once, then `DOWNLOAD_RATE` a second."""
+_PACE = "_mnist_download_pace"  # on the AppSession: (turns left, when counted)
 
 
 def refuse_what_is_not_a_pages():
@@ -58,11 +71,63 @@ def refuse_what_is_not_a_pages():
                 and len(msg.file_urls_request.file_names) > MOST_UPLOAD_NAMES):
             return _refused(kind, f"A page asked for upload addresses for more than "
                             f"{MOST_UPLOAD_NAMES} files at once: refused.")
+        if kind == "backend_operation_request" and not take_download_turn(session):
+            _refused("downloads", "A page asked for downloads faster than "
+                     f"{DOWNLOAD_RATE:g} a second: answered to wait.")
+            return _answer_wait(session, msg.backend_operation_request.request_id)
         return handle(session, msg, *args, **kwargs)
 
     handle_backmsg.refuses_cache_clearing = True
     AppSession.handle_backmsg = handle_backmsg
+    operation = getattr(AppSession, "_handle_backend_operation_request", None)
+    if operation is not None:
+        AppSession._handle_backend_operation_request = _one_at_a_time(operation)
     return True
+
+
+def take_download_turn(session, clock=time.monotonic):
+    """Takes one of `session`'s download turns; False when it has none left now."""
+    now = clock()
+    left, counted = getattr(session, _PACE, (float(DOWNLOAD_BURST), now))
+    left = min(float(DOWNLOAD_BURST), left + max(0.0, now - counted) * DOWNLOAD_RATE)
+    if left < 1.0:
+        setattr(session, _PACE, (left, now))
+        return False
+    setattr(session, _PACE, (left - 1.0, now))
+    return True
+
+
+def _answer_wait(session, request_id):
+    """Answers the page's request with the sentence its button shows, in its language."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from ui.session_keys import LANGUAGE
+    from ui.texts import text
+
+    try:
+        language = session._session_state[LANGUAGE]
+    except Exception:  # noqa: BLE001 - no page language yet (or no state): English
+        language = "en"
+    msg = ForwardMsg()
+    msg.backend_operation_response.request_id = request_id
+    msg.backend_operation_response.error_msg = text(language, "downloads_paced")
+    session._enqueue_forward_msg(msg)
+
+
+_downloads = []  # the process's one semaphore, made in the event loop at first use
+
+
+def _one_at_a_time(operation):
+    """`AppSession._handle_backend_operation_request`, run one at a time in the process: pages
+    asking together wait in turn, on the event loop, at no cost."""
+    @functools.wraps(operation)
+    async def one_at_a_time(session, *args, **kwargs):
+        if not _downloads:
+            _downloads.append(asyncio.Semaphore(1))
+        async with _downloads[0]:
+            return await operation(session, *args, **kwargs)
+
+    return one_at_a_time
 
 
 def _refused(kind, words):
