@@ -6,6 +6,7 @@ import logging
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from tests.async_kit import run_apart
 from ui import backmsg_guard
 
 
@@ -97,7 +98,7 @@ def test_a_page_asking_for_downloads_back_to_back_is_told_to_wait_in_its_languag
             AppSession.handle_backmsg(page, download(f"r{k}"))
         await asyncio.gather(*page._background_tasks)
 
-    asyncio.run(ask())
+    run_apart(ask())
     burst = backmsg_guard.DOWNLOAD_BURST
     assert page.done == [f"download r{k}" for k in range(burst)]
     answers = [m.backend_operation_response for m in page.sent]
@@ -133,5 +134,5 @@ def test_the_process_makes_one_download_at_a_time_whatever_the_pages(monkeypatch
     async def pages():
         await asyncio.gather(*(one_at_a_time(Session(), k) for k in range(20)))
 
-    asyncio.run(pages())
+    run_apart(pages())
     assert most[0] == 1
