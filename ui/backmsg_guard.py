@@ -87,9 +87,10 @@ def refuse_what_is_not_a_pages():
 
 def take_download_turn(session, clock=time.monotonic):
     """Takes one of `session`'s download turns; False when it has none left now."""
+    from ui.pace import turns_left
+
     now = clock()
-    left, counted = getattr(session, _PACE, (float(DOWNLOAD_BURST), now))
-    left = min(float(DOWNLOAD_BURST), left + max(0.0, now - counted) * DOWNLOAD_RATE)
+    left = turns_left(getattr(session, _PACE, None), now, DOWNLOAD_RATE, DOWNLOAD_BURST)
     if left < 1.0:
         setattr(session, _PACE, (left, now))
         return False

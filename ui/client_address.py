@@ -44,11 +44,9 @@ def _connection_address(address, headers):
     `X-Forwarded-For` (uvicorn trusts that header from loopback), which a visitor may write
     when the proxy passes theirs on, and anyone on this machine always. A header the deployer
     did not name (`MNIST_CLIENT_HEADER`) is never believed; the deployer's log says so once."""
-    try:
-        ip = ipaddress.ip_address(str(address))
-    except ValueError:
+    ip = _plain_ip(address)
+    if ip is None:
         return address
-    ip = ip.ipv4_mapped or ip if ip.version == 6 else ip
     forwarded = {entry.strip() for line in headers.get_all("X-Forwarded-For")
                  for entry in line.split(",")}
     from_header = str(address) in forwarded
@@ -85,10 +83,17 @@ def turns_client():
         return None
     if seen is None:
         return None
-    try:
-        ip = ipaddress.ip_address(str(seen))
-        if (ip.ipv4_mapped or ip).is_loopback if ip.version == 6 else ip.is_loopback:
-            return None  # this machine: a local run, or a proxy here (every visitor, as before)
-    except ValueError:
-        pass
+    ip = _plain_ip(seen)
+    if ip is not None and ip.is_loopback:
+        return None  # this machine: a local run, or a proxy here (every visitor, as before)
     return UNTRUSTED
+
+
+def _plain_ip(address):
+    """`address` as an `ipaddress` address, an IPv4-mapped IPv6 one as its IPv4 address
+    (::ffff:127.0.0.1 is 127.0.0.1); None when it is no address."""
+    try:
+        ip = ipaddress.ip_address(str(address))
+    except ValueError:
+        return None
+    return (ip.ipv4_mapped or ip) if ip.version == 6 else ip

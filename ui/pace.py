@@ -62,8 +62,7 @@ def wait_for_turn(key, state=None, clock=time.monotonic, sleep=time.sleep, rate=
     state = st.session_state if state is None else state
     rate = _rate() if rate is None else rate
     now = clock()
-    left, counted = state.get(key, (float(BURST), now))
-    left = min(float(BURST), left + max(0.0, now - counted) * rate)
+    left = turns_left(state.get(key), now, rate)
     waited = 0.0
     if left < 1.0:
         waited = (1.0 - left) / rate
@@ -75,6 +74,13 @@ def wait_for_turn(key, state=None, clock=time.monotonic, sleep=time.sleep, rate=
     if state is st.session_state:
         _client_turn(state)
     return waited
+
+
+def turns_left(saved, now, rate, burst=BURST):
+    """A bucket's turns at `now`: `saved` (`(turns left, when counted)`, None for a full one)
+    refilled at `rate` a second since, up to `burst`."""
+    left, counted = saved or (float(burst), now)
+    return min(float(burst), left + max(0.0, now - counted) * rate)
 
 
 def _client_turn(state):
