@@ -1,6 +1,7 @@
 """Prediction: the fast path gives what model.predict gives."""
 
 import numpy as np
+import pytest
 
 from mnist_core.reading.inference import Predictor
 
@@ -40,25 +41,31 @@ def test_a_read_calls_the_traced_graph_directly_and_gives_the_models_answer(tuto
     assert [r.digit for r in readings] == list(np.argmax(expected, axis=1))
 
 
-def test_batch_work_lets_a_strokes_reading_under_way_pass_first(tutorial_model):
+@pytest.mark.parametrize("compiled", [False, True], ids=["traced", "compiled"])
+def test_batch_work_lets_a_strokes_reading_under_way_pass_first(tutorial_model, compiled):
     # A test-set report in the server shares TensorFlow's one thread of kernels with the
-    # strokes: before each of its batches it waits while a stroke is being read.
+    # strokes: before each of its batches it waits while a stroke is being read, by
+    # TensorFlow's traced call or by the compiled one (its CPU is the report's too).
     import threading
     import time
 
     from mnist_core.reading import inference
 
     assert inference.let_readings_pass(timeout=0.0)  # nothing read: no wait
-    predictor = Predictor(tutorial_model)
+    predictor = Predictor(tutorial_model, compiled=compiled)
+    predictor.read(np.zeros((1, 28, 28), np.float32))
     entered, release = threading.Event(), threading.Event()
-    traced = predictor._with_gate_traced()
+    read = predictor._compiled if compiled else predictor._with_gate_traced()
 
-    def slow_graph(images):  # a stroke's reading that takes its time in TensorFlow
+    def slow_read(images):  # a stroke's reading that takes its time
         entered.set()
         release.wait(5)
-        return traced(images)
+        return read(images)
 
-    predictor._traced = slow_graph
+    if compiled:
+        predictor._compiled = slow_read
+    else:
+        predictor._traced = slow_read
     stroke = threading.Thread(target=predictor.read, args=(np.zeros((1, 28, 28), np.float32),))
     stroke.start()
     assert entered.wait(5)
