@@ -103,9 +103,14 @@ def model_list(fingerprint):
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def saved_model(path, version):
-    """`(LoadedModel, Predictor)` for a file in models/; its `file_version` invalidates it."""
+    """`(LoadedModel, Predictor)` for a file in models/; its `file_version` invalidates it.
+
+    The predictor reads a stroke's one image compiled for LiteRT, compiled on the first such
+    read (a model only scored or compared never is); an upload's predictor (`upload_check`)
+    is not compiled, as converting a stranger's model in the server would hold it for
+    seconds and hundreds of MB."""
     loaded = load_model(path)
-    return loaded, Predictor(loaded.model)
+    return loaded, Predictor(loaded.model, compiled=True)
 
 
 def digest_of(content):

@@ -19,3 +19,5 @@ def test_a_passed_check_has_traced_what_the_visitors_first_stroke_reads():
     assert traces() == 1
     predictor.predict_prepared(np.zeros((28, 28), np.float32))  # a stroke's reading
     assert traces() == 1
+    # ... by TensorFlow: a stranger's model is not converted for LiteRT in the server.
+    assert predictor._compiled is None
