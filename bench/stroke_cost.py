@@ -82,11 +82,26 @@ def thread_cpu(pid):
     return totals
 
 
+def system_seconds(pid):
+    """The kernel's part of a process's CPU seconds so far (stime, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[12]) / CLOCK_TICKS
+
+
+def peak_rss_mb(pid):
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return None
+
+
 async def block(server, visitor, pool, count, offset):
     """`count` strokes back to back; returns (server CPU s, script CPU s, answered, wrong)."""
     import time
 
     threads = thread_cpu(server.process.pid)
+    system = system_seconds(server.process.pid)
     since, before = time.time(), cpu_seconds([server.process.pid])
     answered = wrong = 0
     for k in range(count):
@@ -97,6 +112,7 @@ async def block(server, visitor, pool, count, offset):
     server_cpu = cpu_seconds([server.process.pid]) - before
     script_cpu, _ = server.script_cpu(since)
     after = thread_cpu(server.process.pid)
+    server.system_ms = 1000 * (system_seconds(server.process.pid) - system) / max(1, answered)
     server.threads = {name: 1000 * (cpu - threads.get(name, 0)) / max(1, answered)
                       for name, cpu in after.items() if cpu - threads.get(name, 0) > 0}
     return server_cpu, script_cpu, answered, wrong
@@ -137,7 +153,8 @@ async def main_async(args, servers):
                    "py_spy": spy is not None}
             figures[server.root.name].append(row)
             print(f"round {round_ + 1} {server.root}: server {row['server_ms']:.1f} ms a "
-                  f"stroke, script thread {row['script_ms']:.1f} ms, {answered}/{args.strokes} "
+                  f"stroke ({server.system_ms:.1f} in the kernel), script thread "
+                  f"{row['script_ms']:.1f} ms, {answered}/{args.strokes} "
                   f"answered ({wrong} wrong), load {load:.2f}"
                   + (" (py-spy attached)" if spy else ""), flush=True)
             if args.threads:
@@ -170,6 +187,8 @@ def main():
                 folder.mkdir()
                 servers.append(Server(root, folder))
             figures = asyncio.run(main_async(args, servers))
+            for server in servers:
+                print(f"{server.root}: peak resident memory {peak_rss_mb(server.process.pid)} MB")
         finally:
             for server in servers:
                 stop_server(server.process)
