@@ -11,16 +11,27 @@ from footprint import process_tree
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def stat_fields(path):
+    """The fields of a /proc `stat` file (a process's or a thread's) after its command name:
+    utime is [11], stime [12], in clock ticks."""
+    return Path(path).read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pids):
     """utime + stime of each process (all its threads) in `pids`, summed; gone ones count 0."""
     total = 0
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = stat_fields(f"/proc/{pid}/stat")
         except (FileNotFoundError, ProcessLookupError):
             continue
         total += int(fields[11]) + int(fields[12])
     return total / CLOCK_TICKS
+
+
+def system_seconds(pid):
+    """The kernel's part of a process's CPU seconds so far (stime, all its threads)."""
+    return int(stat_fields(f"/proc/{pid}/stat")[12]) / CLOCK_TICKS
 
 
 def cpu_snapshot(server_pid):

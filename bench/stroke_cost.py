@@ -30,7 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cpu_share import CLOCK_TICKS, cpu_seconds  # noqa: E402
+from cpu_share import CLOCK_TICKS, cpu_seconds, stat_fields, system_seconds  # noqa: E402
+from footprint import status_kb  # noqa: E402
 from protocol_visitors import cpu_model, digit_pool  # noqa: E402
 
 from tests.browser_kit import free_port, start_server, stop_server, wait_until_healthy  # noqa: E402
@@ -75,25 +76,11 @@ def thread_cpu(pid):
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = stat_fields(task / "stat")
         except OSError:
             continue
         totals[name] = totals.get(name, 0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     return totals
-
-
-def system_seconds(pid):
-    """The kernel's part of a process's CPU seconds so far (stime, all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[12]) / CLOCK_TICKS
-
-
-def peak_rss_mb(pid):
-    """The process's peak resident memory so far (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) // 1024
-    return None
 
 
 async def block(server, visitor, pool, count, offset):
@@ -188,7 +175,8 @@ def main():
                 servers.append(Server(root, folder))
             figures = asyncio.run(main_async(args, servers))
             for server in servers:
-                print(f"{server.root}: peak resident memory {peak_rss_mb(server.process.pid)} MB")
+                peak = status_kb(server.process.pid, "VmHWM") // 1024
+                print(f"{server.root}: peak resident memory {peak} MB")
         finally:
             for server in servers:
                 stop_server(server.process)
