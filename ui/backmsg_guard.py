@@ -29,6 +29,8 @@ import functools
 import logging
 import time
 
+from ui.streamlit_patch import patch_once
+
 LOG = logging.getLogger(__name__)
 
 _told = set()
@@ -52,12 +54,15 @@ def refuse_what_is_not_a_pages():
         from streamlit.runtime.app_session import AppSession
     except ImportError:
         return False
-    handle = getattr(AppSession, "handle_backmsg", None)
-    if handle is None:
+    if not patch_once(AppSession, "handle_backmsg", "refuses_cache_clearing", _guarding):
         return False
-    if getattr(handle, "refuses_cache_clearing", False):
-        return True
+    patch_once(AppSession, "_handle_backend_operation_request", "one_at_a_time",
+               _one_at_a_time)
+    return True
 
+
+def _guarding(handle):
+    """`AppSession.handle_backmsg`, refusing what is not a page's (the module's docstring)."""
     @functools.wraps(handle)
     def handle_backmsg(session, msg, *args, **kwargs):
         kind = msg.WhichOneof("type")
@@ -77,12 +82,7 @@ def refuse_what_is_not_a_pages():
             return _answer_wait(session, msg.backend_operation_request.request_id)
         return handle(session, msg, *args, **kwargs)
 
-    handle_backmsg.refuses_cache_clearing = True
-    AppSession.handle_backmsg = handle_backmsg
-    operation = getattr(AppSession, "_handle_backend_operation_request", None)
-    if operation is not None:
-        AppSession._handle_backend_operation_request = _one_at_a_time(operation)
-    return True
+    return handle_backmsg
 
 
 def take_download_turn(session, clock=time.monotonic):

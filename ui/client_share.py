@@ -26,6 +26,7 @@ import time
 from mnist_core import settings
 from mnist_core.drawings.clients import client_group
 from mnist_core.errors import MnistError
+from ui.streamlit_patch import patch_once
 
 LOG = logging.getLogger(__name__)
 
@@ -202,12 +203,10 @@ def give_back_at_run_ends():
         from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
     except ImportError:
         return False
-    run_script = getattr(ScriptRunner, "_run_script", None)
-    if run_script is None:
-        return False
-    if getattr(run_script, "gives_turns_back", False):
-        return True
+    return patch_once(ScriptRunner, "_run_script", "gives_turns_back", _giving_turns_back)
 
+
+def _giving_turns_back(run_script):
     @functools.wraps(run_script)
     def _run_script(runner, *args, **kwargs):
         holder = getattr(runner, "_requests", runner)  # the runs' `ctx.script_requests`
@@ -218,9 +217,7 @@ def give_back_at_run_ends():
             _watched.discard(holder)
             TURNS.give_back(holder)
 
-    _run_script.gives_turns_back = True
-    ScriptRunner._run_script = _run_script
-    return True
+    return _run_script
 
 
 _watched = set()

@@ -18,6 +18,8 @@ old runner's messages, so they are sent first; requests arriving meanwhile join 
 import functools
 import logging
 
+from ui.streamlit_patch import patch_once
+
 LOG = logging.getLogger(__name__)
 
 _WAITING = "_mnist_runs_waiting"
@@ -38,13 +40,7 @@ def hand_over_runs():
         from streamlit.runtime.app_session import AppSession
     except ImportError:
         return False
-    current = getattr(AppSession, "_create_scriptrunner", None)
-    if current is None:
-        return False
-    if getattr(current, "hands_over", False):
-        return True
-    AppSession._create_scriptrunner = _handing_over(current)
-    return True
+    return patch_once(AppSession, "_create_scriptrunner", "hands_over", _handing_over)
 
 
 def _handing_over(create):
@@ -77,7 +73,6 @@ def _handing_over(create):
         if session._event_loop.is_closed():  # closed meanwhile: the start will never run
             setattr(session, _WAITING, None)
 
-    create_scriptrunner.hands_over = True
     create_scriptrunner.original = create
     return create_scriptrunner
 

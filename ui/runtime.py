@@ -16,6 +16,8 @@ Python's full garbage collections (`freeze_long_lived_heap`).
 
 import sys
 
+from ui.streamlit_patch import patch_once
+
 
 def keep_keras_state():
     """Makes Streamlit's per-run cleanup skip `keras.backend.clear_session()`.
@@ -27,19 +29,18 @@ def keep_keras_state():
         from streamlit.runtime.scriptrunner import script_runner
     except ImportError:
         return False
-    current = getattr(script_runner, "_clean_problem_modules", None)
-    if current is None or getattr(current, "keeps_keras_state", False):
-        return current is not None
+    return patch_once(script_runner, "_clean_problem_modules", "keeps_keras_state",
+                      _without_keras)
 
+
+def _without_keras(current):
     def clean_without_keras():
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None:
             pyplot.close("all")  # the other half of what Streamlit's cleanup does
 
-    clean_without_keras.keeps_keras_state = True
     clean_without_keras.original = current
-    script_runner._clean_problem_modules = clean_without_keras
-    return True
+    return clean_without_keras
 
 
 INTRA_OP_THREADS = 1
