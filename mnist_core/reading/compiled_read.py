@@ -4,7 +4,8 @@ A traced TensorFlow call of the two networks on one 28x28 image costs ~0.9 ms of
 it TensorFlow's dispatch of ~80 small kernels, and in the server ~1.7 ms more on its kernel
 thread; the same graph converted once to LiteRT's flat format and run by its interpreter
 (XNNPACK kernels, one thread) costs ~0.5 ms and answers the same to ~1e-6 (bench/README.md).
-A batch (a test-set report, a number's pieces) stays with TensorFlow, which is faster there.
+A stroke's few images (a number's pieces) are read one by one this way too
+(`inference.COMPILED_BATCH`); a batch (a test-set report) stays with TensorFlow, faster there.
 
 LiteRT (`ai-edge-litert`) is TensorFlow Lite's interpreter as its own package; the conversion
 is TensorFlow's own. Where either is missing or a model does not convert (a layer LiteRT does

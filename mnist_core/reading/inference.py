@@ -119,6 +119,11 @@ def let_readings_pass(timeout=YIELD_SECONDS):
 NOT_YET = object()
 """A `Predictor`'s compiled read before its first use."""
 
+COMPILED_BATCH = 8
+"""Images of one read (a stroke's, or a number's pieces) that a compiled predictor reads one by
+one through LiteRT rather than as one TensorFlow batch: up to 8 that costs less CPU on both
+hosts measured, and no work on TensorFlow's kernel thread (bench/README.md)."""
+
 DEFAULT_GATE = object()
 """`Predictor(model)`'s gate: the shipped one (`mnist_core.reading.not_a_digit.default_gate`)."""
 
@@ -131,11 +136,12 @@ class Predictor:
         gate: a `mnist_core.reading.not_a_digit.DigitGate` that says which images are no digit,
             None for none (every answer a digit); by default the shipped gate.
         compiled: True for a predictor that reads many single images (a server's strokes):
-            one image with the gate is then read through LiteRT, at about half the CPU, where
-            it is installed and the model compiles (`mnist_core.reading.compiled_read`). The
-            compilation runs on the first one-image read, ~0.3 s of CPU for the shipped models
-            and longer for bigger ones, mostly holding Python's lock: for the server's own
-            models, not for a visitor's upload. False: always TensorFlow.
+            a read of up to `COMPILED_BATCH` images with the gate then goes through LiteRT, one
+            image at a time, at about half the CPU, where it is installed and the model
+            compiles (`mnist_core.reading.compiled_read`). The compilation runs on the first
+            such read, ~0.3 s of CPU for the shipped models and longer for bigger ones, mostly
+            holding Python's lock: for the server's own models, not for a visitor's upload.
+            False: always TensorFlow.
 
     Example:
 
@@ -226,11 +232,13 @@ class Predictor:
         if self.gate is None:
             return [Prediction(int(np.argmax(p)), p, image)
                     for p, image in zip(self.probabilities(images), images)]
-        compiled = self._one_compiled() if len(images) == 1 else None
+        compiled = self._one_compiled() if 0 < len(images) <= COMPILED_BATCH else None
         if compiled is not None:
             with _READINGS:
-                probabilities, gated = compiled(images)
-            scores = gated.astype(np.float32)[:, NOT_A_DIGIT]
+                outputs = [compiled(image) for image in images]
+            probabilities = np.concatenate([read for read, _ in outputs])
+            scores = np.concatenate([gated for _, gated in outputs]).astype(
+                np.float32)[:, NOT_A_DIGIT]
         elif self._forward_with_gate is not None and len(images):
             with _READINGS:
                 read, gated = self._with_gate_traced()(self._tensor(images[..., None]))

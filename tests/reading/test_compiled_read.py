@@ -38,12 +38,37 @@ def test_a_strokes_image_is_read_compiled_with_tensorflows_answer(name, request)
     assert plain._compiled is None
 
 
-def test_a_batch_is_read_by_tensorflow_not_image_by_image(tutorial_model):
+def test_a_strokes_few_pieces_are_read_compiled_one_by_one(tutorial_model):
+    # A number's pieces, or one blob read whole and cut: a few images, each through the
+    # compiled read, cheaper than one TensorFlow batch of so few (bench/README.md).
+    from mnist_core.reading.inference import COMPILED_BATCH
+
+    predictor, plain = Predictor(tutorial_model, compiled=True), Predictor(tutorial_model)
+    images = _images(COMPILED_BATCH, seed=4)
+    calls = []
+    predictor.read(images[:1])
+    real = predictor._compiled
+    predictor._compiled = lambda image: calls.append(1) or real(image)
+    readings, expected = predictor.read(images), plain.read(images)
+    assert len(calls) == COMPILED_BATCH
+    np.testing.assert_allclose([r.probabilities for r in readings],
+                               [e.probabilities for e in expected], atol=1e-5)
+    np.testing.assert_allclose([r.not_digit_score for r in readings],
+                               [e.not_digit_score for e in expected], atol=1e-5)
+    assert [(r.digit, r.not_a_digit) for r in readings] == [
+        (e.digit, e.not_a_digit) for e in expected]
+    np.testing.assert_array_equal([r.image for r in readings], images)
+
+
+def test_a_larger_batch_is_read_by_tensorflow_not_image_by_image(tutorial_model):
+    from mnist_core.reading.inference import COMPILED_BATCH
+
     predictor = Predictor(tutorial_model, compiled=True)
     predictor.read(_images(1))
     predictor._compiled = _refusing
-    readings = predictor.read(_images(3))
-    expected = tutorial_model.predict(_images(3)[..., None], verbose=0)
+    images = _images(COMPILED_BATCH + 1)
+    readings = predictor.read(images)
+    expected = tutorial_model.predict(images[..., None], verbose=0)
     np.testing.assert_allclose([r.probabilities for r in readings], expected, atol=1e-5)
 
 
