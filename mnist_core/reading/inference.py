@@ -120,9 +120,10 @@ NOT_YET = object()
 """A `Predictor`'s compiled read before its first use."""
 
 COMPILED_BATCH = 8
-"""Images of one read (a stroke's, or a number's pieces) that a compiled predictor reads one by
-one through LiteRT rather than as one TensorFlow batch: up to 8 that costs less CPU on both
-hosts measured, and no work on TensorFlow's kernel thread (bench/README.md)."""
+"""A stroke's pieces (a number's digits, a wide blob read whole and cut) that a compiled
+predictor reads one by one through LiteRT rather than as one TensorFlow batch: up to 8 that
+costs less CPU on both hosts measured, and no work on TensorFlow's kernel thread
+(bench/README.md)."""
 
 DEFAULT_GATE = object()
 """`Predictor(model)`'s gate: the shipped one (`mnist_core.reading.not_a_digit.default_gate`)."""
@@ -136,8 +137,8 @@ class Predictor:
         gate: a `mnist_core.reading.not_a_digit.DigitGate` that says which images are no digit,
             None for none (every answer a digit); by default the shipped gate.
         compiled: True for a predictor that reads many single images (a server's strokes):
-            a read of up to `COMPILED_BATCH` images with the gate then goes through LiteRT, one
-            image at a time, at about half the CPU, where it is installed and the model
+            one image with the gate (and a stroke's pieces, up to `COMPILED_BATCH`, one by one)
+            then goes through LiteRT, at about half the CPU, where it is installed and the model
             compiles (`mnist_core.reading.compiled_read`). The compilation runs on the first
             such read, ~0.3 s of CPU for the shipped models and longer for bigger ones, mostly
             holding Python's lock: for the server's own models, not for a visitor's upload.
@@ -225,14 +226,23 @@ class Predictor:
     def read(self, images):
         """One `Prediction` per prepared image, each with the gate's verdict.
 
+        One image (a stroke's) is read compiled, where this predictor is; several (a score,
+        a comparison) by TensorFlow, so that a model only scored never compiles.
+
         Args:
             images: float32 (N, 28, 28) in [0, 1], as `to_mnist_input` makes.
         """
+        return self._read(images, strokes=False)
+
+    def _read(self, images, strokes):
+        """`read`, where `strokes` says the images are one stroke's pieces: up to
+        `COMPILED_BATCH` of them are then read compiled too, one by one."""
         images = np.asarray(images, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
         if self.gate is None:
             return [Prediction(int(np.argmax(p)), p, image)
                     for p, image in zip(self.probabilities(images), images)]
-        compiled = self._one_compiled() if 0 < len(images) <= COMPILED_BATCH else None
+        few = len(images) == 1 or (strokes and 0 < len(images) <= COMPILED_BATCH)
+        compiled = self._one_compiled() if few else None
         if compiled is not None:
             with _READINGS:
                 outputs = [compiled(image) for image in images]
@@ -302,7 +312,7 @@ class Predictor:
         # One batch: every piece of every way to cut every blob.
         pieces = [piece for ways in cut.options for way in ways for piece, _ in way]
         images = np.stack([to_mnist_input(piece) for piece in pieces])
-        readings = iter(self.read(images))
+        readings = iter(self._read(images, strokes=True))
         chosen, digits, marks = [], [], []
         for ways in cut.options:
             read = [[next(readings) for _ in way] for way in ways]

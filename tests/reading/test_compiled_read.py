@@ -49,7 +49,7 @@ def test_a_strokes_few_pieces_are_read_compiled_one_by_one(tutorial_model):
     predictor.read(images[:1])
     real = predictor._compiled
     predictor._compiled = lambda image: calls.append(1) or real(image)
-    readings, expected = predictor.read(images), plain.read(images)
+    readings, expected = predictor._read(images, strokes=True), plain.read(images)
     assert len(calls) == COMPILED_BATCH
     np.testing.assert_allclose([r.probabilities for r in readings],
                                [e.probabilities for e in expected], atol=1e-5)
@@ -60,14 +60,30 @@ def test_a_strokes_few_pieces_are_read_compiled_one_by_one(tutorial_model):
     np.testing.assert_array_equal([r.image for r in readings], images)
 
 
-def test_a_larger_batch_is_read_by_tensorflow_not_image_by_image(tutorial_model):
+def test_a_drawn_number_is_read_through_the_compiled_read(tutorial_model, mnist):
+    (_, _), (x_test, y_test) = mnist
+    number = np.hstack([x_test[0], np.zeros((28, 12), np.uint8), x_test[1]])  # 7 and 2
+    predictor, plain = Predictor(tutorial_model, compiled=True), Predictor(tutorial_model)
+    predictor.read(_images(1))
+    calls = []
+    real = predictor._compiled
+    predictor._compiled = lambda image: calls.append(1) or real(image)
+    got = predictor.predict_number(number)
+    assert len(calls) >= 2 and got.number == plain.predict_number(number).number == "72"
+
+
+@pytest.mark.parametrize("count", [3, "larger"])
+def test_a_batch_or_a_strokes_many_pieces_are_read_by_tensorflow(tutorial_model, count):
+    # A score or a comparison reads its batch with TensorFlow (its model need never compile),
+    # and so does a stroke of more pieces than COMPILED_BATCH.
     from mnist_core.reading.inference import COMPILED_BATCH
 
     predictor = Predictor(tutorial_model, compiled=True)
     predictor.read(_images(1))
     predictor._compiled = _refusing
-    images = _images(COMPILED_BATCH + 1)
-    readings = predictor.read(images)
+    images = _images(COMPILED_BATCH + 1 if count == "larger" else count)
+    readings = (predictor._read(images, strokes=True) if count == "larger"
+                else predictor.read(images))
     expected = tutorial_model.predict(images[..., None], verbose=0)
     np.testing.assert_allclose([r.probabilities for r in readings], expected, atol=1e-5)
 
