@@ -23,6 +23,7 @@ from ui.session_keys import PAGE_PACE
 from ui.sidebar import language_choice, model_choice
 from ui.tabs import open_tab
 from ui.texts import text
+from ui.theme_message import fill_theme_once
 from ui.train import train_view
 from ui.uploader_words import uploader_words
 
@@ -35,6 +36,7 @@ keep_keras_state()
 one_thread_per_model_call()  # before the page's first model call
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts
 batch_loop_handoffs()  # and cross to the event loop in batches
+fill_theme_once()  # not scanned from the whole configuration at every run
 reset_after_fragment_runs()  # a run after a fragment's starts at the page's top
 narrow_screen_styles()
 correction.page_styles()
