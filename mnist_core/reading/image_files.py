@@ -21,11 +21,6 @@ from mnist_core.errors import BlankImageError, ImageError
 from mnist_core.regular_files import NotRegularFile, open_regular
 from mnist_core.reading.ink import check_size
 
-try:  # libspng: a canvas's PNG decoded in ~40% of PIL's CPU (bench/README.md); PIL without it
-    from pyspng import load as _spng_load
-except Exception:  # not installed, or its library does not load: PIL decodes every PNG
-    _spng_load = None
-
 DATA_URL_PREFIX = "data:image/png;base64,"
 """What a canvas' `toDataURL()` value starts with; anything else is refused."""
 
@@ -135,27 +130,12 @@ def decode_data_url(url, max_chars=MAX_DATA_URL_CHARS, max_side=MAX_DRAWING_SIDE
             if img.width > max_side or img.height > max_side:
                 raise ImageError(f"{name} is {img.width}x{img.height} pixels, more than "
                                  f"{max_side} on a side: use a smaller canvas.")
-            return _canvas_pixels(img, payload)
+            img.load()
+            return _as_rgba(_image_to_array(img))
     except Image.DecompressionBombError as error:
         raise _too_large(name, error, f"{max_side} pixels on a side") from None
     except (OSError, ValueError, SyntaxError, EOFError):  # UnidentifiedImageError is an OSError
         raise ImageError(f"{name} arrived damaged (not a readable PNG): {again}") from None
-
-
-def _canvas_pixels(img, payload):
-    """The pixels of `img`, a PNG opened from `payload` and its size checked, as RGBA.
-
-    A browser's canvas sends 8-bit RGBA: libspng decodes that where installed, to the same
-    pixels. Every other kind of PNG, and one libspng refuses, is PIL's to decode (or to call
-    damaged): one behaviour for every value, the speed only for the canvas's own.
-    """
-    if _spng_load is not None and img.mode == "RGBA" and img.tile and img.tile[0].args == "RGBA":
-        try:
-            return _spng_load(payload, format="RGBA")
-        except RuntimeError:  # damaged: PIL says so in the page's words
-            pass
-    img.load()
-    return _as_rgba(_image_to_array(img))
 
 
 def blank_file_error(name):

@@ -48,7 +48,6 @@ def no_pixel_decoding(monkeypatch):
         raise AssertionError("pixels were decoded before the size check")
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
-    monkeypatch.setattr(image_files, "_spng_load", decode)
 
 
 # --- load_image: files ----------------------------------------------------------------------
@@ -157,74 +156,6 @@ def test_a_grey_png_comes_back_as_opaque_rgba():
     assert got.shape == (280, 280, 4) and got.dtype == np.uint8
     np.testing.assert_array_equal(got[:, :, 0], SEVEN)
     assert (got[:, :, 3] == 255).all()
-
-
-def _scribbled_canvas(seed):
-    """A canvas as a browser sends it: RGBA, white strokes of soft edges on black."""
-    rng = np.random.default_rng(seed)
-    canvas = np.zeros((280, 280, 4), np.uint8)
-    canvas[..., 3] = 255
-    for _ in range(6):
-        y, x = rng.integers(20, 240, 2)
-        canvas[y:y + 30, x:x + 12, :3] = rng.integers(0, 256, (30, 12, 1), dtype=np.uint8)
-    return canvas
-
-
-@pytest.fixture
-def spng_calls(monkeypatch):
-    # requirements.txt installs it; the PIL path is tested by setting it to None
-    assert image_files._spng_load is not None, "pyspng is not installed"
-    calls, real = [], image_files._spng_load
-    monkeypatch.setattr(image_files, "_spng_load",
-                        lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
-    return calls
-
-
-def test_a_canvas_png_is_decoded_by_libspng_to_pils_own_pixels(spng_calls, monkeypatch):
-    urls = [data_url(png_bytes(_scribbled_canvas(seed))) for seed in range(5)]
-    fast = [decode_data_url(url) for url in urls]
-    assert len(spng_calls) == 5
-    monkeypatch.setattr(image_files, "_spng_load", None)
-    for got, url, seed in zip(fast, urls, range(5)):
-        np.testing.assert_array_equal(got, decode_data_url(url))
-        np.testing.assert_array_equal(got, _scribbled_canvas(seed))
-        assert got.dtype == np.uint8 and got.shape == (280, 280, 4)
-
-
-@pytest.mark.parametrize("image", [
-    SEVEN,  # grey
-    np.dstack([SEVEN, SEVEN, SEVEN]),  # RGB: opaque, whatever a tRNS chunk says
-    np.dstack([SEVEN, SEVEN, SEVEN, SEVEN]).astype(np.uint16) * 257,  # 16-bit RGBA
-], ids=["grey", "rgb", "rgba16"])
-def test_other_pngs_are_decoded_by_pil_as_before(image, spng_calls):
-    png = png_bytes(image) if image.dtype == np.uint8 else _png16(image)
-    got = decode_data_url(data_url(png))
-    assert not spng_calls
-    assert got.shape == (280, 280, 4) and got.dtype == np.uint8
-    np.testing.assert_array_equal(got[:, :, 0], SEVEN)
-
-
-def _png16(rgba):
-    """A 16-bit RGBA PNG (PIL writes none)."""
-    height, width = rgba.shape[:2]
-    rows = b"".join(b"\0" + rgba[y].astype(">u2").tobytes() for y in range(height))
-
-    def chunk(kind, body):
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body)))
-
-    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-def test_a_damaged_canvas_png_is_one_sentence_with_libspng_too(spng_calls):
-    png = bytearray(png_bytes(_scribbled_canvas(1)))
-    start = png.index(b"IDAT") + 4
-    png[start + 2:start + 40] = bytes(38)  # the compressed pixels broken after their header
-    with pytest.raises(ImageError, match="Your drawing arrived damaged") as raised:
-        decode_data_url(data_url(bytes(png)), name="Your drawing")
-    assert spng_calls and str(raised.value).count(". ") == 0
 
 
 def test_refuses_a_13000_pixel_square_drawing_before_decoding_it(no_pixel_decoding):
