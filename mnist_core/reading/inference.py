@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from mnist_core.constants import IMAGE_SIZE, NOT_A_DIGIT, NUM_CLASSES
+from mnist_core.reading.not_a_digit import SEVERAL_DIGITS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Prediction:
             (`mnist_core.reading.not_a_digit`); None when read without a gate.
         not_a_digit: True when that score is at or above the gate's threshold: the page says
             "that does not look like a digit" and shows `digit` only as a guess.
+        several_digits_score: the gate's score that this is several digits touching, in
+            [0, 1]; None when read without the shipped kind of gate.
     """
 
     digit: int
@@ -31,6 +34,7 @@ class Prediction:
     image: np.ndarray
     not_digit_score: float = None
     not_a_digit: bool = False
+    several_digits_score: float = None
 
     @property
     def confidence(self):
@@ -127,6 +131,15 @@ costs less CPU on both hosts measured, and no work on TensorFlow's kernel thread
 
 DEFAULT_GATE = object()
 """`Predictor(model)`'s gate: the shipped one (`mnist_core.reading.not_a_digit.default_gate`)."""
+
+
+def _gate_scores(gated):
+    """The gate's outputs (N, K) -> its "not a digit" scores (N,) float32, and its "several
+    digits" scores as a list (None each where the gate has no such class)."""
+    gated = np.asarray(gated, np.float32)
+    several = (gated[:, SEVERAL_DIGITS].tolist() if gated.shape[1] > SEVERAL_DIGITS
+               else [None] * len(gated))
+    return gated[:, NOT_A_DIGIT], several
 
 
 class Predictor:
@@ -243,22 +256,23 @@ class Predictor:
                     for p, image in zip(self.probabilities(images), images)]
         few = len(images) == 1 or (strokes and 0 < len(images) <= COMPILED_BATCH)
         compiled = self._one_compiled() if few else None
+        several = [None] * len(images)  # read by a gate of another kind
         if compiled is not None:
             with _READINGS:
                 outputs = [compiled(image) for image in images]
             probabilities = np.concatenate([read for read, _ in outputs])
-            scores = np.concatenate([gated for _, gated in outputs]).astype(
-                np.float32)[:, NOT_A_DIGIT]
+            scores, several = _gate_scores(np.concatenate([gated for _, gated in outputs]))
         elif self._forward_with_gate is not None and len(images):
             with _READINGS:
                 read, gated = self._with_gate_traced()(self._tensor(images[..., None]))
             probabilities = read.numpy().reshape(-1, NUM_CLASSES)
-            scores = gated.numpy().astype(np.float32)[:, NOT_A_DIGIT]
+            scores, several = _gate_scores(gated.numpy())
         else:
             probabilities, scores = self.probabilities(images), self.gate.scores(images)
         flags = self.gate.flags(scores)
-        return [Prediction(int(np.argmax(p)), p, image, float(score), bool(flag))
-                for p, image, score, flag in zip(probabilities, images, scores, flags)]
+        return [Prediction(int(np.argmax(p)), p, image, float(score), bool(flag), more)
+                for p, image, score, flag, more in zip(probabilities, images, scores, flags,
+                                                       several)]
 
     def predict(self, drawing):
         """Predicts the digit in any drawing or image, after MNIST-style preprocessing.
@@ -277,6 +291,13 @@ class Predictor:
         from mnist_core.reading.preprocess import to_mnist_input
 
         return self.predict_prepared(to_mnist_input(drawing))
+
+    def _is_mark(self, reading):
+        """The gate's `is_mark` of a blob read whole, from that read's own scores where it has
+        them (a second call of the gate cost a stroke ~10 ms of TensorFlow on Zen 1)."""
+        if reading.several_digits_score is None:
+            return self.gate.is_mark(reading.image)
+        return self.gate.says_mark(reading.not_digit_score, reading.several_digits_score)
 
     def predict_number(self, drawing):
         """Reads one or several digits written side by side, left to right.
@@ -322,7 +343,7 @@ class Predictor:
             one_piece = [i for i, way in enumerate(read) if len(way) == 1]
             whole_blob = read[one_piece[0]][0] if one_piece else None
             if (len(ways) > 1 and whole_blob is not None and whole_blob.not_a_digit
-                    and self.gate.is_mark(whole_blob.image)):
+                    and self._is_mark(whole_blob)):
                 # Read whole, the blob is no digit: a letter or a shape, not digits that touch
                 # (the gate knows those apart), however surely its halves read as digits.
                 best = one_piece[0]

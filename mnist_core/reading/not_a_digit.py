@@ -64,7 +64,12 @@ class DigitGate:
         """True when one blob read whole is no digit rather than digits that touch: its "not a
         digit" score reaches the threshold and beats "several digits"."""
         p = self.probabilities(image[None])[0]
-        return bool(p[NOT_A_DIGIT] >= self.threshold and p[NOT_A_DIGIT] >= p[SEVERAL_DIGITS])
+        return self.says_mark(p[NOT_A_DIGIT], p[SEVERAL_DIGITS])
+
+    def says_mark(self, not_digit_score, several_digits_score):
+        """`is_mark` from the gate's two scores of the blob, where a read already has them
+        (`Prediction.not_digit_score` and `several_digits_score`)."""
+        return bool(not_digit_score >= self.threshold and not_digit_score >= several_digits_score)
 
     def flags(self, scores):
         """bool array: which scores say "not a digit"."""

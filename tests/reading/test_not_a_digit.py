@@ -48,6 +48,36 @@ def test_letters_and_shapes_are_not_digits(predictor, name):
     assert 0 <= reading.digits[0].digit <= 9  # the model's best guess is still there
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["traced", "compiled"])
+def test_a_blob_read_whole_is_told_a_mark_from_its_own_reading(strong_model, monkeypatch,
+                                                                compiled):
+    # A wide blob is read whole and cut, in one read with the gate; whether the whole is a
+    # mark comes from that read's gate scores, not from asking the gate again.
+    shapes = [_stroked(name) for name in ("X", "H", "M", "W", "star", "house", "grid")]
+    expected = [Predictor(strong_model).predict_number(shape) for shape in shapes]
+    predictor = Predictor(strong_model, compiled=compiled)
+    told = []
+    real = DigitGate.says_mark
+    monkeypatch.setattr(DigitGate, "says_mark",
+                        lambda self, *scores: told.append(scores) or real(self, *scores))
+
+    def asked_again(_):
+        raise AssertionError("the gate was asked again about a blob it had read")
+
+    monkeypatch.setattr(predictor.gate, "_forward", asked_again)
+    got = [predictor.predict_number(shape) for shape in shapes]
+    assert told, "no blob was read whole and cut: the test shows nothing"
+    assert [(g.number, g.not_a_digit) for g in got] == [
+        (e.number, e.not_a_digit) for e in expected]
+
+
+def test_the_gate_tells_a_mark_from_touching_digits_by_its_scores():
+    gate = DigitGate(None, 0.5)
+    assert gate.says_mark(0.6, 0.3) and gate.says_mark(0.5, 0.5)
+    assert not gate.says_mark(0.49, 0.1)  # under the threshold
+    assert not gate.says_mark(0.6, 0.61)  # "several digits" is likelier
+
+
 def test_most_held_out_non_digits_are_flagged(predictor):
     images, _, _ = non_digits.make_non_digits(60, seed=non_digits.EVAL_SEED + 1)
     flagged = [predictor.predict_number(image).not_a_digit for image in images]
