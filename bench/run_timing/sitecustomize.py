@@ -16,8 +16,8 @@ One JSON line per script or fragment run, appended to `$BENCH_RUN_LOG`:
   wall, cpu: seconds of the run itself, wall clock and CPU of the script thread;
   fragment: a fragment run (a stroke, a bin click, a progress poll) rather than the whole page;
   auto: every request served by this run was a `run_every` poll;
-  predicted: the run called `Predictor.read` (every reading of a drawing ends there), i.e. it
-      answered a stroke.
+  predicted: the run called `Predictor._read` (`read` where there is none: every reading of a
+      drawing ends there), i.e. it answered a stroke.
 
 With `$BENCH_CPROFILE` set to a file too, every fragment run is also profiled with cProfile on
 the script thread's CPU clock (`time.thread_time`), and the stats of all of them so far are
@@ -105,13 +105,16 @@ def _profiler():
 
 
 def _patch_inference(module):
-    original = module.Predictor.read
+    # Every reading ends in `Predictor._read` (`read` and a stroke's pieces); older checkouts,
+    # compared with --root, have only `read`.
+    name = "_read" if hasattr(module.Predictor, "_read") else "read"
+    original = getattr(module.Predictor, name)
 
-    def read(self, images):
+    def read(self, *args, **kwargs):
         _local.predicted = True
-        return original(self, images)
+        return original(self, *args, **kwargs)
 
-    module.Predictor.read = read
+    setattr(module.Predictor, name, read)
 
 
 PATCHES = {"streamlit.runtime.app_session": _patch_app_session,
