@@ -13,6 +13,8 @@ answered a stroke).
 `--root` starts a second server from another checkout of the app (e.g. `git archive main`
 unpacked, with .venv linked) and alternates blocks of `--strokes` strokes between the two, so
 both are measured under the same load: a change is compared with its base in one run.
+`--root bench/stroke_floor` measures what Streamlit itself costs a stroke (a fragment drawing
+the canvas and a metric, nothing read): the floor under any change to the page.
 `--py-spy FILE` records the (first) server with py-spy during its first block (a flame graph
 in SVG, or `--format speedscope` by the extension .json, `--format raw`, collapsed stacks, by
 .txt).
@@ -54,7 +56,8 @@ class Server:
         env = {"PYTHONPATH": str(BENCH / "run_timing"), "BENCH_RUN_LOG": str(self.log),
                "MNIST_RUNS_PER_SECOND": "10000",
                "MNIST_MODELS_DIR": str(models), "MNIST_DRAWINGS_DB": str(folder / "d.sqlite")}
-        subprocess.run(["cp", "-r", str(self.root / "models"), str(models)], check=True)
+        if (self.root / "models").is_dir():  # bench/stroke_floor has none
+            subprocess.run(["cp", "-r", str(self.root / "models"), str(models)], check=True)
         self.process = start_server("streamlit_app.py", self.root, port, folder / "server.log",
                                     env=env)
         self.url = f"http://127.0.0.1:{port}"
