@@ -32,17 +32,36 @@ def _filled_once(populate):
         options = config._config_options
         kept = filled.get(section)
         if kept is None or kept[0] is not options:
-            populate(msg, section)
-            # A section with nothing set leaves its message untouched, absent from the
-            # new-session message: a copy of an empty one would make it present.
-            copy = None
-            if msg.ListFields():
-                copy = type(msg)()
-                copy.CopyFrom(msg)
+            try:
+                section_msg = _filled_alone(populate, section)
+            except AttributeError:  # a section this module does not know: Streamlit's way
+                populate(msg, section)
+                return
             # The table is held, so no later table can take its identity.
-            filled[section] = (options, copy)
-        elif kept[1] is not None:
-            msg.CopyFrom(kept[1])
+            kept = filled[section] = (options, section_msg)
+        if kept[1] is not None:
+            # Present in the message, as Streamlit's filling left it, even with no field set
+            # (`base = "light"` is the enum's default); merged, so that whichever sections
+            # were filled into it before stay.
+            msg.SetInParent()
+            msg.MergeFrom(kept[1])
 
     populate_theme_msg.original = populate
     return populate_theme_msg
+
+
+def _filled_alone(populate, section):
+    """`section` ("theme", "theme.light.sidebar"...) filled by Streamlit into a new-session
+    message of its own: its message, or None where Streamlit left it absent (nothing set).
+
+    Raises:
+        AttributeError: the section names no field of the message.
+    """
+    from streamlit.proto.NewSession_pb2 import NewSession
+
+    root = NewSession()
+    target = root.custom_theme
+    for part in section.split(".")[1:]:
+        target = getattr(target, part)
+    populate(target, section)
+    return target if root.HasField("custom_theme") else None

@@ -56,7 +56,7 @@ def test_each_section_is_filled_once_and_copied_the_same_after(options, counted)
     first, second, third = _theme(kept), _theme(kept), _theme(kept)
     assert calls == SECTIONS  # the second and third messages were copies
     expected = _theme(populate)
-    assert first == second == third == expected
+    assert _bytes(first) == _bytes(second) == _bytes(third) == _bytes(expected)
     assert expected.new_session.custom_theme.primary_color == "#1f6feb"
     assert expected.new_session.custom_theme.sidebar.primary_color == "#ff0000"
     # Sections with nothing set stay absent, as Streamlit leaves them.
@@ -73,7 +73,33 @@ def test_a_new_reading_of_the_configuration_is_filled_again(options, counted, mo
     again = _theme(kept)
     assert calls == SECTIONS * 2
     assert again.new_session.custom_theme.primary_color == "#00aa00"
-    assert again == _theme(populate)
+    assert _bytes(again) == _bytes(_theme(populate))
+
+
+def _bytes(msg):
+    return msg.SerializeToString(deterministic=True)
+
+
+@pytest.mark.parametrize("settings", [
+    {"theme.base": "light"},  # the enum's default: the theme present with no field set
+    {"theme.sidebar.primaryColor": ""},
+    {"theme.light.sidebar.primaryColor": "#ff0000", "theme.light.primaryColor": "#00ff00"},
+    {},
+], ids=["base_light", "empty_colour", "nested", "nothing"])
+def test_a_theme_present_with_nothing_shown_stays_present(settings, counted, monkeypatch):
+    # Streamlit marks a section present when it sets any field, its default value included;
+    # the frontend falls back to the visitor's system theme where the theme is absent.
+    config.get_config_options()
+    monkeypatch.setattr(config, "_config_options",
+                        copy.deepcopy(config._config_options_template))
+    for key, value in settings.items():
+        config.set_option(key, value)
+    populate, _ = counted
+    kept = theme_message._filled_once(populate)
+    expected = _bytes(_theme(populate))
+    assert [_bytes(_theme(kept)) for _ in range(3)] == [expected] * 3
+    present = _theme(kept).new_session.HasField("custom_theme")
+    assert present == bool(settings)
 
 
 def test_the_page_installs_it_once(monkeypatch):
