@@ -12,6 +12,7 @@ import tensorflow as tf
 from mnist_core.reading import compiled_read
 from mnist_core.reading.compiled_read import CompiledRead, compile_read
 from mnist_core.reading.inference import Predictor
+from mnist_core.reading.not_a_digit import NOT_A_DIGIT, SEVERAL_DIGITS
 
 
 def _images(count, seed=0):
@@ -28,10 +29,14 @@ def test_a_strokes_image_is_read_compiled_with_tensorflows_answer(name, request)
     # float32 twin either way (mnist_core.reading.compute_precision), compiled here.
     model = request.getfixturevalue(name)
     compiled, plain = Predictor(model, compiled=True), Predictor(model)
-    for image in _images(20):
+    gate = plain.gate.probabilities(_images(20))  # the gate asked on its own
+    for image, asked in zip(_images(20), gate):
         got, expected = compiled.read(image[None])[0], plain.read(image[None])[0]
         np.testing.assert_allclose(got.probabilities, expected.probabilities, atol=1e-5)
         assert abs(got.not_digit_score - expected.not_digit_score) < 1e-5
+        for reading in (got, expected):
+            assert abs(reading.several_digits_score - asked[SEVERAL_DIGITS]) < 1e-5
+            assert abs(reading.not_digit_score - asked[NOT_A_DIGIT]) < 1e-5
         assert (got.digit, got.not_a_digit) == (expected.digit, expected.not_a_digit)
         assert got.probabilities.shape == (10,) and got.probabilities.dtype == np.float32
     assert isinstance(compiled._compiled, CompiledRead)

@@ -56,19 +56,23 @@ def test_a_blob_read_whole_is_told_a_mark_from_its_own_reading(strong_model, mon
     shapes = [_stroked(name) for name in ("X", "H", "M", "W", "star", "house", "grid")]
     expected = [Predictor(strong_model).predict_number(shape) for shape in shapes]
     predictor = Predictor(strong_model, compiled=compiled)
-    told = []
-    real = DigitGate.says_mark
-    monkeypatch.setattr(DigitGate, "says_mark",
-                        lambda self, *scores: told.append(scores) or real(self, *scores))
+    told = []  # (the blob read whole, the verdict from its reading's scores)
+    real = Predictor._is_mark
+    monkeypatch.setattr(Predictor, "_is_mark", lambda self, reading: told.append(
+        (reading, real(self, reading))) or told[-1][1])
 
     def asked_again(_):
         raise AssertionError("the gate was asked again about a blob it had read")
 
     monkeypatch.setattr(predictor.gate, "_forward", asked_again)
     got = [predictor.predict_number(shape) for shape in shapes]
+    monkeypatch.undo()
     assert told, "no blob was read whole and cut: the test shows nothing"
     assert [(g.number, g.not_a_digit) for g in got] == [
         (e.number, e.not_a_digit) for e in expected]
+    # Each verdict is the one the gate gives when asked about that image on its own.
+    assert [verdict for _, verdict in told] == [
+        predictor.gate.is_mark(reading.image) for reading, _ in told]
 
 
 def test_the_gate_tells_a_mark_from_touching_digits_by_its_scores():
