@@ -314,6 +314,19 @@ def french_phone(phone):
     return sidebar
 
 
+def _batch_shown(progress, pattern, timeout_ms):
+    """The batch number the progress bar shows, read when it shows one: between two epochs it
+    says something else for a moment, which a read right after an `expect` could catch."""
+    deadline = time.monotonic() + timeout_ms / MS
+    while True:
+        expect(progress).to_contain_text(pattern, timeout=timeout_ms)
+        found = pattern.search(progress.inner_text())
+        if found:
+            return found.group(3)
+        assert time.monotonic() < deadline, f"no batch in {progress.inner_text()!r}"
+        time.sleep(0.1)
+
+
 def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page, browser,
                                                                           app_url):
     open_idle_train_tab(page)
@@ -346,8 +359,7 @@ def test_training_goes_on_across_a_reload_and_only_its_owner_can_cancel_it(page,
         stranger.get_by_role("tab", name="Entraîner").tap()
         theirs = stranger.get_by_role("tabpanel", name="Entraîner")
         their_progress = theirs.get_by_test_id("stProgress")
-        expect(their_progress).to_contain_text(PROGRESS_FR, timeout=busy)
-        step = PROGRESS_FR.search(their_progress.inner_text()).group(3)
+        step = _batch_shown(their_progress, PROGRESS_FR, busy)
         # Still moving after the reload: the page follows the job, not a frozen snapshot.
         expect(their_progress).not_to_contain_text(f"lot {step}/", timeout=busy)
         expect(their_progress).to_contain_text("encore environ")
