@@ -33,12 +33,14 @@ def _filled_once(populate):
         kept = filled.get(section)
         if kept is None or kept[0] is not options:
             try:
-                section_msg = _filled_alone(populate, section)
+                root, target = _section_alone(section)
             except AttributeError:  # a section this module does not know: Streamlit's way
                 populate(msg, section)
                 return
-            # The table is held, so no later table can take its identity.
-            kept = filled[section] = (options, section_msg)
+            populate(target, section)
+            # Absent where Streamlit left it so (nothing set). The table is held, so no later
+            # table can take its identity.
+            kept = filled[section] = (options, target if root.HasField("custom_theme") else None)
         if kept[1] is not None:
             # Present in the message, as Streamlit's filling left it, even with no field set
             # (`base = "light"` is the enum's default); merged, so that whichever sections
@@ -50,9 +52,9 @@ def _filled_once(populate):
     return populate_theme_msg
 
 
-def _filled_alone(populate, section):
-    """`section` ("theme", "theme.light.sidebar"...) filled by Streamlit into a new-session
-    message of its own: its message, or None where Streamlit left it absent (nothing set).
+def _section_alone(section):
+    """A new-session message of its own, and the message of its `section` ("theme",
+    "theme.light.sidebar"...) in it, for Streamlit to fill.
 
     Raises:
         AttributeError: the section names no field of the message.
@@ -63,5 +65,4 @@ def _filled_alone(populate, section):
     target = root.custom_theme
     for part in section.split(".")[1:]:
         target = getattr(target, part)
-    populate(target, section)
-    return target if root.HasField("custom_theme") else None
+    return root, target
