@@ -320,16 +320,18 @@ class Predictor:
         """
         from mnist_core.reading.ink import ink_map, work_factor
         from mnist_core.reading.preprocess import from_ink, to_mnist_input
-        from mnist_core.reading.segment import split_ink
+        from mnist_core.reading.segment import ink_groups, split_ink
 
         # The drawing's ink, read once (a third of the reading's time on a 280x280 canvas):
         # the cut and the digit read whole both start from it.
         ink = ink_map(drawing)
-        cut = split_ink(ink, work_factor(*np.shape(drawing)[:2]))
+        factor = work_factor(*np.shape(drawing)[:2])
+        groups = ink_groups(ink)
+        if groups.one_digit:  # what the cut would give, without cutting out its one piece
+            box = tuple(int(v) * factor for v in groups.boxes[0])
+            return NumberPrediction([self.predict_prepared(from_ink(ink))], [box], False, [])
+        cut = split_ink(ink, factor, groups)
         whole = len(cut.options) == 1 and not cut.ignored  # maybe one digit alone
-        if whole and len(cut.options[0]) == 1 and len(cut.pieces) == 1:
-            return NumberPrediction([self.predict_prepared(from_ink(ink))], cut.boxes, False,
-                                    cut.ignored)
         # One batch: every piece of every way to cut every blob.
         pieces = [piece for ways in cut.options for way in ways for piece, _ in way]
         images = np.stack([to_mnist_input(piece) for piece in pieces])

@@ -141,17 +141,71 @@ def split_digits(image):
     return split_ink(ink_map(image), work_factor(*np.asarray(image).shape[:2]))
 
 
-def split_ink(ink, factor=1):
+def split_ink(ink, factor=1, groups=None):
     """`split_digits()` for a drawing whose ink is at hand, read once for more than this.
 
     Args:
         ink: float32 (h, w) in [0, 1] with some ink, as `ink.ink_map(image)` returns it.
         factor: `ink.work_factor(H, W)` of the image it was read from: the boxes are given in
             the image's pixels.
+        groups: `ink_groups(ink)`, where the caller has it already.
 
     Returns:
         A `Segmentation` with at least one piece: `split_digits(image)` exactly.
     """
+    groups = ink_groups(ink) if groups is None else groups
+    run_group = groups.group[groups.blob]
+    options = []
+    for g in np.argsort(groups.boxes[:, 0], kind="stable"):
+        if groups.is_mark[g]:
+            continue
+        x0, y0, x1, y1 = (int(v) for v in groups.boxes[g])
+        mine = paint_runs(groups.runs[run_group == g], x0, y0, x1, y1)
+        ways, seen = [], set()
+        for n in _digit_counts((x1 - x0) / groups.digit_height):
+            for weight in WIDTH_WEIGHTS[: 1 if n == 1 else None]:
+                cuts = tuple(_cuts(mine, n, groups.digit_height, weight))
+                if cuts not in seen:
+                    seen.add(cuts)
+                    ways.append(_parts(ink, groups.strong, mine, x0, y0, cuts, factor))
+        options.append(ways)
+    ignored = [tuple(int(v) * factor for v in groups.boxes[g])
+               for g in np.flatnonzero(groups.is_mark)]
+    return Segmentation(options, ignored)
+
+
+@dataclasses.dataclass(frozen=True)
+class InkGroups:
+    """A drawing's strong ink in blobs, and the blobs grouped into digits and marks.
+
+    Attributes:
+        strong: bool (h, w), the ink at least `INK_LEVEL` strong.
+        runs, blob: its runs of ink and each run's blob (`blobs.label_blobs`).
+        group: each blob's group, 0..G-1 (blobs of one digit share one).
+        boxes: int (G, 4), each group's box (x0, y0, x1, y1) in the ink's pixels, ends exclusive.
+        is_mark: bool (G,), True for a stray mark, too small to be a digit.
+        digit_height: the digits' median height, in the ink's pixels.
+    """
+
+    strong: np.ndarray
+    runs: np.ndarray
+    blob: np.ndarray
+    group: np.ndarray
+    boxes: np.ndarray
+    is_mark: np.ndarray
+    digit_height: float
+
+    @property
+    def one_digit(self):
+        """True when the drawing is one digit alone: one group, no mark beside it, no wider
+        than `UNSURE_RATIO` times its height. `split_ink` then cuts it in one way, one piece,
+        boxed by `boxes[0]`."""
+        x0, _, x1, _ = self.boxes[0]
+        return len(self.boxes) == 1 and (x1 - x0) / self.digit_height <= UNSURE_RATIO
+
+
+def ink_groups(ink):
+    """A drawing's ink (as `ink.ink_map` reads it, with some ink) -> its `InkGroups`."""
     strong = ink >= INK_LEVEL
     runs, blob = label_blobs(strong)
     boxes, areas = blob_boxes(runs, blob)
@@ -160,25 +214,8 @@ def split_ink(ink, factor=1):
     heights = group_boxes[:, 3] - group_boxes[:, 1]
     is_mark = ((heights < MARK_HEIGHT * heights.max())
                & (group_areas < MARK_AREA * group_areas.max()))
-    digit_height = float(np.median(heights[~is_mark]))
-    run_group = group[blob]
-
-    options = []
-    for g in np.argsort(group_boxes[:, 0], kind="stable"):
-        if is_mark[g]:
-            continue
-        x0, y0, x1, y1 = (int(v) for v in group_boxes[g])
-        mine = paint_runs(runs[run_group == g], x0, y0, x1, y1)
-        ways, seen = [], set()
-        for n in _digit_counts((x1 - x0) / digit_height):
-            for weight in WIDTH_WEIGHTS[: 1 if n == 1 else None]:
-                cuts = tuple(_cuts(mine, n, digit_height, weight))
-                if cuts not in seen:
-                    seen.add(cuts)
-                    ways.append(_parts(ink, strong, mine, x0, y0, cuts, factor))
-        options.append(ways)
-    ignored = [tuple(int(v) * factor for v in group_boxes[g]) for g in np.flatnonzero(is_mark)]
-    return Segmentation(options, ignored)
+    return InkGroups(strong, runs, blob, group, group_boxes, is_mark,
+                     float(np.median(heights[~is_mark])))
 
 
 def _digit_counts(ratio):
@@ -209,6 +246,8 @@ def _parts(ink, strong, mine, x0, y0, cuts, factor):
 def _merge_overlapping(boxes):
     """Boxes (K, 4) -> group index (K,): boxes overlapping strongly in x and near in y share one."""
     k = len(boxes)
+    if k == 1:  # one blob, most drawings of one digit
+        return np.zeros(1, np.int64)
     x0, y0, x1, y1 = boxes.T
     overlap = np.minimum(x1[:, None], x1) - np.maximum(x0[:, None], x0)
     narrower = np.minimum((x1 - x0)[:, None], x1 - x0)

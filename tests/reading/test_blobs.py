@@ -66,3 +66,13 @@ def test_union_boxes_and_paint_runs():
     mask[1, 2:5] = mask[3, 6:8] = True
     runs, _ = label_blobs(mask)
     np.testing.assert_array_equal(paint_runs(runs, 2, 1, 8, 4), mask[1:4, 2:8])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_blobs_are_numbered_in_the_order_their_first_runs_come(seed):
+    """Row-major: a blob's number is its rank by first run, whatever shape joins its runs."""
+    mask = np.random.default_rng(10 + seed).uniform(size=(30, 45)) < 0.5
+    _, blob = label_blobs(mask)
+    _, first = np.unique(blob, return_index=True)
+    assert (np.diff(first) > 0).all()
+    assert (np.maximum.accumulate(blob) <= np.arange(len(blob))).all()

@@ -218,3 +218,42 @@ def test_a_digit_s_ink_is_read_once_per_reading(clear_digits, predictor, monkeyp
     reading = predictor.predict_number(canvas)
     assert reading.number == number
     assert reads.count(canvas.shape[:2]) == 1, reads
+
+
+@pytest.mark.parametrize("number, dot", [("3", False), ("0", False), ("3", True), ("42", False)])
+def test_one_digit_alone_is_told_without_cutting_and_as_the_cut_says(clear_digits, number, dot):
+    """`InkGroups.one_digit` lets a reading skip the cut; it must hold exactly where the cut
+    gives one blob, one way, one piece and no mark, and box that piece as the cut does."""
+    from mnist_core.reading.ink import ink_map
+    from mnist_core.reading.segment import ink_groups, split_ink
+
+    image = number_image(clear_digits, number)
+    if dot:
+        image[40:48, -20:-12] = 255
+    ink = ink_map(image)
+    groups, cut = ink_groups(ink), split_ink(ink, 3)
+    alone = len(cut.options) == 1 and len(cut.options[0]) == 1 and not cut.ignored
+    assert groups.one_digit == alone == (number != "42" and not dot)
+    if alone:
+        assert cut.boxes == [tuple(int(v) * 3 for v in groups.boxes[0])]
+    assert _same_cut(split_ink(ink, 3, groups), cut)  # the groups given, or found again
+
+
+def test_a_wide_digit_alone_is_still_offered_cut(clear_digits):
+    """One blob wider than `UNSURE_RATIO` heights may be two touching digits: not alone."""
+    from mnist_core.reading.ink import ink_map
+    from mnist_core.reading.segment import UNSURE_RATIO, ink_groups
+
+    wide = np.zeros((80, 200), np.uint8)
+    wide[30:50, 10:190] = 255  # a long dash: 9 times wider than high
+    groups = ink_groups(ink_map(wide))
+    x0, y0, x1, y1 = groups.boxes[0]
+    assert (x1 - x0) / (y1 - y0) > UNSURE_RATIO and not groups.one_digit
+
+
+def _same_cut(a, b):
+    return (a.ignored == b.ignored and a.choice == b.choice and len(a.options) == len(b.options)
+            and all(np.array_equal(p, q) and r == s
+                    for ways_a, ways_b in zip(a.options, b.options)
+                    for way_a, way_b in zip(ways_a, ways_b)
+                    for (p, r), (q, s) in zip(way_a, way_b)))
