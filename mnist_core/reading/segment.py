@@ -174,7 +174,7 @@ def split_ink(ink, factor=1, groups=None):
     return Segmentation(options, ignored)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # arrays: compared by identity
 class InkGroups:
     """A drawing's strong ink in blobs, and the blobs grouped into digits and marks.
 
@@ -199,7 +199,7 @@ class InkGroups:
     def one_digit(self):
         """True when the drawing is one digit alone: one group, no mark beside it, no wider
         than `UNSURE_RATIO` times its height. `split_ink` then cuts it in one way, one piece,
-        boxed by `boxes[0]`."""
+        whose box is `boxes[0]` times the image's work factor."""
         x0, _, x1, _ = self.boxes[0]
         return len(self.boxes) == 1 and (x1 - x0) / self.digit_height <= UNSURE_RATIO
 

@@ -73,6 +73,7 @@ def test_blobs_are_numbered_in_the_order_their_first_runs_come(seed):
     """Row-major: a blob's number is its rank by first run, whatever shape joins its runs."""
     mask = np.random.default_rng(10 + seed).uniform(size=(30, 45)) < 0.5
     _, blob = label_blobs(mask)
+    assert same_partition(painted(mask), flood_fill_labels(mask))  # the blobs themselves right
     _, first = np.unique(blob, return_index=True)
     assert (np.diff(first) > 0).all()
     assert (np.maximum.accumulate(blob) <= np.arange(len(blob))).all()
