@@ -17,7 +17,8 @@ both are measured under the same load: a change is compared with its base in one
 the canvas and a metric, nothing read): the floor under any change to the page.
 `--py-spy FILE` records the (first) server with py-spy during its first block (a flame graph
 in SVG, or `--format speedscope` by the extension .json, `--format raw`, collapsed stacks, by
-.txt).
+.txt). With `--gil` and a .txt file it also says how long a stroke held the interpreter's lock,
+by thread: what bounds the strokes one process answers a second (bench/README.md).
 """
 
 import argparse
@@ -86,6 +87,28 @@ def thread_cpu(pid):
     return totals
 
 
+SPY_RATE = 200  # py-spy's samples a second (`-r`)
+
+
+def lock_share(raw_file, strokes):
+    """What py-spy's `--gil --format raw` samples say of the interpreter's lock: the ms a
+    stroke it was held, in all and by the script's threads, the event loop and the rest.
+
+    With `--gil` py-spy samples only the thread holding the lock, so each sample is 1/SPY_RATE
+    s of it held. Item 3's 100 visitors wait on this lock, not on the server's CPU, which
+    counts LiteRT, PIL's decoding and the kernel besides (bench/README.md, thirteenth pass)."""
+    held = {"script": 0, "event loop": 0, "other": 0}
+    for line in Path(raw_file).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        thread = stack.split(";", 1)[0]
+        kind = ("script" if "ScriptRunner" in thread
+                else "event loop" if "MainThread" in thread else "other")
+        held[kind] += int(count)
+    ms = {kind: 1000 * n / SPY_RATE / strokes for kind, n in held.items()}
+    return (f"interpreter's lock held {sum(ms.values()):.1f} ms a stroke: "
+            + ", ".join(f"{kind} {value:.1f}" for kind, value in ms.items()))
+
+
 async def block(server, visitor, pool, count, offset):
     """`count` strokes back to back; returns (server CPU s, script CPU s, answered, wrong)."""
     import time
@@ -125,7 +148,7 @@ async def main_async(args, servers):
             if args.py_spy and round_ == 0 and server is servers[0]:
                 spy = subprocess.Popen(
                     [str(Path(sys.executable).parent / "py-spy"), "record", "-p",
-                     str(server.process.pid), "-o", args.py_spy, "-r", "200", "--threads",
+                     str(server.process.pid), "-o", args.py_spy, "-r", str(SPY_RATE), "--threads",
                      "--nonblocking"] + (["--gil"] if args.gil else [])
                     + (["--format", "speedscope"] if args.py_spy.endswith(".json") else [])
                     + (["--format", "raw"] if args.py_spy.endswith(".txt") else []),
@@ -147,6 +170,8 @@ async def main_async(args, servers):
                   f"{row['script_ms']:.1f} ms, {answered}/{args.strokes} "
                   f"answered ({wrong} wrong), load {load:.2f}"
                   + (" (py-spy attached)" if spy else ""), flush=True)
+            if spy is not None and args.gil and args.py_spy.endswith(".txt"):
+                print("   " + lock_share(args.py_spy, max(1, answered)), flush=True)
             if args.threads:
                 print("   threads still alive, ms a stroke: " + ", ".join(
                     f"{name} {ms:.1f}" for name, ms in sorted(server.threads.items(),
