@@ -328,8 +328,8 @@ class Predictor:
         factor = work_factor(*np.shape(drawing)[:2])
         groups = ink_groups(ink)
         if groups.one_digit:  # what the cut would give, without cutting out its one piece
-            box = tuple(int(v) * factor for v in groups.boxes[0])
-            return NumberPrediction([self.predict_prepared(from_ink(ink))], [box], False, [])
+            return NumberPrediction([self.predict_prepared(from_ink(ink))], [groups.box(0, factor)],
+                                    False, [])
         cut = split_ink(ink, factor, groups)
         whole = len(cut.options) == 1 and not cut.ignored  # maybe one digit alone
         # One batch: every piece of every way to cut every blob.

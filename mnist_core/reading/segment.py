@@ -169,8 +169,7 @@ def split_ink(ink, factor=1, groups=None):
                     seen.add(cuts)
                     ways.append(_parts(ink, groups.strong, mine, x0, y0, cuts, factor))
         options.append(ways)
-    ignored = [tuple(int(v) * factor for v in groups.boxes[g])
-               for g in np.flatnonzero(groups.is_mark)]
+    ignored = [groups.box(g, factor) for g in np.flatnonzero(groups.is_mark)]
     return Segmentation(options, ignored)
 
 
@@ -199,9 +198,14 @@ class InkGroups:
     def one_digit(self):
         """True when the drawing is one digit alone: one group, no mark beside it, no wider
         than `UNSURE_RATIO` times its height. `split_ink` then cuts it in one way, one piece,
-        whose box is `boxes[0]` times the image's work factor."""
+        boxed by `box(0, factor)`."""
         x0, _, x1, _ = self.boxes[0]
         return len(self.boxes) == 1 and (x1 - x0) / self.digit_height <= UNSURE_RATIO
+
+    def box(self, g, factor=1):
+        """Group `g`'s box (x0, y0, x1, y1) in the pixels of the image the ink was read from,
+        `factor` (`ink.work_factor`) times its own."""
+        return tuple(int(v) * factor for v in self.boxes[g])
 
 
 def ink_groups(ink):
