@@ -127,3 +127,60 @@ def test_without_a_flusher_thread_each_message_wakes_the_loop_as_before(batching
 
     assert bodies == ["0", "1", "2"]
     assert wakeups and set(wakeups) == {"script"}
+
+
+async def _wakeups_of_a_session_made_before_the_patch(script):
+    """A running runtime and a page's session made as the server makes them, before the page's
+    first run patches anything; then the page's patches. Returns (the loop's wake-ups through
+    its socket when the session enqueues a message on the loop's own thread, whether the send
+    loop was told at once, whether a session made afterwards wakes as the patched method)."""
+    from unittest import mock
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.runtime import Runtime, RuntimeConfig
+    from streamlit.runtime.script_data import ScriptData
+
+    runtime = Runtime(RuntimeConfig(script_path=str(script),
+                                    media_file_storage=MemoryMediaFileStorage("/media"),
+                                    uploaded_file_manager=MemoryUploadedFileManager("/upload")))
+    await runtime.start()
+    manager = runtime._session_mgr
+
+    def connect():
+        session_id = manager.connect_session(client=mock.MagicMock(), script_data=ScriptData(
+            str(script)), user_info={}, existing_session_id=None)
+        return manager.get_session_info(session_id).session
+
+    try:
+        session = connect()
+        assert batch_loop_handoffs()
+        loop, sent = asyncio.get_running_loop(), runtime._get_async_objs().need_send_data
+        sent.clear()
+        woken, call_soon = [], loop.call_soon_threadsafe
+        loop.call_soon_threadsafe = lambda *args: (woken.append(args), call_soon(*args))[1]
+        session._message_enqueued_callback()
+        told = sent.is_set()
+        del loop.call_soon_threadsafe
+        later = connect()._message_enqueued_callback.__func__ is Runtime._enqueued_some_message
+        return len(woken), told, later
+    finally:
+        runtime.stop()
+        await runtime.stopped
+
+
+def test_sessions_made_before_the_patch_wake_the_loop_in_place(monkeypatch, tmp_path):
+    # Streamlit hands each session the runtime's wake-up bound before any page ran: the patch
+    # of the class alone left every real session waking the loop through its socket.
+    from streamlit.runtime.runtime import Runtime
+
+    monkeypatch.setattr(Runtime, "_instance", None)  # this test's runtime, gone after it
+    monkeypatch.setattr(Runtime, "_enqueued_some_message",
+                        getattr(Runtime._enqueued_some_message, "original",
+                                Runtime._enqueued_some_message))
+    for name in ("_call_soon_on_event_loop", "_on_scriptrunner_event"):
+        monkeypatch.setattr(app_session.AppSession, name, getattr(app_session.AppSession, name))
+    script = tmp_path / "page.py"
+    script.write_text("")
+
+    assert run_apart(_wakeups_of_a_session_made_before_the_patch(script)) == (0, True, True)
