@@ -15,8 +15,10 @@ from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
 from ui.loop_handoff import batch_loop_handoffs
 from ui.narrow import narrow_screen_styles
+from ui.option_reads import read_options_without_lock
 from ui.page_top import reset_after_fragment_runs, start_at_the_top
 from ui.run_handover import hand_over_runs
+from ui.runner_start import start_runs_unwaited
 from ui.runtime import freeze_long_lived_heap, keep_keras_state, one_thread_per_model_call
 from ui.scores import model_scores
 from ui.session_keys import PAGE_PACE
@@ -37,6 +39,8 @@ one_thread_per_model_call()  # before the page's first model call
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts
 batch_loop_handoffs()  # and cross to the event loop in batches
 fill_theme_once()  # not scanned from the whole configuration at every run
+read_options_without_lock()  # no page's thread queues for another's option
+start_runs_unwaited()  # nor does the event loop, for a run's thread
 reset_after_fragment_runs()  # a run after a fragment's starts at the page's top
 narrow_screen_styles()
 correction.page_styles()
