@@ -15,7 +15,6 @@ from ui.explore import explore_view
 from ui.follow import follow_server, page_drawn_from
 from ui.loop_handoff import batch_loop_handoffs
 from ui.narrow import narrow_screen_styles
-from ui.option_reads import read_options_without_lock
 from ui.page_top import reset_after_fragment_runs, start_at_the_top
 from ui.run_handover import hand_over_runs
 from ui.runner_start import start_runs_unwaited
@@ -39,8 +38,7 @@ one_thread_per_model_call()  # before the page's first model call
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts
 batch_loop_handoffs()  # and cross to the event loop in batches
 fill_theme_once()  # not scanned from the whole configuration at every run
-read_options_without_lock()  # no page's thread queues for another's option
-start_runs_unwaited()  # nor does the event loop, for a run's thread
+start_runs_unwaited()  # the event loop does not wait for a run's thread to begin
 reset_after_fragment_runs()  # a run after a fragment's starts at the page's top
 narrow_screen_styles()
 correction.page_styles()
