@@ -33,6 +33,8 @@ LOG = logging.getLogger(__name__)
 _QUEUE = "_mnist_loop_queue"
 """`AppSession` attribute: its `_Queue` of callbacks waiting for the event loop."""
 _CREATE = threading.Lock()  # one queue per session, whichever thread asks first
+_REBOUND = "_mnist_wakes_in_place"
+"""`AppSession` attribute: its wake-up is the runtime's patched one (`_wake_in_place`)."""
 
 
 class _Queue:
@@ -155,36 +157,15 @@ def batch_loop_handoffs():
     if enqueued is not None and hasattr(Runtime, "_get_async_objs"):
         if not getattr(enqueued, "batches", False):
             Runtime._enqueued_some_message = _waking_in_place(enqueued)
-        _rebind_sessions(Runtime)
         done += 1
     return done == 2
-
-
-def _rebind_sessions(runtime_class):
-    """Gives the running runtime's session manager, and the sessions it has made, the patched
-    `_enqueued_some_message`: Streamlit binds the method once, when it makes the runtime (before
-    any page has run, so before the patch), hands that bound method to its session manager,
-    which hands it to every session; without this, every message a session enqueued on the
-    loop's own thread still woke the loop through its socket (~40 % of the loop thread's samples
-    with 100 visitors drawing, bench/README.md). Once per runtime: later runs find it done."""
-    if not runtime_class.exists():
-        return
-    runtime = runtime_class.instance()
-    manager = getattr(runtime, "_session_mgr", None)
-    bound = getattr(manager, "_message_enqueued_callback", None)
-    patched = runtime_class._enqueued_some_message
-    if bound is None or getattr(bound, "__func__", None) in (None, patched):
-        return
-    wake = runtime._enqueued_some_message
-    manager._message_enqueued_callback = wake
-    for info in manager.list_sessions():
-        if getattr(info.session, "_message_enqueued_callback", None) == bound:
-            info.session._message_enqueued_callback = wake
 
 
 def _batching(call_soon):
     @functools.wraps(call_soon)
     def call_soon_on_event_loop(session, callback):
+        if not getattr(session, _REBOUND, False):
+            _wake_in_place(session)
         queue = getattr(session, _QUEUE, None)
         if queue is None:
             with _CREATE:
@@ -219,6 +200,25 @@ def _batching(call_soon):
     call_soon_on_event_loop.batches = True
     call_soon_on_event_loop.original = call_soon
     return call_soon_on_event_loop
+
+
+def _wake_in_place(session):
+    """Gives `session` the runtime's patched wake-up (`_waking_in_place`), once.
+
+    Streamlit binds `Runtime._enqueued_some_message` when it makes the runtime, before any page
+    has run and so before the patch, and hands that bound method to every session it makes
+    (`_message_enqueued_callback`): patching the class alone left every page's messages
+    enqueued on the loop's own thread waking the loop through its socket, ~40 % of the loop
+    thread's samples with 100 visitors drawing (bench/README.md, fourteenth pass). Done from
+    the session's own first handed-over message, so that a session made at any moment gets it.
+    """
+    callback = getattr(session, "_message_enqueued_callback", None)
+    runtime = getattr(callback, "__self__", None)
+    if not getattr(getattr(type(runtime), "_enqueued_some_message", None), "batches", False):
+        return  # no runtime's method, or not patched yet: the next message looks again
+    if callback.__func__ is not type(runtime)._enqueued_some_message:
+        session._message_enqueued_callback = runtime._enqueued_some_message
+    setattr(session, _REBOUND, True)
 
 
 def _drain(queue):

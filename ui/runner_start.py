@@ -41,14 +41,18 @@ def can_start_unwaited():
 
 
 class UnwaitedThread(threading.Thread):
-    """A thread whose `start` returns once the thread is created, not once it runs."""
+    """A thread whose `start` returns once the thread is created, not once it runs: until it
+    runs, `is_alive()` is False and `join()` refuses, which Streamlit's runs never ask."""
 
     def start(self):
         """`threading.Thread.start` (CPython 3.11-3.12) less its final wait for the thread's
         first lines: the thread sits in `threading._limbo` until it runs, as there."""
-        if self._started.is_set():
-            raise RuntimeError("threads can only be started once")
+        if not self._initialized:
+            raise RuntimeError("thread.__init__() not called")
         with threading._active_limbo_lock:
+            # Started and running, or started and not yet running: once only, as Python's.
+            if self._started.is_set() or self in threading._limbo:
+                raise RuntimeError("threads can only be started once")
             threading._limbo[self] = self
         try:
             threading._start_new_thread(self._bootstrap, ())
@@ -59,7 +63,13 @@ class UnwaitedThread(threading.Thread):
 
 
 def _unwaited(start):
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
     def start_runner(runner):
+        if type(runner) is not ScriptRunner:
+            # A runner of its own kind (AppTest's joins its thread when a run times out,
+            # which a thread not yet running refuses): started as before.
+            return start(runner)
         # Streamlit's own start (1.67), its thread an `UnwaitedThread`.
         if runner._script_thread is not None:
             raise RuntimeError("ScriptRunner was already started")

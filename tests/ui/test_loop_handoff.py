@@ -129,11 +129,13 @@ def test_without_a_flusher_thread_each_message_wakes_the_loop_as_before(batching
     assert wakeups and set(wakeups) == {"script"}
 
 
-async def _wakeups_of_a_session_made_before_the_patch(script):
+
+async def _wakeups_of_sessions_made_before_and_after_the_patch(script):
     """A running runtime and a page's session made as the server makes them, before the page's
-    first run patches anything; then the page's patches. Returns (the loop's wake-ups through
-    its socket when the session enqueues a message on the loop's own thread, whether the send
-    loop was told at once, whether a session made afterwards wakes as the patched method)."""
+    first run patches anything; then the page's patches, and a second session. Each session
+    hands a callback to the loop (as its runs' messages do); then, for each, returns (the
+    loop's wake-ups through its socket when it enqueues a message on the loop's own thread,
+    whether the send loop was told at once)."""
     from unittest import mock
 
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -152,24 +154,31 @@ async def _wakeups_of_a_session_made_before_the_patch(script):
             str(script)), user_info={}, existing_session_id=None)
         return manager.get_session_info(session_id).session
 
-    try:
-        session = connect()
-        assert batch_loop_handoffs()
-        loop, sent = asyncio.get_running_loop(), runtime._get_async_objs().need_send_data
+    loop, sent = asyncio.get_running_loop(), runtime._get_async_objs().need_send_data
+    call_soon = loop.call_soon_threadsafe
+
+    async def wakeups(session):
+        session._call_soon_on_event_loop(lambda: None)
+        await asyncio.sleep(0.05)  # that callback run, any wake-up it asked for done
         sent.clear()
-        woken, call_soon = [], loop.call_soon_threadsafe
+        woken = []
         loop.call_soon_threadsafe = lambda *args: (woken.append(args), call_soon(*args))[1]
-        session._message_enqueued_callback()
-        told = sent.is_set()
-        del loop.call_soon_threadsafe
-        later = connect()._message_enqueued_callback.__func__ is Runtime._enqueued_some_message
-        return len(woken), told, later
+        try:
+            session._message_enqueued_callback()
+        finally:
+            del loop.call_soon_threadsafe
+        return len(woken), sent.is_set()
+
+    try:
+        before = connect()
+        assert batch_loop_handoffs()
+        return [await wakeups(before), await wakeups(connect())]
     finally:
         runtime.stop()
         await runtime.stopped
 
 
-def test_sessions_made_before_the_patch_wake_the_loop_in_place(monkeypatch, tmp_path):
+def test_every_session_wakes_the_loop_in_place(monkeypatch, tmp_path):
     # Streamlit hands each session the runtime's wake-up bound before any page ran: the patch
     # of the class alone left every real session waking the loop through its socket.
     from streamlit.runtime.runtime import Runtime
@@ -183,4 +192,5 @@ def test_sessions_made_before_the_patch_wake_the_loop_in_place(monkeypatch, tmp_
     script = tmp_path / "page.py"
     script.write_text("")
 
-    assert run_apart(_wakeups_of_a_session_made_before_the_patch(script)) == (0, True, True)
+    got = run_apart(_wakeups_of_sessions_made_before_and_after_the_patch(script))
+    assert got == [(0, True), (0, True)]

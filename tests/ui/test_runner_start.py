@@ -53,6 +53,16 @@ def test_start_returns_before_the_thread_runs_and_it_runs_after():
         thread.start()
 
 
+def test_a_thread_started_twice_before_it_runs_is_refused():
+    thread = _held(UnwaitedThread)(target=lambda: None)
+    assert _start_within(thread)
+    with pytest.raises(RuntimeError, match="once"):
+        thread.start()
+    thread.go.set()
+    assert thread._started.wait(WAIT)
+    thread.join(WAIT)
+
+
 def test_pythons_own_start_waits_for_the_thread():
     # What the loop did before: `start` returns only once the thread has begun.
     thread = _held(threading.Thread)(target=lambda: None, daemon=True)
@@ -73,16 +83,18 @@ def test_a_thread_that_cannot_be_made_is_an_error_and_leaves_nothing(monkeypatch
     assert thread not in threading._limbo
 
 
-class Runner:
-    """What `ScriptRunner.start` uses of a runner."""
+def _runner():
+    """A `ScriptRunner` with what its `start` uses, its thread only checking Streamlit's own
+    check and saying it ran."""
+    runner = script_runner.ScriptRunner.__new__(script_runner.ScriptRunner)
+    runner._script_thread, runner.ran = None, threading.Event()
 
-    def __init__(self):
-        self._script_thread = None
-        self.ran = threading.Event()
+    def run_script_thread():
+        assert runner._script_thread is threading.current_thread()  # Streamlit's own check
+        runner.ran.set()
 
-    def _run_script_thread(self):
-        assert self._script_thread is threading.current_thread()  # Streamlit's own check
-        self.ran.set()
+    runner._run_script_thread = run_script_thread
+    return runner
 
 
 def test_streamlits_runner_starts_its_thread_unwaited(monkeypatch):
@@ -93,10 +105,28 @@ def test_streamlits_runner_starts_its_thread_unwaited(monkeypatch):
     start = script_runner.ScriptRunner.start
     assert start.starts_unwaited
 
-    runner = Runner()
+    runner = _runner()
     start(runner)
     assert isinstance(runner._script_thread, UnwaitedThread) and runner._script_thread.daemon
     assert runner._script_thread.name == "ScriptRunner.scriptThread"
     assert runner.ran.wait(WAIT)
     with pytest.raises(RuntimeError, match="already started"):
         start(runner)
+
+
+def test_a_runner_of_another_kind_starts_as_before(monkeypatch):
+    # AppTest's runner joins its thread when a run times out: it keeps Python's start.
+    original = script_runner.ScriptRunner.start
+    original = getattr(original, "original", original)
+    monkeypatch.setattr(script_runner.ScriptRunner, "start", original)
+    started = []
+    monkeypatch.setattr(script_runner.ScriptRunner, "start",
+                        runner_start._unwaited(lambda runner: started.append(runner)))
+
+    class AppTestsRunner(script_runner.ScriptRunner):
+        def __init__(self):
+            self._script_thread = None
+
+    runner = AppTestsRunner()
+    runner.start()
+    assert started == [runner] and runner._script_thread is None
