@@ -17,7 +17,6 @@ from ui.loop_handoff import batch_loop_handoffs
 from ui.narrow import narrow_screen_styles
 from ui.page_top import reset_after_fragment_runs, start_at_the_top
 from ui.run_handover import hand_over_runs
-from ui.runner_start import start_runs_unwaited
 from ui.runtime import freeze_long_lived_heap, keep_keras_state, one_thread_per_model_call
 from ui.scores import model_scores
 from ui.session_keys import PAGE_PACE
@@ -38,7 +37,6 @@ one_thread_per_model_call()  # before the page's first model call
 hand_over_runs()  # a run's last messages reach the visitor before the next run starts
 batch_loop_handoffs()  # and cross to the event loop in batches
 fill_theme_once()  # not scanned from the whole configuration at every run
-start_runs_unwaited()  # the event loop does not wait for a run's thread to begin
 reset_after_fragment_runs()  # a run after a fragment's starts at the page's top
 narrow_screen_styles()
 correction.page_styles()
