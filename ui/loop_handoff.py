@@ -214,9 +214,10 @@ def _wake_in_place(session):
     """
     callback = getattr(session, "_message_enqueued_callback", None)
     runtime = getattr(callback, "__self__", None)
-    if not getattr(getattr(type(runtime), "_enqueued_some_message", None), "batches", False):
+    patched = getattr(type(runtime), "_enqueued_some_message", None)
+    if not getattr(patched, "batches", False):
         return  # no runtime's method, or not patched yet: the next message looks again
-    if callback.__func__ is not type(runtime)._enqueued_some_message:
+    if callback.__func__ is not patched:
         session._message_enqueued_callback = runtime._enqueued_some_message
     setattr(session, _REBOUND, True)
 

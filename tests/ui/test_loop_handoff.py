@@ -129,7 +129,6 @@ def test_without_a_flusher_thread_each_message_wakes_the_loop_as_before(batching
     assert wakeups and set(wakeups) == {"script"}
 
 
-
 async def _wakeups_of_sessions_made_before_and_after_the_patch(script):
     """A running runtime and a page's session made as the server makes them, before the page's
     first run patches anything; then the page's patches, and a second session. Each session
