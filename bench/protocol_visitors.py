@@ -50,10 +50,18 @@ def digit_pool(size=POOL):
 
 
 def cpu_model():
+    """"NAME, family F model M" of the first CPU in /proc/cpuinfo: the name alone is often only
+    the vendor's ("AMD EPYC"), and hosts of one name differ several times in speed."""
+    fields = {}
     for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
+        if not line.strip():
+            break
+        name, _, value = line.partition(":")
+        fields.setdefault(name.strip(), value.strip())
+    if "model name" not in fields:
+        return platform.processor()
+    return (f"{fields['model name']}, family {fields.get('cpu family', '?')} "
+            f"model {fields.get('model', '?')}")
 
 
 # ---- The training and the upload, as a visitor does them --------------------------------------

@@ -19,7 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any folder
+
+from protocol_visitors import cpu_model  # noqa: E402
 
 import mnist_core  # noqa: E402,F401  (quietens TensorFlow before it loads)
 from mnist_core.data.mnist import load_data  # noqa: E402
@@ -30,19 +33,6 @@ from ui import canvas  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("decode", "halve", "read")
-
-
-def cpu_kind():
-    """"model name, family F model M" from /proc/cpuinfo (the name alone is often just the
-    vendor's, e.g. "AMD EPYC")."""
-    fields = {}
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        name, _, value = line.partition(":")
-        fields.setdefault(name.strip(), value.strip())
-        if not line.strip():
-            break
-    return (f"{fields.get('model name', '?')}, family {fields.get('cpu family', '?')} "
-            f"model {fields.get('model', '?')}")
 
 
 def one_round(urls, predictor):
@@ -72,7 +62,7 @@ def main():
     urls = [png_data_url(digit) for digit in x_test[:args.digits]]
     predictor = Predictor(load_model(args.model).model, compiled=True)
     one_round(urls, predictor)  # compiles, and warms what the first pass pays once
-    print(f"CPU: {cpu_kind()}; {Path(args.model).name}, {len(urls)} MNIST test digits as the "
+    print(f"CPU: {cpu_model()}; {Path(args.model).name}, {len(urls)} MNIST test digits as the "
           "canvas sends them; process CPU, ms a drawing", flush=True)
     for round_ in range(1, args.rounds + 1):
         means = one_round(urls, predictor)
